@@ -1,0 +1,119 @@
+"""Findings: what validation and scoring found, each at a place a person can go to.
+
+A finding has the tab, the sheet row as the user sees it (None for a whole tab or unit),
+the column header, a severity (`Lỗi` or `Cảnh báo`), a stable rule code and a Vietnamese
+message saying what was found and what is expected. Checks produce findings in bulk, one
+small DataFrame per check, so a check over a million rows costs a mask, not a loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+ERROR = "Lỗi"
+WARNING = "Cảnh báo"
+VALID = "Hợp lệ"
+SEVERITIES = {"error": ERROR, "warning": WARNING, ERROR: ERROR, WARNING: WARNING}
+COLUMNS = ["tab", "row", "cell", "column", "severity", "code", "message", "key"]
+
+
+def severity_text(sev: str) -> str:
+    return SEVERITIES[sev]
+
+
+@dataclass
+class Finding:
+    tab: str
+    row: int | None
+    column: str
+    severity: str
+    code: str
+    message: str
+    cell: str | None = None
+    key: str | None = None
+
+    def to_dict(self) -> dict:
+        return {c: getattr(self, c) for c in COLUMNS}
+
+
+@dataclass
+class Findings:
+    """An append-only collection of findings, kept as frames until asked for."""
+
+    _frames: list[pd.DataFrame] = field(default_factory=list)
+    _single: list[dict] = field(default_factory=list)
+
+    def add(self, tab: str, row: int | None, column: str, severity: str, code: str, message: str,
+            cell: str | None = None, key: str | None = None) -> None:
+        self._single.append(dict(tab=tab, row=row, cell=cell, column=column,
+                                 severity=severity_text(severity), code=code, message=message, key=key))
+
+    def add_many(self, tab: str, rows: Sequence[int] | np.ndarray | pd.Index, column: str, severity: str,
+                 code: str, messages: str | Sequence[str] | pd.Series, col_letter: str | None = None) -> None:
+        """One finding per row; `messages` is one text for all or one per row."""
+        rows = np.asarray(rows, dtype="int64")
+        if rows.size == 0:
+            return
+        if isinstance(messages, pd.Series):
+            messages = messages.to_numpy(dtype=object)
+        frame = pd.DataFrame({
+            "tab": tab,
+            "row": rows,
+            "cell": (np.char.add(col_letter, rows.astype(str)) if col_letter else None),
+            "column": column,
+            "severity": severity_text(severity),
+            "code": code,
+            "message": messages,
+            "key": None,
+        })
+        self._frames.append(frame)
+
+    def extend(self, other: "Findings") -> None:
+        self._frames.extend(other._frames)
+        self._single.extend(other._single)
+
+    def frame(self) -> pd.DataFrame:
+        parts = [f for f in self._frames if len(f)]
+        if self._single:
+            parts.append(pd.DataFrame(self._single, columns=COLUMNS))
+        if not parts:
+            return pd.DataFrame(columns=COLUMNS)
+        df = pd.concat(parts, ignore_index=True)[COLUMNS]
+        df["row"] = df["row"].astype("Int64")
+        return df
+
+    def __len__(self) -> int:
+        return sum(len(f) for f in self._frames) + len(self._single)
+
+    def records(self) -> list[Finding]:
+        df = self.frame()
+        out = []
+        for rec in df.to_dict("records"):
+            row = rec["row"]
+            rec["row"] = None if pd.isna(row) else int(row)
+            rec = {k: (None if (v is not None and not isinstance(v, str) and pd.isna(v)) else v)
+                   for k, v in rec.items()} | {"row": rec["row"]}
+            out.append(Finding(**rec))
+        return out
+
+
+def col_letter(index: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def worst(severities: Iterable[str]) -> str:
+    sev = set(severities)
+    if ERROR in sev:
+        return ERROR
+    if WARNING in sev:
+        return WARNING
+    return VALID

@@ -1,0 +1,32 @@
+"""Text normalisation: one definition of "the same text" for headers, enums and keys.
+
+Vietnamese typed on different keyboards arrives as NFC or NFD; people add stray spaces and
+change case. Headers, tab names and enum values are compared on `normalize_key`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def normalize_key(text: str) -> str:
+    """NFC, case-folded, whitespace collapsed and stripped."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text)).casefold()).strip()
+
+
+def clean_text(text: str) -> str:
+    """A cell's text as the engine keeps it: NFC, outer whitespace stripped."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """A value quoted in a message: one line, at most `limit` characters."""
+    one_line = _SPACES.sub(" ", str(text)).strip()
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
