@@ -1,0 +1,183 @@
+"""The Python API behind the CLI: a script or scheduler can call these directly.
+
+    from sheetsync import api
+    result = api.sync(["ward.yaml"], as_of="2026-11-26")
+    for unit in result.units:
+        print(unit.unit, unit.evaluation.error_count)
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .backends import SourceError, open_source
+from .engine import UnitResult, run_unit
+from .findings import ERROR, WARNING
+from .profile import Profile, load_profile
+from .schema import Schemas, SchemaError, load_schemas
+from .ward import UnitSpec, WardConfig, WardConfigError, resolve_sources
+from .xlsx_io import XlsxError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_PROBLEM = 0, 1, 2
+
+
+@dataclass
+class RunResult:
+    mode: str  # "validate" or "sync"
+    units: list[UnitResult]
+    profile: Profile
+    as_of: pd.Timestamp
+    months: list[str] | None
+    ward: WardConfig | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems or any(u.error for u in self.units):
+            return EXIT_PROBLEM
+        if any(u.evaluation is not None and u.evaluation.error_count for u in self.units):
+            return EXIT_FINDINGS
+        return EXIT_OK
+
+    def to_dict(self, with_findings: bool = True) -> dict:
+        return {
+            "mode": self.mode,
+            "as_of": self.as_of.strftime("%Y-%m-%d"),
+            "profile": self.profile.name,
+            "months": self.months,
+            "ward": self.ward.name if self.ward else None,
+            "exit_code": self.exit_code,
+            "problems": self.problems,
+            "units": [unit_dict(u, self.months, with_findings) for u in self.units],
+        }
+
+
+def unit_dict(u: UnitResult, months: list[str] | None, with_findings: bool = True) -> dict:
+    d: dict = {"unit": u.unit, "source": u.source, "error": u.error, "written": u.written,
+               "seconds": {k: round(v, 3) for k, v in u.seconds.items()}}
+    ev = u.evaluation
+    if ev is None:
+        return d
+    f = findings_in_months(ev, months)
+    d.update({
+        "errors": int((f["severity"] == ERROR).sum()),
+        "warnings": int((f["severity"] == WARNING).sum()),
+        "error_rows": ev.rows_with(ERROR),
+        "warning_rows": ev.rows_with(WARNING),
+        "cells_written": u.plan.cell_count if (u.plan and u.written) else 0,
+        "summary_rewritten": bool(u.plan and u.plan.summary is not None and u.written),
+        "write": u.write_info,
+        "months": {},
+    })
+    if ev.scores is not None:
+        for m, ms in ev.scores.months.items():
+            people = ms.people[ms.people["scored"]]
+            d["months"][m] = {
+                "people_on_roster": int(len(ms.roster)),
+                "rated": int(sum(ms.counts.values())),
+                "ratings": {k: int(v) for k, v in ms.counts.items()},
+                "quota": [{k: v for k, v in q.items()} for q in ms.quota],
+                "scores": [_person(people.loc[r]) for r in people.index],
+            }
+    if with_findings:
+        d["findings"] = [_finding(rec) for rec in f.to_dict("records")]
+    return d
+
+
+def _clean(v):
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return None
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def _person(row: pd.Series) -> dict:
+    keys = ["staff_id", "score_a", "score_b", "score_c", "score_d", "score_dd", "score_e", "task_points",
+            "general_points", "bonus_points", "total_points", "suggested_rating", "approved_rating", "final_rating",
+            "provisional"]
+    out = {k: _clean(row.get(k)) for k in keys}
+    out["row"] = int(row.name)
+    return out
+
+
+def _finding(rec: dict) -> dict:
+    return {k: _clean(v) for k, v in rec.items()}
+
+
+def findings_in_months(ev, months: list[str] | None) -> pd.DataFrame:
+    """The unit's findings, less those on rows of months other than the ones asked for."""
+    f = ev.findings
+    if not months:
+        return f
+    keep = pd.Series(True, index=f.index)
+    for tab in ev.tabs.values():
+        mf = tab.schema.month_field
+        if not mf or mf not in tab.values:
+            continue
+        month_of = tab.values[mf]
+        other_rows = set(month_of.index[month_of.notna() & ~month_of.isin(months)])
+        keep &= ~((f["tab"] == tab.title) & f["row"].isin(other_rows))
+    return f[keep]
+
+
+def _backend_for(spec: UnitSpec):
+    return open_source(spec.source)
+
+
+def run(sources: list[str], *, write: bool, month: str | None = None, as_of: date | str | None = None,
+        profile: str | Path | Profile | None = None, schemas: Schemas | None = None,
+        progress: Callable[[UnitSpec], None] | None = None) -> RunResult:
+    """Validate (write=False) or sync (write=True) every unit named by `sources`."""
+    as_of_ts = pd.Timestamp(as_of).normalize() if as_of else pd.Timestamp(date.today())
+    months = [month] if month else None
+    problems: list[str] = []
+    try:
+        ward, units = resolve_sources(list(sources))
+    except WardConfigError as exc:
+        prof = profile if isinstance(profile, Profile) else load_profile(profile)
+        return RunResult("sync" if write else "validate", [], prof, as_of_ts, months, None, [str(exc)])
+    prof = profile if isinstance(profile, Profile) else load_profile(profile or (ward.profile if ward else None))
+    schemas = schemas or load_schemas()
+    results: list[UnitResult] = []
+    for spec in units:
+        if progress:
+            progress(spec)
+        try:
+            backend = _backend_for(spec)
+            results.append(run_unit(backend, schemas, prof, unit=spec.name, as_of=as_of_ts, months=months,
+                                    write=write, exceptional=spec.exceptional))
+        except (XlsxError, SourceError, WardConfigError, SchemaError, OSError) as exc:
+            results.append(UnitResult(spec.name, spec.source, error=str(exc)))
+        except Exception as exc:  # noqa: BLE001 — one unit's failure must not stop the ward
+            if os.environ.get("SHEETSYNC_DEBUG"):
+                traceback.print_exc()
+            results.append(UnitResult(spec.name, spec.source,
+                                      error=f"Lỗi không mong đợi khi xử lý đơn vị ({type(exc).__name__}: {exc}). "
+                                            "Hãy gửi tệp và thông báo này cho bộ phận kỹ thuật."))
+    return RunResult("sync" if write else "validate", results, prof, as_of_ts, months, ward, problems)
+
+
+def validate(sources: list[str], **kwargs) -> RunResult:
+    """Check every unit; never writes."""
+    return run(sources, write=False, **kwargs)
+
+
+def sync(sources: list[str], **kwargs) -> RunResult:
+    """Check, score and write back every unit."""
+    return run(sources, write=True, **kwargs)
+
+
+def init(path: str | Path, unit: str, *, overwrite: bool = False, profile: str | None = None) -> Path:
+    """Create a blank unit workbook."""
+    from .workbook_init import init_workbook
+
+    prof = load_profile(profile)
+    return init_workbook(path, load_schemas(), unit, overwrite=overwrite, profile_bonus=bool(prof.bonus_field))

@@ -1,0 +1,71 @@
+"""The .xlsx backend: values read with python-calamine (fast, Rust), cells the reader cannot
+tell apart (formula errors, uncomputed formulas) found by a light scan of the sheet XML, and
+write-back by surgical, atomic patching of the file (`xlsx_io`), never a full load and save."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import python_calamine
+
+from .. import xlsx_io
+from ..cells import CellIssue
+from ..grid import SheetGrid
+from ..writeplan import WritePlan
+
+
+class XlsxReadError(xlsx_io.XlsxError):
+    pass
+
+
+class XlsxBackend:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.label = str(self.path)
+        self._fingerprint: tuple[int, int] | None = None
+
+    def read(self) -> dict[str, SheetGrid]:
+        if not self.path.exists():
+            raise XlsxReadError(f"Không tìm thấy tệp {self.path}.")
+        self._fingerprint = xlsx_io.fingerprint(self.path)
+        try:
+            book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+        except PermissionError as exc:
+            raise xlsx_io.WorkbookLockedError(
+                f"Không mở được tệp {self.path}: tệp đang bị chương trình khác khóa. Hãy đóng tệp rồi chạy lại.") from exc
+        except Exception as exc:  # calamine raises its own error types for corrupt files
+            raise XlsxReadError(f"Không đọc được tệp {self.path} như một bảng tính Excel (.xlsx): {exc}") from exc
+        names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+        try:
+            special = xlsx_io.scan_special_cells(self.path, names)
+        except (zipfile.BadZipFile, KeyError) as exc:
+            raise XlsxReadError(f"Tệp {self.path} bị hỏng hoặc không phải .xlsx: {exc}") from exc
+        grids: dict[str, SheetGrid] = {}
+        for name in names:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
+            issues = {rc: CellIssue(e.code, e.formula) for rc, e in special.get(name, {}).items()}
+            grids[name] = SheetGrid(name, rows, 1, 1, merged, issues)
+        return grids
+
+    def write(self, plan: WritePlan) -> dict:
+        patches = [
+            xlsx_io.SheetPatch(
+                sheet=p.title,
+                cells=dict(p.cells),
+                headers={(p.header_row, col): text for col, text in p.new_headers.items()},
+            )
+            for p in plan.patches if p
+        ]
+        replace = None
+        widths = None
+        if plan.summary is not None:
+            s = plan.summary
+            replace = {s.title: [[xlsx_io.StyledCell(c.value, c.style) for c in row] for row in s.grid]}
+            widths = {s.title: list(s.widths)}
+        xlsx_io.patch_workbook(self.path, patches, replace_sheets=replace, column_widths=widths,
+                               expected_fingerprint=self._fingerprint)
+        self._fingerprint = xlsx_io.fingerprint(self.path)
+        return {"cells": plan.cell_count, "summary": plan.summary is not None}
