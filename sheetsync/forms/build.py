@@ -147,7 +147,7 @@ def _records(unit: UnitResults) -> list[dict[str, Any]]:
 def _unit_notes(unit: UnitResults, provisional: int, sep: str) -> str:
     notes = [clean_text(n) for n in unit.notes if clean_text(n)]
     if provisional:
-        notes.append(f"Có {provisional} người điểm tạm tính (còn lỗi dữ liệu)")
+        notes.append(f"{provisional} người có điểm tạm tính")
     return sep.join(notes)
 
 

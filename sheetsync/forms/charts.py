@@ -1,0 +1,228 @@
+"""Charts for the HTML/PDF page, drawn offline with matplotlib as self-contained SVG.
+
+Text is drawn as outlines (no font needed by the viewer) and every series has its own hatching
+as well as its own shade, so the charts still read when printed in black and white.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display here or on a server; must precede the pyplot-free imports below
+from matplotlib import font_manager  # noqa: E402
+from fontTools.ttLib import TTFont  # noqa: E402  (a matplotlib dependency)
+from matplotlib.figure import Figure  # noqa: E402
+
+from .build import Form01A, SummaryRow  # noqa: E402
+from .model import RATING_CODES, RATINGS, normalize_rating  # noqa: E402
+from .numbers import format_number  # noqa: E402
+
+NOT_RATED = "Chưa đánh giá"
+
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    color: str
+    hatch: str
+    text_color: str
+
+
+# Dark to light, each with a different hatch: distinct on screen and on a grey printout.
+STYLES: dict[str, SeriesStyle] = {
+    RATINGS[0]: SeriesStyle("#1f3b73", "", "white"),
+    RATINGS[1]: SeriesStyle("#6f9bd1", "///", "black"),
+    RATINGS[2]: SeriesStyle("#d9e6f5", "...", "black"),
+    RATINGS[3]: SeriesStyle("#f2b880", "xxx", "black"),
+    NOT_RATED: SeriesStyle("#ffffff", "", "black"),
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart and the sentence that describes it to a screen reader (alt text)."""
+
+    svg: str
+    alt: str
+
+
+# Letters a font needs to draw Vietnamese: some fonts named "Liberation Serif" (1.x) lack them.
+VIETNAMESE_SAMPLE = "ăâđêôơưĂÂĐÊÔƠƯấầẩẫậắằẳẵặếềểễệốồổỗộớờởỡợứừửữựýỳỷỹỵ"
+
+
+@functools.lru_cache(maxsize=None)
+def covers_vietnamese(family: str) -> bool:
+    """True when the file matplotlib would use for ``family`` has every Vietnamese letter."""
+    try:
+        path = font_manager.findfont(font_manager.FontProperties(family=family),
+                                     fallback_to_default=False)
+    except ValueError:
+        return False
+    try:
+        cmap = TTFont(path, fontNumber=0, lazy=True).getBestCmap() or {}
+    except Exception:  # an unreadable font file is as good as a missing one
+        return False
+    return all(ord(ch) in cmap for ch in VIETNAMESE_SAMPLE)
+
+
+def chart_font(preferred: Sequence[str]) -> str:
+    """The first preferred font that draws Vietnamese, else DejaVu Serif (ships with matplotlib)."""
+    generic = {"serif", "sans-serif", "monospace"}
+    return next((f for f in preferred if f not in generic and covers_vietnamese(f)), "DejaVu Serif")
+
+
+def _font_rc(preferred: Sequence[str]) -> dict[str, Any]:
+    return {
+        "font.family": "serif",
+        "font.serif": [chart_font(preferred), "DejaVu Serif"],
+        "font.size": 10,
+        "svg.fonttype": "path",
+        "hatch.color": "#000000",
+        "hatch.linewidth": 0.7,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+
+
+def _plain(text: str) -> str:
+    """Matplotlib reads ``$...$`` as maths; a unit name must show as typed."""
+    return text.replace("\\", "\\\\").replace("$", r"\$")
+
+
+def _wrap(text: str, width: int = 32) -> str:
+    return "\n".join(textwrap.wrap(_plain(text), width)) or " "
+
+
+def _to_svg(fig: Figure, salt: str) -> str:
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": salt}):
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def distribution_chart(form: Form01A, fonts: Sequence[str], decimal_sep: str = ",") -> Chart | None:
+    """Stacked horizontal bars: people per rating (and not yet rated) for each row of 01A."""
+    rows = [r for r in form.body if r.total]
+    if not rows:
+        return None
+    series = [*RATINGS, NOT_RATED]
+    with matplotlib.rc_context(_font_rc(fonts)):
+        fig = Figure(figsize=(10.5, 1.5 + 0.42 * len(rows)), layout="constrained")
+        ax = fig.add_subplot()
+        labels = [_wrap(r.label) for r in rows]
+        y = list(range(len(rows)))[::-1]
+        left = [0] * len(rows)
+        widest = max(r.total for r in rows)
+        for name in series:
+            style = STYLES[name]
+            values = [r.not_rated if name == NOT_RATED else r.counts[name] for r in rows]
+            bars = ax.barh(y, values, left=left, color=style.color, hatch=style.hatch,
+                           edgecolor="black", linewidth=0.6, height=0.62,
+                           label=RATING_CODES.get(name, name) + (f" – {name}" if name in RATING_CODES else ""))
+            texts = [str(v) if v and v >= widest * 0.04 else "" for v in values]
+            ax.bar_label(bars, labels=texts, label_type="center", fontsize=9, color=style.text_color,
+                         bbox=None if not style.hatch else
+                         {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+            left = [a + b for a, b in zip(left, values)]
+        for yy, r in zip(y, rows):
+            ax.text(r.total + widest * 0.01, yy, f"{r.total} người", va="center", fontsize=9)
+        ax.set_yticks(y, labels)
+        ax.set_xlim(0, widest * 1.12)
+        ax.set_xlabel("Số người")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        fig.legend(loc="outside lower center", ncol=3, frameon=False, fontsize=9)
+        svg = _to_svg(fig, f"dist-{form.kind}")
+    parts = [f"{r.label}: " + ", ".join(f"{RATING_CODES[k]} {r.counts[k]}" for k in RATINGS)
+             + f", {NOT_RATED.lower()} {r.not_rated}" for r in rows]
+    return Chart(svg, "Số người theo xếp loại. " + "; ".join(parts))
+
+
+@dataclass(frozen=True)
+class QuotaShare:
+    label: str
+    numerator: int
+    denominator: int
+
+    @property
+    def exceeded_without_base(self) -> bool:
+        return self.denominator == 0 and self.numerator > 0
+
+    def share(self) -> float:
+        return 100.0 * self.numerator / self.denominator if self.denominator else 0.0
+
+
+def quota_shares(rows: Sequence[SummaryRow], quota: Mapping[str, Any]) -> list[QuotaShare]:
+    """The quota's rating counted against its base (listed ratings, or everyone rated), per row."""
+    rating = normalize_rating(quota.get("rating")) or RATINGS[0]
+    base = quota.get("of", "rated")
+    out = []
+    for row in rows:
+        if base == "rated":
+            denominator = row.rated
+        else:
+            ratings = [base] if isinstance(base, str) else list(base)
+            denominator = sum(row.counts[normalize_rating(r)] for r in ratings)
+        out.append(QuotaShare(row.label, row.counts[rating], denominator))
+    return out
+
+
+def _quota_label(quota: Mapping[str, Any], decimal_sep: str) -> str:
+    if quota.get("label"):
+        return str(quota["label"])
+    rating = normalize_rating(quota.get("rating")) or RATINGS[0]
+    base = quota.get("of", "rated")
+    base_text = "số người được đánh giá" if base == "rated" else "số " + ", ".join(
+        RATING_CODES[normalize_rating(r)] for r in ([base] if isinstance(base, str) else base))
+    pct = format_number(float(quota["max_ratio"]) * 100, 0, decimal_sep)
+    return f"Tối đa {RATING_CODES[rating]} = {pct}% {base_text}"
+
+
+def quota_chart(form: Form01A, quota: Mapping[str, Any] | None, fonts: Sequence[str],
+                decimal_sep: str = ",") -> Chart | None:
+    """Share of the quota rating per unit (or for the unit), against the quota line."""
+    if not quota or quota.get("max_ratio") is None:
+        return None
+    # The quota binds each unit as a whole: one bar per unit, or the unit's total on its own page.
+    if form.kind == "ward":
+        rows = [r for r in form.body if r.total]
+    else:
+        rows = [SummaryRow(stt="", label=form.scope, counts=dict(form.total.counts))]
+    shares = quota_shares(rows, quota)
+    if not shares:
+        return None
+    limit = float(quota["max_ratio"]) * 100
+    label = _quota_label(quota, decimal_sep)
+    top = max([limit * 1.6, 10.0] + [s.share() * 1.25 for s in shares])
+    with matplotlib.rc_context(_font_rc(fonts)):
+        fig = Figure(figsize=(10.5, 0.9 + 0.42 * len(shares)), layout="constrained")
+        ax = fig.add_subplot()
+        y = list(range(len(shares)))[::-1]
+        for yy, s in zip(y, shares):
+            over = s.exceeded_without_base or s.share() > limit + 1e-9
+            width = top * 0.9 if s.exceeded_without_base else s.share()
+            ax.barh(yy, width, height=0.6, color="#8c2d19" if over else "#b8c9e0",
+                    hatch="xx" if over else "//", edgecolor="black", linewidth=0.6)
+            text = f"{s.numerator}/{s.denominator}"
+            if s.denominator:
+                text += f" = {format_number(s.share(), 2, decimal_sep)}%"
+            if over:
+                text += " – vượt tỷ lệ"
+            ax.text(width + top * 0.01, yy, _plain(text), va="center", fontsize=9,
+                    fontweight="bold" if over else "normal")
+        ax.axvline(limit, color="black", linestyle=(0, (5, 3)), linewidth=1.4)
+        ax.text(limit, len(shares) - 0.45, " " + _plain(label), fontsize=9, va="bottom", ha="left")
+        ax.set_yticks(y, [_wrap(s.label) for s in shares])
+        ax.set_ylim(-0.6, len(shares) - 0.1)
+        ax.set_xlim(0, top * 1.25)
+        rating_code = RATING_CODES[normalize_rating(quota.get("rating")) or RATINGS[0]]
+        ax.set_xlabel(f"Tỷ lệ {rating_code} (%)")
+        svg = _to_svg(fig, f"quota-{form.kind}")
+    alt = f"Tỷ lệ {rating_code} so với giới hạn ({label}): " + "; ".join(
+        f"{s.label} {s.numerator}/{s.denominator}" for s in shares)
+    return Chart(svg, alt)

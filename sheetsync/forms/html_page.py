@@ -1,0 +1,103 @@
+"""One self-contained HTML page per scope: 01A, the charts and 02A (jinja2, autoescaped).
+
+No external JS, CSS or fonts: the page opens offline and prints the same anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .charts import Chart
+from .layout import HeaderCell, Layout, template_dirs
+from .table import TableRow, cell_text
+
+PAGE_TEMPLATE = "report.html.j2"
+CSS_TEMPLATE = "report.css.j2"
+
+
+@dataclass(frozen=True)
+class CellView:
+    text: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class RowView:
+    kind: str
+    cells: tuple[CellView, ...]
+
+
+@dataclass(frozen=True)
+class FormView:
+    """A form as the page template needs it: header grid, column widths in %, text cells."""
+
+    layout: Layout
+    header: tuple[tuple[HeaderCell, ...], ...]
+    widths: tuple[float, ...]
+    rows: tuple[RowView, ...]
+
+    @property
+    def ncols(self) -> int:
+        return len(self.layout.columns)
+
+
+@dataclass(frozen=True)
+class ChartView:
+    caption: str
+    alt: str
+    src: str  # data: URI of the SVG, so the page needs no other file
+
+
+def form_view(layout: Layout, rows: Sequence[TableRow]) -> FormView:
+    total = sum(c.width for c in layout.columns) or 1.0
+    header = tuple(
+        tuple(hc for hc in layout.header_cells() if hc.row == r) for r in range(layout.header_rows)
+    )
+    return FormView(
+        layout=layout,
+        header=header,
+        widths=tuple(100.0 * c.width / total for c in layout.columns),
+        rows=tuple(
+            RowView(row.kind, tuple(CellView(cell_text(c, layout), c.kind) for c in row.cells))
+            for row in rows
+        ),
+    )
+
+
+def chart_view(caption: str, chart: Chart) -> ChartView:
+    data = base64.b64encode(chart.svg.encode("utf-8")).decode("ascii")
+    return ChartView(caption, chart.alt, f"data:image/svg+xml;base64,{data}")
+
+
+def environment(templates_dir: str | Path | None) -> jinja2.Environment:
+    """Jinja2 with autoescape always on: every name on the page came from a shared sheet."""
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(templates_dir)])
+    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def render_html(path: Path, page_title: str, forms: dict[str, FormView], charts: Sequence[ChartView],
+                templates_dir: str | Path | None = None) -> Path:
+    """Write the page for one scope; the look comes from the 01A layout's fonts and margins."""
+    env = environment(templates_dir)
+    layout = forms["01A"].layout
+    # CSS is not HTML: escaping would break quoted font names; "</" is neutralised below instead.
+    css = env.overlay(autoescape=False).get_template(CSS_TEMPLATE).render(
+        font=layout.font, font_family=layout.font.css_family, margins=layout.margins_mm,
+        orientation=layout.orientation,
+    )
+    html = env.get_template(PAGE_TEMPLATE).render(
+        page_title=page_title,
+        css=Markup(css.replace("</", "<\\/")),
+        forms=forms,
+        charts=list(charts),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path

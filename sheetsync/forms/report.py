@@ -1,0 +1,139 @@
+"""write_reports: every form of the month for each unit and for the whole ward, in every format."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build import ScopeKind, build_01a, build_02a, common_month, month_label
+from .charts import distribution_chart, quota_chart
+from .html_page import ChartView, chart_view, form_view, render_html
+from .layout import load_layout
+from .model import UnitResults, WardInfo, clean_text
+from .pdf import NO_ENGINE_MESSAGE, PdfError, find_browser, print_pdf
+from .scope import form_file_name, placeholder_context, unique_slugs
+from .table import rows_01a, rows_02a
+from .xlsx import render_xlsx
+
+FORMATS = ("xlsx", "html", "pdf")
+
+
+@dataclass
+class ScopeOutput:
+    """Files written for one unit or for the ward; keys: "01A.xlsx", "02A.xlsx", "html", "pdf"."""
+
+    name: str
+    kind: ScopeKind
+    slug: str
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class ReportOutput:
+    """What write_reports produced, plus messages for the office (Vietnamese), e.g. no PDF engine."""
+
+    out_dir: Path
+    month: str
+    scopes: list[ScopeOutput]
+    messages: list[str] = field(default_factory=list)
+    pdf_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for s in self.scopes for p in s.paths.values()]
+
+    @property
+    def ward(self) -> ScopeOutput:
+        return next(s for s in self.scopes if s.kind == "ward")
+
+    def scope(self, name: str) -> ScopeOutput:
+        return next(s for s in self.scopes if s.name == clean_text(name))
+
+
+def _charts(form01a, ward: WardInfo, layout, month: str) -> list[ChartView]:
+    fonts = [layout.font.name, *layout.font.fallback]
+    by = "đơn vị" if form01a.kind == "ward" else "đối tượng"
+    views = []
+    dist = distribution_chart(form01a, fonts, layout.decimal_separator)
+    if dist:
+        views.append(chart_view(f"Kết quả xếp loại theo {by} – Tháng {month_label(month)}", dist))
+    quota = quota_chart(form01a, ward.quota, fonts, layout.decimal_separator)
+    if quota:
+        views.append(chart_view("Tỷ lệ Hoàn thành xuất sắc nhiệm vụ so với tỷ lệ tối đa", quota))
+    for i, view in enumerate(views, 1):
+        views[i - 1] = ChartView(f"Biểu đồ {i}. {view.caption}", view.alt, view.src)
+    return views
+
+
+def write_reports(
+    units: Sequence[UnitResults],
+    ward: WardInfo,
+    out_dir: str | Path,
+    formats: Sequence[str] = FORMATS,
+    templates_dir: str | Path | None = None,
+    per_unit: bool = True,
+) -> ReportOutput:
+    """Write 01A and 02A as xlsx, one HTML page and its PDF, per unit and for the ward.
+
+    A missing or failing PDF engine never stops the rest: xlsx and HTML are still written, and
+    ``messages`` tells the office how to get PDFs.
+    """
+    units = list(units)
+    if not units:
+        raise ValueError("Không có đơn vị nào để lập báo cáo")
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"Định dạng không hỗ trợ: {sorted(unknown)}; chỉ có {FORMATS}")
+    month = common_month(units)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    scopes: list[tuple[str, ScopeKind, list[UnitResults]]] = [(ward.name, "ward", units)]
+    if per_unit:
+        scopes += [(u.unit, "unit", [u]) for u in units]
+    slugs = unique_slugs([name for name, _, _ in scopes])
+    result = ReportOutput(out_dir=out, month=month, scopes=[])
+
+    browser = find_browser() if "pdf" in formats else None
+    if "pdf" in formats and browser is None:
+        result.messages.append(NO_ENGINE_MESSAGE)
+
+    with tempfile.TemporaryDirectory(prefix="sheetsync-forms-") as scratch:
+        for (name, kind, members), scope_slug in zip(scopes, slugs):
+            scope = ScopeOutput(clean_text(name), kind, scope_slug)
+            result.scopes.append(scope)
+            context = placeholder_context(name, ward, month)
+            f01 = build_01a(members, name, kind=kind)
+            f02 = build_02a(members, name, kind=kind)
+            lay01 = load_layout("01A", kind, context, templates_dir)
+            lay02 = load_layout("02A", kind, context, templates_dir)
+            t01, t02 = rows_01a(f01, lay01), rows_02a(f02, lay02)
+
+            if "xlsx" in formats:
+                for form, lay, rows in (("01A", lay01, t01), ("02A", lay02, t02)):
+                    path = out / form_file_name(form, scope_slug, month, "xlsx")
+                    scope.paths[f"{form}.xlsx"] = render_xlsx(path, lay, rows, f"Mẫu {form}")
+
+            if "html" in formats or browser is not None:
+                html_dir = out if "html" in formats else Path(scratch)
+                html_path = render_html(
+                    html_dir / form_file_name("01A_02A", scope_slug, month, "html"),
+                    f"{lay01.title.capitalize()} – Tháng {month_label(month)} – {scope.name}",
+                    {"01A": form_view(lay01, t01), "02A": form_view(lay02, t02)},
+                    _charts(f01, ward, lay01, month),
+                    templates_dir,
+                )
+                if "html" in formats:
+                    scope.paths["html"] = html_path
+                if browser is not None:
+                    pdf_path = out / form_file_name("01A_02A", scope_slug, month, "pdf")
+                    try:
+                        printed = print_pdf(html_path, pdf_path, browser)
+                    except PdfError as exc:
+                        result.messages.append(f"{scope.name}: {exc}")
+                    else:
+                        scope.paths["pdf"] = printed.path
+                        result.pdf_seconds.append(printed.seconds)
+    return result

@@ -1,0 +1,253 @@
+"""Print-ready xlsx of one form (openpyxl), in the official look of Decree 30/2020.
+
+Every text goes in as a string cell: names typed into a shared sheet may start with ``=``,
+``+``, ``-`` or ``@`` and must never become formulas in the office's copy of Excel.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as XlCell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .layout import Layout, Line
+from .table import Cell, TableRow
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_MM_PER_INCH = 25.4
+_NUMBER_FORMATS = {"count": "0", "decimal": "0.00"}
+
+
+def write_text(cell: XlCell, text: str) -> None:
+    """Store ``text`` as a plain string cell, whatever it starts with.
+
+    openpyxl turns a string starting with "=" into a formula; forcing the type back to "s" keeps
+    it text, and the quote prefix keeps Excel from re-reading it as a formula when someone edits it.
+    """
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_TRIGGERS):
+        cell.quotePrefix = True
+
+
+class _SheetWriter:
+    """Writes one form top to bottom, keeping track of the current row."""
+
+    def __init__(self, ws: Worksheet, layout: Layout):
+        self.ws = ws
+        self.layout = layout
+        self.ncols = len(layout.columns)
+        self.row = 1
+        self.font_name = layout.font.name
+
+    def font(self, size: float | None = None, bold: bool = False, italic: bool = False,
+             underline: bool = False) -> Font:
+        return Font(name=self.font_name, size=size or self.layout.font.size, bold=bold,
+                    italic=italic, underline="single" if underline else None)
+
+    def put(self, row: int, col: int, text: str, *, end_col: int | None = None, font: Font,
+            align: str = "center", wrap: bool = True) -> XlCell:
+        """Text in a cell, merged up to ``end_col`` (1-based, inclusive) when given."""
+        cell = self.ws.cell(row=row, column=col)
+        write_text(cell, text)
+        cell.font = font
+        cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=wrap)
+        if end_col and end_col > col:
+            self.ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=end_col)
+        return cell
+
+    def split(self, parts: int) -> list[tuple[int, int]]:
+        """Split the columns into ``parts`` blocks of about equal width: (first, last), 1-based."""
+        widths = [c.width for c in self.layout.columns]
+        total = sum(widths)
+        bounds, start, acc = [], 1, 0.0
+        for i, w in enumerate(widths, 1):
+            acc += w
+            if len(bounds) < parts - 1 and acc >= total * (len(bounds) + 1) / parts and i < self.ncols:
+                bounds.append((start, i))
+                start = i + 1
+        bounds.append((start, self.ncols))
+        return bounds
+
+    # --- blocks, top to bottom -------------------------------------------------------------
+
+    def heading(self) -> None:
+        lay = self.layout
+        (left_a, left_b), (right_a, right_b) = self.split(2)
+        number_font = self.font(bold=True)
+        if lay.form_number_position == "top-left":
+            self.put(self.row, left_a, lay.form_number, end_col=left_b, font=number_font, align="left")
+        else:
+            self.put(self.row, right_a, lay.form_number, end_col=right_b, font=number_font, align="right")
+        self.row += 1
+        for i in range(max(len(lay.issuing_body), len(lay.motto))):
+            for lines, (a, b) in ((lay.issuing_body, (left_a, left_b)), (lay.motto, (right_a, right_b))):
+                if i < len(lines):
+                    self._line(lines[i], a, b)
+            self.row += 1
+        self.row += 1
+        self.put(self.row, 1, lay.title, end_col=self.ncols, font=self.font(lay.font.title_size, bold=True))
+        self.ws.row_dimensions[self.row].height = self._height(lay.title, self._width(1, self.ncols),
+                                                               lay.font.title_size)
+        self.row += 1
+        if lay.subtitle:
+            self.put(self.row, 1, lay.subtitle, end_col=self.ncols, font=self.font(lay.font.size, bold=True))
+            self.row += 1
+        self.row += 1
+
+    def _line(self, line: Line, a: int, b: int) -> None:
+        self.put(self.row, a, line.text, end_col=b,
+                 font=self.font(bold=line.bold, italic=line.italic, underline=line.underline))
+
+    def table_header(self) -> tuple[int, int]:
+        """The header rows (and the (1), (2)... row); returns the rows to repeat on each page."""
+        lay, first = self.layout, self.row
+        size = lay.font.table_size
+        heights = [0.0] * lay.header_rows
+        for hc in lay.header_cells():
+            r, c = first + hc.row, 1 + hc.col
+            self.put(r, c, hc.text, font=self.font(size, bold=True))
+            for rr in range(r, r + hc.rowspan):
+                for cc in range(c, c + hc.colspan):
+                    self.ws.cell(row=rr, column=cc).border = _BORDER
+            if hc.rowspan > 1 or hc.colspan > 1:
+                self.ws.merge_cells(start_row=r, start_column=c, end_row=r + hc.rowspan - 1,
+                                    end_column=c + hc.colspan - 1)
+            need = self._height(hc.text, self._width(c, c + hc.colspan - 1), size) / hc.rowspan
+            for rr in range(hc.row, hc.row + hc.rowspan):
+                heights[rr] = max(heights[rr], need)
+        for i, h in enumerate(heights):
+            self.ws.row_dimensions[first + i].height = h
+        self.row += lay.header_rows
+        if lay.column_numbers:
+            for c in range(1, self.ncols + 1):
+                cell = self.put(self.row, c, f"({c})", font=self.font(size, italic=True))
+                cell.border = _BORDER
+            self.row += 1
+        return first, self.row - 1
+
+    def body(self, rows: Sequence[TableRow]) -> None:
+        size = self.layout.font.table_size
+        for trow in rows:
+            bold = trow.kind in ("total", "group")
+            if trow.kind == "group":
+                self._cell(1, trow.cells[0], bold)
+                self.put(self.row, 2, str(trow.cells[1].value), end_col=self.ncols,
+                         font=self.font(size, bold=True), align="left")
+                for c in range(1, self.ncols + 1):
+                    self.ws.cell(row=self.row, column=c).border = _BORDER
+                height = self._height(str(trow.cells[1].value), self._width(2, self.ncols), size)
+            else:
+                height = 0.0
+                for c, cell in enumerate(trow.cells, 1):
+                    self._cell(c, cell, bold)
+                    if not cell.is_number and cell.value not in (None, ""):
+                        height = max(height, self._height(str(cell.value), self._width(c, c), size))
+            self.ws.row_dimensions[self.row].height = max(height, self._height("", 10, size))
+            self.row += 1
+
+    def _cell(self, col: int, cell: Cell, bold: bool) -> None:
+        xl = self.ws.cell(row=self.row, column=col)
+        xl.border = _BORDER
+        xl.font = self.font(self.layout.font.table_size, bold=bold)
+        if cell.is_number:
+            xl.value = cell.value
+            xl.number_format = _NUMBER_FORMATS[cell.kind] + (f'"{cell.suffix}"' if cell.suffix else "")
+            xl.alignment = Alignment(horizontal="right", vertical="center")
+        elif cell.kind == "stt":
+            text = "" if cell.value is None else str(cell.value)
+            if text.isdigit():
+                xl.value = int(text)
+            else:
+                write_text(xl, text)
+            xl.alignment = Alignment(horizontal="center", vertical="center")
+        else:
+            write_text(xl, "" if cell.value is None else str(cell.value))
+            center = cell.kind == "rating"
+            xl.alignment = Alignment(horizontal="center" if center else "left", vertical="center",
+                                     wrap_text=True)
+
+    def footnotes(self) -> None:
+        if not self.layout.footnotes:
+            return
+        self.row += 1
+        size = self.layout.font.table_size
+        for note in self.layout.footnotes:
+            self.put(self.row, 1, note, end_col=self.ncols, font=self.font(size, italic=True), align="left")
+            self.ws.row_dimensions[self.row].height = self._height(note, self._width(1, self.ncols), size)
+            self.row += 1
+
+    def signatures(self) -> None:
+        lay = self.layout
+        sigs = lay.signatures
+        self.row += 1
+        if lay.date_line:
+            a, b = self.split(max(len(sigs), 2))[-1]
+            self.put(self.row, a, lay.date_line, end_col=b, font=self.font(italic=True))
+            self.row += 1
+        if not sigs:
+            return
+        blocks = self.split(len(sigs)) if len(sigs) > 1 else [self.split(2)[-1]]
+        for sig, (a, b) in zip(sigs, blocks):
+            self.put(self.row, a, sig.title, end_col=b, font=self.font(bold=True))
+            if sig.note:
+                self.put(self.row + 1, a, sig.note, end_col=b, font=self.font(italic=True))
+            if sig.name:
+                self.put(self.row + 6, a, sig.name, end_col=b, font=self.font(bold=True))
+        self.row += 7
+
+    # --- geometry --------------------------------------------------------------------------
+
+    def _width(self, first: int, last: int) -> float:
+        return sum(c.width for c in self.layout.columns[first - 1:last])
+
+    @staticmethod
+    def _height(text: str, width: float, size: float) -> float:
+        """Row height in points for wrapped text; openpyxl cannot measure, so estimate generously."""
+        per_line = max(1.0, width * 1.2 * 11 / size)
+        lines = sum(max(1, math.ceil(len(part) * 1.08 / per_line)) for part in (text or " ").split("\n"))
+        return round(lines * size * 1.3 + 5, 1)
+
+
+def render_xlsx(path: Path, layout: Layout, rows: Sequence[TableRow], sheet_title: str) -> Path:
+    """Write one form as a one-sheet workbook set up to print on A4 landscape, fit to width."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_title[:31]
+    for i, col in enumerate(layout.columns, 1):
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+    writer = _SheetWriter(ws, layout)
+    writer.heading()
+    first_header, last_header = writer.table_header()
+    writer.body(rows)
+    writer.footnotes()
+    writer.signatures()
+
+    ws.print_title_rows = f"{first_header}:{last_header}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if layout.orientation == "landscape" else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    margins = layout.margins_mm
+    ws.page_margins.left = margins["left"] / _MM_PER_INCH
+    ws.page_margins.right = margins["right"] / _MM_PER_INCH
+    ws.page_margins.top = margins["top"] / _MM_PER_INCH
+    ws.page_margins.bottom = margins["bottom"] / _MM_PER_INCH
+    ws.page_margins.footer = min(margins["bottom"], 8) / _MM_PER_INCH
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddFooter.center.font = f"{layout.font.name},Regular"
+    ws.oddFooter.center.size = 9
+    ws.sheet_view.showGridLines = False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
