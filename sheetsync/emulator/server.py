@@ -1,0 +1,286 @@
+"""The HTTP server: one port on 127.0.0.1 serving Sheets v4, Drive v3 and control endpoints.
+
+Clients talk real HTTP to it (gspread through :func:`~sheetsync.emulator.client.emulator_client`),
+so everything down to status codes, JSON bodies and dropped connections
+behaves like the network would.  Control endpoints under ``/_emulator/`` let
+another process read request counts, reset state and switch faults:
+
+* ``GET  /_emulator/stats``   request counts, fault settings, number of files
+* ``POST /_emulator/reset``   zero the counts; ``{"state": true}`` also wipes all files
+* ``GET|POST /_emulator/faults``  read / replace the :class:`FaultConfig` (JSON body)
+* ``GET  /_emulator/spreadsheets``  ids, titles and URLs (handy in the sandbox)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from . import api
+from .api import Response
+from .faults import FaultConfig, FaultInjector
+from .model import DEFAULT_ACCOUNT_EMAIL, Store
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "state.json"
+COUNT_KINDS = ("read", "write", "drive", "total")
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    emulator: "EmulatorServer"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as Google's front ends do
+    disable_nagle_algorithm = True  # headers and body are separate writes; avoid 40 ms delayed-ACK stalls
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _handle(self, method: str) -> None:
+        body = self._read_body()
+        response = self.server.emulator.handle(method, self.path, body)
+        if response is None:  # injected connection drop
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        payload = _encode(response)
+        self.send_response(response.status)
+        if response.status != 204:
+            self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if payload and method != "HEAD":
+            self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.debug("%s - %s", self.address_string(), format % args)
+
+
+def _encode(response: Response) -> bytes:
+    if response.body is None or response.status == 204:
+        return b""
+    if isinstance(response.body, bytes):
+        return response.body
+    return (json.dumps(_clean_numbers(response.body), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _clean_numbers(value: Any) -> Any:
+    """Google prints integral doubles without a fraction: ``1`` rather than ``1.0``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _clean_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_numbers(v) for v in value]
+    return value
+
+
+class EmulatorServer:
+    """A Sheets v4 + Drive v3 emulator on ``127.0.0.1:port`` (``port=0`` picks a free one).
+
+    Usable as a context manager::
+
+        with EmulatorServer() as emu:
+            gc = emulator_client(emu.url)
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        data_dir: str | Path | None = None,
+        faults: FaultConfig | None = None,
+        *,
+        account_email: str = DEFAULT_ACCOUNT_EMAIL,
+    ) -> None:
+        self.port = port
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.store = Store(account_email)
+        self.faults = FaultInjector(faults)
+        self.request_count: dict[str, int] = {kind: 0 for kind in COUNT_KINDS}
+        self._count_lock = threading.Lock()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+        if self.state_path is not None and self.state_path.exists():
+            self.store.load(self.state_path)
+
+    # -- lifecycle ------------------------------------------------------------
+    @property
+    def state_path(self) -> Path | None:
+        return self.data_dir / STATE_FILE if self.data_dir is not None else None
+
+    def start(self) -> "EmulatorServer":
+        if self._httpd is not None:
+            return self
+        httpd = _HTTPServer(("127.0.0.1", self.port), _Handler)
+        httpd.emulator = self
+        self._httpd = httpd
+        self.port = httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # how long stop() may wait for the loop to notice
+            name=f"sheets-emulator-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.save()
+
+    def __enter__(self) -> "EmulatorServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def save(self) -> None:
+        if self.state_path is not None:
+            with self.store.lock:
+                self.store.save(self.state_path)
+
+    # -- counters and faults --------------------------------------------------
+    def reset_counts(self) -> None:
+        with self._count_lock:
+            for kind in COUNT_KINDS:
+                self.request_count[kind] = 0
+
+    def set_faults(self, faults: FaultConfig) -> None:
+        self.faults.configure(faults)
+
+    def _count(self, kind: str) -> None:
+        with self._count_lock:
+            self.request_count[kind] += 1
+            self.request_count["total"] += 1
+
+    # -- request handling -----------------------------------------------------
+    def handle(self, method: str, raw_path: str, body: bytes) -> Response | None:
+        """Process one HTTP request; None means "drop the connection"."""
+        path, _, query = raw_path.partition("?")
+        if path.startswith("/_emulator/"):
+            return self._control(method, path, query, body)
+        route = api.classify(method, path)
+        if route.api == "none":
+            return Response(404, {"error": {"code": 404, "message": "Not Found", "status": "NOT_FOUND"}})
+        self._count(route.kind)
+        delay = self.faults.latency()
+        if delay:
+            time.sleep(delay)
+        fault = self.faults.decide(route.kind, route.api)
+        if fault is not None:
+            return None if fault.drop else Response(fault.status, fault.body)
+        response = api.dispatch(self.store, method, path, query, body)
+        if route.mutates and response.status < 400:
+            self.save()
+        return response
+
+    def _control(self, method: str, path: str, query: str, body: bytes) -> Response:
+        name = path[len("/_emulator/"):].strip("/")
+        try:
+            payload = json.loads(body.decode("utf-8")) if body.strip() else {}
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return Response(400, {"error": "body must be JSON"})
+        params = api.parse_query(query)
+        if name == "health":
+            return Response(200, {"ok": True})
+        if name == "stats" and method == "GET":
+            with self._count_lock:
+                counts = dict(self.request_count)
+            with self.store.lock:
+                files, sheets = len(self.store.files), len(self.store.spreadsheets)
+            return Response(200, {"requestCount": counts, "faults": self.faults.config.to_json(),
+                                  "files": files, "spreadsheets": sheets})
+        if name == "reset" and method == "POST":
+            self.reset_counts()
+            wipe = payload.get("state") is True or str(params.get("state", "")).lower() in ("1", "true")
+            if wipe:
+                with self.store.lock:
+                    self.store.clear()
+                self.save()
+            return Response(200, {"reset": True, "state": wipe})
+        if name == "faults":
+            if method == "POST":
+                try:
+                    self.set_faults(FaultConfig.from_json(payload))
+                except (TypeError, ValueError) as exc:
+                    return Response(400, {"error": str(exc)})
+            return Response(200, self.faults.config.to_json())
+        if name == "spreadsheets" and method == "GET":
+            with self.store.lock:
+                listing = [{"spreadsheetId": s.id, "title": s.title, "spreadsheetUrl": s.url}
+                           for s in self.store.spreadsheets.values()]
+            return Response(200, {"spreadsheets": listing})
+        return Response(404, {"error": f"unknown control endpoint {method} {path}"})
+
+
+def serve(
+    port: int = 8765,
+    data_dir: str | Path | None = None,
+    faults: FaultConfig | None = None,
+    *,
+    account_email: str = DEFAULT_ACCOUNT_EMAIL,
+) -> None:
+    """Run the emulator in the foreground until Ctrl-C."""
+    server = EmulatorServer(port, data_dir, faults, account_email=account_email).start()
+    print(f"Google Sheets emulator listening on {server.url}", flush=True)
+    print(f"  clients: export SHEETSYNC_GOOGLE_API_URL={server.url}", flush=True)
+    if data_dir is not None:
+        print(f"  state:   {server.state_path}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        print("emulator stopped", flush=True)
