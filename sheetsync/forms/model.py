@@ -6,7 +6,6 @@ The engine fills :class:`UnitResults` (one per unit) and :class:`WardInfo`; ever
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,13 +60,12 @@ class WardInfo:
 
 def is_missing(value: Any) -> bool:
     """True for None, NaN, pandas NA and blank strings: cells nobody filled."""
-    if value is None or value is pandas.NA or value is pandas.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, str) and not value.strip():
-        return True
-    return False
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pandas.isna(value))  # None, NaN of any float width, NA, NaT
+    except (TypeError, ValueError):  # containers: not a missing scalar
+        return False
 
 
 def clean_text(value: Any) -> str:

@@ -6,7 +6,7 @@ Every text goes in as a string cell: names typed into a shared sheet may start w
 
 from __future__ import annotations
 
-import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,6 +47,10 @@ class _SheetWriter:
         self.ncols = len(layout.columns)
         self.row = 1
         self.font_name = layout.font.name
+        # Template widths are in characters of the table font; Excel counts characters of its
+        # default 11 pt font, so a smaller table font needs narrower columns.
+        scale = layout.font.table_size / 11
+        self.widths = [c.width * scale for c in layout.columns]
 
     def font(self, size: float | None = None, bold: bool = False, italic: bool = False,
              underline: bool = False) -> Font:
@@ -66,7 +70,7 @@ class _SheetWriter:
 
     def split(self, parts: int) -> list[tuple[int, int]]:
         """Split the columns into ``parts`` blocks of about equal width: (first, last), 1-based."""
-        widths = [c.width for c in self.layout.columns]
+        widths = self.widths
         total = sum(widths)
         bounds, start, acc = [], 1, 0.0
         for i, w in enumerate(widths, 1):
@@ -207,13 +211,13 @@ class _SheetWriter:
     # --- geometry --------------------------------------------------------------------------
 
     def _width(self, first: int, last: int) -> float:
-        return sum(c.width for c in self.layout.columns[first - 1:last])
+        return sum(self.widths[first - 1:last])
 
     @staticmethod
     def _height(text: str, width: float, size: float) -> float:
         """Row height in points for wrapped text; openpyxl cannot measure, so estimate generously."""
-        per_line = max(1.0, width * 1.2 * 11 / size)
-        lines = sum(max(1, math.ceil(len(part) * 1.08 / per_line)) for part in (text or " ").split("\n"))
+        per_line = max(1, int(width * 1.25 * 11 / size))
+        lines = sum(len(textwrap.wrap(part, per_line)) or 1 for part in (text or " ").split("\n"))
         return round(lines * size * 1.3 + 5, 1)
 
 
@@ -222,9 +226,9 @@ def render_xlsx(path: Path, layout: Layout, rows: Sequence[TableRow], sheet_titl
     wb = Workbook()
     ws = wb.active
     ws.title = sheet_title[:31]
-    for i, col in enumerate(layout.columns, 1):
-        ws.column_dimensions[get_column_letter(i)].width = col.width
     writer = _SheetWriter(ws, layout)
+    for i, width in enumerate(writer.widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = round(width, 2)
     writer.heading()
     first_header, last_header = writer.table_header()
     writer.body(rows)

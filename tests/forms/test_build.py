@@ -177,3 +177,16 @@ def test_empty_unit_gives_zero_rows():
 def test_small_helpers():
     assert month_label("2026-03") == "03/2026"
     assert [roman(i) for i in (1, 4, 9, 14, 40)] == ["I", "IV", "IX", "XIV", "XL"]
+
+
+def test_nullable_and_numpy_dtypes_from_the_engine_are_accepted():
+    people = pd.DataFrame([person("A", "A", "Công chức", 91.0), person("B", "B", "Công chức", None)])
+    people["total_points"] = people["total_points"].astype("Float64")  # NA, not NaN
+    people["score_a"] = people["score_a"].astype("float32")
+    people["provisional"] = pd.array([pd.NA, True], dtype="boolean")
+    people["notes"] = [pd.NA, None]
+    form = build_02a([UnitResults("U", MONTH, people, [])], "U")
+    a, b = form.people
+    assert a.scores["total_points"] == 91.0 and b.scores["total_points"] is None
+    assert b.scores["score_a"] is None and not a.provisional and b.provisional
+    assert a.notes == "" and b.notes == "(tạm tính)"

@@ -19,6 +19,11 @@ def texts(ws):
     return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
 
 
+def header_row(ws):
+    row = find(ws, "STT").row
+    return [ws.cell(row=row, column=c).value for c in range(1, ws.max_column + 1)]
+
+
 def find(ws, value):
     return next(c for row in ws.iter_rows() for c in row if c.value == value)
 
@@ -153,3 +158,22 @@ def test_per_unit_false_writes_only_the_ward(units, ward, tmp_path):
     assert [s.kind for s in out.scopes] == ["ward"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "Mau_01A_Phuong_Ba_Dinh_2026-03.xlsx", "Mau_02A_Phuong_Ba_Dinh_2026-03.xlsx"]
+
+
+def test_column_order_and_labels_of_both_forms(reports):
+    ws = sheet(reports.ward.paths["02A.xlsx"])
+    top = header_row(ws)
+    below = [ws.cell(row=find(ws, "STT").row + 1, column=c).value for c in range(1, 19)]
+    assert top == ["STT", "Họ và tên", "Chức vụ", "Phòng/bộ phận", "Đối tượng", "Điểm thành phần",
+                   None, None, None, None, None, "Điểm tiêu chí chung", "Điểm kết quả thực hiện nhiệm vụ",
+                   "Tổng điểm", "Tự xếp loại", "Xếp loại gợi ý", "Xếp loại được phê duyệt", "Ghi chú"]
+    assert below[5:11] == ["a", "b", "c", "d", "đ", "e"]
+    ws = sheet(reports.ward.paths["01A.xlsx"])
+    top = header_row(ws)
+    below = [ws.cell(row=find(ws, "STT").row + 1, column=c).value for c in range(1, 15)]
+    assert top == ["STT", "Đơn vị", "Tổng số người", "Số người được đánh giá",
+                   "Hoàn thành xuất sắc nhiệm vụ", None, "Hoàn thành tốt nhiệm vụ", None,
+                   "Hoàn thành nhiệm vụ", None, "Không hoàn thành nhiệm vụ", None, "Chưa đánh giá", "Ghi chú"]
+    assert below[4:12] == ["Số lượng", "Tỷ lệ (%)"] * 4
+    unit_ws = sheet(reports.scope("Trường Tiểu học Phúc Xá").paths["01A.xlsx"])
+    assert header_row(unit_ws)[1] == "Đối tượng"
