@@ -400,17 +400,27 @@ def _has_value(cell: dict[str, Any]) -> bool:
 
 
 def find_table(sheet: Sheet, r0: int, r1: int, c0: int, c1: int) -> tuple[int, int, int, int] | None:
-    """The 'table' append looks for: the first block of consecutive non-empty rows in the range."""
-    rows = sorted({r for r, c, cell in sheet.cells_in(r0, r1, c0, c1) if _has_value(cell)})
-    if not rows:
+    """The 'table' values.append looks for: the region of contiguous data around the
+    first non-empty cell of the range (it may extend past the range, so that
+    ``table_range="A1"`` finds a table starting at A1)."""
+    filled = {(r, c) for (r, c), cell in sheet.cells.items() if _has_value(cell)}
+    seeds = sorted((r, c) for r, c in filled if r0 <= r < r1 and c0 <= c < c1)
+    if not seeds:
         return None
-    first = last = rows[0]
-    for r in rows[1:]:
-        if r != last + 1:
-            break
-        last = r
-    cols = [c for r, c, cell in sheet.cells_in(first, last + 1, c0, c1) if _has_value(cell)]
-    return first, last + 1, min(cols), max(cols) + 1
+    top, left = seeds[0]
+    bottom, right = top + 1, left + 1
+    while True:  # grow the rectangle while any cell touching its border holds data
+        before = (top, bottom, left, right)
+        while any((bottom, c) in filled for c in range(left - 1, right + 1)):
+            bottom += 1
+        while top > 0 and any((top - 1, c) in filled for c in range(left - 1, right + 1)):
+            top -= 1
+        while any((r, right) in filled for r in range(top - 1, bottom + 1)):
+            right += 1
+        while left > 0 and any((r, left - 1) in filled for r in range(top - 1, bottom + 1)):
+            left -= 1
+        if (top, bottom, left, right) == before:
+            return top, bottom, left, right
 
 
 def append(
