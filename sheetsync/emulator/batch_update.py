@@ -531,9 +531,11 @@ def repeat_cell(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
     sheet, r0, r1, c0, c1 = batch.grid_box(req.get("range"))
     paths = _cell_paths(batch, req)
     source = _prepare_cell_source(req.get("cell"))
+    blank = apply_cell_fields({}, source, paths)  # shared by every empty cell (cells are immutable)
     for r in range(r0, r1):
         for c in range(c0, c1):
-            sheet.put(r, c, apply_cell_fields(sheet.cells.get((r, c)) or {}, source, paths))
+            existing = sheet.cells.get((r, c))
+            sheet.put(r, c, apply_cell_fields(existing, source, paths) if existing else blank)
     return {}
 
 

@@ -104,7 +104,11 @@ def permission_id_for(email: str) -> str:
 
 
 class Sheet:
-    """One tab: properties plus sparse cells and per-dimension metadata."""
+    """One tab: properties plus sparse cells and per-dimension metadata.
+
+    Invariant: a stored cell dict is never modified in place — writers build a
+    new dict and :meth:`put` it — so cells can be shared between copies.
+    """
 
     def __init__(self, properties: dict[str, Any]) -> None:
         self.properties = properties
@@ -140,7 +144,10 @@ class Sheet:
 
     def put(self, row: int, col: int, cell: dict[str, Any]) -> None:
         """Store a cell, dropping it entirely once it holds nothing."""
-        cleaned = {k: v for k, v in cell.items() if v not in (None, {}, "")}
+        if all(v not in (None, {}, "") for v in cell.values()):
+            cleaned = cell
+        else:
+            cleaned = {k: v for k, v in cell.items() if v not in (None, {}, "")}
         if cleaned:
             self.cells[(row, col)] = cleaned
         else:
@@ -584,4 +591,21 @@ class Store:
 
 
 def clone(ss: Spreadsheet) -> Spreadsheet:
-    return copy.deepcopy(ss)
+    """A working copy for an atomic batch.
+
+    Cell dicts are shared, not copied: they are treated as immutable values
+    (every writer builds a new dict and stores it with :meth:`Sheet.put`), which
+    keeps copying a large sheet cheap.
+    """
+    new = Spreadsheet(ss.id, copy.deepcopy(ss.properties))
+    new.named_ranges = copy.deepcopy(ss.named_ranges)
+    for sheet in ss.sheets:
+        twin = Sheet(copy.deepcopy(sheet.properties))
+        twin.cells = dict(sheet.cells)
+        twin.row_meta = copy.deepcopy(sheet.row_meta)
+        twin.col_meta = copy.deepcopy(sheet.col_meta)
+        twin.protected_ranges = copy.deepcopy(sheet.protected_ranges)
+        twin.merges = copy.deepcopy(sheet.merges)
+        twin.basic_filter = copy.deepcopy(sheet.basic_filter)
+        new.sheets.append(twin)
+    return new

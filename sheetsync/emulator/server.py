@@ -161,7 +161,7 @@ class EmulatorServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(
             target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},  # how long stop() may wait for the loop to notice
+            kwargs={"poll_interval": 0.01},  # how long stop() may wait for the loop to notice
             name=f"sheets-emulator-{self.port}",
             daemon=True,
         )
