@@ -217,13 +217,13 @@ def update(store: Store, file_id: str, body: dict[str, Any], params: dict[str, A
     for key in ("description", "starred", "trashed"):
         if key in body and body[key] is not None:
             setattr(f, key, body[key])
+    store.touch(file_id)
     add = [p for p in str(params.get("addParents") or "").split(",") if p]
     remove = [p for p in str(params.get("removeParents") or "").split(",") if p]
     if add:
         f.parents = list(dict.fromkeys(f.parents + _resolve_parents(store, add)))
     if remove:
         f.parents = [p for p in f.parents if p not in remove]
-    f.modified = now_rfc3339()
     return render_file(store, f, params.get("fields"))
 
 
@@ -237,7 +237,7 @@ def copy_file(store: Store, file_id: str, body: dict[str, Any], params: dict[str
         duplicate = clone(original)
         duplicate.id = ss.id
         duplicate.properties["title"] = name
-        store.spreadsheets[ss.id] = duplicate
+        store.put_spreadsheet(duplicate)
         f = store.files[ss.id]
     else:
         f = store.create_file(name, source.mime_type, parents)

@@ -475,7 +475,13 @@ def owner_permission(email: str) -> dict[str, Any]:
 
 
 class Store:
-    """All files and spreadsheets; one lock serialises every request."""
+    """All files and spreadsheets; one lock serialises every request.
+
+    Persistence layout (``save``/``load``): ``state.json`` holds the Drive
+    metadata of every file (the commit point), ``spreadsheets/<id>.json`` one
+    spreadsheet each.  Only spreadsheets marked dirty since the last save are
+    rewritten, so a write costs the size of that spreadsheet, not of the store.
+    """
 
     def __init__(self, account_email: str = DEFAULT_ACCOUNT_EMAIL) -> None:
         self.account_email = account_email
@@ -483,6 +489,7 @@ class Store:
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self.lock = threading.RLock()
         self.root_folder_id = new_file_id(19)
+        self.dirty: set[str] = set()
 
     # -- creation -----------------------------------------------------------
     def create_spreadsheet(
@@ -494,7 +501,6 @@ class Store:
     ) -> Spreadsheet:
         props = copy.deepcopy(DEFAULT_SPREADSHEET_PROPERTIES)
         props.update(copy.deepcopy(properties or {}))
-        props["title"] = title
         props = {"title": title, **{k: v for k, v in props.items() if k != "title"}}
         ss = Spreadsheet(spreadsheet_id or self._free_id(), props)
         if default_sheet:
@@ -503,6 +509,7 @@ class Store:
         drive_file = DriveFile(ss.id, title, SPREADSHEET_MIME, self.account_email)
         drive_file.parents = [self.root_folder_id]
         self.files[ss.id] = drive_file
+        self.mark(ss.id)
         return ss
 
     def create_file(self, name: str, mime_type: str, parents: list[str] | None = None) -> DriveFile:
@@ -518,7 +525,7 @@ class Store:
             if candidate not in self.files:
                 return candidate
 
-    # -- lookup -------------------------------------------------------------
+    # -- lookup and change tracking ----------------------------------------
     def spreadsheet(self, spreadsheet_id: str) -> Spreadsheet:
         ss = self.spreadsheets.get(spreadsheet_id)
         if ss is None:
@@ -529,65 +536,92 @@ class Store:
         ss = self.spreadsheets.get(drive_file.id)
         return ss.title if ss is not None else drive_file.name
 
+    def mark(self, file_id: str) -> None:
+        """Remember that a spreadsheet must be rewritten by the next save."""
+        self.dirty.add(file_id)
+
     def touch(self, file_id: str) -> None:
         drive_file = self.files.get(file_id)
         if drive_file is not None:
             drive_file.modified = now_rfc3339()
+        self.mark(file_id)
 
     def delete(self, file_id: str) -> None:
         self.files.pop(file_id, None)
         self.spreadsheets.pop(file_id, None)
+        self.mark(file_id)
 
-    def replace_spreadsheet(self, ss: Spreadsheet) -> None:
-        """Swap in a modified copy (how batchUpdate commits atomically)."""
+    def put_spreadsheet(self, ss: Spreadsheet) -> None:
+        """Store a (new or modified) spreadsheet and keep its Drive name in step."""
         self.spreadsheets[ss.id] = ss
         drive_file = self.files.get(ss.id)
         if drive_file is not None:
             drive_file.name = ss.title
         self.touch(ss.id)
 
+    replace_spreadsheet = put_spreadsheet  # how batchUpdate commits its working copy
+
     def clear(self) -> None:
+        self.dirty.update(self.files)
         self.files.clear()
         self.spreadsheets.clear()
 
     # -- persistence --------------------------------------------------------
-    def to_json(self) -> dict[str, Any]:
+    def index_json(self) -> dict[str, Any]:
         return {
             "version": STATE_VERSION,
             "accountEmail": self.account_email,
             "rootFolderId": self.root_folder_id,
             "files": [f.to_json() for f in self.files.values()],
-            "spreadsheets": [s.to_json() for s in self.spreadsheets.values()],
         }
 
-    def load_json(self, data: dict[str, Any]) -> None:
-        if data.get("version") != STATE_VERSION:
-            raise ValueError(f"unsupported emulator state version {data.get('version')!r}")
-        self.root_folder_id = data.get("rootFolderId", self.root_folder_id)
-        self.files = {f["id"]: DriveFile.from_json(f) for f in data.get("files", [])}
-        self.spreadsheets = {s["id"]: Spreadsheet.from_json(s) for s in data.get("spreadsheets", [])}
+    def save(self, directory: Path, everything: bool = False) -> None:
+        """Write changed spreadsheets, then the index (the commit point), then drop deleted ones."""
+        sheets_dir = directory / "spreadsheets"
+        sheets_dir.mkdir(parents=True, exist_ok=True)
+        dirty = set(self.spreadsheets) if everything else self.dirty
+        self.dirty = set()
+        for file_id in sorted(dirty):
+            ss = self.spreadsheets.get(file_id)
+            if ss is not None:
+                _atomic_write(sheets_dir / f"{file_id}.json", ss.to_json())
+        _atomic_write(directory / "state.json", self.index_json())
+        for file_id in sorted(dirty):
+            if file_id not in self.spreadsheets:
+                (sheets_dir / f"{file_id}.json").unlink(missing_ok=True)
 
-    def save(self, path: Path) -> None:
-        """Write atomically: a crash mid-write must never leave a truncated state file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
-        fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".json", dir=path.parent)
+    def load(self, directory: Path) -> None:
+        with open(directory / "state.json", encoding="utf-8") as fh:
+            index = json.load(fh)
+        if index.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported emulator state version {index.get('version')!r}")
+        self.root_folder_id = index.get("rootFolderId", self.root_folder_id)
+        self.files = {f["id"]: DriveFile.from_json(f) for f in index.get("files", [])}
+        self.spreadsheets = {}
+        for file_id in self.files:
+            path = directory / "spreadsheets" / f"{file_id}.json"
+            if path.exists():
+                with open(path, encoding="utf-8") as fh:
+                    self.spreadsheets[file_id] = Spreadsheet.from_json(json.load(fh))
+        self.dirty = set()
+
+
+def _atomic_write(path: Path, data: Any) -> None:
+    """Write JSON via a temporary file and rename: a crash never leaves a truncated file."""
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-
-    def load(self, path: Path) -> None:
-        with open(path, encoding="utf-8") as fh:
-            self.load_json(json.load(fh))
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def clone(ss: Spreadsheet) -> Spreadsheet:

@@ -144,7 +144,7 @@ class EmulatorServer:
         self._thread: threading.Thread | None = None
         self.url = ""
         if self.state_path is not None and self.state_path.exists():
-            self.store.load(self.state_path)
+            self.store.load(self.state_path.parent)
 
     # -- lifecycle ------------------------------------------------------------
     @property
@@ -185,9 +185,10 @@ class EmulatorServer:
         self.stop()
 
     def save(self) -> None:
-        if self.state_path is not None:
+        """Persist what changed (no-op without ``data_dir``)."""
+        if self.data_dir is not None:
             with self.store.lock:
-                self.store.save(self.state_path)
+                self.store.save(self.data_dir)
 
     # -- counters and faults --------------------------------------------------
     def reset_counts(self) -> None:

@@ -177,7 +177,8 @@ def test_state_survives_a_restart(tmp_path):
         ws.add_protected_range("A1:A2")
         sheet_id = ws.id
     assert (tmp_path / "state.json").exists()
-    assert not list(tmp_path.glob(".state-*"))  # the atomic write left no temporary file
+    assert (tmp_path / "spreadsheets" / f"{sh.id}.json").exists()
+    assert not list(tmp_path.rglob(".tmp-*"))  # the atomic writes left no temporary file
     with EmulatorServer(data_dir=tmp_path) as second:
         gc = emulator_client(second.url)
         sh2 = gc.open_by_key(sh.id)
@@ -194,8 +195,12 @@ def test_state_is_written_after_each_change(tmp_path):
         gc = emulator_client(emu.url)
         sh = gc.create("ngay lập tức")
         sh.sheet1.update([["x"]], "A1")
-        saved = json.loads((tmp_path / "state.json").read_text(encoding="utf-8"))
-        assert saved["spreadsheets"][0]["sheets"][0]["cells"] == [[0, 0, {"userEnteredValue": {"stringValue": "x"}}]]
+        saved = json.loads((tmp_path / "spreadsheets" / f"{sh.id}.json").read_text(encoding="utf-8"))
+        assert saved["sheets"][0]["cells"] == [[0, 0, {"userEnteredValue": {"stringValue": "x"}}]]
+        index = json.loads((tmp_path / "state.json").read_text(encoding="utf-8"))
+        assert [f["name"] for f in index["files"]] == ["ngay lập tức"]
+        gc.del_spreadsheet(sh.id)
+        assert not (tmp_path / "spreadsheets" / f"{sh.id}.json").exists()
 
 
 # --------------------------------------------------------------------------- client helper
