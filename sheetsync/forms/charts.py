@@ -1,7 +1,8 @@
 """Charts for the HTML/PDF page, drawn offline with matplotlib as self-contained SVG.
 
 Text is drawn as outlines (no font needed by the viewer) and every series has its own hatching
-as well as its own shade, so the charts still read when printed in black and white.
+as well as its own shade, so the charts still read when printed in black and white. The hatching
+is drawn as line segments (see hatching.py), not SVG patterns, to keep PDFs small.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")  # no display here or on a server; must precede the pyplot-free imports below
-from matplotlib import font_manager  # noqa: E402
 from fontTools.ttLib import TTFont  # noqa: E402  (a matplotlib dependency)
+from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from .build import Form01A, SummaryRow  # noqa: E402
+from .hatching import HatchedLegendHandler, hatch_patches  # noqa: E402
 from .model import RATING_CODES, RATINGS, normalize_rating  # noqa: E402
 from .numbers import format_number  # noqa: E402
 
@@ -37,11 +40,13 @@ class SeriesStyle:
 # Dark to light, each with a different hatch: distinct on screen and on a grey printout.
 STYLES: dict[str, SeriesStyle] = {
     RATINGS[0]: SeriesStyle("#1f3b73", "", "white"),
-    RATINGS[1]: SeriesStyle("#6f9bd1", "///", "black"),
-    RATINGS[2]: SeriesStyle("#d9e6f5", "...", "black"),
-    RATINGS[3]: SeriesStyle("#f2b880", "xxx", "black"),
+    RATINGS[1]: SeriesStyle("#6f9bd1", "/", "black"),
+    RATINGS[2]: SeriesStyle("#d9e6f5", "-", "black"),
+    RATINGS[3]: SeriesStyle("#f2b880", "x", "black"),
     NOT_RATED: SeriesStyle("#ffffff", "", "black"),
 }
+QUOTA_OK = SeriesStyle("#b8c9e0", "/", "black")
+QUOTA_OVER = SeriesStyle("#e08a73", "x", "black")
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ class Chart:
 VIETNAMESE_SAMPLE = "ăâđêôơưĂÂĐÊÔƠƯấầẩẫậắằẳẵặếềểễệốồổỗộớờởỡợứừửữựýỳỷỹỵ"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def covers_vietnamese(family: str) -> bool:
     """True when the file matplotlib would use for ``family`` has every Vietnamese letter."""
     try:
@@ -83,8 +88,6 @@ def _font_rc(preferred: Sequence[str]) -> dict[str, Any]:
         "font.serif": [chart_font(preferred), "DejaVu Serif"],
         "font.size": 10,
         "svg.fonttype": "path",
-        "hatch.color": "#000000",
-        "hatch.linewidth": 0.7,
         "axes.spines.top": False,
         "axes.spines.right": False,
     }
@@ -119,24 +122,33 @@ def distribution_chart(form: Form01A, fonts: Sequence[str], decimal_sep: str = "
         y = list(range(len(rows)))[::-1]
         left = [0] * len(rows)
         widest = max(r.total for r in rows)
+        drawn, handles, handler_map = [], [], {}
         for name in series:
             style = STYLES[name]
             values = [r.not_rated if name == NOT_RATED else r.counts[name] for r in rows]
-            bars = ax.barh(y, values, left=left, color=style.color, hatch=style.hatch,
-                           edgecolor="black", linewidth=0.6, height=0.62,
-                           label=RATING_CODES.get(name, name) + (f" – {name}" if name in RATING_CODES else ""))
+            bars = ax.barh(y, values, left=left, color=style.color, edgecolor="black",
+                           linewidth=0.6, height=0.62)
+            drawn.append((bars.patches, style.hatch))
             texts = [str(v) if v and v >= widest * 0.04 else "" for v in values]
             ax.bar_label(bars, labels=texts, label_type="center", fontsize=9, color=style.text_color,
-                         bbox=None if not style.hatch else
+                         zorder=3, bbox=None if not style.hatch else
                          {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
             left = [a + b for a, b in zip(left, values)]
+            handle = Patch(facecolor=style.color, edgecolor="black",
+                           label=RATING_CODES.get(name, name) + (f" – {name}" if name in RATING_CODES else ""))
+            handles.append(handle)
+            handler_map[handle] = HatchedLegendHandler(style.hatch)
         for yy, r in zip(y, rows):
             ax.text(r.total + widest * 0.01, yy, f"{r.total} người", va="center", fontsize=9)
         ax.set_yticks(y, labels)
         ax.set_xlim(0, widest * 1.12)
         ax.set_xlabel("Số người")
         ax.xaxis.get_major_locator().set_params(integer=True)
-        fig.legend(loc="outside lower center", ncol=3, frameon=False, fontsize=9)
+        fig.legend(handles=handles, handler_map=handler_map, loc="outside lower center", ncol=3,
+                   frameon=False, fontsize=9)
+        fig.draw_without_rendering()  # fix the layout, then hatch the bars where they landed
+        for patches, kind in drawn:
+            hatch_patches(ax, patches, kind)
         svg = _to_svg(fig, f"dist-{form.kind}")
     parts = [f"{r.label}: " + ", ".join(f"{RATING_CODES[k]} {r.counts[k]}" for k in RATINGS)
              + f", {NOT_RATED.lower()} {r.not_rated}" for r in rows]
@@ -203,11 +215,13 @@ def quota_chart(form: Form01A, quota: Mapping[str, Any] | None, fonts: Sequence[
         fig = Figure(figsize=(10.5, 0.9 + 0.42 * len(shares)), layout="constrained")
         ax = fig.add_subplot()
         y = list(range(len(shares)))[::-1]
+        drawn = []
         for yy, s in zip(y, shares):
             over = s.exceeded_without_base or s.share() > limit + 1e-9
             width = top * 0.9 if s.exceeded_without_base else s.share()
-            ax.barh(yy, width, height=0.6, color="#8c2d19" if over else "#b8c9e0",
-                    hatch="xx" if over else "//", edgecolor="black", linewidth=0.6)
+            style = QUOTA_OVER if over else QUOTA_OK
+            bars = ax.barh(yy, width, height=0.6, color=style.color, edgecolor="black", linewidth=0.6)
+            drawn.append((bars.patches, style.hatch))
             text = f"{s.numerator}/{s.denominator}"
             if s.denominator:
                 text += f" = {format_number(s.share(), 2, decimal_sep)}%"
@@ -222,6 +236,9 @@ def quota_chart(form: Form01A, quota: Mapping[str, Any] | None, fonts: Sequence[
         ax.set_xlim(0, top * 1.25)
         rating_code = RATING_CODES[normalize_rating(quota.get("rating")) or RATINGS[0]]
         ax.set_xlabel(f"Tỷ lệ {rating_code} (%)")
+        fig.draw_without_rendering()
+        for patches, kind in drawn:
+            hatch_patches(ax, patches, kind)
         svg = _to_svg(fig, f"quota-{form.kind}")
     alt = f"Tỷ lệ {rating_code} so với giới hạn ({label}): " + "; ".join(
         f"{s.label} {s.numerator}/{s.denominator}" for s in shares)

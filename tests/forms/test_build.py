@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sample_data import INJECTIONS, MONTH, NFD_NAME, XS, T, HT, K, person
+from sample_data import HT, INJECTIONS, MONTH, NFD_NAME, XS, K, T, person
 
 from sheetsync.forms import CATEGORIES, RATINGS, UnitResults, build_01a, build_02a
 from sheetsync.forms.build import TOTAL_LABEL, UNCATEGORISED, month_label, roman

@@ -91,8 +91,9 @@ def test_folder_with_only_the_changed_file_falls_back_to_the_shipped_ones(units,
 def test_page_template_order_can_be_changed(units, ward, office_templates, tmp_path):
     page = office_templates / "report.html.j2"
     text = page.read_text(encoding="utf-8")
-    text = text.replace('{{ form_section(forms["01A"]) }}\n{{ charts_section(charts) }}\n{{ form_section(forms["02A"]) }}',
-                        '{{ form_section(forms["02A"]) }}\n{{ form_section(forms["01A"]) }}')
+    shipped = '{{ form_section(forms["01A"]) }}\n{{ charts_section(charts) }}\n{{ form_section(forms["02A"]) }}'
+    assert shipped in text
+    text = text.replace(shipped, '{{ form_section(forms["02A"]) }}\n{{ form_section(forms["01A"]) }}')
     page.write_text(text, encoding="utf-8")
     out = write_reports(units, ward, tmp_path / "out", formats=("html",), templates_dir=office_templates,
                         per_unit=False)
@@ -101,7 +102,8 @@ def test_page_template_order_can_be_changed(units, ward, office_templates, tmp_p
 
 
 def test_a_mistyped_column_key_is_reported_in_vietnamese(office_templates):
-    edit_yaml(office_templates / "mau_01a.yaml", lambda d: d["columns"].append({"key": "tong_so", "label": "X"}))
+    edit_yaml(office_templates / "mau_01a.yaml",
+              lambda d: d["columns"].append({"key": "tong_so", "label": "X"}))
     with pytest.raises(LayoutError, match="cột 'tong_so' không có"):
         load_layout("01A", "ward", {}, office_templates)
 
