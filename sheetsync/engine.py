@@ -111,7 +111,7 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
         if b is None:
             continue
         bound[name] = b
-        tabs[name] = TabChecker(schema, b.raw, b.headers, b.columns, findings, title=b.title).run()
+        tabs[name] = TabChecker(schema, b.raw, b.headers, b.columns, findings, title=b.title, blank=b.blank).run()
 
     for name, tab in tabs.items():
         targets = {}

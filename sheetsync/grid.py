@@ -55,6 +55,7 @@ class BoundTab:
     raw: pd.DataFrame  # data rows (input and engine fields present), index = sheet row
     last_col: int  # last column holding a header or data
     missing_engine: list[str] = field(default_factory=list)
+    blank: pd.Series | None = None  # rows with no input (kept only for their stale engine cells)
 
     def header(self, key: str) -> str:
         return self.headers.get(key) or self.schema.field(key).header
@@ -132,17 +133,17 @@ def bind_tab(schema: TabSchema, grid: SheetGrid, findings: Findings) -> BoundTab
     # sit on them, so that write-back can clear those.
     input_keys = [f.key for f in schema.input_fields if f.key in columns]
     engine_keys = [f.key for f in schema.engine_fields if f.key in columns]
+    blank = pd.Series(dtype=bool)
     if len(raw):
         blank_in = raw[input_keys].map(_is_blank).all(axis=1) if input_keys else pd.Series(True, index=raw.index)
         blank_eng = raw[engine_keys].map(_is_blank).all(axis=1) if engine_keys else pd.Series(True, index=raw.index)
-        raw = raw[~(blank_in & blank_eng)]
-        raw.attrs["blank"] = blank_in[~(blank_in & blank_eng)]
-    else:
-        raw.attrs["blank"] = pd.Series(dtype=bool)
+        keep = ~(blank_in & blank_eng)
+        raw = raw[keep]
+        blank = blank_in[keep]
     _mark_merged(raw, grid, header_row, columns)
     return BoundTab(schema, grid.title, header_row, columns, headers, raw,
                     last_col=max(grid.last_col, max(columns.values(), default=0)),
-                    missing_engine=missing_engine)
+                    missing_engine=missing_engine, blank=blank)
 
 
 def _data_frame(grid: SheetGrid, start: int, columns: dict[str, int]) -> pd.DataFrame:

@@ -21,7 +21,7 @@ MESSAGES = {
     "cell.formula-without-value": "Ô có công thức nhưng tệp chưa lưu kết quả tính; hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi chạy lại.",
     "cell.merged": "Ô nằm trong vùng gộp ô {value}; cần bỏ gộp ô (Unmerge) để mỗi hàng có giá trị riêng.",
     # fields
-    "field.required": "Thiếu {header}; đây là thông tin bắt buộc.",
+    "field.required": "Thiếu {header}; cần ghi {header} (thông tin bắt buộc).",
     "field.type": "'{value}' không hợp lệ ở cột {header}; cần {expected}.",
     "field.enum": "'{value}' không thuộc danh sách của cột {header}; cần một trong: {choices}.",
     "field.min": "{value} nhỏ hơn mức tối thiểu; cần {header} từ {bound} trở lên.",

@@ -56,13 +56,13 @@ class TabChecker:
     """Runs one tab's column and row checks, adding findings as it goes."""
 
     def __init__(self, schema: TabSchema, raw: pd.DataFrame, headers: dict[str, str],
-                 columns: dict[str, int], findings: Findings, title: str | None = None):
+                 columns: dict[str, int], findings: Findings, title: str | None = None,
+                 blank: pd.Series | None = None):
         self.schema = schema
         self.title = title or schema.title
         self.findings = findings
         self.headers = {f.key: headers.get(f.key, f.header) for f in schema.fields}
         self.letters = {k: col_letter(c) for k, c in columns.items()}
-        blank = raw.attrs.get("blank")
         self.blank = blank if blank is not None else pd.Series(False, index=raw.index)
         self.data_rows = raw.index[~self.blank.reindex(raw.index, fill_value=False).to_numpy(dtype=bool)]
         inputs = [f for f in schema.input_fields if f.key in raw.columns]
@@ -331,12 +331,12 @@ def _num(v) -> str:
 
 def validate_frame(schema: TabSchema, raw: pd.DataFrame, findings: Findings,
                    headers: dict[str, str] | None = None, columns: dict[str, int] | None = None,
-                   title: str | None = None) -> TabData:
+                   title: str | None = None, blank: pd.Series | None = None) -> TabData:
     """Validate one tab given as a DataFrame of raw cells (columns = field keys,
     index = sheet row numbers). This is the whole single-tab validation, backend-free."""
     if columns is None:
         columns = {k: i + 1 for i, k in enumerate(raw.columns)}
-    return TabChecker(schema, raw, headers or {}, columns, findings, title).run()
+    return TabChecker(schema, raw, headers or {}, columns, findings, title, blank).run()
 
 
 def check_references(tab: TabData, targets: dict[str, tuple[TabData | None, str]], findings: Findings) -> None:

@@ -1,0 +1,190 @@
+"""Validation: every rule gives a finding at the right cell, in Vietnamese, with a stable code."""
+
+import datetime as dt
+import unicodedata
+
+import openpyxl
+import pytest
+
+from unitbook import UnitBook, findings_of, sync
+
+
+@pytest.fixture
+def unit(book: UnitBook) -> UnitBook:
+    book.product("SP1", 1)
+    book.person("S1")
+    return book
+
+
+def at(res, tab_title, cell):
+    f = res.evaluation.findings
+    return f[(f["tab"] == tab_title) & (f["cell"] == cell)]
+
+
+def test_a_clean_workbook_has_no_errors(unit):
+    unit.task("T1", "S1", qty=1, done=1, review="Đạt")
+    unit.evaluation("S1", mgr_general=30, mgr_date=dt.date(2026, 11, 26), approved_rating="A",
+                    approved_date=dt.date(2026, 11, 27))
+    res = sync(unit.save(), as_of="2026-11-28")
+    assert res.evaluation.error_count == 0, res.evaluation.findings.to_string()
+    assert res.ok
+
+
+@pytest.mark.parametrize("key, value, code", [
+    ("assigned_qty", "hai", "field.type"),
+    ("assigned_qty", 0, "field.min-exclusive"),
+    ("assigned_qty", -3, "field.min-exclusive"),
+    ("due_date", "31/02/2026", "field.type"),
+    ("start_date", "hôm nay", "field.type"),
+    ("month", "13/2026", "field.type"),
+    ("task_group", "Quan trọng", "field.enum"),
+    ("review", "OK", "field.enum"),
+    ("returns", 1.5, "field.type"),
+    ("returns", -1, "field.min"),
+    ("progress_pct", 150, "field.max"),
+    ("owner_id", "S9", "field.ref"),
+    ("product_code", "SP9", "field.ref"),
+    ("collaborators", "S1, S7", "field.ref"),
+    ("basis", None, "field.required"),
+    ("quality_criteria", "   ", "field.required"),
+])
+def test_each_field_rule_lands_on_its_cell(unit, key, value, code):
+    row = unit.task("T1", "S1", qty=2, done=1, review="Đạt")
+    unit.set("tasks", row, key, value)
+    unit.evaluation("S1", mgr_general=30)
+    res = sync(unit.save(), write=False)
+    letter = openpyxl.utils.get_column_letter(unit.column_of("tasks", key))
+    found = at(res, "Nhiệm vụ", f"{letter}{row}")
+    assert code in set(found["code"]), res.evaluation.findings[["cell", "code", "message"]].to_string()
+    msg = found[found["code"] == code]["message"].iloc[0]
+    assert "cần" in msg  # says what is expected
+    if isinstance(value, str) and value.strip():
+        assert value.split(",")[-1].strip() in msg  # says what was found
+
+
+def test_conditional_requirements_and_date_order(unit):
+    row = unit.task("T1", "S1", qty=2, done=1, done_date=None, evidence=None,
+                    start_date=dt.date(2026, 11, 10), due=dt.date(2026, 11, 5))
+    res = sync(unit.save(), write=False)
+    codes = set(findings_of(res, tab="tasks")["code"])
+    assert {"field.required-when", "field.not-before"} <= codes
+    evidence = at(res, "Nhiệm vụ", f"{openpyxl.utils.get_column_letter(unit.column_of('tasks', 'evidence'))}{row}")
+    assert "Minh chứng" in evidence["message"].iloc[0]
+
+
+def test_duplicates_name_the_other_rows(unit):
+    r1 = unit.task("T1", "S1")
+    r2 = unit.task("T1", "S1")
+    unit.evaluation("S1")
+    unit.evaluation("S1")
+    res = sync(unit.save(), write=False)
+    dup = findings_of(res, "field.unique")
+    assert sorted(dup["row"].tolist()) == [r1, r2]
+    assert f"hàng {r2}" in dup[dup["row"] == r1]["message"].iloc[0]
+    assert len(findings_of(res, "row.key-duplicate")) == 2
+
+
+def test_management_cycles_and_self_management_are_errors(book):
+    book.person("A", manager="B")
+    book.person("B", manager="C")
+    book.person("C", manager="A")
+    book.person("D", manager="D")
+    res = sync(book.save(), write=False)
+    cycle = findings_of(res, "staff.manager-cycle")
+    assert len(cycle) == 3 and "A → B → C → A" in cycle["message"].iloc[0] or "→" in cycle["message"].iloc[0]
+    assert len(findings_of(res, "tree.self")) == 1
+
+
+def test_optional_contact_fields_are_checked_as_warnings(book):
+    row = book.add("staff", staff_id="S1", full_name="A", category="Viên chức", phone="12345", email="khong-co-a-cong")
+    ok = book.add("staff", staff_id="S2", full_name="B", category="Viên chức", phone="0912 345 678",
+                  email="b@hanoi.gov.vn")
+    res = sync(book.save(), write=False)
+    f = findings_of(res, "field.pattern")
+    assert sorted(f["row"].tolist()) == [row, row] and set(f["severity"]) == {"Cảnh báo"}
+    assert ok not in f["row"].tolist()
+
+
+def test_headers_match_across_nfd_case_spacing_and_aliases(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    ws = wb.create_sheet(unicodedata.normalize("NFD", "CÁN BỘ"))
+    ws.append([unicodedata.normalize("NFD", "  mã   CÁN bộ "), "Họ tên", "đối tượng", "Cột riêng của đơn vị"])
+    ws.append(["S1", "Nguyễn Văn A", "Công chức", "giữ nguyên"])
+    path = tmp_path / "nfd.xlsx"
+    wb.save(path)
+    res = sync(path, write=False)
+    assert "staff" in res.evaluation.tabs
+    staff = res.evaluation.tabs["staff"]
+    assert staff.values["staff_id"].tolist() == ["S1"] and staff.values["full_name"].tolist() == ["Nguyễn Văn A"]
+    missing_tabs = set(findings_of(res, "tab.missing")["tab"])
+    assert missing_tabs == {"Danh mục sản phẩm", "Nhiệm vụ", "Đánh giá tháng"}
+    msg = findings_of(res, "tab.missing")["message"].iloc[0]
+    assert "sheetsync init" in msg
+
+
+def test_missing_and_duplicate_headers_are_named(unit):
+    ws = unit.ws("tasks")
+    col = unit.column_of("tasks", "basis")
+    ws.cell(1, col).value = "Căn cứ (cũ)"
+    ws.cell(1, unit.column_of("tasks", "output") + 0).value = "Tên nhiệm vụ"
+    res = sync(unit.save(), write=False)
+    missing = findings_of(res, "header.missing")
+    assert set(missing["column"]) == {"Căn cứ giao nhiệm vụ", "Sản phẩm đầu ra"}
+    assert "Trang 'Nhiệm vụ' thiếu cột 'Căn cứ giao nhiệm vụ'" in " ".join(missing["message"])
+    assert len(findings_of(res, "header.duplicate")) == 1
+
+
+def test_header_row_below_a_title_is_found(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Danh mục sản phẩm"
+    ws.append(["DANH MỤC SẢN PHẨM CỦA PHÒNG"])
+    ws.append([])
+    ws.append(["Mã sản phẩm", "Tên sản phẩm/công việc", "Đơn vị tính", "Hệ số quy đổi"])
+    ws.append(["SP1", "Báo cáo", "văn bản", "1,5"])
+    path = tmp_path / "title.xlsx"
+    wb.save(path)
+    res = sync(path, write=False)
+    cat = res.evaluation.tabs["catalogue"]
+    assert cat.values["coefficient"].tolist() == [1.5] and cat.values.index.tolist() == [4]
+
+
+def test_formula_errors_uncomputed_formulas_and_merged_cells(unit):
+    r1 = unit.task("T1", "S1", qty=2)
+    r2 = unit.task("T2", "S1", qty=2)
+    r3 = unit.task("T3", "S1", qty=2)
+    ws = unit.ws("tasks")
+    qty_col = openpyxl.utils.get_column_letter(unit.column_of("tasks", "assigned_qty"))
+    ws[f"{qty_col}{r1}"] = "#REF!"  # openpyxl stores this as an error cell
+    ws[f"{qty_col}{r2}"] = "=SUM(A1:A2)"  # a formula no spreadsheet program has computed yet
+    name_col = unit.column_of("tasks", "task_name")
+    ws.merge_cells(start_row=r3, start_column=name_col, end_row=r3, end_column=name_col + 1)
+    res = sync(unit.save(), write=False)
+    assert at(res, "Nhiệm vụ", f"{qty_col}{r1}")["code"].tolist() == ["cell.error"]
+    assert "#REF!" in at(res, "Nhiệm vụ", f"{qty_col}{r1}")["message"].iloc[0]
+    assert at(res, "Nhiệm vụ", f"{qty_col}{r2}")["code"].tolist() == ["cell.formula-without-value"]
+    merged = findings_of(res, "cell.merged")
+    assert merged["row"].tolist() == [r3] and "gộp" in merged["message"].iloc[0]
+
+
+def test_blank_rows_in_the_middle_are_skipped_and_huge_or_odd_text_is_reported_not_fatal(unit):
+    unit.task("T1", "S1", qty=1)
+    unit.ws("tasks").append([])
+    unit.ws("tasks").append([])
+    huge = "Nhiệm vụ 📄 " * 2800  # about 30,000 characters
+    row = unit.task("T2", "S1", qty=1, task_name=huge)
+    res = sync(unit.save(), write=False)
+    tasks = res.evaluation.tabs["tasks"]
+    assert len(tasks.rows) == 2
+    too_long = findings_of(res, "field.too-long")
+    assert too_long["row"].tolist() == [row] and too_long["severity"].tolist() == ["Cảnh báo"]
+
+
+def test_month_filter_reports_only_that_months_rows(unit):
+    unit.task("T1", "S1", qty="x", month="10/2026")
+    unit.task("T2", "S1", qty="y", month="11/2026")
+    res = sync(unit.save(), write=False)
+    from sheetsync.api import findings_in_months
+    f = findings_in_months(res.evaluation, ["2026-11"])
+    assert set(f[f["code"] == "field.type"]["row"]) == {3}
