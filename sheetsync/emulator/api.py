@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from . import batch_update, drive, values
+from . import batch_update, drive, fieldmask, values
 from .errors import ApiError, drive_error, invalid_argument, invalid_value, sheets_error, unknown_name
 from .model import Spreadsheet, Store, new_int_id
 from .resource import sheet_properties_json, spreadsheet_json
@@ -29,6 +29,14 @@ class Response:
     body: Any = None  # JSON-serialisable, or bytes for raw content
     content_type: str = "application/json; charset=UTF-8"
     headers: dict[str, str] = field(default_factory=dict)
+    masked: bool = False  # the ``fields`` parameter has already been applied
+
+
+def _mask(fields: str) -> fieldmask.MaskTree:
+    try:
+        return fieldmask.parse(fields)
+    except fieldmask.FieldMaskError:
+        raise invalid_argument(f"Invalid field selection {fields}") from None
 
 
 @dataclass
@@ -90,7 +98,12 @@ def dispatch(store: Store, method: str, path: str, query: str, raw_body: bytes) 
     try:
         with store.lock:
             if route.api == "sheets":
-                return _sheets(store, method, path, parse_query(query), raw_body)
+                params = parse_query(query)
+                response = _sheets(store, method, path, params, raw_body)
+                if params.get("fields") and not response.masked and isinstance(response.body, dict):
+                    # The standard ``fields`` parameter filters every Google response.
+                    response.body = fieldmask.apply(response.body, _mask(params["fields"]))
+                return response
             if route.api == "drive":
                 return _drive(store, method, path, parse_query(query), raw_body)
         return Response(404, {"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}})
@@ -120,16 +133,16 @@ def _sheets(store: Store, method: str, path: str, params: dict[str, Any], raw: b
     ss = store.spreadsheet(spreadsheet_id)
     if len(parts) == 1:
         if action is None and method == "GET":
-            return Response(
-                200,
-                spreadsheet_json(
-                    ss,
-                    store.account_email,
-                    include_grid_data=str(params.get("includeGridData", "false")).lower() == "true",
-                    ranges=query_list(params, "ranges"),
-                    fields=params.get("fields"),
-                ),
+            if params.get("fields"):
+                _mask(params["fields"])  # validate first: a bad mask is a 400
+            body = spreadsheet_json(
+                ss,
+                store.account_email,
+                include_grid_data=str(params.get("includeGridData", "false")).lower() == "true",
+                ranges=query_list(params, "ranges"),
+                fields=params.get("fields"),
             )
+            return Response(200, body, masked=True)
         if action == "batchUpdate" and method == "POST":
             return Response(200, batch_update.batch_update(store, ss, _json_body(raw, "sheets")))
         raise sheets_error(404, "Requested entity was not found.")

@@ -80,6 +80,10 @@ def test_field_masks_in_all_spellings(api, sid):
                  "sheets/properties/sheetId,sheets/properties/title", "sheets.properties.sheet_id,sheets.properties.title"):
         assert api("GET", f"/v4/spreadsheets/{sid}?fields={mask}").json() == expected, mask
     assert api("GET", f"/v4/spreadsheets/{sid}?fields=spreadsheetId").json() == {"spreadsheetId": sid}
+    assert api("GET", f"/v4/spreadsheets/{sid}?fields=sheets(").status_code == 400
+    # the standard parameter filters other methods' responses too
+    r = api("PUT", f"/v4/spreadsheets/{sid}/values/A1?valueInputOption=RAW&fields=updatedCells", json={"values": [[1, 2]]})
+    assert r.json() == {"updatedCells": 2}
 
 
 def test_ranges_select_sheets(api, sid):
