@@ -343,6 +343,8 @@ def update_sheet_properties(batch: Batch, req: dict[str, Any]) -> dict[str, Any]
         raise RequestError("You can't freeze all visible rows on the sheet.")
     if frozen_cols and frozen_cols >= cols:
         raise RequestError("You can't freeze all visible columns on the sheet.")
+    if updated.get("hidden") and all(s is sheet or s.properties.get("hidden") for s in ss.sheets):
+        raise RequestError("You can't hide all the sheets in a document.")
     new_index = as_int(updated.get("index"), sheet.properties.get("index"))
     resize(sheet, rows, cols)
     updated["gridProperties"] = {**grid, "rowCount": rows, "columnCount": cols}

@@ -220,7 +220,11 @@ class EmulatorServer:
         fault = self.faults.decide(route.kind, route.api)
         if fault is not None:
             return None if fault.drop else Response(fault.status, fault.body)
-        response = api.dispatch(self.store, method, path, query, body)
+        try:
+            response = api.dispatch(self.store, method, path, query, body)
+        except Exception:  # an emulator bug: answer like Google's 500 but make it loud in the log
+            log.exception("emulator failed on %s %s", method, raw_path)
+            return Response(500, {"error": {"code": 500, "message": "Internal error encountered.", "status": "INTERNAL"}})
         if route.mutates and response.status < 400:
             self.save()
         return response

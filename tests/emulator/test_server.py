@@ -257,3 +257,26 @@ def test_command_line_rejects_bad_fault_values():
     )
     assert result.returncode == 2
     assert "error_rate" in result.stderr
+
+
+def test_concurrent_clients_are_serialised_safely(emulator, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    sh = emulator_client(emulator.url).create("song song")
+    sid = sh.id
+
+    def worker(n: int) -> None:
+        client = emulator_client(emulator.url)
+        ws = client.open_by_key(sid).sheet1
+        for i in range(10):
+            ws.update([[f"{n}-{i}"]], f"A{n + 1}")
+            sh_local = client.open_by_key(sid)
+            sh_local.batch_update({"requests": [{"repeatCell": {
+                "range": {"sheetId": 0, "startRowIndex": n, "endRowIndex": n + 1, "startColumnIndex": 1, "endColumnIndex": 2},
+                "cell": {"note": f"n{i}"}, "fields": "note"}}]})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(worker, range(8)))
+    ws = sh.sheet1
+    assert ws.col_values(1) == [f"{n}-9" for n in range(8)]
+    assert [row[1] if len(row) > 1 else "" for row in ws.get_notes()] == ["n9"] * 8
