@@ -555,7 +555,7 @@ class Evaluator:
 
     def _infer(self, node: Node) -> dict[str, Any] | None:
         if isinstance(node, Call):
-            if node.name in ("DATE", "TODAY", "EDATE", "EOMONTH", "DATEVALUE"):
+            if node.name in ("DATE", "TODAY"):
                 return {"type": "DATE", "pattern": "M/d/yyyy"}
             if node.name == "NOW":
                 return {"type": "DATE_TIME", "pattern": "M/d/yyyy H:mm:ss"}
@@ -860,6 +860,16 @@ def _text_fn(fn: Callable[..., Value], lo: int, hi: int | None) -> Callable[[Eva
     return impl
 
 
+def _text_map(fn: Callable[[str], Value]) -> Callable[[Evaluator, list[Value]], Value]:
+    """A one-argument text function: coerce to text, propagate errors, apply ``fn``."""
+
+    def apply(value: Scalar) -> Value:
+        text = to_text(value)
+        return text if isinstance(text, Err) else fn(text)
+
+    return _text_fn(apply, 1, 1)
+
+
 def _substr(kind: str) -> Callable[..., Value]:
     def impl(text: Scalar, a: Scalar = None, b: Scalar = None) -> Value:
         t = to_text(text)
@@ -1155,10 +1165,10 @@ _FUNCTIONS: dict[str, Callable[[Evaluator, list[Value]], Value]] = {
     "POWER": _power,
     "CONCATENATE": _concat,
     "CONCAT": _concat,
-    "LEN": _text_fn(lambda t: float(len(to_text(t))) if not isinstance(to_text(t), Err) else to_text(t), 1, 1),  # type: ignore[arg-type]
-    "UPPER": _text_fn(lambda t: to_text(t).upper() if isinstance(to_text(t), str) else to_text(t), 1, 1),  # type: ignore[union-attr]
-    "LOWER": _text_fn(lambda t: to_text(t).lower() if isinstance(to_text(t), str) else to_text(t), 1, 1),  # type: ignore[union-attr]
-    "TRIM": _text_fn(lambda t: " ".join(to_text(t).split()) if isinstance(to_text(t), str) else to_text(t), 1, 1),  # type: ignore[union-attr]
+    "LEN": _text_map(lambda s: float(len(s))),
+    "UPPER": _text_map(str.upper),
+    "LOWER": _text_map(str.lower),
+    "TRIM": _text_map(lambda s: " ".join(s.split())),
     "LEFT": _text_fn(_substr("LEFT"), 1, 2),
     "RIGHT": _text_fn(_substr("RIGHT"), 1, 2),
     "MID": _text_fn(_substr("MID"), 3, 3),
