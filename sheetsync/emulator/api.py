@@ -204,11 +204,13 @@ def _create_spreadsheet(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     sheets = body.get("sheets") or []
     ss = store.create_spreadsheet(title, allowed, default_sheet=not sheets)
     requests = []
+    taken = {p.get("sheetId") for p in ((spec or {}).get("properties") or {} for spec in sheets)} | {0}
     for i, sheet_spec in enumerate(sheets):
         sheet_props = dict((sheet_spec or {}).get("properties") or {})
         sheet_props.setdefault("title", f"Sheet{i + 1}")
         if "sheetId" not in sheet_props:
-            sheet_props["sheetId"] = 0 if i == 0 else new_int_id({0})
+            sheet_props["sheetId"] = 0 if i == 0 else new_int_id(taken)  # type: ignore[arg-type]
+            taken.add(sheet_props["sheetId"])
         sheet_props.pop("index", None)
         requests.append({"addSheet": {"properties": sheet_props}})
     if requests:
@@ -249,7 +251,7 @@ def _copy_to(store: Store, ss: Spreadsheet, sheet_part: str, body: dict[str, Any
     while destination.sheet_by_title(f"Copy of {source.title}" + (f" {n}" if n > 1 else "")) is not None:
         n += 1
     sheet.properties["title"] = f"Copy of {source.title}" + (f" {n}" if n > 1 else "")
-    new_id = source.sheet_id if destination.sheet_by_id(source.sheet_id) is None else new_int_id(destination.taken_sheet_ids())
+    new_id = new_int_id(destination.taken_sheet_ids())
     sheet.properties["sheetId"] = new_id
     sheet.protected_ranges = []
     sheet.merges = [{**m, "sheetId": new_id} for m in sheet.merges]

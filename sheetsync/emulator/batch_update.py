@@ -31,8 +31,8 @@ from .model import (
     new_sheet_properties,
 )
 from .resource import color_json, grid_range_json, protected_range_json, sheet_properties_json, spreadsheet_json
-from .structure import move_sheet, rename_references, resize, rewrite_formulas, shift_sheet
 from .schema import IMPLEMENTED_REQUESTS, OTHER_REQUESTS, as_int, snake, validate
+from .structure import move_sheet, rename_references, resize, rewrite_formulas, shift_sheet
 
 # Colour fields that Google keeps in step with their *Style twin.
 _COLOR_PAIRS = (("backgroundColor", "backgroundColorStyle"), ("foregroundColor", "foregroundColorStyle"),

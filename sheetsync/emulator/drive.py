@@ -267,7 +267,10 @@ def list_files(store: Store, params: dict[str, Any]) -> dict[str, Any]:
             "folder": lambda f: f.mime_type != FOLDER_MIME,
         }.get(key, lambda f: f.created)
         files.sort(key=getter, reverse=direction.strip().lower() == "desc")
-    page_size = max(1, min(int(params.get("pageSize") or 100), 1000))
+    try:
+        page_size = max(1, min(int(params.get("pageSize") or 100), 1000))
+    except ValueError:
+        raise drive_error(400, "Invalid Value", "invalid", location="pageSize") from None
     offset = _decode_token(params.get("pageToken"))
     page = files[offset : offset + page_size]
     result: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False}

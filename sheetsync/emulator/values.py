@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from . import a1, formula, numfmt
-from .structure import shift_sheet
 from .errors import ApiError, invalid_argument, invalid_value, json_repr
 from .model import (
     MAX_CELLS,
@@ -24,6 +23,7 @@ from .model import (
     outside_grid,
     resolve_bounds,
 )
+from .structure import shift_sheet
 
 VALUE_INPUT_OPTIONS = ("RAW", "USER_ENTERED")
 VALUE_RENDER_OPTIONS = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")
