@@ -105,7 +105,7 @@ def _wrap(text: str, width: int = 32) -> str:
 def _to_svg(fig: Figure, salt: str) -> str:
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": salt}):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +14,13 @@ from .charts import distribution_chart, quota_chart
 from .html_page import ChartView, chart_view, form_view, render_html
 from .layout import load_layout
 from .model import UnitResults, WardInfo, clean_text
-from .pdf import NO_ENGINE_MESSAGE, PdfError, find_browser, print_pdf
+from .pdf import NO_ENGINE_MESSAGE, PdfError, PdfResult, find_browser, print_pdf
 from .scope import form_file_name, placeholder_context, unique_slugs
 from .table import rows_01a, rows_02a
 from .xlsx import render_xlsx
 
 FORMATS = ("xlsx", "html", "pdf")
+PDF_WORKERS = max(1, min(3, os.cpu_count() or 1))
 
 
 @dataclass
@@ -101,39 +104,62 @@ def write_reports(
         result.messages.append(NO_ENGINE_MESSAGE)
 
     with tempfile.TemporaryDirectory(prefix="sheetsync-forms-") as scratch:
+        html_dir = out if "html" in formats else Path(scratch)
+        pdf_jobs = []
         for (name, kind, members), scope_slug in zip(scopes, slugs):
             scope = ScopeOutput(clean_text(name), kind, scope_slug)
             result.scopes.append(scope)
-            context = placeholder_context(name, ward, month)
-            f01 = build_01a(members, name, kind=kind)
-            f02 = build_02a(members, name, kind=kind)
-            lay01 = load_layout("01A", kind, context, templates_dir)
-            lay02 = load_layout("02A", kind, context, templates_dir)
-            t01, t02 = rows_01a(f01, lay01), rows_02a(f02, lay02)
-
-            if "xlsx" in formats:
-                for form, lay, rows in (("01A", lay01, t01), ("02A", lay02, t02)):
-                    path = out / form_file_name(form, scope_slug, month, "xlsx")
-                    scope.paths[f"{form}.xlsx"] = render_xlsx(path, lay, rows, f"Mẫu {form}")
-
-            if "html" in formats or browser is not None:
-                html_dir = out if "html" in formats else Path(scratch)
-                html_path = render_html(
-                    html_dir / form_file_name("01A_02A", scope_slug, month, "html"),
-                    f"{lay01.title.capitalize()} – Tháng {month_label(month)} – {scope.name}",
-                    {"01A": form_view(lay01, t01), "02A": form_view(lay02, t02)},
-                    _charts(f01, ward, lay01, month),
-                    templates_dir,
-                )
-                if "html" in formats:
-                    scope.paths["html"] = html_path
-                if browser is not None:
-                    pdf_path = out / form_file_name("01A_02A", scope_slug, month, "pdf")
-                    try:
-                        printed = print_pdf(html_path, pdf_path, browser)
-                    except PdfError as exc:
-                        result.messages.append(f"{scope.name}: {exc}")
-                    else:
-                        scope.paths["pdf"] = printed.path
-                        result.pdf_seconds.append(printed.seconds)
+            html_path = _write_scope(scope, members, ward, month, out, html_dir, formats,
+                                     templates_dir, need_html=browser is not None)
+            if browser is not None and html_path is not None:
+                pdf_jobs.append((scope, html_path))
+        if browser is not None:
+            _print_pdfs(pdf_jobs, browser, out, month, result)
     return result
+
+
+def _write_scope(scope: ScopeOutput, members: list[UnitResults], ward: WardInfo, month: str, out: Path,
+                 html_dir: Path, formats: Sequence[str], templates_dir: str | Path | None,
+                 need_html: bool) -> Path | None:
+    """xlsx and HTML of one scope; returns the HTML page (kept or scratch) for printing."""
+    context = placeholder_context(scope.name, ward, month)
+    f01 = build_01a(members, scope.name, kind=scope.kind)
+    f02 = build_02a(members, scope.name, kind=scope.kind)
+    lay01 = load_layout("01A", scope.kind, context, templates_dir)
+    lay02 = load_layout("02A", scope.kind, context, templates_dir)
+    t01, t02 = rows_01a(f01, lay01), rows_02a(f02, lay02)
+    if "xlsx" in formats:
+        for form, lay, rows in (("01A", lay01, t01), ("02A", lay02, t02)):
+            path = out / form_file_name(form, scope.slug, month, "xlsx")
+            scope.paths[f"{form}.xlsx"] = render_xlsx(path, lay, rows, f"Mẫu {form}")
+    if "html" not in formats and not need_html:
+        return None
+    html_path = render_html(
+        html_dir / form_file_name("01A_02A", scope.slug, month, "html"),
+        f"{lay01.title.capitalize()} – Tháng {month_label(month)} – {scope.name}",
+        {"01A": form_view(lay01, t01), "02A": form_view(lay02, t02)},
+        _charts(f01, ward, lay01, month),
+        templates_dir,
+    )
+    if "html" in formats:
+        scope.paths["html"] = html_path
+    return html_path
+
+
+def _print_pdfs(jobs: list[tuple[ScopeOutput, Path]], browser: Path, out: Path, month: str,
+                result: ReportOutput) -> None:
+    """Print the pages, a few browsers at a time: most of each print is the browser starting up."""
+    def run(job: tuple[ScopeOutput, Path]) -> PdfResult | PdfError:
+        scope, html_path = job
+        try:
+            return print_pdf(html_path, out / form_file_name("01A_02A", scope.slug, month, "pdf"), browser)
+        except PdfError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=PDF_WORKERS) as pool:
+        for (scope, _), printed in zip(jobs, pool.map(run, jobs)):
+            if isinstance(printed, PdfError):
+                result.messages.append(f"{scope.name}: {printed}")
+            else:
+                scope.paths["pdf"] = printed.path
+                result.pdf_seconds.append(printed.seconds)
