@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import ScopeKind, build_01a, build_02a, common_month, month_label
+from .build import Form01A, ScopeKind, build_01a, build_02a, common_month, month_label
 from .charts import distribution_chart, quota_chart
 from .html_page import ChartView, chart_view, form_view, render_html
-from .layout import load_layout
-from .model import UnitResults, WardInfo, clean_text
+from .layout import Layout, load_layout
+from .model import RATINGS, UnitResults, WardInfo, clean_text, normalize_rating
 from .pdf import NO_ENGINE_MESSAGE, PdfError, PdfResult, find_browser, print_pdf
 from .scope import form_file_name, placeholder_context, unique_slugs
 from .table import rows_01a, rows_02a
@@ -55,19 +55,19 @@ class ReportOutput:
         return next(s for s in self.scopes if s.name == clean_text(name))
 
 
-def _charts(form01a, ward: WardInfo, layout, month: str) -> list[ChartView]:
+def _charts(form01a: Form01A, ward: WardInfo, layout: Layout, month: str) -> list[ChartView]:
+    """The page's numbered charts: rating distribution, then the quota rating's share."""
     fonts = [layout.font.name, *layout.font.fallback]
     by = "đơn vị" if form01a.kind == "ward" else "đối tượng"
-    views = []
+    charts = []
     dist = distribution_chart(form01a, fonts, layout.decimal_separator)
     if dist:
-        views.append(chart_view(f"Kết quả xếp loại theo {by} – Tháng {month_label(month)}", dist))
+        charts.append((f"Kết quả xếp loại theo {by} – Tháng {month_label(month)}", dist))
     quota = quota_chart(form01a, ward.quota, fonts, layout.decimal_separator)
     if quota:
-        views.append(chart_view("Tỷ lệ Hoàn thành xuất sắc nhiệm vụ so với tỷ lệ tối đa", quota))
-    for i, view in enumerate(views, 1):
-        views[i - 1] = ChartView(f"Biểu đồ {i}. {view.caption}", view.alt, view.src)
-    return views
+        rating = normalize_rating((ward.quota or {}).get("rating")) or RATINGS[0]
+        charts.append((f"Tỷ lệ {rating} so với tỷ lệ tối đa", quota))
+    return [chart_view(f"Biểu đồ {i}. {caption}", chart) for i, (caption, chart) in enumerate(charts, 1)]
 
 
 def write_reports(
