@@ -16,9 +16,9 @@ import pandas as pd
 from .findings import Findings, col_letter
 from .messages import message
 from .profile import Profile, round_half_up
-from .text import normalize_key
+from .text import normalize_key, normalize_keys
 from .validate import TabData, _num
-from .values import month_bounds
+from .values import map_distinct, month_bounds
 
 TASK_UNUSABLE_FIELDS = ("owner_id", "product_code", "assigned_qty", "month")
 SCORE_COLUMNS = ["score_a", "score_b", "score_c", "score_d", "score_dd", "score_e",
@@ -50,7 +50,7 @@ class Scores:
 
 
 def _norm(s: pd.Series) -> pd.Series:
-    return s.map(normalize_key, na_action="ignore")
+    return map_distinct(s, normalize_keys, vectorized=True)
 
 
 def _col(tab: TabData, key: str, default=np.nan) -> pd.Series:

@@ -18,7 +18,14 @@ def nfc(text: str) -> str:
 
 def normalize_key(text: str) -> str:
     """NFC, case-folded, whitespace collapsed and stripped."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text)).casefold()).strip()
+    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+
+
+def normalize_keys(values) -> list[str]:
+    """`normalize_key` over many strings, without a Python call per value."""
+    nfc = unicodedata.normalize
+    return [" ".join(nfc("NFC", x).casefold().split()) if isinstance(x, str) else
+            (normalize_key(x) if x is not None else None) for x in values]
 
 
 def clean_text(text: str) -> str:

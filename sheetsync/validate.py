@@ -17,8 +17,8 @@ import pandas as pd
 from .findings import ERROR, Findings, col_letter
 from .messages import TYPE_EXPECTED, message
 from .schema import Bound, Field, TabSchema
-from .text import normalize_key, shorten
-from .values import Parsed, display_text, parse_field
+from .text import normalize_key, normalize_keys, shorten
+from .values import Parsed, display_text, map_distinct, parse_field
 
 
 @dataclass
@@ -78,11 +78,9 @@ class TabChecker:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def shown(self, key: str) -> pd.Series:
-        """Raw cells as quoted in messages (computed once per column, only when needed)."""
-        if key not in self._shown:
-            self._shown[key] = display_text(self.raw[key]).map(shorten)
-        return self._shown[key]
+    def shown(self, key: str, mask: pd.Series) -> pd.Series:
+        """The cells under `mask` as quoted in messages (only failing cells are ever rendered)."""
+        return display_text(self.raw[key][mask]).map(shorten)
 
     def report(self, f: Field | str, mask: pd.Series, code: str, messages, severity: str = "error") -> None:
         key = f if isinstance(f, str) else f.key
@@ -122,21 +120,24 @@ class TabChecker:
         self.empty[f.key] = p.empty
         self.errors[f.key] = False
         if p.issue.any():
-            codes = raw[p.issue].map(lambda c: c.code)
+            issues = raw[p.issue]
+            codes = issues.map(lambda c: c.code)
             for code in codes.unique():
-                m = p.issue & (raw.map(lambda c: getattr(c, "code", None)) == code)
+                rows = codes.index[codes == code]
+                m = pd.Series(False, index=raw.index)
+                m[rows] = True
                 rule = {"merged": "cell.merged", "formula-without-value": "cell.formula-without-value"}.get(code, "cell.error")
-                details = raw[m].map(lambda c: c.detail if c.code == "merged" else c.code)
+                details = issues[rows].map(lambda c: c.detail if c.code == "merged" else c.code)
                 self.report(f, m, rule, details.map(lambda d: message(rule, value=d)))
         if p.bad.any():
             if f.type == "enum":
                 choices = ", ".join(f.enum.canonical)
-                msgs = self.shown(f.key)[p.bad].map(
+                msgs = self.shown(f.key, p.bad).map(
                     lambda v: message("field.enum", value=v, header=self.headers[f.key], choices=choices))
                 self.report(f, p.bad, "field.enum", msgs)
             else:
                 expected = TYPE_EXPECTED.get(f.type, f.type)
-                msgs = self.shown(f.key)[p.bad].map(
+                msgs = self.shown(f.key, p.bad).map(
                     lambda v: message("field.type", value=v, header=self.headers[f.key], expected=expected))
                 self.report(f, p.bad, "field.type", msgs)
         if f.required:
@@ -149,8 +150,8 @@ class TabChecker:
         if f.pattern and f.type == "text":
             self._pattern(f, p)
         if f.max_length:
-            lengths = p.value.str.len()
-            too_long = lengths > f.max_length
+            lengths = p.per_distinct(lambda v: len(v) if isinstance(v, str) else 0)
+            too_long = (lengths > f.max_length).astype(bool)
             if too_long.any():
                 msgs = lengths[too_long].map(lambda n: message("field.too-long", length=int(n), limit=f.max_length,
                                                                header=self.headers[f.key]))
@@ -169,7 +170,7 @@ class TabChecker:
         fail = fail.fillna(False).astype(bool)
         if fail.any():
             bound = _num(b.value)
-            msgs = self.shown(f.key)[fail].map(lambda s: message(code, value=s, header=self.headers[f.key], bound=bound))
+            msgs = self.shown(f.key, fail).map(lambda s: message(code, value=s, header=self.headers[f.key], bound=bound))
             self.report(f, fail, b.code or code, msgs, b.severity)
 
     def _pattern(self, f: Field, p: Parsed) -> None:
@@ -183,12 +184,12 @@ class TabChecker:
         ok = s.str.match(re.compile(f.pattern)).fillna(False)
         fail = pd.Series(False, index=text.index)
         fail[ok.index] = ~ok.astype(bool)
-        msgs = self.shown(f.key)[fail].map(
+        msgs = self.shown(f.key, fail).map(
             lambda v: message("field.pattern", value=v, header=self.headers[f.key], expected=f.expected or f.pattern))
         self.report(f, fail, "field.pattern", msgs, "warning" if not f.required else "error")
 
     def _unique(self, f: Field, p: Parsed) -> None:
-        keys = p.value.where(p.value.isna(), p.value.map(normalize_key, na_action="ignore"))
+        keys = p.per_distinct(normalize_keys, vectorized=True)
         dup = keys.duplicated(keep=False) & keys.notna()
         if not dup.any():
             return
@@ -204,7 +205,7 @@ class TabChecker:
         key = self.schema.key
         if not all(k in self.values for k in key):
             return
-        parts = [self.values[k].astype(str).map(normalize_key) for k in key]
+        parts = [map_distinct(self.values[k].astype(str), normalize_keys, vectorized=True) for k in key]
         combined = parts[0]
         for p in parts[1:]:
             combined = combined + "\x1f" + p
@@ -231,9 +232,9 @@ class TabChecker:
             other = self.values[b.field]
             fail = ((v < other) if lower else (v > other)).fillna(False).astype(bool)
             if fail.any():
-                other_shown = self.shown(b.field)
-                msgs = pd.Series({r: message("field.max-field", header=self.headers[f.key], value=self.shown(f.key)[r],
-                                             other=self.headers[b.field], bound=other_shown[r])
+                mine, theirs = self.shown(f.key, fail), self.shown(b.field, fail)
+                msgs = pd.Series({r: message("field.max-field", header=self.headers[f.key], value=mine[r],
+                                             other=self.headers[b.field], bound=theirs[r])
                                   for r in fail.index[fail]}, dtype=object)
                 self.report(f, fail, b.code or "field.max-field", msgs, b.severity)
         if f.not_before and f.not_before in self.values:
@@ -347,11 +348,11 @@ def check_references(tab: TabData, targets: dict[str, tuple[TabData | None, str]
         target, target_field = targets.get(f.ref["tab"], (None, f.ref["field"]))
         if target is None or target_field not in target.values:
             continue
-        known = set(target.values[target_field].dropna().map(normalize_key))
+        known = set(map_distinct(target.values[target_field].dropna(), normalize_keys, vectorized=True))
         col = tab.values[f.key]
         if f.type == "list":
-            exploded = col.explode().dropna()
-            bad_items = exploded[~exploded.map(normalize_key).isin(known)]
+            exploded = col[col.map(len, na_action="ignore") > 0].explode().dropna()
+            bad_items = exploded[~map_distinct(exploded, normalize_keys, vectorized=True).isin(known)]
             if bad_items.empty:
                 continue
             bad_rows = bad_items.groupby(level=0).agg(lambda s: ", ".join(s))
@@ -361,7 +362,7 @@ def check_references(tab: TabData, targets: dict[str, tuple[TabData | None, str]
                                                   target_tab=target.title))
         else:
             filled = col.notna()
-            mask = filled & ~col.map(normalize_key, na_action="ignore").isin(known)
+            mask = filled & ~map_distinct(col, normalize_keys, vectorized=True).isin(known)
             mask = mask.fillna(False).astype(bool)
             if not mask.any():
                 continue

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,16 @@ class Parsed:
     empty: pd.Series  # nothing in the cell (blank, spaces only) — or a CellIssue
     bad: pd.Series  # something in the cell that is not a valid value of the type
     issue: pd.Series  # the cell holds a CellIssue marker (reported separately)
+    codes: np.ndarray | None = None  # row → position in `distinct` (when parsed by distinct value)
+    distinct: pd.Series | None = None  # the parsed distinct values
+
+    def per_distinct(self, func, vectorized: bool = False) -> pd.Series:
+        """func over the parsed values, computed once per distinct value and spread to rows."""
+        if self.codes is None or self.distinct is None:
+            return map_distinct(self.value, func, vectorized)
+        vals = self.distinct.to_numpy()
+        out = np.array(func(list(vals)) if vectorized else [func(v) for v in vals], dtype=object)
+        return pd.Series(out.take(self.codes), index=self.value.index, dtype=object)
 
 
 def cell_types(raw: pd.Series) -> pd.Series:
@@ -60,12 +71,17 @@ def cell_types(raw: pd.Series) -> pd.Series:
 
 
 def _blank(raw: pd.Series, ty: pd.Series) -> pd.Series:
-    is_str = ty == str
-    blank = raw.isna() & ~is_str
+    is_str = (ty == str).to_numpy()
+    blank = raw.isna().to_numpy() & ~is_str
     if is_str.any():
-        s = raw[is_str]
-        blank[is_str] = s.str.strip().eq("")
-    return blank
+        blank[is_str] = [not x.strip() for x in raw.to_numpy()[is_str]]
+    return pd.Series(blank, index=raw.index)
+
+
+def _clean_strings(values: np.ndarray) -> list:
+    """Stripped NFC text, None for blanks: one pass in C-level string methods."""
+    nfc = unicodedata.normalize
+    return [nfc("NFC", x.strip()) or None for x in values]
 
 
 def display_text(raw: pd.Series) -> pd.Series:
@@ -92,8 +108,7 @@ def to_text(raw: pd.Series, ty: pd.Series | None = None) -> pd.Series:
     out = pd.Series(None, index=raw.index, dtype=object)
     is_str = ty == str
     if is_str.any():
-        s = raw[is_str].str.strip().str.normalize("NFC")
-        out[is_str] = s.where(s != "", None)
+        out[is_str] = _clean_strings(raw[is_str].to_numpy())
     other = ~is_str & raw.notna() & (ty != CellIssue)
     if other.any():
         out[other] = raw[other].map(_display_one)
@@ -286,7 +301,26 @@ def parse_list(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
 
 
 def parse_field(field, raw: pd.Series) -> Parsed:
-    """Parse a raw column according to a schema field's type."""
+    """Parse a raw column according to a schema field's type.
+
+    Columns in a sheet repeat themselves (a few hundred staff codes, dates and quantities over
+    a million rows), so each distinct cell value is parsed once and the result is broadcast
+    back by code: the cost follows the number of distinct values, not of rows.
+    """
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    # Blank cells (None/NaN) get their own slot at the end so every code is a valid index.
+    codes = np.where(codes < 0, len(uniques), codes)
+    distinct = pd.Series(list(uniques) + [None], dtype=object)
+    p = _parse_distinct(field, distinct)
+    index = raw.index
+
+    def spread(s: pd.Series) -> pd.Series:
+        return pd.Series(s.to_numpy().take(codes), index=index, dtype=s.dtype)
+
+    return Parsed(spread(p.value), spread(p.empty), spread(p.bad), spread(p.issue), codes, p.value)
+
+
+def _parse_distinct(field, raw: pd.Series) -> Parsed:
     ty = cell_types(raw)
     t = field.type
     if t == "text":
@@ -308,6 +342,17 @@ def parse_field(field, raw: pd.Series) -> Parsed:
     if t == "list":
         return parse_list(raw, ty)
     raise ValueError(f"unknown field type {t!r}")
+
+
+def map_distinct(s: pd.Series, func, vectorized: bool = False) -> pd.Series:
+    """`s.map(func)` computed once per distinct value (NaN/None stay None). With
+    `vectorized`, func takes the list of distinct values and returns a list."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return pd.Series(None, index=s.index, dtype=object)
+    done = func(list(uniques)) if vectorized else [func(u) for u in uniques]
+    mapped = np.array(list(done) + [None], dtype=object)
+    return pd.Series(mapped.take(np.where(codes < 0, len(uniques), codes)), index=s.index, dtype=object)
 
 
 def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -188,3 +188,11 @@ def test_month_filter_reports_only_that_months_rows(unit):
     from sheetsync.api import findings_in_months
     f = findings_in_months(res.evaluation, ["2026-11"])
     assert set(f[f["code"] == "field.type"]["row"]) == {3}
+
+
+def test_a_date_cell_holding_an_impossible_number_is_a_finding_not_a_crash(unit):
+    row = unit.task("T1", "S1", qty=1)
+    letter = openpyxl.utils.get_column_letter(unit.column_of("tasks", "due_date"))
+    unit.ws("tasks")[f"{letter}{row}"].value = -4.5e16  # the column is date-formatted
+    res = sync(unit.save(), write=False)
+    assert "field.type" in set(at(res, "Nhiệm vụ", f"{letter}{row}")["code"])

@@ -44,11 +44,31 @@ class XlsxBackend:
         grids: dict[str, SheetGrid] = {}
         for name in names:
             sheet = book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
+            try:
+                rows = sheet.to_python(skip_empty_area=False)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException:  # noqa: BLE001 — calamine panics (pyo3 PanicException) on some odd cells
+                rows = self._read_with_openpyxl(name)
             merged = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
             issues = {rc: CellIssue(e.code, e.formula) for rc, e in special.get(name, {}).items()}
             grids[name] = SheetGrid(name, rows, 1, 1, merged, issues)
         return grids
+
+    def _read_with_openpyxl(self, name: str) -> list[list]:
+        """The slow, tolerant reader, for a sheet the fast one cannot read (e.g. a date
+        cell holding a number far outside any calendar)."""
+        import warnings
+
+        import openpyxl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            try:
+                return [list(r) for r in wb[name].iter_rows(values_only=True)]
+            finally:
+                wb.close()
 
     def write(self, plan: WritePlan) -> dict:
         patches = [
