@@ -30,7 +30,8 @@ ensure_system_packages() {
   local need=()
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || need+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
-  fc-list 2>/dev/null | grep -qi "Liberation Serif\|Times New Roman" || need+=(fonts-liberation fontconfig)
+  # Debian 12's fonts-liberation (1.07) lacks Vietnamese letters; fonts-liberation2 has them.
+  fc-list ':lang=vi' family 2>/dev/null | grep -qi "Liberation Serif\|Times New Roman\|Tinos" || need+=(fonts-liberation2 fontconfig)
   [ ${#need[@]} -eq 0 ] && return 0
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then

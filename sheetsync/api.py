@@ -181,3 +181,42 @@ def init(path: str | Path, unit: str, *, overwrite: bool = False, profile: str |
 
     prof = load_profile(profile)
     return init_workbook(path, load_schemas(), unit, overwrite=overwrite, profile_bonus=bool(prof.bonus_field))
+
+
+@dataclass
+class ReportResult:
+    run: RunResult
+    month: str | None
+    output: object | None  # forms.ReportOutput
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return self.run.exit_code if self.output is not None else EXIT_PROBLEM
+
+
+def report(sources: list[str], *, month: str | None = None, as_of: date | str | None = None,
+           out: str | Path = "bao-cao", formats: tuple[str, ...] = ("xlsx", "html", "pdf"),
+           profile: str | Path | Profile | None = None, templates_dir: str | Path | None = None,
+           progress: Callable[[UnitSpec], None] | None = None) -> ReportResult:
+    """Score every unit like `sync` (never writing into unit workbooks) and fill Mẫu 01A and
+    02A per unit and for the ward."""
+    from .forms import write_reports
+    from .reporting import unit_results, ward_info
+
+    result = run(sources, write=False, month=month, as_of=as_of, profile=profile, progress=progress)
+    evaluated = [u for u in result.units if u.evaluation is not None]
+    if not evaluated:
+        return ReportResult(result, month, None, result.problems + [u.error for u in result.units if u.error])
+    if month is None:
+        months = sorted({m for u in evaluated for m in u.evaluation.months})
+        month = months[-1] if months else None
+    if month is None:
+        return ReportResult(result, None, None, ["Chưa có tháng nào có dữ liệu đánh giá để lập báo cáo."])
+    units = [unit_results(u.evaluation, month) for u in evaluated]
+    name = result.ward.name if result.ward else (units[0].unit if len(units) == 1 else "Tổng hợp")
+    output = write_reports(units, ward_info(result.ward, result.profile, name), out, formats=formats,
+                           templates_dir=templates_dir, per_unit=True)
+    messages = list(getattr(output, "messages", []))
+    messages += [f"{u.unit}: {u.error}" for u in result.units if u.error]
+    return ReportResult(result, month, output, messages)
