@@ -175,3 +175,120 @@ def print_result(result: api.RunResult) -> None:
                 click.echo(f"  - {where}: {rec.message}")
     if result.months:
         click.echo(f"\n(Chỉ tính tháng {', '.join(result.months)}.)")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--month", callback=_month, help="Tháng lập báo cáo (yyyy-mm). Mặc định: tháng gần nhất có dữ liệu.")
+@click.option("--as-of", "as_of", callback=_as_of, help="Ngày dùng để xét hạn (yyyy-mm-dd). Mặc định: hôm nay.")
+@click.option("--out", "out", default="bao-cao", show_default=True, type=click.Path(file_okay=False),
+              help="Thư mục ghi biểu mẫu.")
+@click.option("--format", "formats", default="xlsx,html,pdf", show_default=True,
+              help="Các định dạng, cách nhau bởi dấu phẩy: xlsx, html, pdf.")
+@click.option("--profile", help="Bộ tiêu chí chấm điểm: tên hoặc đường dẫn YAML.")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False), help="Thư mục mẫu biểu đã chỉnh sửa.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+def report(sources, month, as_of, out, formats, profile, templates, as_json) -> None:
+    """Lập Mẫu số 01A và 02A cho từng đơn vị và toàn phường (không ghi vào tệp của đơn vị)."""
+    fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    bad = [f for f in fmts if f not in ("xlsx", "html", "pdf")]
+    if bad:
+        raise click.BadParameter(f"định dạng không hỗ trợ: {', '.join(bad)}; chỉ có xlsx, html, pdf.",
+                                 param_hint="--format")
+    result = api.report(sources, month=month, as_of=as_of, out=out, formats=fmts, profile=profile,
+                        templates_dir=templates)
+    if as_json:
+        payload = {"month": result.month, "exit_code": result.exit_code, "messages": result.messages,
+                   "files": [str(p) for p in result.output.paths] if result.output else [],
+                   "units": [api.unit_dict(u, [result.month] if result.month else None, with_findings=False)
+                             for u in result.run.units]}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+        sys.exit(result.exit_code)
+    for m in result.messages:
+        click.echo(m, err=True)
+    if result.output is None:
+        sys.exit(api.EXIT_PROBLEM)
+    click.echo(f"Đã lập biểu mẫu tháng {result.month[5:]}/{result.month[:4]} trong {result.output.out_dir}:")
+    for scope in result.output.scopes:
+        click.echo(f"  {scope.name}:")
+        for kind, path in scope.paths.items():
+            click.echo(f"    {kind:<9} {path}")
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.option("--out", "out", default="sheetsync-demo", show_default=True, type=click.Path(file_okay=False),
+              help="Thư mục tạo phường mẫu.")
+@click.option("--months", default="2026-10", show_default=True,
+              help="Các tháng có dữ liệu: một tháng (2026-10), danh sách (2026-09,2026-10) hoặc khoảng (2026-01..2026-12).")
+@click.option("--as-of", "as_of", callback=_as_of, help="Ngày xét hạn. Mặc định: cuối tháng cuối cùng.")
+@click.option("--format", "formats", default="xlsx,html,pdf", show_default=True, help="Định dạng biểu mẫu.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+def demo(out, months, as_of, formats, as_json) -> None:
+    """Tạo một phường mẫu (nhiều đơn vị, có trường học), đồng bộ và lập biểu mẫu."""
+    from .demo import build_demo_ward
+
+    month_list = _month_list(months)
+    ward_file = build_demo_ward(out, months=month_list)
+    last = month_list[-1]
+    as_of = as_of or _month_end(last)
+    if not as_json:
+        click.echo(f"Đã tạo phường mẫu: {ward_file}")
+    result = api.sync([str(ward_file)], as_of=as_of)
+    if as_json:
+        rep = api.report([str(ward_file)], month=last, as_of=as_of, out=Path(out) / "bao-cao",
+                         formats=tuple(formats.split(",")))
+        click.echo(json.dumps({"ward": str(ward_file), "sync": result.to_dict(with_findings=False),
+                               "report": {"month": rep.month, "files": [str(p) for p in rep.output.paths]
+                                          if rep.output else [], "messages": rep.messages}},
+                              ensure_ascii=False, indent=2, default=str))
+        return
+    print_result(result)
+    click.echo("\nLập biểu mẫu gửi phường...")
+    rep = api.report([str(ward_file)], month=last, as_of=as_of, out=Path(out) / "bao-cao",
+                     formats=tuple(formats.split(",")))
+    for m in rep.messages:
+        click.echo(m, err=True)
+    if rep.output is not None:
+        ward = rep.output.ward
+        click.echo(f"Biểu mẫu của phường ({ward.name}):")
+        for kind, path in ward.paths.items():
+            click.echo(f"  {kind:<9} {path}")
+        click.echo(f"Biểu mẫu từng đơn vị: {rep.output.out_dir}")
+    click.echo(f"\nMở các tệp .xlsx của đơn vị trong {Path(out)} để xem cột 'Kết quả kiểm tra', 'Ghi chú kiểm tra' "
+               "và trang 'Tổng hợp' do hệ thống ghi. Sửa một ô rồi chạy lại: sheetsync sync " + str(ward_file))
+
+
+def _month_list(spec: str) -> list[str]:
+    spec = spec.strip()
+    if ".." in spec:
+        a, b = (_month(None, None, x) for x in spec.split("..", 1))
+        y, m = int(a[:4]), int(a[5:])
+        out = []
+        while f"{y}-{m:02d}" <= b:
+            out.append(f"{y}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+    return [_month(None, None, x) for x in spec.split(",") if x.strip()]
+
+
+def _month_end(month: str) -> date:
+    y, m = int(month[:4]), int(month[5:])
+    nxt = date(y + (m == 12), 1 if m == 12 else m + 1, 1)
+    from datetime import timedelta
+    return nxt - timedelta(days=1)
+
+
+@main.command()
+@click.option("--port", default=8765, show_default=True, help="Cổng trên 127.0.0.1.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), help="Thư mục lưu trạng thái (giữ qua các lần chạy).")
+@click.option("--quota-per-minute", type=int, help="Giả lập hạn mức: lỗi 429 khi vượt số yêu cầu mỗi phút.")
+@click.option("--error-rate", type=float, default=0.0, help="Tỷ lệ trả lỗi 500/503 ngẫu nhiên (0..1).")
+@click.option("--drop-rate", type=float, default=0.0, help="Tỷ lệ ngắt kết nối ngẫu nhiên (0..1).")
+@click.option("--latency-ms", type=float, default=0.0, help="Độ trễ thêm cho mỗi yêu cầu (ms).")
+def emulator(port, data_dir, quota_per_minute, error_rate, drop_rate, latency_ms) -> None:
+    """Chạy bộ giả lập Google Sheets API ngoại tuyến để thực hành và kiểm thử."""
+    from .emulator import FaultConfig, serve
+
+    serve(port=port, data_dir=data_dir, faults=FaultConfig(quota_per_minute=quota_per_minute, error_rate=error_rate,
+                                                            drop_rate=drop_rate, latency_ms=latency_ms))

@@ -18,7 +18,7 @@ from .grid import BoundTab, SheetGrid, bind_tab, find_tab
 from .messages import message
 from .profile import Profile
 from .schema import Schemas
-from .scoring import Scores, score_month, score_okr, score_tasks, task_row_findings
+from .scoring import Scores, score_month, score_okr, score_tasks, task_row_findings, unscored_task_months
 from .summary import build_summary
 from .validate import TabChecker, TabData, check_references, check_tree
 from .writeplan import WritePlan, diff_tab, summary_differs
@@ -133,7 +133,9 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
                         for m in scored_months}
         per_row = [ms.people for ms in month_scores.values()]
         evals_out = pd.concat(per_row) if per_row else pd.DataFrame()
-        okr = score_okr(tabs["okr"], profile, findings) if "okr" in tabs else None
+        if months is None:
+            unscored_task_months(ts, scored_months, profile, as_of_ts, tabs["tasks"], findings)
+        okr = score_okr(tabs["okr"], profile, findings, as_of_ts) if "okr" in tabs else None
         scores = Scores(ts, month_scores, evals_out, okr)
     return Evaluation(unit, tabs, bound, findings.frame(), scores, scored_months, profile, as_of_ts, months)
 

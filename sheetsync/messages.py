@@ -56,7 +56,7 @@ MESSAGES = {
     "score.missing-row": "{name} ({staff_id}) chưa có hàng đánh giá tháng {month} trong trang Đánh giá tháng.",
     "score.row-excluded": "Hàng không được tính điểm vì {reason}.",
     "score.row-zeroed": "Hàng vẫn tính số lượng giao nhưng chưa tính hoàn thành, chất lượng, tiến độ cho đến khi sửa lỗi.",
-    "score.task-month": "Hàng này thuộc tháng {month} nhưng tháng đó chưa có ai trong trang Đánh giá tháng.",
+    "score.task-month": "Tháng {month} có {count} nhiệm vụ nhưng trang Đánh giá tháng chưa có hàng nào của tháng này; cần thêm hàng đánh giá cho từng người.",
     # quotas
     "quota.exceeded": "Vượt tỷ lệ {rating}: {count} người, tối đa {limit} ({rule}) trong {scope}.",
     "quota.person": "Thuộc nhóm vượt tỷ lệ {rating} trong {scope} (điểm thấp hơn những người trong tỷ lệ); cấp có thẩm quyền cần xem xét.",
@@ -67,7 +67,7 @@ MESSAGES = {
     "honesty.approved-missing-evidence": "Đã phê duyệt xếp loại trong khi còn nhiệm vụ hoàn thành nhưng thiếu minh chứng: {rows}.",
     # okr
     "okr.equal-weights": "Các kết quả then chốt của mục tiêu '{group}' có trọng số bằng nhau ({count} × {weight}); trọng số cần phản ánh quy mô, độ khó chứ không chia đều.",
-    "okr.no-actual": "Chưa có Giá trị thực hiện; chưa tính được mức đạt.",
+    "okr.no-actual": "Kỳ đã kết thúc nhưng chưa có Giá trị thực hiện; cần ghi giá trị để tính mức đạt.",
     "okr.stretch-direction": "Ngưỡng vượt bằng ngưỡng hoàn thành; cần một ngưỡng vượt lớn hơn (hoặc nhỏ hơn với chỉ số càng thấp càng tốt).",
 }
 

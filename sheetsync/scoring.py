@@ -335,6 +335,28 @@ def _rows_text(rows) -> str:
     return text + (f" và {len(rows) - 10} hàng khác" if len(rows) > 10 else "")
 
 
+def _period_end(period: str) -> pd.Timestamp:
+    """Last day of a canonical period: "YYYY-MM", "YYYY-Qn" or "YYYY"."""
+    if "-Q" in period:
+        year, q = period.split("-Q")
+        return pd.Timestamp(f"{year}-{int(q) * 3:02d}-01") + pd.offsets.MonthEnd(0)
+    if "-" in period:
+        return month_bounds(period)[1]
+    return pd.Timestamp(f"{period}-12-31")
+
+
+def unscored_task_months(ts: TaskScores, scored_months: list[str], profile: Profile, as_of: pd.Timestamp,
+                         tasks: TabData, findings: Findings) -> None:
+    """Tasks of a month nobody has an evaluation row for, once self-assessment is due."""
+    day = profile.deadlines.get("self_assessment")
+    months = ts.frame["month"].dropna()
+    for month, n in months[~months.isin(scored_months)].value_counts().sort_index().items():
+        if day is None or as_of <= _deadline_day(month, int(day)):
+            continue
+        findings.add(tasks.title, None, tasks.header("month"), "warning", "score.task-month",
+                     message("score.task-month", month=_month_text(month), count=int(n)))
+
+
 def _deadline_day(month: str, day: int, next_month: bool = False) -> pd.Timestamp:
     start, end = month_bounds(month)
     if next_month:
@@ -463,22 +485,32 @@ def _missing_rows(month: str, roster: pd.DataFrame, present: pd.Series, as_of: p
 
 # -- OKR ---------------------------------------------------------------------------------------
 
-def score_okr(okr: TabData, profile: Profile, findings: Findings) -> pd.DataFrame:
+def score_okr(okr: TabData, profile: Profile, findings: Findings, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Attainment and status per key result. A stretch below the target marks a KPI where lower
+    is better (complaints, days late). Attainment is capped by the profile (default 200%), and a
+    lower-is-better KPI that reaches zero gets the cap."""
     rows = okr.rows
     v = okr.values.loc[rows]
     target = _usable(okr, "target").loc[rows]
     stretch = _usable(okr, "stretch").loc[rows]
     actual = _usable(okr, "actual").loc[rows]
+    cap = float(profile.okr.get("attainment_cap", 200))
     decreasing = (stretch < target).fillna(False)
     with np.errstate(divide="ignore", invalid="ignore"):
         up = 100 * actual / target
-        down = 100 * target / actual
+        down = (100 * target / actual).where(actual != 0, np.where(target > 0, cap, np.nan))
     att = up.where(~decreasing, down).where(actual.notna() & target.notna())
-    att = att.where(np.isfinite(att))
+    att = att.where(np.isfinite(att)).clip(upper=cap)
     reached = ((actual >= target) & ~decreasing) | ((actual <= target) & decreasing)
     beyond = stretch.notna() & (((actual >= stretch) & ~decreasing) | ((actual <= stretch) & decreasing))
     status = pd.Series(np.where(beyond, "Vượt", np.where(reached, "Đạt", "Chưa đạt")), index=rows, dtype=object)
     status = status.where(actual.notna() & target.notna(), None)
+    if as_of is not None and "period" in v:
+        ended = v["period"].map(lambda p: _period_end(p) < as_of if isinstance(p, str) else False).astype(bool)
+        missing = ended & actual.isna() & target.notna()
+        if missing.any():
+            findings.add_many(okr.title, missing.index[missing], okr.header("actual"), "warning", "okr.no-actual",
+                              message("okr.no-actual"), col_letter=okr.letters.get("actual"))
     same = stretch.notna() & (stretch == target)
     if same.any():
         findings.add_many(okr.title, same.index[same], okr.header("stretch"), "warning", "okr.stretch-direction",

@@ -321,3 +321,25 @@ def test_okr_attainment_status_and_weight_rules(book):
     sums = findings_of(res, "okr.weights-sum")
     assert len(sums) == 5  # MT2 sums to 80, MT3 to 99
     assert len(findings_of(res, "okr.equal-weights")) == 3
+
+
+def test_okr_lower_is_better_at_zero_gets_the_cap_and_attainment_is_capped(book):
+    for r in [dict(objective_id="MT1", kr_id="KR1", weight=50, target=2, stretch=0, actual=0),
+              dict(objective_id="MT1", kr_id="KR2", weight=50, target=5, actual=20)]:
+        book.add("okr", objective="Mục tiêu", key_result="KR", kpi_unit="%", kpi_formula="x", data_source="báo cáo",
+                 period="Q3/2026", **r)
+    book.add("okr", objective_id="MT2", objective="M", key_result="KR", kr_id="KR3", kpi_unit="%", kpi_formula="x",
+             weight=100, data_source="bc", target=1, period="Q3/2026")
+    res = sync(book.save(), as_of="2026-10-05", write=False)
+    okr = res.evaluation.scores.okr
+    assert okr["attainment"].tolist()[:2] == [200, 200]
+    assert okr["kr_status"].tolist()[:2] == ["Vượt", "Đạt"]
+    assert findings_of(res, "okr.no-actual")["row"].tolist() == [4]
+
+
+def test_tasks_of_a_month_without_evaluation_rows_are_reported_once_due(unit):
+    unit.person("S1")
+    unit.task("T1", "S1", month="10/2026", due=dt.date(2026, 10, 20), start_date=dt.date(2026, 10, 1))
+    assert not len(findings_of(sync(unit.save(), as_of="2026-10-20", write=False), "score.task-month"))
+    f = findings_of(sync(unit.path, as_of="2026-10-27", write=False), "score.task-month")
+    assert len(f) == 1 and "10/2026" in f["message"].iloc[0]
