@@ -215,8 +215,10 @@ def report(sources: list[str], *, month: str | None = None, as_of: date | str | 
         return ReportResult(result, None, None, ["Chưa có tháng nào có dữ liệu đánh giá để lập báo cáo."])
     units = [unit_results(u.evaluation, month) for u in evaluated]
     name = result.ward.name if result.ward else (units[0].unit if len(units) == 1 else "Tổng hợp")
+    # A single workbook without a ward file: its own forms only, not a "ward" copy of them.
+    single = result.ward is None and len(units) == 1
     output = write_reports(units, ward_info(result.ward, result.profile, name), out, formats=formats,
-                           templates_dir=templates_dir, per_unit=True)
+                           templates_dir=templates_dir, per_unit=not single)
     messages = list(getattr(output, "messages", []))
     messages += [f"{u.unit}: {u.error}" for u in result.units if u.error]
     return ReportResult(result, month, output, messages)

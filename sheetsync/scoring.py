@@ -477,8 +477,10 @@ def _missing_rows(month: str, roster: pd.DataFrame, present: pd.Series, as_of: p
         return
     absent = roster[~roster["_id"].isin(set(present))]
     for r, row in absent.iterrows():
+        name = row.get("full_name")
         findings.add(staff.title, int(r), staff.header("staff_id"), "warning", "score.missing-row",
-                     message("score.missing-row", name=row.get("full_name") or "", staff_id=row["staff_id"],
+                     message("score.missing-row", name=name if isinstance(name, str) else "Người này",
+                             staff_id=row["staff_id"],
                              month=_month_text(month)),
                      cell=f"{staff.letters.get('staff_id')}{r}")
 
