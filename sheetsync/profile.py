@@ -56,6 +56,18 @@ class Profile:
                 return b.rating
         return self.bands[-1].rating
 
+    def band_many(self, totals):
+        """`band` over a Series of totals (NaN stays None)."""
+        import numpy as np
+        import pandas as pd
+
+        t = totals.to_numpy(dtype="float64")
+        out = np.full(len(t), None, dtype=object)
+        for b in reversed(self.bands):
+            hit = ~np.isnan(t) if b.min is None else (t >= b.min - 1e-9)
+            out[hit] = b.rating
+        return pd.Series(out, index=totals.index, dtype=object)
+
     @property
     def ratings(self) -> list[str]:
         """Ratings from best to worst, as the bands list them."""

@@ -235,62 +235,63 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     approved = approved.where(~evals.errors["approved_rating"].reindex(idx, fill_value=False)) \
         if "approved_rating" in evals.errors else approved
 
-    def letter(key):
-        return evals.letters.get(key)
-
-    def note(r, key, sev, code, text):
-        lt = letter(key)
-        findings.add(evals.title, int(r), evals.header(key), sev, code, text, cell=f"{lt}{r}" if lt else None)
+    def notes(mask: pd.Series, key: str, sev: str, code: str, msgs) -> None:
+        mask = (mask & scored).fillna(False).astype(bool)
+        if mask.any():
+            rows_ = idx[mask.to_numpy()]
+            findings.add_many(evals.title, rows_, evals.header(key), sev, code,
+                              msgs.loc[rows_] if isinstance(msgs, pd.Series) else msgs,
+                              col_letter=evals.letters.get(key))
 
     # Unknown people and duplicate rows are already validation errors; nothing to score.
-    comps_staff = profile.staff_components
-    comps_leader = profile.leader_components
-    rating_of: dict[str, str | None] = {}
+    leader = p["leader"] & scored
+    notes(is_leader_role & ~manages, "staff_id", "warning", "score.leader-no-staff", message("score.leader-no-staff"))
+    notes(sA <= 0, "staff_id", "error", "score.no-work", message("score.no-work", month=_month_text(month)))
+    provisional = sid.isin(issue_rows.index)
+    if (provisional & scored).any():
+        prov_msgs = sid[provisional].map(lambda s: message("score.provisional", count=len(issue_rows[s]),
+                                                           rows=_rows_text(issue_rows[s])))
+        notes(provisional, "staff_id", "warning", "score.provisional", prov_msgs)
+    notes(leader & p["score_e"].isna(), "leader_e", "error", "score.leader-e-missing", message("score.leader-e-missing"))
+    g = p["general_points"]
+    notes(g.isna(), profile.general_field, "error", "score.general-missing", message("score.general-missing"))
+    if (from_self & g.notna() & scored).any():
+        notes(from_self & g.notna(), profile.general_field, "warning", "score.general-from-self",
+              g.map(lambda v: message("score.general-from-self", value=_num(v)), na_action="ignore"))
+    notes(disciplined, "disciplined", "warning", "score.disciplined", message("score.disciplined"))
+    bonus = p["bonus_points"].fillna(0) if profile.bonus_field else 0.0
+
+    def settle(rows_: pd.Index, comps: list[str]) -> None:
+        """Task points, total and suggested rating for these rows, all at once."""
+        vals = p.loc[rows_, [f"score_{c}" for c in comps]]
+        ok = (sA[rows_] > 0) & vals.notna().all(axis=1)
+        p.loc[rows_, "task_points"] = (profile.task_max * vals.mean(axis=1) / 100).where(ok)
+        raw_total = p.loc[rows_, "general_points"] + p.loc[rows_, "task_points"] + \
+            (bonus[rows_] if isinstance(bonus, pd.Series) else bonus)
+        total = pd.Series(round_half_up(raw_total.to_numpy(dtype="float64"), profile.rounding), index=rows_)
+        p.loc[rows_, "total_points"] = total
+        p.loc[rows_, "suggested_rating"] = profile.band_many(total)
+        p.loc[rows_[disciplined[rows_].to_numpy()], "suggested_rating"] = profile.discipline_rating
+
+    def final_of(rows_: pd.Index) -> pd.Series:
+        return approved[rows_].where(approved[rows_].notna(), p.loc[rows_, "suggested_rating"])
+
+    staff_rows = idx[(scored & ~leader).to_numpy()]
+    settle(staff_rows, profile.staff_components)
+    rating_of: dict[str, str | None] = dict(zip(sid[staff_rows], final_of(staff_rows)))
+    # Leaders from the leaves of the management tree upwards, so d sees their people's ratings.
     height = _height(parent)
-    order = sorted(idx[scored], key=lambda r: height.get(sid[r], 0))
-    for r in order:
+    for r in sorted(idx[leader.to_numpy()], key=lambda r: height.get(sid[r], 0)):
         s = sid[r]
-        leader = bool(p.at[r, "leader"])
-        if is_leader_role[r] and not manages[r]:
-            note(r, "staff_id", "warning", "score.leader-no-staff", message("score.leader-no-staff"))
-        if sA[r] <= 0:
-            note(r, "staff_id", "error", "score.no-work", message("score.no-work", month=_month_text(month)))
-        if s in issue_rows.index:
-            rs = issue_rows[s]
-            note(r, "staff_id", "warning", "score.provisional",
-                 message("score.provisional", count=len(rs), rows=_rows_text(rs)))
-        if leader:
-            team = desc.get(s, set())
-            team_ratings = [rating_of.get(m) for m in team]
-            rated = [x for x in team_ratings if x]
-            p.at[r, "score_d"] = profile.d_any_fail if profile.bands[-1].rating in rated else profile.d_all_pass
-            scope = tasks[tasks["owner"].isin(team | {s})]
-            tot = scope[["A", "D", "Q", "T"]].sum()
-            full = np.isclose(tot["D"], tot["A"]) and np.isclose(tot["Q"], tot["A"]) and np.isclose(tot["T"], tot["A"])
-            p.at[r, "score_dd"] = profile.dd_all_done if full else profile.dd_otherwise
-            if pd.isna(p.at[r, "score_e"]):
-                note(r, "leader_e", "error", "score.leader-e-missing", message("score.leader-e-missing"))
-        comps = comps_leader if leader else comps_staff
-        vals = [p.at[r, f"score_{c}"] for c in comps]
-        if sA[r] > 0 and not any(pd.isna(v) for v in vals):
-            p.at[r, "task_points"] = profile.task_max * float(np.mean(vals)) / 100
-        g = p.at[r, "general_points"]
-        if pd.isna(g):
-            note(r, profile.general_field, "error", "score.general-missing", message("score.general-missing"))
-        elif from_self[r]:
-            note(r, profile.general_field, "warning", "score.general-from-self",
-                 message("score.general-from-self", value=_num(g)))
-        tp = p.at[r, "task_points"]
-        if not pd.isna(g) and not pd.isna(tp):
-            bonus = p.at[r, "bonus_points"] if profile.bonus_field else 0.0
-            total = round_half_up(g + tp + (0 if pd.isna(bonus) else bonus), profile.rounding)
-            p.at[r, "total_points"] = total
-            p.at[r, "suggested_rating"] = profile.band(total)
-        if disciplined[r]:
-            p.at[r, "suggested_rating"] = profile.discipline_rating
-            note(r, "disciplined", "warning", "score.disciplined", message("score.disciplined"))
-        final = approved[r] if isinstance(approved[r], str) else p.at[r, "suggested_rating"]
-        rating_of[s] = final
+        team = desc.get(s, set())
+        rated = [x for x in (rating_of.get(m) for m in team) if isinstance(x, str)]
+        p.at[r, "score_d"] = profile.d_any_fail if profile.bands[-1].rating in rated else profile.d_all_pass
+        tot = tasks.loc[tasks["owner"].isin(team | {s}), ["A", "D", "Q", "T"]].sum()
+        full = np.isclose(tot["D"], tot["A"]) and np.isclose(tot["Q"], tot["A"]) and np.isclose(tot["T"], tot["A"])
+        p.at[r, "score_dd"] = profile.dd_all_done if full else profile.dd_otherwise
+        one = pd.Index([r])
+        settle(one, profile.leader_components)
+        rating_of[s] = final_of(one).iloc[0]
 
     for c in ["score_a", "score_b", "score_c", "score_d", "score_dd", "score_e", "task_points",
               "general_points", "bonus_points"]:

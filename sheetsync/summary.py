@@ -55,11 +55,11 @@ def build_summary(ev: "Evaluation", schemas: Schemas, now: datetime) -> SummaryT
             line(SummaryCell(f"Tháng {_month_text(month)}", "title"))
             grid.append([SummaryCell(c.header, "header") for c in cols])
             roster = ms.roster
-            for _, person in roster.iterrows():
+            for person in roster.to_dict("records"):
                 row = []
                 for c in cols:
                     v = person.get(c.key) if c.key != "notes" else _person_note(person)
-                    if isinstance(v, float) and pd.isna(v):
+                    if v is not None and not isinstance(v, str) and pd.isna(v):
                         v = None
                     row.append(SummaryCell(v, c.style if v is not None else "text"))
                 grid.append(row)
@@ -81,9 +81,9 @@ def build_summary(ev: "Evaluation", schemas: Schemas, now: datetime) -> SummaryT
     return SummaryTab(schemas.summary_title, grid, widths, volatile_rows=(1,))
 
 
-def _person_note(person: pd.Series) -> str | None:
+def _person_note(person: dict) -> str | None:
     notes = []
-    if pd.isna(person.get("evaluation_row")) if "evaluation_row" in person else True:
+    if pd.isna(person.get("evaluation_row")):
         notes.append("Chưa có hàng đánh giá")
     if person.get("provisional") is True:
         notes.append("Điểm tạm tính")

@@ -140,7 +140,8 @@ def diff_tab(title: str, header_row: int, columns: dict[str, int], last_col: int
     if patch.cells and len(keys.columns):
         rows = sorted({r for r, _ in patch.cells})
         sub = keys.reindex(rows)
-        patch.row_keys = {r: tuple(clean(v) for v in sub.loc[r].tolist()) for r in rows}
+        patch.row_keys = {r: tuple(clean(v) for v in t)
+                          for r, t in zip(rows, sub.itertuples(index=False, name=None))}
     return patch
 
 

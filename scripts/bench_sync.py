@@ -1,0 +1,109 @@
+"""Benchmark: sync of a unit workbook that has grown for a year (20,000 task rows by default),
+first sync, unchanged re-sync, and a re-sync after a person edited a handful of rows.
+
+    python scripts/bench_sync.py              # 20,000 task rows, 200 people, 12 months
+    python scripts/bench_sync.py --tasks 50000
+
+The edit is made with the same surgical writer the engine uses, so the timing of the measured
+sync is not polluted by a full openpyxl save of the setup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+
+from sheetsync import xlsx_io
+from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.engine import run_unit
+from sheetsync.profile import load_profile
+from sheetsync.schema import load_schemas
+from sheetsync.workbook_init import init_workbook
+
+
+def build(path: Path, n_tasks: int, n_people: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    schemas = load_schemas()
+    init_workbook(path, schemas, "Đơn vị đo hiệu năng", overwrite=True)
+    wb = openpyxl.load_workbook(path)
+
+    def headers(tab):
+        return [f.key for f in schemas[tab].input_fields if not f.optional_column]
+
+    staff = wb["Cán bộ"]
+    for i in range(n_people):
+        row = {"staff_id": f"CB{i:04d}", "full_name": f"Người {i}", "category": "Công chức",
+               "leader_role": "Người đứng đầu" if i == 0 else "Không", "manager_id": None if i == 0 else "CB0000"}
+        staff.append([row.get(k) for k in headers("staff")])
+    cat = wb["Danh mục sản phẩm"]
+    for i in range(40):
+        cat.append([f"SP{i:02d}", f"Sản phẩm {i}", "văn bản", rng.choice([0.5, 1, 1.5, 2])])
+    tasks = wb["Nhiệm vụ"]
+    months = [f"{m:02d}/2026" for m in range(1, 13)]
+    for i in range(n_tasks):
+        m = months[i * 12 // n_tasks]
+        mm = int(m[:2])
+        start = dt.date(2026, mm, 1)
+        due = dt.date(2026, mm, rng.randint(10, 25))
+        qty = rng.randint(1, 5)
+        done = rng.randint(0, qty)
+        row = {"task_id": f"NV{i:06d}", "month": m, "task_name": f"Nhiệm vụ {i}", "basis": "KH 1/KH-UBND",
+               "task_group": "Thường xuyên", "owner_id": f"CB{rng.randrange(n_people):04d}",
+               "product_code": f"SP{rng.randrange(40):02d}", "assigned_qty": qty, "start_date": start, "due_date": due,
+               "output": "Báo cáo", "quality_criteria": "Đúng hạn", "done_qty": done,
+               "done_date": due if done else None, "evidence": "vb" if done else None,
+               "review": "Đạt" if done else None, "returns": 0}
+        tasks.append([row.get(k) for k in headers("tasks")])
+    ev = wb["Đánh giá tháng"]
+    for m in months:
+        for i in range(n_people):
+            row = {"staff_id": f"CB{i:04d}", "month": m, "self_general": 27, "self_rating": "B",
+                   "self_date": dt.date(2026, int(m[:2]), 24), "mgr_general": 27,
+                   "mgr_date": dt.date(2026, int(m[:2]), 25), "leader_e": 90 if i == 0 else None}
+            ev.append([row.get(k) for k in headers("evaluations")])
+    wb.save(path)
+
+
+def timed_sync(path: Path, as_of: str) -> dict:
+    t0 = time.perf_counter()
+    res = run_unit(XlsxBackend(path), load_schemas(), load_profile(), as_of=as_of)
+    total = time.perf_counter() - t0
+    return {"total": total, **res.seconds, "cells": res.plan.cell_count if res.written else 0,
+            "summary": bool(res.written and res.plan.summary is not None)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tasks", type=int, default=20_000)
+    ap.add_argument("--people", type=int, default=200)
+    ap.add_argument("--edits", type=int, default=5)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "don-vi.xlsx"
+        t0 = time.perf_counter()
+        build(path, args.tasks, args.people)
+        print(f"Tạo tệp {args.tasks:,} nhiệm vụ, {args.people} người × 12 tháng: {time.perf_counter() - t0:.1f} s, "
+              f"{path.stat().st_size / 1e6:.1f} MB")
+        as_of = "2026-12-31"
+        rows = [("lần đầu (ghi toàn bộ cột hệ thống)", timed_sync(path, as_of)),
+                ("không đổi gì", timed_sync(path, as_of))]
+        # A person edits a handful of rows: done quantities in December's tasks.
+        wb_cols = {c.value: c.column for c in next(openpyxl.load_workbook(path, read_only=True)["Nhiệm vụ"].iter_rows(max_row=1))}
+        col = wb_cols["Số lượng hoàn thành"]
+        edits = {(args.tasks + 1 - i * 7, col): 0 for i in range(args.edits)}
+        xlsx_io.patch_workbook(path, [xlsx_io.SheetPatch("Nhiệm vụ", cells=edits)])
+        rows.append((f"sau khi sửa {args.edits} ô", timed_sync(path, as_of)))
+        print(f"\n{'lần đồng bộ':<38}{'tổng':>7}{'đọc':>7}{'kiểm tra+chấm':>15}{'lập kế hoạch':>14}{'ghi':>7}{'ô ghi':>9}")
+        for name, r in rows:
+            print(f"{name:<38}{r['total']:>7.2f}{r['read']:>7.2f}{r['check_and_score']:>15.2f}{r['plan']:>14.2f}"
+                  f"{r['write']:>7.2f}{r['cells']:>9,}{' +Tổng hợp' if r['summary'] else ''}")
+
+
+if __name__ == "__main__":
+    main()
