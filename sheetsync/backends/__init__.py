@@ -12,8 +12,25 @@ class SourceError(Exception):
     """A source that cannot be opened or written: a clear sentence for the user."""
 
 
-def open_source(spec: str) -> "XlsxBackend":
-    """A backend for one source: an .xlsx path (Google sources come with the Google backend)."""
+def is_google_source(spec: str) -> bool:
+    """`gsheet:<id>` or a Google Sheets URL."""
+    s = spec.strip()
+    return s.startswith("gsheet:") or ("docs.google.com/spreadsheets/" in s and s.startswith(("https://", "http://")))
+
+
+def open_source(spec: str, *, unit: str | None = None):
+    """A backend for one source: an .xlsx path, `gsheet:<id>` or a Google Sheets URL.
+    The Google backend is imported only when needed, so gspread stays optional."""
+    if is_google_source(spec):
+        try:
+            from .gsheets import open_google
+        except ImportError as exc:  # gspread / google-auth not installed
+            raise SourceError("Cần cài thêm gói cho Google Sheets: pip install 'sheetsync[google]' "
+                              f"(thiếu {exc.name}).") from None
+        return open_google(spec, unit=unit)
+    if spec.strip().startswith(("https://", "http://")):
+        raise SourceError(f"Không nhận ra nguồn '{spec}': chỉ hỗ trợ đường dẫn bảng tính Google "
+                          "(https://docs.google.com/spreadsheets/d/<mã>/...) hoặc gsheet:<mã>.")
     path = Path(spec)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return XlsxBackend(path)
