@@ -229,10 +229,11 @@ def main() -> None:
         os.unlink(data)
 
     print()
-    print(f"{'công cụ':<13}{'hàng':>11}{'giây':>9}{'hàng/giây':>12}{'phát hiện':>11}{'RAM đỉnh (MB)':>15}")
+    print(f"{'công cụ':<13}{'hàng':>11}{'giây':>9}{'hàng/giây':>12}{'phát hiện':>11}{'RAM đỉnh (MB)':>15}"
+          f"{'trên dữ liệu (MB)':>19}")
     for tool, r in results.items():
         print(f"{tool:<13}{r['rows']:>11,}{r['seconds']:>9.2f}{r['rows_per_s']:>12,.0f}{r['findings']:>11,}"
-              f"{r['peak_mb']:>15,.0f}")
+              f"{r['peak_mb']:>15,.0f}{r['peak_over_data_mb']:>19,.0f}")
     s = results.get("sheetsync")
     if s:
         for other in ("frictionless", "pandera"):
