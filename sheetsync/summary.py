@@ -37,15 +37,17 @@ def build_summary(ev: "Evaluation", schemas: Schemas, now: datetime) -> SummaryT
                      f"bộ tiêu chí: {profile.title}. Trang này do hệ thống ghi lại mỗi lần đồng bộ, không sửa tay.",
                      "muted"))
     err_rows, warn_rows = ev.rows_with(ERROR), ev.rows_with(WARNING)
-    line(SummaryCell("Kết quả kiểm tra:", "bold"),
-         SummaryCell(f"{err_rows} hàng có lỗi, {warn_rows} hàng có cảnh báo",
-                     "error" if err_rows else ("warning" if warn_rows else "text")))
+    line(SummaryCell(f"Kết quả kiểm tra: {err_rows} hàng có lỗi, {warn_rows} hàng có cảnh báo",
+                     "error" if err_rows else ("warning" if warn_rows else "bold")))
     general = ev.findings[ev.findings["row"].isna()]
     for rec in general.itertuples():
-        line(SummaryCell(rec.severity, "error" if rec.severity == ERROR else "warning"),
-             SummaryCell(f"{rec.tab}: {rec.message}"))
+        line(SummaryCell(f"{rec.severity} — {rec.tab}: {rec.message}",
+                         "error" if rec.severity == ERROR else "warning"))
     line()
 
+    # The ratings table sits under the person table: its label runs over columns A–C (empty to
+    # the right), the count and share go under the first score columns.
+    count_col = next((i for i, c in enumerate(cols) if c.style == "number"), 3)
     scores = ev.scores
     if scores is None or not scores.months:
         line(SummaryCell("Chưa có tháng nào để tổng hợp (trang Đánh giá tháng chưa có hàng hợp lệ).", "muted"))
@@ -65,17 +67,23 @@ def build_summary(ev: "Evaluation", schemas: Schemas, now: datetime) -> SummaryT
                 grid.append(row)
             line()
             rated = sum(ms.counts.values())
-            line(SummaryCell("Xếp loại", "header"), SummaryCell("Số người", "header"), SummaryCell("Tỷ lệ (%)", "header"))
+
+            def table_row(label, count, share, label_style="text", num_style=("int", "number")):
+                cells = [SummaryCell(None)] * width
+                cells[0] = SummaryCell(label, label_style)
+                cells[count_col] = SummaryCell(count, num_style[0] if count is not None else "text")
+                cells[count_col + 1] = SummaryCell(share, num_style[1] if share is not None else "text")
+                grid.append(cells)
+
+            table_row("Xếp loại", "Số người", "Tỷ lệ (%)", "bold", ("bold", "bold"))
             for rating in profile.ratings:
                 n = int(ms.counts.get(rating, 0))
-                pct = round(100 * n / rated, 2) if rated else None
-                line(SummaryCell(rating), SummaryCell(n, "int"), SummaryCell(pct, "number"))
-            line(SummaryCell("Chưa đánh giá"), SummaryCell(int(len(roster) - rated), "int"))
+                table_row(rating, n, round(100 * n / rated, 2) if rated else None)
+            table_row("Chưa đánh giá", int(len(roster) - rated), None)
             for q in ms.quota:
                 text = q.get("message") or (f"Tỷ lệ {q['rating']} trong {q['label']}: {q['count']} người, "
                                             f"tối đa {q['limit']}: đạt yêu cầu.")
-                line(SummaryCell("Vượt tỷ lệ" if q["exceeded"] else "Tỷ lệ", "warning" if q["exceeded"] else "bold"),
-                     SummaryCell(text))
+                line(SummaryCell(text, "warning" if q["exceeded"] else "text"))
             line()
     widths = [c.width for c in cols]
     return SummaryTab(schemas.summary_title, grid, widths, volatile_rows=(1,))

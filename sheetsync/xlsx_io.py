@@ -848,13 +848,15 @@ class _StyleSpec:
 _STYLES: dict[str, _StyleSpec] = {
     "title": _StyleSpec(bold=True, size=14),
     "header": _StyleSpec(bold=True, fill="FFD9D9D9", border=True, wrap=True, vertical="center"),
-    "text": _StyleSpec(wrap=True, vertical="top"),
+    # Engine tabs carry no row heights (neither Excel nor LibreOffice re-fits rows on open), so
+    # plain text does not wrap: a long line runs on over the empty cells to its right.
+    "text": _StyleSpec(vertical="top"),
     "number": _StyleSpec(num_fmt=2, vertical="top"),
     "int": _StyleSpec(num_fmt=1, vertical="top"),
     "bold": _StyleSpec(bold=True, vertical="top"),
-    "warning": _StyleSpec(fill="FFFCD5B4", wrap=True, vertical="top"),
-    "error": _StyleSpec(fill="FFFFC7CE", wrap=True, vertical="top"),
-    "muted": _StyleSpec(italic=True, font_color="FF808080", wrap=True, vertical="top"),
+    "warning": _StyleSpec(fill="FFFCD5B4", vertical="top"),
+    "error": _StyleSpec(fill="FFFFC7CE", vertical="top"),
+    "muted": _StyleSpec(italic=True, font_color="FF808080", vertical="top"),
     # Engine-owned cells in user tabs: visibly "not yours" but quiet.
     "engine": _StyleSpec(fill="FFF2F2F2", wrap=True, vertical="top"),
     "engine_header": _StyleSpec(bold=True, fill="FFBFBFBF", wrap=True, vertical="top"),

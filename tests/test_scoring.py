@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from unitbook import UnitBook, findings_of, person_scores, sync
+from unitbook import UnitBook, columns_by_header, findings_of, person_scores, sync
 
 LATE = dt.date(2026, 11, 22)  # after the default due date 20/11
 
@@ -51,7 +51,7 @@ def test_engine_columns_carry_the_conversions(unit):
     sync(path)
     import openpyxl
     ws = openpyxl.load_workbook(path)["Nhiệm vụ"]
-    headers = {c.value: c.column for c in ws[1]}
+    headers = columns_by_header(ws)
     got = [ws.cell(row, headers[h]).value for h in
            ("Quy đổi giao", "Quy đổi hoàn thành", "Quy đổi đạt chất lượng", "Quy đổi đúng hạn")]
     assert got == [4, 2, 1.5, 1.5]

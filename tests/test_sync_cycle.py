@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from openpyxl.styles import Font, PatternFill
 
-from unitbook import SCHEMAS, UnitBook, input_cells, sync
+from unitbook import SCHEMAS, UnitBook, columns_by_header, input_cells, sync
 from sheetsync.xlsx_io import WorkbookChangedError, WorkbookLockedError
 
 
@@ -73,7 +73,7 @@ def test_results_land_on_the_rows_of_their_keys_in_the_engine_columns(filled):
     sync(path)
     wb = openpyxl.load_workbook(path)
     ws = wb["Đánh giá tháng"]
-    head = {c.value: c.column for c in ws[1]}
+    head = columns_by_header(ws)
     rows = {ws.cell(r, head["Mã cán bộ"]).value: r for r in range(2, ws.max_row + 1)}
     total = lambda sid: ws.cell(rows[sid], head["Tổng điểm gợi ý"]).value
     # S1: one task done in full and approved but late (25/11 > 20/11): a=b=100, c=75
@@ -81,7 +81,7 @@ def test_results_land_on_the_rows_of_their_keys_in_the_engine_columns(filled):
     assert total("S1") == 91.17
     assert ws.cell(rows["S1"], head["Xếp loại gợi ý"]).value == "Hoàn thành xuất sắc nhiệm vụ"
     tasks = wb["Nhiệm vụ"]
-    th = {c.value: c.column for c in tasks[1]}
+    th = columns_by_header(tasks)
     status = {tasks.cell(r, th["Mã nhiệm vụ"]).value: tasks.cell(r, th["Kết quả kiểm tra"]).value
               for r in range(2, tasks.max_row + 1)}
     assert status["T4"] == "Lỗi" and status["T1"] == "Hợp lệ"
@@ -97,7 +97,7 @@ def test_an_edit_changes_only_what_it_affects(filled):
     sync(path)
     wb = openpyxl.load_workbook(path)
     ws = wb["Nhiệm vụ"]
-    head = {c.value: c.column for c in ws[1]}
+    head = columns_by_header(ws)
     ws.cell(5, head["Số lượng giao"]).value = 2  # fix T4
     wb.save(path)
     res = sync(path)
@@ -128,7 +128,7 @@ def test_stale_engine_values_on_cleared_rows_are_cleared(filled):
     sync(path)
     wb = openpyxl.load_workbook(path)
     ws = wb["Nhiệm vụ"]
-    head = {c.value: c.column for c in ws[1]}
+    head = columns_by_header(ws)
     for c in range(1, head["Kết quả kiểm tra"]):
         ws.cell(5, c).value = None  # the user empties T4's inputs
     wb.save(path)
@@ -184,7 +184,7 @@ def test_month_option_leaves_other_months_scores_alone(filled):
     sync(path, months=["2026-11"])
     wb = openpyxl.load_workbook(path)
     ws = wb["Đánh giá tháng"]
-    head = {c.value: c.column for c in ws[1]}
+    head = columns_by_header(ws)
     october = [r for r in range(2, ws.max_row + 1) if ws.cell(r, head["Tháng"]).value in ("10/2026",)]
     assert october and ws.cell(october[0], head["Tổng điểm gợi ý"]).value is None
     sync(path)

@@ -117,3 +117,8 @@ def input_cells(path):
             for c in col:
                 out[(tab.title, c.coordinate)] = (c.value, c.number_format, c.font.b, c.fill.fgColor.rgb)
     return out
+
+
+def columns_by_header(ws) -> dict[str, int]:
+    """Header text → column number, from a worksheet's first row."""
+    return {c.value: c.column for c in ws[1]}
