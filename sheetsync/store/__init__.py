@@ -1,0 +1,23 @@
+"""The engine's memory: every unit's months as synced, frozen approved months, history.
+
+    from sheetsync.store import open_store
+    store = open_store("ward/sheetsync.db")            # or "postgresql+psycopg://user@host/db"
+    store.record_unit(unit, source, evaluation, run_kind="sync")
+"""
+
+from .capture import MonthCapture, capture, row_keys
+from .db import StoreError
+from .store import (
+    DEFAULT_FILE,
+    FreezeState,
+    RecordedMonth,
+    RecordResult,
+    Store,
+    default_store_path,
+    open_store,
+)
+
+__all__ = [
+    "DEFAULT_FILE", "FreezeState", "MonthCapture", "RecordResult", "RecordedMonth", "Store", "StoreError",
+    "capture", "default_store_path", "open_store", "row_keys",
+]

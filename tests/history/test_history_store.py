@@ -1,0 +1,127 @@
+"""The store: schema and migrations, what a record holds, idempotent recording, URLs and paths."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from history_support import GOOD, evaluate_file, fill_month, new_book
+from sqlalchemy import text
+
+from sheetsync.store import (
+    DEFAULT_FILE,
+    StoreError,
+    default_store_path,
+    open_store,
+    row_keys,
+)
+from sheetsync.store.capture import capture
+from sheetsync.store.db import store_url
+from sheetsync.store.migrations import LATEST
+
+UNIT = "Phòng thử nghiệm"
+ROSTER = {"CB1": {"name": "Nguyễn Văn An"}, "CB2": {"name": "Trần Thị Bình"}}
+
+
+@pytest.fixture
+def book(tmp_path):
+    b = new_book(tmp_path / "unit.xlsx", ROSTER)
+    fill_month(b, "2026-03", {"CB1": {"approved": GOOD}, "CB2": {"done": 1}})
+    b.save()
+    return b
+
+
+def test_a_new_store_gets_the_schema_once(any_url):
+    s = open_store(any_url)
+    with s.engine.connect() as c:
+        versions = c.execute(text("SELECT version FROM schema_version")).scalars().all()
+    s.close()
+    assert versions == list(range(1, LATEST + 1))
+    open_store(any_url).close()  # opening again applies nothing and fails nothing
+    with open_store(any_url).engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM schema_version")).scalar() == LATEST
+
+
+def test_a_store_from_a_newer_sheetsync_is_refused(sqlite_url):
+    s = open_store(sqlite_url)
+    with s.engine.begin() as c:
+        c.execute(text("INSERT INTO schema_version (version, name, applied_at) VALUES (99, 'x', '2030-01-01')"))
+    s.close()
+    with pytest.raises(StoreError, match="mới hơn"):
+        open_store(sqlite_url)
+
+
+def test_sqlite_runs_in_wal_mode(store):
+    with store.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+
+
+def test_recording_is_idempotent_while_the_content_is_unchanged(any_store, book):
+    store = any_store
+    ev = evaluate_file(book.path, UNIT, "2026-03-31")
+    first = store.record_unit(UNIT, str(book.path), ev, now=datetime(2026, 3, 31, 17))
+    again = store.record_unit(UNIT, str(book.path), evaluate_file(book.path, UNIT, "2026-03-31"),
+                              now=datetime(2026, 4, 1, 8))
+    assert first.changed == ["2026-03"] and again.changed == [] and again.unchanged == ["2026-03"]
+    assert store.snapshot_count(UNIT) == 1
+    assert len(store.runs(UNIT)) == 2  # every run is logged
+    um = store.unit_months(UNIT).iloc[0]
+    assert um["last_seen_at"] == datetime(2026, 4, 1, 8) and not um["frozen"]
+
+    book.set("evaluations", 3, "mgr_general", 25)  # CB2's manager scores: a new version
+    book.save()
+    changed = store.record_unit(UNIT, str(book.path), evaluate_file(book.path, UNIT, "2026-03-31"))
+    assert changed.changed == ["2026-03"] and store.snapshot_count(UNIT) == 2
+    assert store.check() == []
+
+
+def test_a_record_holds_inputs_scores_findings_and_people(store, book):
+    ev = evaluate_file(book.path, UNIT, "2026-04-02")
+    store.record_unit(UNIT, str(book.path), ev, now=datetime(2026, 4, 2, 9))
+    rec = store.recorded_month(UNIT, "2026-03", frozen=False)
+    task = rec.rows[("tasks", "nv-2026-03-cb2")]
+    assert task["data"]["done_qty"] == 1 and task["data"]["due_date"] == "2026-03-20"
+    assert task["scores"]["A"] == 2 and task["scores"]["D"] == 1
+    person = rec.rows[("evaluations", "cb2|2026-03")]
+    assert person["scores"]["total_points"] == 28 + 35 and person["scores"]["approved_rating"] is None
+    people = rec.people.set_index("staff_id")
+    assert people.loc["CB1", "final_rating"] == GOOD and people.loc["CB2", "total_points"] == 63
+    assert people.loc["CB2", "full_name"] == "Trần Thị Bình" and people.loc["CB2", "tasks"] == 1
+    assert not rec.approved and rec.summary["approved"] == 1 and rec.summary["scored"] == 2
+    with store.engine.connect() as c:
+        codes = set(c.execute(text("SELECT code FROM snapshot_findings")).scalars())
+    assert "deadline.approval-missing" in codes  # CB2 not approved by the 28th
+
+
+def test_row_keys_survive_sorting_and_mark_duplicates(tmp_path):
+    b = new_book(tmp_path / "unit.xlsx", ROSTER)
+    fill_month(b, "2026-03", {"CB1": {}, "CB2": {}})
+    b.task("NV-2026-03-CB1", "CB2", month="03/2026")  # a copied row whose id nobody changed
+    b.add("tasks", task_name="Không có mã", month="03/2026")
+    b.set("tasks", 2, "assigned_qty", "hai")  # text in a number column: kept as typed
+    b.save()
+    ev = evaluate_file(b.path, UNIT, "2026-03-31")
+    keys = row_keys(ev.tabs["tasks"]).tolist()
+    assert keys == ["nv-2026-03-cb1", "nv-2026-03-cb2", "nv-2026-03-cb1#2", "@5"]
+    rows = {(r["tab"], r["row_key"]): r for r in capture(ev)["2026-03"].rows}
+    assert rows[("tasks", "nv-2026-03-cb1")]["data"]["assigned_qty"] == "hai"
+
+
+def test_urls_and_default_places(tmp_path):
+    assert store_url(tmp_path / "a.db") == f"sqlite:///{tmp_path / 'a.db'}"
+    assert store_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert store_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    ward = tmp_path / "ward.yaml"
+    assert default_store_path([str(ward)]) == str(tmp_path / DEFAULT_FILE)
+    assert default_store_path([str(tmp_path)]) == str(tmp_path / DEFAULT_FILE)
+    assert default_store_path(["gsheet:abc"]) is None
+    with pytest.raises(StoreError, match="Không hỗ trợ"):
+        open_store("mysql://u@h/db")
+
+
+def test_person_history_reads_the_truth(store, book):
+    store.record_unit(UNIT, str(book.path), evaluate_file(book.path, UNIT, "2026-03-31"))
+    h = store.person_history("cb2")  # any case
+    assert h[["unit", "month", "total_points", "frozen"]].values.tolist() == [[UNIT, "2026-03", 63.0, False]]
+    assert store.person_history("nobody").empty
