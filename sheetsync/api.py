@@ -139,13 +139,17 @@ def run(sources: list[str], *, write: bool, month: str | None = None, as_of: dat
     as_of_ts = pd.Timestamp(as_of).normalize() if as_of else pd.Timestamp(date.today())
     months = [month] if month else None
     problems: list[str] = []
+    mode = "sync" if write else "validate"
     try:
         ward, units = resolve_sources(list(sources))
-    except WardConfigError as exc:
-        prof = profile if isinstance(profile, Profile) else load_profile(profile)
-        return RunResult("sync" if write else "validate", [], prof, as_of_ts, months, None, [str(exc)])
-    prof = profile if isinstance(profile, Profile) else load_profile(profile or (ward.profile if ward else None))
-    schemas = schemas or load_schemas()
+        prof = profile if isinstance(profile, Profile) else load_profile(profile or (ward.profile if ward else None))
+        schemas = schemas or load_schemas()
+    except (WardConfigError, SchemaError) as exc:
+        try:
+            prof = profile if isinstance(profile, Profile) else load_profile(None)
+        except SchemaError:  # the default profile itself is broken: report with a stand-in
+            raise SystemExit(f"Lỗi: {exc}") from None
+        return RunResult(mode, [], prof, as_of_ts, months, None, [str(exc)])
     results: list[UnitResult] = []
     for spec in units:
         if progress:
@@ -162,7 +166,7 @@ def run(sources: list[str], *, write: bool, month: str | None = None, as_of: dat
             results.append(UnitResult(spec.name, spec.source,
                                       error=f"Lỗi không mong đợi khi xử lý đơn vị ({type(exc).__name__}: {exc}). "
                                             "Hãy gửi tệp và thông báo này cho bộ phận kỹ thuật."))
-    return RunResult("sync" if write else "validate", results, prof, as_of_ts, months, ward, problems)
+    return RunResult(mode, results, prof, as_of_ts, months, ward, problems)
 
 
 def validate(sources: list[str], **kwargs) -> RunResult:

@@ -79,7 +79,7 @@ def _get(raw: dict, path: str, default: Any = ...) -> Any:
     for part in path.split("."):
         if not isinstance(cur, dict) or part not in cur:
             if default is ...:
-                raise SchemaError(f"profile lacks `{path}`")
+                raise SchemaError(f"bộ tiêu chí thiếu mục `{path}`")
             return default
         cur = cur[part]
     return cur
@@ -97,11 +97,11 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SchemaError(f"cannot read profile {path}: {exc}") from exc
+        raise SchemaError(f"không đọc được bộ tiêu chí {path}: {exc}") from exc
     bonus = raw.get("bonus") or {}
     bands = [Band(b.get("min"), b["rating"]) for b in _get(raw, "bands")]
     if bands[-1].min is not None:
-        raise SchemaError(f"{path}: the last band must have `min: null` (catches every lower total)")
+        raise SchemaError(f"{path}: ngưỡng xếp loại cuối cùng phải có `min: null` (nhận mọi tổng điểm thấp hơn)")
     return Profile(
         name=raw.get("name", path.stem),
         title=raw.get("title", path.stem),

@@ -73,7 +73,7 @@ class Bound:
                 severity=raw.get("severity", "error"),
                 code=raw.get("code"),
             )
-        raise SchemaError(f"min/max must be a number or a mapping, got {raw!r}")
+        raise SchemaError(f"min/max phải là một số hoặc một bảng {{value, field, exclusive, severity}}, không phải {raw!r}")
 
 
 @dataclass
@@ -188,7 +188,7 @@ class Schemas:
         for tab_name, fields in overrides.items():
             tab = clone.tabs.get(tab_name)
             if tab is None:
-                raise SchemaError(f"field_overrides names an unknown tab {tab_name!r}")
+                raise SchemaError(f"field_overrides nêu trang không có trong lược đồ: {tab_name!r}")
             for key, attrs in fields.items():
                 f = tab.field(key)
                 for attr, raw in attrs.items():
@@ -197,7 +197,7 @@ class Schemas:
                     elif hasattr(f, attr):
                         setattr(f, attr, raw)
                     else:
-                        raise SchemaError(f"unknown field attribute {attr!r} in field_overrides")
+                        raise SchemaError(f"field_overrides có thuộc tính cột không hợp lệ: {attr!r}")
         return clone
 
 
@@ -209,7 +209,7 @@ def _load_yaml(path: Path) -> Any:
         with open(path, encoding="utf-8") as fh:
             return yaml.safe_load(fh)
     except (OSError, yaml.YAMLError) as exc:
-        raise SchemaError(f"cannot read {path}: {exc}") from exc
+        raise SchemaError(f"không đọc được tệp lược đồ {path}: {exc}") from exc
 
 
 def _parse_enums(raw: dict) -> dict[str, Enum]:
@@ -226,25 +226,25 @@ def _parse_field(raw: dict, enums: dict[str, Enum], tab: str) -> Field:
     try:
         key, header = raw["key"], raw["header"]
     except KeyError as exc:
-        raise SchemaError(f"{tab}: a field lacks {exc}") from None
+        raise SchemaError(f"{tab}: một cột thiếu thuộc tính {exc}") from None
     ftype = raw.get("type", "text")
     if ftype not in FIELD_TYPES:
-        raise SchemaError(f"{tab}.{key}: unknown type {ftype!r} (known: {', '.join(sorted(FIELD_TYPES))})")
+        raise SchemaError(f"{tab}.{key}: kiểu không hợp lệ {ftype!r} (unknown type; cần một trong: {', '.join(sorted(FIELD_TYPES))})")
     enum = None
     if ftype == "enum":
         spec = raw.get("enum")
         if isinstance(spec, str):
             if spec not in enums:
-                raise SchemaError(f"{tab}.{key}: unknown enum {spec!r}")
+                raise SchemaError(f"{tab}.{key}: danh mục {spec!r} không có trong enums.yaml")
             enum = enums[spec]
         elif isinstance(spec, list):
             enum = Enum(f"{tab}.{key}", [EnumValue(str(v)) for v in spec])
         else:
-            raise SchemaError(f"{tab}.{key}: an enum field needs `enum:` (a list or a name from enums.yaml)")
+            raise SchemaError(f"{tab}.{key}: cột kiểu enum cần `enum:` (một danh sách hoặc tên danh mục trong enums.yaml)")
     known = set(Field.__dataclass_fields__) | {"enum"}
     unknown = set(raw) - known
     if unknown:
-        raise SchemaError(f"{tab}.{key}: unknown attributes {sorted(unknown)}")
+        raise SchemaError(f"{tab}.{key}: thuộc tính không hợp lệ {sorted(unknown)}")
     return Field(
         key=key,
         header=str(header),
@@ -288,7 +288,7 @@ def _parse_tab(raw: dict, enums: dict[str, Enum]) -> TabSchema:
     keys = {f.key for f in fields}
     for k in tab.key:
         if k not in keys:
-            raise SchemaError(f"{name}: key field {k!r} is not a field")
+            raise SchemaError(f"{name}: khóa {k!r} không phải là một cột của trang")
     return tab
 
 

@@ -124,3 +124,20 @@ def test_report_forms_agree_with_the_synced_summary_tab(clean_unit, tmp_path):
     html = [p for p in data["files"] if p.endswith(".html")][0]
     text = open(html, encoding="utf-8").read()
     assert "=HYPERLINK(&#34;http://x&#34;,&#34;y&#34;)" in text or "=HYPERLINK(&quot;http://x&quot;" in text
+
+
+def test_a_broken_schema_or_ward_file_is_a_clear_error_not_a_traceback(clean_unit, tmp_path, monkeypatch):
+    broken = tmp_path / "schemas"
+    import shutil
+    from sheetsync.resources import schemas_dir
+    shutil.copytree(schemas_dir(), broken)
+    (broken / "tasks.yaml").write_text("name: tasks\ntitle: Nhiệm vụ\nfields:\n  - {key: x, header: X, type: so}\n",
+                                       encoding="utf-8")
+    monkeypatch.setenv("SHEETSYNC_SCHEMAS", str(broken))
+    res = run("validate", clean_unit.path)
+    assert res.exit_code == 2 and "unknown type" in res.output
+    monkeypatch.delenv("SHEETSYNC_SCHEMAS")
+    bad_ward = tmp_path / "ward.yaml"
+    bad_ward.write_text("units: [", encoding="utf-8")
+    res = run("validate", bad_ward)
+    assert res.exit_code == 2 and "YAML" in res.output
