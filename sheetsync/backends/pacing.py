@@ -74,11 +74,11 @@ class TokenBucket:
         while True:
             with self._lock:
                 self._refill()
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                if self._tokens >= 1.0 - 1e-9:  # tolerance: float sums must not spin forever
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     self.waited += waited
                     return waited
-                delay = (1.0 - self._tokens) / self.rate
+                delay = max((1.0 - self._tokens) / self.rate, 1e-3)
             self._sleep(delay)
             waited += delay
 

@@ -27,7 +27,7 @@ class GoogleBook:
     """A unit spreadsheet on the emulator. Rows are buffered by `add` and typed by `save`
     (one values:batchUpdate, USER_ENTERED), addressed by header text like tests/unitbook.py."""
 
-    def __init__(self, gc, unit: str = "Phòng thử nghiệm", rows: int = 40, locale: str = "vi_VN"):
+    def __init__(self, gc, unit: str = "Phòng thử nghiệm", rows: int = 25, locale: str = "vi_VN"):
         self.gc = gc
         sh = gc.create(unit)
         sh.batch_update({"requests": [{"updateSpreadsheetProperties": {"properties": {"locale": locale},
