@@ -156,6 +156,17 @@ def _task_counts(ev: Evaluation, rows: pd.Index) -> pd.DataFrame:
     return frame.dropna(subset=["owner"]).groupby("owner")[["tasks", "returns", "delays", "overdue"]].sum()
 
 
+def _roster(ev: Evaluation) -> pd.DataFrame:
+    """The staff tab by normalised `Mã cán bộ`, in roster order (first row of a duplicate wins)."""
+    staff = ev.tabs.get("staff")
+    if staff is None or "staff_id" not in staff.values:
+        return pd.DataFrame(columns=["staff_id", *ROSTER_FIELDS])
+    v = staff.values.loc[staff.rows].copy()
+    v["_id"] = [normalize_key(x) if isinstance(x, str) else None for x in v["staff_id"]]
+    v = v[v["_id"].notna()].drop_duplicates("_id")
+    return v.set_index("_id")[[c for c in ["staff_id", *ROSTER_FIELDS] if c in v.columns]]
+
+
 def capture_month(ev: Evaluation, month: str, keys: dict[str, pd.Series] | None = None,
                   inputs: dict[str, dict[int, dict]] | None = None) -> MonthCapture:
     keys = keys or {n: row_keys(ev.tabs[n]) for n in MONTH_TABS if n in ev.tabs}
@@ -183,18 +194,19 @@ def capture_month(ev: Evaluation, month: str, keys: dict[str, pd.Series] | None 
                              "scores": sc})
 
     people: list[dict] = []
+    roster = _roster(ev)
+    order = {sid: i for i, sid in enumerate(roster.index)}
+    counts = _task_counts(ev, month_rows(ev.tabs["tasks"], month)) if "tasks" in ev.tabs else pd.DataFrame()
+    zero = pd.Series(0, index=["tasks", "returns", "delays", "overdue"])
     if ms is not None:
-        roster = ms.roster.set_index("_id") if "_id" in ms.roster else pd.DataFrame()
-        order = {sid: i for i, sid in enumerate(roster.index)}
-        counts = _task_counts(ev, month_rows(ev.tabs["tasks"], month)) if "tasks" in ev.tabs else pd.DataFrame()
         evals = ev.tabs["evaluations"].values
         for r, p in ms.people[ms.people["scored"].astype(bool)].iterrows():
             sid = p["_sid"]
             info = roster.loc[sid] if sid in roster.index else pd.Series(dtype=object)
-            c = counts.loc[sid] if sid in counts.index else pd.Series(0, index=["tasks", "returns", "delays", "overdue"])
+            c = counts.loc[sid] if sid in counts.index else zero
             people.append({
                 "staff_id": str(p["staff_id"]), "staff_key": sid, "row_key": keys["evaluations"][r],
-                "roster_order": order.get(sid, len(order)),
+                "roster_order": order.get(sid, len(order)), "scored": True,
                 **{f: jsonable(info.get(f)) for f in ROSTER_FIELDS},
                 "leader": bool(p.get("leader", False)),
                 "disciplined": bool(evals.at[r, "disciplined"] == "Có") if "disciplined" in evals else False,
@@ -202,8 +214,17 @@ def capture_month(ev: Evaluation, month: str, keys: dict[str, pd.Series] | None 
                 "task_points": jsonable(p["task_points"]),
                 "suggested_rating": jsonable(p["suggested_rating"]), "approved_rating": jsonable(p["approved_rating"]),
                 "final_rating": jsonable(p["final_rating"]), "provisional": bool(p["provisional"]),
-                **{k: int(c[k]) for k in ("tasks", "returns", "delays", "overdue")},
+                **{k: int(c[k]) for k in zero.index},
             })
+    scored_ids = {p["staff_key"] for p in people}
+    for sid in counts.index:
+        # People with tasks but no scored evaluation row: their counts are kept, with no score.
+        if sid in scored_ids or sid not in roster.index:
+            continue
+        info = roster.loc[sid]
+        people.append({"staff_id": str(info["staff_id"]), "staff_key": sid, "row_key": "", "scored": False,
+                       "roster_order": order[sid], **{f: jsonable(info.get(f)) for f in ROSTER_FIELDS},
+                       "leader": False, "disciplined": False, **{k: int(counts.at[sid, k]) for k in zero.index}})
 
     f = ev.findings
     f = f[f["row"].notna()]
@@ -216,12 +237,12 @@ def capture_month(ev: Evaluation, month: str, keys: dict[str, pd.Series] | None 
                          "column": jsonable(rec.column), "severity": rec.severity, "code": rec.code,
                          "message": rec.message})
 
-    summary: dict = {"profile": ev.profile.name, "roster": 0, "scored": len(people), "approved": 0}
+    scored = [p for p in people if p["scored"]]
+    summary: dict = {"profile": ev.profile.name, "roster": len(roster), "scored": len(scored), "approved": 0}
     if ms is not None:
-        summary.update(roster=len(ms.roster), quota=jsonable(ms.quota),
-                       counts={str(k): int(v) for k, v in ms.counts.items()},
-                       approved=sum(1 for p in people if p["approved_rating"]))
-    approved = bool(people) and all(p["approved_rating"] for p in people)
+        summary.update(quota=jsonable(ms.quota), counts={str(k): int(v) for k, v in ms.counts.items()},
+                       approved=sum(1 for p in scored if p["approved_rating"]))
+    approved = bool(scored) and all(p["approved_rating"] for p in scored)
     cap = MonthCapture(month, rows_out, people, findings, summary, approved, keys=keys)
     cap.content_hash = digest({
         "rows": sorted((r["tab"], r["row_key"], canonical(r["data"]), canonical(r["scores"])) for r in rows_out),

@@ -116,6 +116,7 @@ class PersonMonth(Base):
     staff_key: Mapped[str] = mapped_column(String(100))
     row_key: Mapped[str] = mapped_column(Text)
     roster_order: Mapped[int] = mapped_column(Integer, default=0)  # place in the unit's roster
+    scored: Mapped[bool] = mapped_column(Boolean, default=True)  # False: tasks but no scored evaluation row
     full_name: Mapped[str | None] = mapped_column(Text)
     position: Mapped[str | None] = mapped_column(Text)
     department: Mapped[str | None] = mapped_column(Text)

@@ -3,6 +3,7 @@ transaction leaves the store as the last good sync left it. On a SQLite file and
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import signal
@@ -10,9 +11,9 @@ import time
 import traceback
 
 import pytest
+from history_support import GOOD, evaluate_file, fill_month, new_book
 from sqlalchemy import text
 
-from history_support import GOOD, evaluate_file, fill_month, new_book
 from sheetsync.store import Store, open_store
 
 VERSIONS = 8
@@ -64,7 +65,7 @@ def test_two_syncs_at_once_lose_nothing(any_url, evaluation):
     runs = store.runs()
     assert len(runs) == 4 * VERSIONS
     order = runs.sort_values("id")["source"].tolist()
-    assert sum(a != b for a, b in zip(order, order[1:])) > 2, "the two writers never overlapped"
+    assert sum(a != b for a, b in itertools.pairwise(order)) > 2, "the two writers never overlapped"
     # Every distinct content recorded is there, numbered without gaps, for each month.
     assert store.snapshot_count("Chung") == 2 * 2 * VERSIONS
     assert store.snapshot_count("Riêng A") == store.snapshot_count("Riêng B") == 2 * VERSIONS
