@@ -8,6 +8,8 @@ import math
 import unicodedata
 from typing import Any
 
+import pandas as pd
+
 from ..findings import col_letter
 
 EPOCH = dt.datetime(1899, 12, 30)
@@ -115,7 +117,7 @@ ENGINE_CELL_FIELDS = "userEnteredFormat(backgroundColor,wrapStrategy,verticalAli
 
 def extended_value(value: Any) -> dict[str, Any]:
     """A Python value as a Sheets ExtendedValue; strings stay literal (no formula parsing)."""
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return {}
     if isinstance(value, bool):
         return {"boolValue": value}

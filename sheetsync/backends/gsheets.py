@@ -180,6 +180,9 @@ def describe_api_error(exc: BaseException, *, what: str, where: str, email: str 
                 return (f"{where}: Google Sheets API chưa được bật cho dự án Google Cloud của khóa này. "
                         "Vào Google Cloud Console → APIs & Services → bật Google Sheets API (và Google Drive API "
                         "nếu dùng --create).")
+            if "insufficient authentication scopes" in msg:
+                return (f"{where}: khóa truy cập thiếu quyền cần cho việc {what} (thiếu scope). Với --create cần "
+                        "quyền Google Drive (drive.file); hãy đăng nhập lại hoặc dùng khóa tài khoản dịch vụ.")
             who = f"tài khoản {email}" if email else "tài khoản đang dùng"
             return (f"{where}: {who} chưa được chia sẻ bảng tính này (hoặc chỉ có quyền xem). Mở bảng tính → "
                     f"Chia sẻ → thêm {email or 'email của tài khoản'} với quyền Người chỉnh sửa, rồi chạy lại.")
