@@ -3,14 +3,14 @@
 #
 #   eval "$(bash scripts/start_postgres.sh)"      # or: source scripts/start_postgres.sh
 #   pytest tests/history                            # uses SHEETSYNC_TEST_PG_URL
-#   bash scripts/start_postgres.sh --stop           # stops the last cluster started here
+#   bash scripts/start_postgres.sh --stop           # stops $SHEETSYNC_TEST_PG_DIR, else the last one started
 #
 # Installs PostgreSQL from Debian when no initdb/pg_ctl is found (needs root or sudo). The
 # cluster lives in a temporary directory owned by an unprivileged user (PostgreSQL refuses to
 # run as root), trusts loopback connections only, and is disposable. Progress goes to stderr;
 # stdout carries only the `export SHEETSYNC_TEST_PG_URL=...` line (and the data directory).
 
-STATE_FILE="${TMPDIR:-/tmp}/sheetsync-test-pg.state"
+LAST_FILE="${TMPDIR:-/tmp}/sheetsync-test-pg.last"  # the base directory of the last cluster started
 log() { echo "» $*" >&2; }
 
 find_bin() {
@@ -30,15 +30,17 @@ as_owner() {
 }
 
 stop_cluster() {
-  [ -f "$STATE_FILE" ] || { log "Không có cụm PostgreSQL thử nghiệm nào đang chạy."; return 0; }
-  # shellcheck disable=SC1090
-  source "$STATE_FILE"
-  if [ -n "${PG_DATA:-}" ] && [ -d "$PG_DATA" ]; then
-    as_owner "$PG_CTL" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$(dirname "$PG_DATA")"
+  local base="${SHEETSYNC_TEST_PG_DIR:-}"
+  [ -n "$base" ] || { [ -f "$LAST_FILE" ] && base="$(cat "$LAST_FILE")"; }
+  if [ -z "$base" ] || [ ! -f "$base/state" ]; then
+    log "Không có cụm PostgreSQL thử nghiệm nào đang chạy."; return 0
   fi
-  rm -f "$STATE_FILE"
-  log "Đã dừng và xoá cụm PostgreSQL thử nghiệm."
+  # shellcheck disable=SC1091
+  source "$base/state"
+  as_owner "$PG_CTL" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$base"
+  if [ -f "$LAST_FILE" ] && [ "$(cat "$LAST_FILE")" = "$base" ]; then rm -f "$LAST_FILE"; fi
+  log "Đã dừng và xoá cụm PostgreSQL thử nghiệm tại $base."
 }
 
 main() {
@@ -89,11 +91,12 @@ main() {
     -o "-c listen_addresses=127.0.0.1 -p $port -k $base/run -c fsync=off -c max_connections=100" start >/dev/null
   as_owner "$createdb" -h 127.0.0.1 -p "$port" -U postgres sheetsync_test
 
-  cat >"$STATE_FILE" <<EOF
+  cat >"$base/state" <<EOF
 PG_DATA=$PG_DATA
 PG_CTL=$PG_CTL
 PG_USER=$PG_USER
 EOF
+  echo "$base" >"$LAST_FILE"
   SHEETSYNC_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:$port/sheetsync_test"
   export SHEETSYNC_TEST_PG_URL
   log "PostgreSQL sẵn sàng: $SHEETSYNC_TEST_PG_URL (dừng: bash scripts/start_postgres.sh --stop)"

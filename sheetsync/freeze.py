@@ -163,8 +163,8 @@ def _compare(ev, month: str, rec: RecordedMonth, keys: dict[str, pd.Series],
         key_of = keys[name]
         in_month = set(month_rows(tab, month))
         seen: set[str] = set()
-        for r in key_of.index:
-            k = key_of[r]
+        candidates = key_of[key_of.isin(recorded.keys()) | key_of.index.isin(list(in_month))]
+        for r, k in candidates.items():
             if k in recorded:
                 seen.add(k)
                 old, new = recorded[k]["data"], inputs[name][int(r)]
@@ -207,43 +207,51 @@ def _findings(ev, month: str, edits: list[Edit], frozen_at: datetime | None) -> 
 
 # -- restoring -----------------------------------------------------------------------------------
 
+FLAGS = ("provisional", "scored", "leader")
+
+
+def _recorded(rec: RecordedMonth, tab: str, rows: pd.Index, keys: pd.Series, columns: list[str]) -> pd.DataFrame:
+    """The recorded scores of `rows` (matched by key), one column per result; rows the record
+    lacks (added after approval) come back empty."""
+    data = [((rec.rows.get((tab, keys[r])) or {}).get("scores") or {}) for r in rows]
+    return pd.DataFrame.from_records(data, index=rows, columns=columns) if len(rows) else \
+        pd.DataFrame(index=rows, columns=columns)
+
+
+def _flag(values: pd.Series, missing: bool = False) -> pd.Series:
+    return pd.Series([missing if v is None or pd.isna(v) else bool(v) for v in values], index=values.index, dtype=bool)
+
+
 def _restore(ev, month: str, rec: RecordedMonth, keys: dict[str, pd.Series]) -> bool:
+    """Put the month's recorded scores back into the evaluation: task conversions, people,
+    roster view, quota and counts, and the engine values of the evaluation rows."""
     scores: Scores | None = ev.scores
     if scores is None:
         return False
     tasks = ev.tabs.get("tasks")
     if tasks is not None:
-        rows = month_rows(tasks, month)
         tf = scores.tasks.frame
-        rows = rows.intersection(tf.index)
-        for r in rows:
-            got = rec.rows.get(("tasks", keys["tasks"][r]))
-            sc = (got or {}).get("scores") or {}
-            for c in TASK_RESULT:
-                if c in ("excluded", "zeroed"):
-                    tf.at[r, c] = bool(sc.get(c, c == "excluded"))
-                else:
-                    v = sc.get(c)
-                    tf.at[r, c] = np.nan if v is None else float(v)
+        rows = month_rows(tasks, month).intersection(tf.index)
+        got = _recorded(rec, "tasks", rows, keys["tasks"], TASK_RESULT)
+        for c in ("A", "D", "Q", "T"):
+            tf.loc[rows, c] = pd.to_numeric(got[c], errors="coerce").astype("float64")
+        tf.loc[rows, "excluded"] = _flag(got["excluded"], missing=True)  # not in the record: not approved work
+        tf.loc[rows, "zeroed"] = _flag(got["zeroed"])
     ms = scores.months.get(month)
     if ms is None:
         return False
     people = ms.people
-    for r in people.index:
-        got = rec.rows.get(("evaluations", keys["evaluations"][r]))
-        sc = (got or {}).get("scores") or {}
-        for c in PERSON_RESULT:
-            if c not in people.columns:
-                continue
-            v = sc.get(c)
-            if c in ("provisional", "scored", "leader"):
-                people.at[r, c] = bool(v)
-            elif c in SCORE_COLUMNS and c != "suggested_rating":
-                people.at[r, c] = np.nan if v is None else float(v)
-            else:
-                people.at[r, c] = v
+    cols = [c for c in PERSON_RESULT if c in people.columns]
+    got = _recorded(rec, "evaluations", people.index, keys["evaluations"], cols)
+    for c in cols:
+        if c in FLAGS:
+            people[c] = _flag(got[c])
+        elif c in SCORE_COLUMNS and c != "suggested_rating":
+            people[c] = pd.to_numeric(got[c], errors="coerce").astype("float64")
+        else:
+            people[c] = got[c].astype(object).where(got[c].notna(), None)
     roster = ms.roster
-    scored = people[people["scored"].astype(bool)]
+    scored = people[people["scored"]]
     first = scored[~scored["_sid"].duplicated()].set_index("_sid")
     for c in [*SCORE_COLUMNS, "approved_rating", "final_rating", "provisional", "leader"]:
         if c in roster.columns and c in first.columns:

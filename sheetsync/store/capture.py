@@ -253,8 +253,11 @@ def capture_month(ev: Evaluation, month: str, keys: dict[str, pd.Series] | None 
     return cap
 
 
-def capture(ev: Evaluation) -> dict[str, MonthCapture]:
-    """Every month worth recording of one evaluation."""
+def capture(ev: Evaluation, skip: set[str] | frozenset[str] = frozenset()) -> dict[str, MonthCapture]:
+    """Every month worth recording of one evaluation, less `skip` (frozen months)."""
+    months = [m for m in capture_months(ev) if m not in skip]
+    if not months:
+        return {}
     keys = {n: row_keys(ev.tabs[n]) for n in MONTH_TABS if n in ev.tabs}
     inputs = {n: row_inputs(ev, n) for n in MONTH_TABS if n in ev.tabs}
-    return {m: capture_month(ev, m, keys, inputs) for m in capture_months(ev)}
+    return {m: capture_month(ev, m, keys, inputs) for m in months}

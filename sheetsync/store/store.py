@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from typing_extensions import Self
 
 from ..text import normalize_key
-from .capture import MonthCapture, capture, digest
+from .capture import MonthCapture, capture, capture_months, digest
 from .db import StoreError, make_engine, store_url, with_retry
 from .migrations import migrate
 from .models import (
@@ -120,10 +120,17 @@ class Store:
         if run_kind not in ("sync", "report"):
             raise ValueError("run_kind must be 'sync' or 'report'")
         now = now or datetime.now()
-        caps = capture(evaluation)
+        present = capture_months(evaluation)
+        frozen = sorted(set(self.frozen_months(unit)) & set(present))  # checked again under the lock
+        caps = capture(evaluation, skip=set(frozen))  # a frozen month is not even captured
         as_of = evaluation.as_of.date() if evaluation.as_of is not None else None
-        months = sorted(set(covers)) if covers is not None else sorted(caps)
-        return with_retry(self.engine, lambda s: self._record(s, unit, source, caps, run_kind, now, as_of, months))
+        months = sorted(set(covers)) if covers is not None else present
+
+        def work(s: Session) -> RecordResult:
+            res = self._record(s, unit, source, caps, run_kind, now, as_of, months)
+            res.skipped_frozen = sorted(set(res.skipped_frozen) | set(frozen))
+            return res
+        return with_retry(self.engine, work)
 
     def _record(self, s: Session, unit: str, source: str, caps: dict[str, MonthCapture], kind: str,
                 now: datetime, as_of: date | None, months: list[str]) -> RecordResult:
