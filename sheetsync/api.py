@@ -129,7 +129,7 @@ def findings_in_months(ev, months: list[str] | None) -> pd.DataFrame:
 
 
 def _backend_for(spec: UnitSpec):
-    return open_source(spec.source)
+    return open_source(spec.source, unit=spec.name)
 
 
 def run(sources: list[str], *, write: bool, month: str | None = None, as_of: date | str | None = None,
@@ -179,11 +179,20 @@ def sync(sources: list[str], **kwargs) -> RunResult:
     return run(sources, write=True, **kwargs)
 
 
-def init(path: str | Path, unit: str, *, overwrite: bool = False, profile: str | None = None) -> Path:
-    """Create a blank unit workbook."""
-    from .workbook_init import init_workbook
+def init(path: str | Path, unit: str, *, overwrite: bool = False, profile: str | None = None,
+         create: bool = False, share_with: list[str] | None = None):
+    """Create a blank unit workbook (.xlsx → its Path), or lay out a Google spreadsheet
+    (`gsheet:<id>` or URL; `create=True` makes a new one through Drive) → `google_init.InitResult`."""
+    from .backends import is_google_source
 
     prof = load_profile(profile)
+    if create or is_google_source(str(path)):
+        from .google_init import init_google
+
+        return init_google(None if create else str(path), load_schemas(), unit, overwrite=overwrite,
+                           profile_bonus=bool(prof.bonus_field), create=create, share_with=share_with)
+    from .workbook_init import init_workbook
+
     return init_workbook(path, load_schemas(), unit, overwrite=overwrite, profile_bonus=bool(prof.bonus_field))
 
 

@@ -69,17 +69,34 @@ def with_common(f):
 
 
 @main.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
 @click.option("--unit", required=True, help="Tên đơn vị, ví dụ 'Trường Tiểu học Phúc Xá'.")
-@click.option("--overwrite", is_flag=True, help="Ghi đè nếu tệp đã có.")
+@click.option("--overwrite", is_flag=True, help="Ghi đè nếu tệp (hoặc các trang của bảng tính Google) đã có dữ liệu.")
 @click.option("--profile", help="Bộ tiêu chí (hanoi-3814 thêm cột Điểm thưởng).")
-def init(path: str, unit: str, overwrite: bool, profile: str | None) -> None:
-    """Tạo một bảng tính trống cho đơn vị, đủ các trang và tiêu đề cột."""
+@click.option("--create", is_flag=True, help="Tạo bảng tính Google mới qua Google Drive (không cần PATH).")
+@click.option("--share-with", "share_with", multiple=True, metavar="EMAIL",
+              help="Chia sẻ bảng tính Google với email này, quyền chỉnh sửa (lặp lại được).")
+def init(path: str | None, unit: str, overwrite: bool, profile: str | None, create: bool,
+         share_with: tuple[str, ...]) -> None:
+    """Tạo một bảng tính trống cho đơn vị, đủ các trang và tiêu đề cột.
+
+    PATH là tệp .xlsx, hoặc gsheet:<mã> / đường dẫn một bảng tính Google có sẵn."""
+    from .backends import SourceError
+
+    if not path and not create:
+        raise click.UsageError("Cần PATH (tệp .xlsx, gsheet:<mã> hoặc đường dẫn Google Sheets) hoặc --create.")
     try:
-        out = api.init(path, unit, overwrite=overwrite, profile=profile)
-    except (FileExistsError, SchemaError, OSError) as exc:
+        out = api.init(path or "", unit, overwrite=overwrite, profile=profile, create=create,
+                       share_with=list(share_with))
+    except (FileExistsError, SchemaError, SourceError, OSError) as exc:
         click.echo(f"Lỗi: {exc}", err=True)
         sys.exit(api.EXIT_PROBLEM)
+    if not isinstance(out, Path):  # a Google spreadsheet
+        shared = f" Đã chia sẻ với {', '.join(out.shared_with)}." if out.shared_with else ""
+        click.echo(f"Đã dựng bảng tính Google cho đơn vị '{unit}': {out.url}{shared}\n"
+                   f"Khai báo trong ward.yaml: source: gsheet:{out.spreadsheet_id}; sau khi nhập dữ liệu, chạy: "
+                   f"sheetsync sync gsheet:{out.spreadsheet_id}")
+        return
     click.echo(f"Đã tạo {out} cho đơn vị '{unit}'. Mở tệp, nhập danh sách cán bộ, danh mục sản phẩm, "
                "nhiệm vụ và đánh giá; sau đó chạy: sheetsync sync " + str(out))
 
