@@ -37,6 +37,9 @@ from .schema import Field, Schemas, TabSchema
 from .workbook_init import LISTS_TAB, TAB_ORDER
 
 DEFAULT_ROWS = 1000  # Google's own default; rows people add at the bottom inherit formats
+# The emulator answers a read in time proportional to formatted cells (every cell of a 1000-row
+# layout is), so sandbox sheets start smaller; people add rows as on Google.
+EMULATOR_ROWS = 200
 NUMBER_FORMATS = {"date": ("DATE", "dd/mm/yyyy"), "month": ("DATE", "mm/yyyy"), "number": ("NUMBER", "#,##0.##"),
                   "integer": ("NUMBER", "0"), "percent": ("NUMBER", "0.##"), "text": ("TEXT", "@"),
                   "list": ("TEXT", "@")}
@@ -61,12 +64,14 @@ class InitResult:
 
 
 def init_google(spec: str | None, schemas: Schemas, unit: str, *, overwrite: bool = False, profile_bonus: bool = False,
-                create: bool = False, share_with: list[str] | None = None, rows: int = DEFAULT_ROWS,
+                create: bool = False, share_with: list[str] | None = None, rows: int | None = None,
                 session=None) -> InitResult:
-    """Lay out the spreadsheet named by `spec` (gsheet:<id> or URL), or a new one with `create`."""
+    """Lay out the spreadsheet named by `spec` (gsheet:<id> or URL), or a new one with `create`.
+    `rows`: how far formats and dropdowns reach (default 1000; 200 on the emulator)."""
     from .backends.gsheets import describe_api_error, get_session, spreadsheet_id
 
     session = session or get_session(create_files=create)
+    rows = rows or (EMULATOR_ROWS if session.settings.emulated else DEFAULT_ROWS)
     http = session.http
     requests = 0
     created = False
