@@ -224,6 +224,7 @@ def status(sources, as_of, store_url, profile, counts, as_json) -> None:
     from .engine import evaluate
     from .schema import load_schemas
     from .tracking import status as compute_status
+    from .tracking import window_months
     from .xlsx_io import XlsxError
 
     target = store_url or default_store_path(list(sources))
@@ -233,15 +234,15 @@ def status(sources, as_of, store_url, profile, counts, as_json) -> None:
     as_of_ts = pd.Timestamp(as_of or date.today())
     schemas = load_schemas()
     evaluations, problems = {}, []
-    year_months = [f"{as_of_ts.year}-{m:02d}" for m in range(1, as_of_ts.month + 1)]
+    window = window_months(as_of_ts)
     for spec in units:
         try:
             grids = open_source(spec.source).read()
             frozen = set(store.frozen_months(spec.name)) if store is not None else set()
-            # Only open months are scored: approved months are done, and scoring is the slow part.
+            # Only open months are scored (possibly none): approved months are done, and scoring is the slow part.
             evaluations[spec.name] = evaluate(grids, schemas, prof, as_of=as_of_ts, unit=spec.name,
                                               exceptional=spec.exceptional,
-                                              months=[m for m in year_months if m not in frozen] or None)
+                                              months=[m for m in window if m not in frozen])
         except (XlsxError, SourceError, OSError) as exc:
             problems.append(f"{spec.name}: {exc}")
     try:

@@ -3,9 +3,10 @@
 `status` reads the units' current evaluations (nothing is written) and the store:
 - steps of the evaluation (self-assessment by the 25th, review by the 26th, approval by the
   28th: days from the profile's `deadlines`), missing once their deadline has passed or done
-  after it, for every *open* month (a month of the year of `as_of`, up to its month, not frozen);
+  after it, for every *open* month (one of the twelve months up to `as_of`'s, not frozen: so
+  in January, December's missing approvals still show);
 - forms to the ward by the 30th: a `report` run recorded in the store for the unit and month by
-  the deadline; none yet is "missing", a first one after it is "late" (every month of the year);
+  the deadline; none yet is "missing", a first one after it is "late" (the same twelve months);
 - overdue tasks: due before `as_of` and not done in full, in open months;
 - stale tasks: started, not done and not yet overdue, whose progress values (progress, done
   quantity, done date, evidence, review) have not changed in the store's record for
@@ -70,6 +71,12 @@ def _d(ts) -> str:
     return pd.Timestamp(ts).strftime("%d/%m/%Y")
 
 
+def window_months(as_of, n: int = 12) -> list[str]:
+    """The n months up to and including the month of `as_of`, oldest first."""
+    end = pd.Timestamp(as_of).to_period("M")
+    return [str(end - i) for i in range(n - 1, -1, -1)]
+
+
 def stale_days(profile: Profile) -> int:
     return int(profile.deadlines.get("progress_stale_days", DEFAULT_STALE_DAYS))
 
@@ -81,8 +88,8 @@ def status(evaluations: dict[str, Evaluation], store: Store | None, as_of, profi
     open_months: dict[str, list[str]] = {}
     for unit, ev in evaluations.items():
         frozen = set(store.frozen_months(unit)) if store is not None else set()
-        year_months = [m for m in capture_months(ev) if m[:4] == str(as_of.year) and m <= as_of.strftime("%Y-%m")]
-        opened = [m for m in year_months if m not in frozen]
+        window = set(window_months(as_of))
+        opened = [m for m in capture_months(ev) if m in window and m not in frozen]
         open_months[unit] = opened
         names = _names(ev)
         for month in opened:
@@ -205,7 +212,8 @@ def _forms(unit: str, store: Store, as_of: pd.Timestamp, profile: Profile) -> li
         return []
     runs = store.runs(unit=unit, kind="report")
     um = store.unit_months(unit)
-    months = sorted(m for m in um["month"] if m[:4] == str(as_of.year) and m <= as_of.strftime("%Y-%m"))
+    window = set(window_months(as_of))
+    months = sorted(m for m in um["month"] if m in window)
     out = []
     for month in months:
         deadline = _deadline_day(month, int(day))
