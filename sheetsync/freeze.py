@@ -29,6 +29,7 @@ from .store.capture import (
     MONTH_TABS,
     PERSON_RESULT,
     TASK_RESULT,
+    digest,
     month_rows,
     row_inputs,
     row_keys,
@@ -292,7 +293,6 @@ def apply_freeze(store: Store, unit: str, evaluation, now: datetime | None = Non
         if edits:
             found = store.note_edits(unit, month, rec.snapshot_id, [
                 {"tab": e.tab, "row_key": e.row_key, "field": e.field, "old": e.old, "new": e.new} for e in edits], now)
-            from .store.capture import digest
             for e in edits:
                 e.found_at = found.get((e.tab, e.row_key, e.field, digest(e.new)), now)
             state = store.freeze_state(unit, month)
