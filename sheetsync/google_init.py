@@ -107,8 +107,8 @@ def init_google(spec: str | None, schemas: Schemas, unit: str, *, overwrite: boo
     for email in share_with or []:
         message = (f"Bảng tính đánh giá hằng tháng của {unit}. Nhập dữ liệu vào các trang; "
                    "các cột màu xám do hệ thống sheetsync ghi.")
-        call(f"chia sẻ với {email}", lambda e=email: http.insert_permission(sid, e, perm_type="user", role="writer",
-                                                                             notify=True, email_message=message))
+        call(f"chia sẻ với {email}", lambda e=email, m=message: http.insert_permission(
+            sid, e, perm_type="user", role="writer", notify=True, email_message=m))
         shared.append(email)
 
     meta = call("đọc danh sách trang", lambda: http.fetch_sheet_metadata(

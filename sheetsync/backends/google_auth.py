@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -48,7 +49,7 @@ class GoogleSettings:
     credentials_from: str = ""  # where the path came from, for messages
     oauth_client: str | None = None  # OAuth client secrets (installed app)
     oauth_token: str | None = None  # where the user's token is kept
-    pacing: PacingConfig = PacingConfig()
+    pacing: PacingConfig = field(default_factory=PacingConfig)
     timeout: float = 60.0  # seconds per HTTP request (connect and read)
 
     @property

@@ -133,4 +133,4 @@ def extended_value(value: Any) -> dict[str, Any]:
 
 def pixels(width_chars: float) -> int:
     """An Excel column width (characters) as Sheets pixels."""
-    return int(round(width_chars * 7 + 5))
+    return round(width_chars * 7 + 5)

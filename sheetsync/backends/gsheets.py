@@ -22,12 +22,14 @@ Every call is paced and retried by `PacedHTTPClient` (see `pacing`).
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import gspread
 import requests
@@ -258,7 +260,7 @@ def _key_value(value: Any) -> Any:
         return value
     if isinstance(value, (int, float)):
         f = float(value)
-        return None if f != f else f
+        return None if math.isnan(f) else f
     if isinstance(value, (dt.date, dt.datetime)):
         return python_to_serial(value)
     if isinstance(value, str):

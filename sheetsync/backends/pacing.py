@@ -20,8 +20,9 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -145,7 +146,7 @@ class Pacer:
                 self.stats.attempts += 1
             try:
                 return fn()
-            except Exception as exc:  # noqa: BLE001 — classified below, re-raised when not transient
+            except Exception as exc:  # classified here; re-raised at once unless transient
                 hint = is_transient(exc)
                 if hint is None:
                     raise

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from googlebook import SCHEMAS
 
 from sheetsync.cli import main
-
-from googlebook import SCHEMAS
 
 
 def test_init_existing_sheet_then_sync_json_reports_requests(emulator, gc, monkeypatch):

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from googlebook import PROFILE, SCHEMAS, GoogleBook
 
 from sheetsync.backends import open_source
 from sheetsync.engine import evaluate, plan_writes
-
-from googlebook import PROFILE, SCHEMAS, GoogleBook
 
 TASKS = SCHEMAS["tasks"]
 ENGINE = [f.key for f in TASKS.engine_fields]

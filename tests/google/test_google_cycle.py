@@ -3,11 +3,11 @@ re-sync writes nothing, with the request budget asserted per phase."""
 
 from __future__ import annotations
 
+from googlebook import SCHEMAS, GoogleBook, small_unit, sync
+
 from sheetsync import api
 from sheetsync.backends import open_source
 from sheetsync.writeplan import TabPatch, WritePlan
-
-from googlebook import SCHEMAS, GoogleBook, small_unit, sync
 
 
 def engine_column(book: GoogleBook, tab: str, key: str) -> list:
@@ -93,7 +93,7 @@ def test_engine_columns_added_when_missing(emulator, gc):
     ws = sh.worksheet(titles["staff"])
     ws.update([["CB01", "Nguyễn Văn A", "", "", "", "Công chức", "Người đứng đầu"]], "A2")
     emulator.reset_counts()
-    result, backend = sync(f"gsheet:{sh.id}")
+    _, backend = sync(f"gsheet:{sh.id}")
     assert backend.requests == 4
     header = sh.worksheet(titles["staff"]).row_values(1)
     assert SCHEMAS["staff"].field("check_status").header in header

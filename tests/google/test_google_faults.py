@@ -3,10 +3,10 @@ final state as a calm run; a unit that keeps failing is reported by name and the
 
 from __future__ import annotations
 
+from googlebook import SCHEMAS, GoogleBook, small_unit
+
 from sheetsync import api
 from sheetsync.emulator import FaultConfig
-
-from googlebook import SCHEMAS, GoogleBook, small_unit
 
 UNITS = ("Phòng Nội vụ", "Phòng Tư pháp", "Phòng Y tế")
 

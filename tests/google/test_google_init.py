@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from googlebook import SCHEMAS, GoogleBook, small_unit, sync
 
 from sheetsync.google_init import GoogleInitError, init_google
 from sheetsync.workbook_init import LISTS_TAB, TAB_ORDER
-
-from googlebook import SCHEMAS, small_unit, sync, GoogleBook
 
 FIELDS = "sheets(properties,protectedRanges,data.rowData.values(note,dataValidation,userEnteredFormat))"
 

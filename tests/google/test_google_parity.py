@@ -10,16 +10,15 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 import pytest
+from googlebook import PROFILE, SCHEMAS
 
 from sheetsync import api
 from sheetsync.backends import open_source
-from sheetsync.backends.google_cells import python_to_serial, quote_title
+from sheetsync.backends.google_cells import python_to_serial
 from sheetsync.backends.xlsx import XlsxBackend
 from sheetsync.demo import BLANK_ROW_UNIT, MERGED_UNIT, NFD_NAME_UNIT, build_demo_ward
 from sheetsync.engine import UnitResult, engine_values, evaluate
 from sheetsync.ward import load_ward
-
-from googlebook import PROFILE, SCHEMAS
 
 ERROR_FORMULAS = {"#DIV/0!": "=1/0", "#N/A": "=NA()"}
 
