@@ -86,6 +86,8 @@ def unit_dict(u: UnitResult, months: list[str] | None, with_findings: bool = Tru
                 "quota": [{k: v for k, v in q.items()} for q in ms.quota],
                 "scores": [_person(people.loc[r]) for r in people.index],
             }
+    if u.freeze is not None:
+        d["freeze"] = u.freeze.to_dict()
     if with_findings:
         d["findings"] = [_finding(rec) for rec in f.to_dict("records")]
     return d
@@ -132,10 +134,33 @@ def _backend_for(spec: UnitSpec):
     return open_source(spec.source, unit=spec.name)
 
 
+def open_run_store(store, sources: list[str]):
+    """The store a run records into: `store` may be a Store, a SQLite path or database URL,
+    False for none, or None for the default (`SHEETSYNC_STORE`, else `sheetsync.db` beside the
+    ward file or workbooks). Returns (store or None, whether this call opened it)."""
+    from .store import Store, default_store_path, open_store
+
+    if store is False:
+        return None, False
+    if isinstance(store, Store):
+        return store, False
+    if store is None:
+        env = os.environ.get("SHEETSYNC_STORE", "").strip()
+        if env.lower() in ("0", "off", "none", "no"):
+            return None, False
+        store = env or default_store_path(list(sources))
+        if store is None:
+            return None, False
+    return open_store(store), True
+
+
 def run(sources: list[str], *, write: bool, month: str | None = None, as_of: date | str | None = None,
         profile: str | Path | Profile | None = None, schemas: Schemas | None = None,
-        progress: Callable[[UnitSpec], None] | None = None) -> RunResult:
-    """Validate (write=False) or sync (write=True) every unit named by `sources`."""
+        progress: Callable[[UnitSpec], None] | None = None, store=None) -> RunResult:
+    """Validate (write=False) or sync (write=True) every unit named by `sources`. A sync records
+    every unit's months in the store (see `open_run_store`); both honour frozen months."""
+    from .store import StoreError
+
     as_of_ts = pd.Timestamp(as_of).normalize() if as_of else pd.Timestamp(date.today())
     months = [month] if month else None
     problems: list[str] = []
@@ -144,28 +169,33 @@ def run(sources: list[str], *, write: bool, month: str | None = None, as_of: dat
         ward, units = resolve_sources(list(sources))
         prof = profile if isinstance(profile, Profile) else load_profile(profile or (ward.profile if ward else None))
         schemas = schemas or load_schemas()
-    except (WardConfigError, SchemaError) as exc:
+        st, opened = open_run_store(store, sources)
+    except (WardConfigError, SchemaError, StoreError) as exc:
         try:
             prof = profile if isinstance(profile, Profile) else load_profile(None)
         except SchemaError:  # the default profile itself is broken: report with a stand-in
             raise SystemExit(f"Lỗi: {exc}") from None
         return RunResult(mode, [], prof, as_of_ts, months, None, [str(exc)])
     results: list[UnitResult] = []
-    for spec in units:
-        if progress:
-            progress(spec)
-        try:
-            backend = _backend_for(spec)
-            results.append(run_unit(backend, schemas, prof, unit=spec.name, as_of=as_of_ts, months=months,
-                                    write=write, exceptional=spec.exceptional))
-        except (XlsxError, SourceError, WardConfigError, SchemaError, OSError) as exc:
-            results.append(UnitResult(spec.name, spec.source, error=str(exc)))
-        except Exception as exc:  # noqa: BLE001 — one unit's failure must not stop the ward
-            if os.environ.get("SHEETSYNC_DEBUG"):
-                traceback.print_exc()
-            results.append(UnitResult(spec.name, spec.source,
-                                      error=f"Lỗi không mong đợi khi xử lý đơn vị ({type(exc).__name__}: {exc}). "
-                                            "Hãy gửi tệp và thông báo này cho bộ phận kỹ thuật."))
+    try:
+        for spec in units:
+            if progress:
+                progress(spec)
+            try:
+                backend = _backend_for(spec)
+                results.append(run_unit(backend, schemas, prof, unit=spec.name, as_of=as_of_ts, months=months,
+                                        write=write, exceptional=spec.exceptional, store=st, record=write))
+            except (XlsxError, SourceError, WardConfigError, SchemaError, StoreError, OSError) as exc:
+                results.append(UnitResult(spec.name, spec.source, error=str(exc)))
+            except Exception as exc:  # noqa: BLE001 — one unit's failure must not stop the ward
+                if os.environ.get("SHEETSYNC_DEBUG"):
+                    traceback.print_exc()
+                results.append(UnitResult(spec.name, spec.source,
+                                          error=f"Lỗi không mong đợi khi xử lý đơn vị ({type(exc).__name__}: {exc}). "
+                                                "Hãy gửi tệp và thông báo này cho bộ phận kỹ thuật."))
+    finally:
+        if opened:
+            st.close()
     return RunResult(mode, results, prof, as_of_ts, months, ward, problems)
 
 
@@ -211,21 +241,47 @@ class ReportResult:
 def report(sources: list[str], *, month: str | None = None, as_of: date | str | None = None,
            out: str | Path = "bao-cao", formats: tuple[str, ...] = ("xlsx", "html", "pdf"),
            profile: str | Path | Profile | None = None, templates_dir: str | Path | None = None,
-           progress: Callable[[UnitSpec], None] | None = None) -> ReportResult:
+           progress: Callable[[UnitSpec], None] | None = None, store=None) -> ReportResult:
     """Score every unit like `sync` (never writing into unit workbooks) and fill Mẫu 01A and
-    02A per unit and for the ward."""
+    02A per unit and for the ward; the store records that the month's forms were produced."""
+
+    from .store import StoreError
+
+    try:
+        st, opened = open_run_store(store, sources)
+    except StoreError as exc:
+        st, opened = None, False
+        store_problem = str(exc)
+    else:
+        store_problem = None
+    try:
+        result = run(sources, write=False, month=month, as_of=as_of, profile=profile, progress=progress,
+                     store=st if st is not None else False)
+        if store_problem:
+            result.problems.append(store_problem)
+        evaluated = [u for u in result.units if u.evaluation is not None]
+        if not evaluated:
+            return ReportResult(result, month, None, result.problems + [u.error for u in result.units if u.error])
+        if month is None:
+            months = sorted({m for u in evaluated for m in u.evaluation.months})
+            month = months[-1] if months else None
+        if month is None:
+            return ReportResult(result, None, None, ["Chưa có tháng nào có dữ liệu đánh giá để lập báo cáo."])
+        out_result = _write_forms(result, evaluated, month, out, formats, templates_dir)
+        if st is not None and out_result.output is not None:
+            # The ward office's record that this month's forms were produced (tracked by `status`).
+            for u in evaluated:
+                st.record_unit(u.unit, u.source, u.evaluation, run_kind="report", covers=[month])
+        return out_result
+    finally:
+        if opened:
+            st.close()
+
+
+def _write_forms(result: RunResult, evaluated: list[UnitResult], month: str, out, formats, templates_dir) -> "ReportResult":
     from .forms import write_reports
     from .reporting import unit_results, ward_info
 
-    result = run(sources, write=False, month=month, as_of=as_of, profile=profile, progress=progress)
-    evaluated = [u for u in result.units if u.evaluation is not None]
-    if not evaluated:
-        return ReportResult(result, month, None, result.problems + [u.error for u in result.units if u.error])
-    if month is None:
-        months = sorted({m for u in evaluated for m in u.evaluation.months})
-        month = months[-1] if months else None
-    if month is None:
-        return ReportResult(result, None, None, ["Chưa có tháng nào có dữ liệu đánh giá để lập báo cáo."])
     units = [unit_results(u.evaluation, month) for u in evaluated]
     name = result.ward.name if result.ward else (units[0].unit if len(units) == 1 else "Tổng hợp")
     # A single workbook without a ward file: its own forms only, not a "ward" copy of them.

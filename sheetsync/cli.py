@@ -59,6 +59,8 @@ common_options = [
     click.option("--as-of", "as_of", callback=_as_of, help="Ngày dùng để xét hạn (yyyy-mm-dd). Mặc định: hôm nay."),
     click.option("--profile", help="Bộ tiêu chí chấm điểm: tên (nd335, hanoi-3814) hoặc đường dẫn tệp YAML."),
     click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON cho script, bộ lập lịch."),
+    click.option("--store", help="Nơi lưu lịch sử: tệp SQLite hoặc URL PostgreSQL. Mặc định: sheetsync.db cạnh "
+                                 "ward.yaml hoặc tệp .xlsx; 'none' để không lưu."),
 ]
 
 
@@ -103,19 +105,25 @@ def init(path: str | None, unit: str, overwrite: bool, profile: str | None, crea
 
 @main.command()
 @with_common
-def validate(sources, month, as_of, profile, as_json) -> None:
+def validate(sources, month, as_of, profile, as_json, store) -> None:
     """Kiểm tra dữ liệu (không ghi gì vào tệp)."""
-    _run(sources, month, as_of, profile, as_json, write=False)
+    _run(sources, month, as_of, profile, as_json, write=False, store=store)
 
 
 @main.command()
 @with_common
-def sync(sources, month, as_of, profile, as_json) -> None:
+def sync(sources, month, as_of, profile, as_json, store) -> None:
     """Kiểm tra, chấm điểm và ghi kết quả vào các cột, trang của hệ thống."""
-    _run(sources, month, as_of, profile, as_json, write=True)
+    _run(sources, month, as_of, profile, as_json, write=True, store=store)
 
 
-def _run(sources, month, as_of, profile, as_json, write: bool) -> None:
+def _store_arg(store: str | None):
+    if store is None:
+        return None
+    return False if store.strip().lower() in ("none", "off", "0", "no") else store
+
+
+def _run(sources, month, as_of, profile, as_json, write: bool, store: str | None = None) -> None:
     try:
         load_profile(profile) if profile else None
     except SchemaError as exc:
@@ -137,9 +145,11 @@ def _run(sources, month, as_of, profile, as_json, write: bool) -> None:
                                item_show_func=lambda s: s.name if s else "") as bar:
             def progress(spec):  # noqa: F811 — the bar's own callback
                 bar.update(1, spec)
-            result = api.run(sources, write=write, month=month, as_of=as_of, profile=profile, progress=progress)
+            result = api.run(sources, write=write, month=month, as_of=as_of, profile=profile, progress=progress,
+                             store=_store_arg(store))
     else:
-        result = api.run(sources, write=write, month=month, as_of=as_of, profile=profile, progress=progress)
+        result = api.run(sources, write=write, month=month, as_of=as_of, profile=profile, progress=progress,
+                         store=_store_arg(store))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
@@ -205,7 +215,8 @@ def print_result(result: api.RunResult) -> None:
 @click.option("--profile", help="Bộ tiêu chí chấm điểm: tên hoặc đường dẫn YAML.")
 @click.option("--templates", type=click.Path(exists=True, file_okay=False), help="Thư mục mẫu biểu đã chỉnh sửa.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
-def report(sources, month, as_of, out, formats, profile, templates, as_json) -> None:
+@click.option("--store", help="Nơi lưu lịch sử (SQLite hoặc URL PostgreSQL); 'none' để không lưu.")
+def report(sources, month, as_of, out, formats, profile, templates, as_json, store) -> None:
     """Lập Mẫu số 01A và 02A cho từng đơn vị và toàn phường (không ghi vào tệp của đơn vị)."""
     fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     bad = [f for f in fmts if f not in ("xlsx", "html", "pdf")]
@@ -213,7 +224,7 @@ def report(sources, month, as_of, out, formats, profile, templates, as_json) -> 
         raise click.BadParameter(f"định dạng không hỗ trợ: {', '.join(bad)}; chỉ có xlsx, html, pdf.",
                                  param_hint="--format")
     result = api.report(sources, month=month, as_of=as_of, out=out, formats=fmts, profile=profile,
-                        templates_dir=templates)
+                        templates_dir=templates, store=_store_arg(store))
     if as_json:
         payload = {"month": result.month, "exit_code": result.exit_code, "messages": result.messages,
                    "files": [str(p) for p in result.output.paths] if result.output else [],
@@ -309,3 +320,12 @@ def emulator(port, data_dir, quota_per_minute, error_rate, drop_rate, latency_ms
 
     serve(port=port, data_dir=data_dir, faults=FaultConfig(quota_per_minute=quota_per_minute, error_rate=error_rate,
                                                             drop_rate=drop_rate, latency_ms=latency_ms))
+
+
+def _register_history() -> None:
+    from .cli_history import register
+
+    register(main)
+
+
+_register_history()

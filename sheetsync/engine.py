@@ -73,6 +73,7 @@ class UnitResult:
     write_info: dict = field(default_factory=dict)
     error: str | None = None
     seconds: dict = field(default_factory=dict)
+    freeze: object | None = None  # freeze.FreezeReport when a store is in use
 
     @property
     def ok(self) -> bool:
@@ -228,14 +229,23 @@ def _same_title(a: str, b: str) -> bool:
 
 
 def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str | None = None, as_of=None,
-             months: list[str] | None = None, write: bool = True, exceptional: bool = False) -> UnitResult:
-    """Validate and score one unit, and (with write=True) bring its engine cells up to date."""
+             months: list[str] | None = None, write: bool = True, exceptional: bool = False,
+             store=None, record: bool = False) -> UnitResult:
+    """Validate and score one unit, and (with write=True) bring its engine cells up to date.
+
+    With a `store`, approved months recorded there are frozen: edits to them are reported and
+    their recorded scores are what the sheet keeps showing; with `record`, the unit's months are
+    recorded after the write (one transaction)."""
     name = unit or backend.label
     result = UnitResult(unit=name, source=backend.label)
     t0 = time.perf_counter()
     grids = backend.read()
     t1 = time.perf_counter()
     ev = evaluate(grids, schemas, profile, as_of=as_of, unit=name, exceptional=exceptional, months=months)
+    if store is not None:
+        from .freeze import apply_freeze
+
+        result.freeze = apply_freeze(store, name, ev)
     t2 = time.perf_counter()
     result.evaluation = ev
     result.plan = plan_writes(ev, grids, schemas)
@@ -243,6 +253,12 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     if write and result.plan:
         result.write_info = backend.write(result.plan) or {}
         result.written = True
+    if hasattr(backend, "requests"):  # API backends count their requests, reads included
+        result.write_info = {**result.write_info, "requests": backend.requests}
     t4 = time.perf_counter()
-    result.seconds = {"read": t1 - t0, "check_and_score": t2 - t1, "plan": t3 - t2, "write": t4 - t3}
+    if store is not None and record:
+        store.record_unit(name, backend.label, ev, run_kind="sync")
+    t5 = time.perf_counter()
+    result.seconds = {"read": t1 - t0, "check_and_score": t2 - t1, "plan": t3 - t2, "write": t4 - t3,
+                      "record": t5 - t4}
     return result

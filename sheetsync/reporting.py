@@ -101,6 +101,11 @@ def unit_notes(ev: Evaluation, month: str) -> list[str]:
     steps = [f"{n} người {STEP_CODES[c]}" for c, n in counts.items()]
     if steps:
         notes.append("; ".join(steps))
+    # An approved month edited afterwards: the office must see it on the form, not only in the sheet.
+    y, m = month.split("-")
+    edited = ev.findings[(ev.findings["code"] == "history.month-edited-after-approval") &
+                         ev.findings["message"].str.startswith(f"Tháng {m}/{y} ")]
+    notes.extend(edited["message"].tolist())
     return notes
 
 
