@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import col_letter
+from .xlsx_io import clean_text as cell_text
 
 Value = str | float | int | None
 
@@ -112,6 +113,9 @@ def clean(value: Any) -> Value:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return int(value)
     if isinstance(value, str):
+        # As a cell can hold it (Excel's limit, the stricter of the backends), so that comparing
+        # with what the sheet shows next time finds no difference.
+        value = cell_text(value)
         return value if value != "" else None
     if value is pd.NA or value is pd.NaT:
         return None

@@ -190,3 +190,10 @@ def test_month_option_leaves_other_months_scores_alone(filled):
     sync(path)
     ws = openpyxl.load_workbook(path)["Đánh giá tháng"]
     assert ws.cell(october[0], head["Tổng điểm gợi ý"]).value == 90
+
+
+def test_text_longer_than_a_cell_can_hold_does_not_make_every_sync_write(book):
+    book.person("Nhiệm vụ 📄 " * 2807)  # beyond Excel's 32,767 UTF-16 units once echoed in Tổng hợp
+    path = book.save()
+    sync(path, as_of="2026-11-29")
+    assert not sync(path, as_of="2026-11-29").written
