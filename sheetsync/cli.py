@@ -6,7 +6,6 @@ Exit codes: 0 clean, 1 findings with errors, 2 usage or I/O problems.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -16,31 +15,9 @@ import click
 from . import __version__, api
 from .findings import ERROR
 from .profile import load_profile
+from .cli_options import as_of_option, month_option
 from .schema import SchemaError
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def _month(ctx, param, value):
-    if value is None:
-        return None
-    m = MONTH_RE.match(value.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        # Accept the Vietnamese way of writing it too.
-        m2 = re.match(r"^(\d{1,2})/(\d{4})$", value.strip())
-        if m2 and 1 <= int(m2.group(1)) <= 12:
-            return f"{m2.group(2)}-{int(m2.group(1)):02d}"
-        raise click.BadParameter(f"'{value}' không phải tháng; cần dạng yyyy-mm, ví dụ 2026-11.")
-    return value.strip()
-
-
-def _as_of(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"'{value}' không phải ngày; cần dạng yyyy-mm-dd, ví dụ 2026-11-26.") from None
 
 
 class Group(click.Group):
@@ -55,8 +32,8 @@ def main() -> None:
 
 common_options = [
     click.argument("sources", nargs=-1, required=True),
-    click.option("--month", callback=_month, help="Chỉ chấm tháng này (yyyy-mm). Mặc định: mọi tháng có trong tệp."),
-    click.option("--as-of", "as_of", callback=_as_of, help="Ngày dùng để xét hạn (yyyy-mm-dd). Mặc định: hôm nay."),
+    click.option("--month", callback=month_option, help="Chỉ chấm tháng này (yyyy-mm). Mặc định: mọi tháng có trong tệp."),
+    click.option("--as-of", "as_of", callback=as_of_option, help="Ngày dùng để xét hạn (yyyy-mm-dd). Mặc định: hôm nay."),
     click.option("--profile", help="Bộ tiêu chí chấm điểm: tên (nd335, hanoi-3814) hoặc đường dẫn tệp YAML."),
     click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON cho script, bộ lập lịch."),
     click.option("--store", help="Nơi lưu lịch sử: tệp SQLite hoặc URL PostgreSQL. Mặc định: sheetsync.db cạnh "
@@ -129,27 +106,18 @@ def _run(sources, month, as_of, profile, as_json, write: bool, store: str | None
     except SchemaError as exc:
         click.echo(f"Lỗi: {exc}", err=True)
         sys.exit(api.EXIT_PROBLEM)
-    specs_seen = []
-
-    def progress(spec):
-        specs_seen.append(spec)
-
-    show_bar = not as_json and sys.stderr.isatty()
-    if show_bar:
+    options = dict(write=write, month=month, as_of=as_of, profile=profile, store=_store_arg(store))
+    if as_json or not sys.stderr.isatty():
+        result = api.run(sources, **options)
+    else:
         from .ward import resolve_sources
         try:
-            _, units = resolve_sources(list(sources))
-        except Exception:  # the run reports it properly
-            units = []
-        with click.progressbar(length=max(len(units), 1), label="Đang xử lý các đơn vị", file=sys.stderr,
+            count = len(resolve_sources(list(sources))[1])
+        except Exception:  # noqa: BLE001 — the run itself reports bad sources properly
+            count = 1
+        with click.progressbar(length=max(count, 1), label="Đang xử lý các đơn vị", file=sys.stderr,
                                item_show_func=lambda s: s.name if s else "") as bar:
-            def progress(spec):  # noqa: F811 — the bar's own callback
-                bar.update(1, spec)
-            result = api.run(sources, write=write, month=month, as_of=as_of, profile=profile, progress=progress,
-                             store=_store_arg(store))
-    else:
-        result = api.run(sources, write=write, month=month, as_of=as_of, profile=profile, progress=progress,
-                         store=_store_arg(store))
+            result = api.run(sources, progress=lambda spec: bar.update(1, spec), **options)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
@@ -206,8 +174,8 @@ def print_result(result: api.RunResult) -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--month", callback=_month, help="Tháng lập báo cáo (yyyy-mm). Mặc định: tháng gần nhất có dữ liệu.")
-@click.option("--as-of", "as_of", callback=_as_of, help="Ngày dùng để xét hạn (yyyy-mm-dd). Mặc định: hôm nay.")
+@click.option("--month", callback=month_option, help="Tháng lập báo cáo (yyyy-mm). Mặc định: tháng gần nhất có dữ liệu.")
+@click.option("--as-of", "as_of", callback=as_of_option, help="Ngày dùng để xét hạn (yyyy-mm-dd). Mặc định: hôm nay.")
 @click.option("--out", "out", default="bao-cao", show_default=True, type=click.Path(file_okay=False),
               help="Thư mục ghi biểu mẫu.")
 @click.option("--format", "formats", default="xlsx,html,pdf", show_default=True,
@@ -249,7 +217,7 @@ def report(sources, month, as_of, out, formats, profile, templates, as_json, sto
               help="Thư mục tạo phường mẫu.")
 @click.option("--months", default="2026-10", show_default=True,
               help="Các tháng có dữ liệu: một tháng (2026-10), danh sách (2026-09,2026-10) hoặc khoảng (2026-01..2026-12).")
-@click.option("--as-of", "as_of", callback=_as_of, help="Ngày xét hạn. Mặc định: cuối tháng cuối cùng.")
+@click.option("--as-of", "as_of", callback=as_of_option, help="Ngày xét hạn. Mặc định: cuối tháng cuối cùng.")
 @click.option("--format", "formats", default="xlsx,html,pdf", show_default=True, help="Định dạng biểu mẫu.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 def demo(out, months, as_of, formats, as_json) -> None:
@@ -290,14 +258,14 @@ def demo(out, months, as_of, formats, as_json) -> None:
 def _month_list(spec: str) -> list[str]:
     spec = spec.strip()
     if ".." in spec:
-        a, b = (_month(None, None, x) for x in spec.split("..", 1))
+        a, b = (month_option(None, None, x) for x in spec.split("..", 1))
         y, m = int(a[:4]), int(a[5:])
         out = []
         while f"{y}-{m:02d}" <= b:
             out.append(f"{y}-{m:02d}")
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         return out
-    return [_month(None, None, x) for x in spec.split(",") if x.strip()]
+    return [month_option(None, None, x) for x in spec.split(",") if x.strip()]
 
 
 def _month_end(month: str) -> date:

@@ -18,6 +18,7 @@ import click
 import pandas as pd
 
 from . import api
+from .cli_options import as_of_option
 from .periods import (
     PeriodError,
     compute_period,
@@ -202,18 +203,9 @@ def year(sources, period, store_url, profile, out, formats, templates, no_forms,
 
 # -- status ----------------------------------------------------------------------------------------
 
-def _as_of(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"'{value}' không phải ngày; cần dạng yyyy-mm-dd, ví dụ 2026-11-26.") from None
-
-
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--as-of", "as_of", callback=_as_of, help="Ngày xét hạn (yyyy-mm-dd). Mặc định: hôm nay.")
+@click.option("--as-of", "as_of", callback=as_of_option, help="Ngày xét hạn (yyyy-mm-dd). Mặc định: hôm nay.")
 @store_option
 @profile_option
 @click.option("--counts", is_flag=True, help="In thêm số lần trả lại, chậm tiến độ, quá hạn theo tháng của từng người.")

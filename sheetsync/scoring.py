@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .findings import Findings, col_letter
+from .findings import Findings
 from .messages import message
 from .profile import Profile, round_half_up
-from .text import normalize_key, normalize_keys
+from .text import normalize_keys
 from .validate import TabData, _num
 from .values import map_distinct, month_bounds
 

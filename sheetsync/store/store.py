@@ -275,16 +275,21 @@ class Store:
         latest): one row per person, unit and month, with `frozen` and `recorded_at`."""
         month_list = sorted(set(months)) if months is not None else None
 
+        conditions = []
+        if unit is not None:
+            conditions.append(UnitMonth.unit == unit)
+        if month_list is not None:
+            conditions.append(UnitMonth.month.in_(month_list))
+        return self._person_months(conditions, (PersonMonth.unit, PersonMonth.month, PersonMonth.id))
+
+    def _person_months(self, conditions: list, order_by: tuple) -> pd.DataFrame:
+        """Recorded person-months (the frozen snapshot where frozen, else the latest)."""
         def work(s: Session) -> pd.DataFrame:
             truth = func.coalesce(UnitMonth.frozen_id, UnitMonth.head_id)
             q = (select(PersonMonth, UnitMonth.frozen_id.is_not(None).label("frozen"), Snapshot.recorded_at)
                  .join(UnitMonth, PersonMonth.snapshot_id == truth)
-                 .join(Snapshot, Snapshot.id == PersonMonth.snapshot_id))
-            if unit is not None:
-                q = q.where(UnitMonth.unit == unit)
-            if month_list is not None:
-                q = q.where(UnitMonth.month.in_(month_list))
-            q = q.order_by(PersonMonth.unit, PersonMonth.month, PersonMonth.id)
+                 .join(Snapshot, Snapshot.id == PersonMonth.snapshot_id)
+                 .where(*conditions).order_by(*order_by))
             out = []
             for pm, frozen, recorded_at in s.execute(q):
                 d = _row_dict(pm)
@@ -312,20 +317,7 @@ class Store:
     def person_history(self, staff_id: str) -> pd.DataFrame:
         """A person's months in every unit, as recorded (transfers keep their months)."""
         key = normalize_key(staff_id)
-
-        def work(s: Session) -> pd.DataFrame:
-            truth = func.coalesce(UnitMonth.frozen_id, UnitMonth.head_id)
-            q = (select(PersonMonth, UnitMonth.frozen_id.is_not(None).label("frozen"), Snapshot.recorded_at)
-                 .join(UnitMonth, PersonMonth.snapshot_id == truth)
-                 .join(Snapshot, Snapshot.id == PersonMonth.snapshot_id)
-                 .where(PersonMonth.staff_key == key).order_by(PersonMonth.month, PersonMonth.unit))
-            out = []
-            for pm, frozen, recorded_at in s.execute(q):
-                d = _row_dict(pm)
-                d.update(frozen=bool(frozen), recorded_at=recorded_at)
-                out.append(d)
-            return pd.DataFrame(out, columns=_PM_COLUMNS + ["frozen", "recorded_at"])
-        return with_retry(self.engine, work, readonly=True)
+        return self._person_months([PersonMonth.staff_key == key], (PersonMonth.month, PersonMonth.unit))
 
     def runs(self, unit: str | None = None, kind: str | None = None) -> pd.DataFrame:
         def work(s: Session) -> pd.DataFrame:
