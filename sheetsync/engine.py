@@ -240,6 +240,10 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     result = UnitResult(unit=name, source=backend.label)
     t0 = time.perf_counter()
     grids = backend.read()
+    if unit is None or unit == backend.label:
+        # A bare source (a file or gsheet:<id>): the spreadsheet's own title names the unit.
+        name = getattr(backend, "title", None) or name
+        result.unit = name
     t1 = time.perf_counter()
     ev = evaluate(grids, schemas, profile, as_of=as_of, unit=name, exceptional=exceptional, months=months)
     if store is not None:
