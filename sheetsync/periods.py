@@ -28,9 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .findings import Findings
 from .profile import Profile, round_half_up
-from .scoring import _quotas
+from .scoring import check_quota
 from .text import normalize_key
 
 if TYPE_CHECKING:
@@ -137,17 +136,6 @@ def _pick_month_records(records: pd.DataFrame) -> pd.DataFrame:
                  + r["approved_rating"].notna().astype(int))
     r = r.sort_values(["_pri", "recorded_at"], kind="stable")
     return r.drop_duplicates(["staff_key", "month"], keep="last").sort_values(["staff_key", "month"])
-
-
-class _QuotaScope:
-    """What `scoring._quotas` needs to word its findings (discarded here)."""
-
-    def __init__(self) -> None:
-        self.title = "Kỳ đánh giá"
-        self.letters: dict[str, str] = {}
-
-    def header(self, key: str) -> str:
-        return "Xếp loại đề xuất"
 
 
 def compute_period(store: Store, period: Period, profile: Profile, *, units: Sequence[str] | None = None,
@@ -260,7 +248,7 @@ def _apply_quotas(people: pd.DataFrame, profile: Profile, exceptional: set[str])
     for unit, grp in people[people["rated"]].groupby("unit", sort=False):
         frame = pd.DataFrame({"final_rating": grp["rating"], "total_points": grp["score"],
                               "staff_id": grp["staff_id"], "peer_group": grp["peer_group"]}, index=grp.index)
-        quota = _quotas(frame, profile, _QuotaScope(), Findings(), unit in exceptional)
+        quota = check_quota(frame, profile, unit in exceptional)
         out[unit] = quota
         marked = {s for q in quota for s in q.get("marked", [])}
         for i in grp.index[grp["staff_id"].astype(str).isin(marked)]:

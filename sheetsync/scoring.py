@@ -352,13 +352,14 @@ def unscored_task_months(ts: TaskScores, scored_months: list[str], profile: Prof
     day = profile.deadlines.get("self_assessment")
     months = ts.frame["month"].dropna()
     for month, n in months[~months.isin(scored_months)].value_counts().sort_index().items():
-        if day is None or as_of <= _deadline_day(month, int(day)):
+        if day is None or as_of <= deadline_day(month, int(day)):
             continue
         findings.add(tasks.title, None, tasks.header("month"), "warning", "score.task-month",
                      message("score.task-month", month=_month_text(month), count=int(n)))
 
 
-def _deadline_day(month: str, day: int, next_month: bool = False) -> pd.Timestamp:
+def deadline_day(month: str, day: int, next_month: bool = False) -> pd.Timestamp:
+    """The date of a deadline day in `month` (clamped to the month's last day)."""
     start, end = month_bounds(month)
     if next_month:
         start = end + pd.Timedelta(days=1)
@@ -380,7 +381,7 @@ def _deadlines(month: str, evals: TabData, idx: pd.Index, as_of: pd.Timestamp, p
         day = profile.deadlines.get(key)
         if day is None:
             continue
-        deadline = _deadline_day(month, int(day))
+        deadline = deadline_day(month, int(day))
         dl_text = deadline.strftime("%d/%m/%Y")
         dates = _col(evals, date_field, pd.NaT).reindex(idx)
         late = (dates > deadline).fillna(False).astype(bool)
@@ -427,8 +428,11 @@ def _honesty(evals: TabData, p: pd.DataFrame, ts: TaskScores, month: str, profil
                              cell=f"{lt}{r}" if lt else None)
 
 
-def _quotas(people: pd.DataFrame, profile: Profile, evals: TabData, findings: Findings,
-            exceptional: bool) -> list[dict]:
+def check_quota(people: pd.DataFrame, profile: Profile, exceptional: bool = False) -> list[dict]:
+    """The profile's quota over people with a `final_rating`, `total_points`, `staff_id` (and
+    `peer_group` where the profile checks groups): one entry per scope, with the excess and the
+    lowest-scoring excellent people beyond it (`marked`, and their index in `marked_rows`).
+    Ratings are never changed; months, quarters and years all use this."""
     q = profile.quota
     if not q:
         return []
@@ -452,21 +456,32 @@ def _quotas(people: pd.DataFrame, profile: Profile, evals: TabData, findings: Fi
             rule = f"{int(round(ratio * 100))}% số người {' / '.join(q['of'])} ({base})"
         limit = int(np.floor(ratio * base + 1e-9))
         entry = {"scope": kind, "label": label, "rating": top, "count": n_top, "limit": limit, "base": base,
-                 "ratio": ratio, "exceeded": n_top > limit, "marked": []}
+                 "ratio": ratio, "exceeded": n_top > limit, "marked": [], "marked_rows": []}
         if n_top > limit:
-            text = message("quota.exceeded", rating=top, count=n_top, limit=limit, rule=rule, scope=label)
-            entry["message"] = text
-            findings.add(evals.title, None, evals.header("approved_rating"), "warning", "quota.exceeded", text)
+            entry["message"] = message("quota.exceeded", rating=top, count=n_top, limit=limit, rule=rule, scope=label)
             tops = grp[final == top].copy()
             tops["_t"] = tops["total_points"].fillna(-1)
             tops = tops.sort_values("_t", ascending=False, kind="stable")
             beyond = tops.index[limit:]
-            lt = evals.letters.get("approved_rating")
-            for r in beyond:
-                findings.add(evals.title, int(r), evals.header("approved_rating"), "warning", "quota.person",
-                             message("quota.person", rating=top, scope=label), cell=f"{lt}{r}" if lt else None)
             entry["marked"] = [str(tops.at[r, "staff_id"]) for r in beyond]
+            entry["marked_rows"] = [int(r) for r in beyond]
         results.append(entry)
+    return results
+
+
+def _quotas(people: pd.DataFrame, profile: Profile, evals: TabData, findings: Findings,
+            exceptional: bool) -> list[dict]:
+    """The month's quota, said on the unit summary and on each marked person's row."""
+    results = check_quota(people, profile, exceptional)
+    lt = evals.letters.get("approved_rating")
+    for entry in results:
+        if not entry["exceeded"]:
+            continue
+        findings.add(evals.title, None, evals.header("approved_rating"), "warning", "quota.exceeded", entry["message"])
+        for r in entry["marked_rows"]:
+            findings.add(evals.title, r, evals.header("approved_rating"), "warning", "quota.person",
+                         message("quota.person", rating=entry["rating"], scope=entry["label"]),
+                         cell=f"{lt}{r}" if lt else None)
     return results
 
 
@@ -474,7 +489,7 @@ def _missing_rows(month: str, roster: pd.DataFrame, present: pd.Series, as_of: p
                   staff: TabData, findings: Findings) -> None:
     """Roster people with no evaluation row once self-assessment is due."""
     day = profile.deadlines.get("self_assessment")
-    if day is None or as_of <= _deadline_day(month, int(day)):
+    if day is None or as_of <= deadline_day(month, int(day)):
         return
     absent = roster[~roster["_id"].isin(set(present))]
     for r, row in absent.iterrows():

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .scoring import STEPS, _deadline_day
+from .scoring import STEPS, deadline_day
 from .store.capture import capture_months, month_rows, row_inputs, row_keys
 from .text import normalize_key
 
@@ -123,7 +123,7 @@ def _steps(unit: str, ev: Evaluation, month: str, as_of: pd.Timestamp, profile: 
         day = profile.deadlines.get(key)
         if day is None:
             continue
-        deadline = _deadline_day(month, int(day))
+        deadline = deadline_day(month, int(day))
         missing_text, done_text = STEP_TEXT[key]
         for sid, (staff_id, name) in names.items():
             r = present.get(sid)
@@ -216,7 +216,7 @@ def _forms(unit: str, store: Store, as_of: pd.Timestamp, profile: Profile) -> li
     months = sorted(m for m in um["month"] if m in window)
     out = []
     for month in months:
-        deadline = _deadline_day(month, int(day))
+        deadline = deadline_day(month, int(day))
         if as_of <= deadline:
             continue
         made = [pd.Timestamp(r.at) for r in runs.itertuples() if month in (r.months or [])]
