@@ -70,9 +70,10 @@ def build(path: Path, n_tasks: int, n_people: int, seed: int = 1) -> None:
     wb.save(path)
 
 
-def timed_sync(path: Path, as_of: str) -> dict:
+def timed_sync(path: Path, as_of: str, store=None) -> dict:
     t0 = time.perf_counter()
-    res = run_unit(XlsxBackend(path), load_schemas(), load_profile(), as_of=as_of)
+    res = run_unit(XlsxBackend(path), load_schemas(), load_profile(), as_of=as_of, store=store,
+                   record=store is not None)
     total = time.perf_counter() - t0
     return {"total": total, **res.seconds, "cells": res.plan.cell_count if res.written else 0,
             "summary": bool(res.written and res.plan.summary is not None)}
@@ -83,6 +84,7 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=20_000)
     ap.add_argument("--people", type=int, default=200)
     ap.add_argument("--edits", type=int, default=5)
+    ap.add_argument("--store", action="store_true", help="also record every sync in a SQLite history store")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "don-vi.xlsx"
@@ -91,18 +93,25 @@ def main() -> None:
         print(f"Tạo tệp {args.tasks:,} nhiệm vụ, {args.people} người × 12 tháng: {time.perf_counter() - t0:.1f} s, "
               f"{path.stat().st_size / 1e6:.1f} MB")
         as_of = "2026-12-31"
-        rows = [("lần đầu (ghi toàn bộ cột hệ thống)", timed_sync(path, as_of)),
-                ("không đổi gì", timed_sync(path, as_of))]
+        store = None
+        if args.store:
+            from sheetsync.store import open_store
+            store = open_store(Path(tmp) / "sheetsync.db")
+        rows = [("lần đầu (ghi toàn bộ cột hệ thống)", timed_sync(path, as_of, store)),
+                ("không đổi gì", timed_sync(path, as_of, store))]
         # A person edits a handful of rows: done quantities in December's tasks.
         wb_cols = {c.value: c.column for c in next(openpyxl.load_workbook(path, read_only=True)["Nhiệm vụ"].iter_rows(max_row=1))}
         col = wb_cols["Số lượng hoàn thành"]
         edits = {(args.tasks + 1 - i * 7, col): 0 for i in range(args.edits)}
         xlsx_io.patch_workbook(path, [xlsx_io.SheetPatch("Nhiệm vụ", cells=edits)])
-        rows.append((f"sau khi sửa {args.edits} ô", timed_sync(path, as_of)))
-        print(f"\n{'lần đồng bộ':<38}{'tổng':>7}{'đọc':>7}{'kiểm tra+chấm':>15}{'lập kế hoạch':>14}{'ghi':>7}{'ô ghi':>9}")
+        rows.append((f"sau khi sửa {args.edits} ô", timed_sync(path, as_of, store)))
+        print(f"\n{'lần đồng bộ':<38}{'tổng':>7}{'đọc':>7}{'kiểm tra+chấm':>15}{'lập kế hoạch':>14}{'ghi':>7}"
+              f"{'lưu lịch sử':>13}{'ô ghi':>9}")
         for name, r in rows:
             print(f"{name:<38}{r['total']:>7.2f}{r['read']:>7.2f}{r['check_and_score']:>15.2f}{r['plan']:>14.2f}"
-                  f"{r['write']:>7.2f}{r['cells']:>9,}{' +Tổng hợp' if r['summary'] else ''}")
+                  f"{r['write']:>7.2f}{r['record']:>13.2f}{r['cells']:>9,}{' +Tổng hợp' if r['summary'] else ''}")
+        if store is not None:
+            store.close()
 
 
 if __name__ == "__main__":

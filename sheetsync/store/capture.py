@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..scoring import SCORE_COLUMNS
-from ..text import normalize_key
+from ..text import normalize_key, normalize_keys
 
 if TYPE_CHECKING:
     from ..engine import Evaluation
@@ -56,6 +56,23 @@ def jsonable(v: Any) -> Any:
     return str(v)
 
 
+def jsonable_column(s: pd.Series) -> list:
+    """`jsonable` over a whole column: by dtype where the column is typed, once per distinct
+    value where it holds Python objects (most columns repeat themselves)."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        midnight = (s.dt.normalize() == s) | s.isna()
+        if bool(midnight.all()):
+            return s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None).tolist()
+    elif pd.api.types.is_float_dtype(s.dtype):
+        a = s.to_numpy(dtype="float64")
+        return [None if not math.isfinite(x) else x for x in a.tolist()]
+    elif pd.api.types.is_bool_dtype(s.dtype):
+        return [bool(x) for x in s.tolist()]
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    mapped = [jsonable(u) for u in uniques] + [None]
+    return [mapped[c] for c in codes.tolist()]
+
+
 def canonical(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -72,11 +89,13 @@ def row_keys(tab: TabData) -> pd.Series:
         return pd.Series([f"@{r}" for r in rows], index=rows, dtype=object)
     parts = []
     for k in keys:
-        col = tab.values.loc[rows, k]
-        parts.append(col.map(lambda v: None if jsonable(v) is None else normalize_key(str(jsonable(v)))))
-    frame = pd.concat(parts, axis=1)
-    incomplete = frame.isna().any(axis=1)
-    base = frame.fillna("").astype(str).agg("|".join, axis=1)
+        vals = jsonable_column(tab.values.loc[rows, k])
+        parts.append(pd.Series(normalize_keys([None if v is None else str(v) for v in vals]), index=rows,
+                               dtype=object))
+    incomplete = pd.concat([p.isna() for p in parts], axis=1).any(axis=1)
+    base = parts[0].fillna("")
+    for p in parts[1:]:
+        base = base + "|" + p.fillna("")
     base[incomplete] = [f"@{r}" for r in base.index[incomplete]]
     n = base.groupby(base).cumcount()
     out = base.where(n == 0, base + "#" + (n + 1).astype(str))
@@ -89,7 +108,9 @@ def row_inputs(ev: Evaluation, name: str, rows: pd.Index | None = None) -> dict[
     rows = tab.rows if rows is None else rows
     fields = [f.key for f in tab.schema.input_fields if f.key in tab.values]
     vals = tab.values.loc[rows, fields]
-    out = {int(r): {k: jsonable(v) for k, v in rec.items()} for r, rec in zip(rows, vals.to_dict("records"))}
+    columns = [jsonable_column(vals[k]) for k in fields]
+    out = {int(r): dict(zip(fields, cells)) for r, cells in zip(rows, zip(*columns))} if fields else \
+        {int(r): {} for r in rows}
     raw = ev.bound[name].raw if name in ev.bound else None
     errs = tab.errors.reindex(index=rows, columns=fields, fill_value=False).fillna(False).to_numpy(dtype=bool)
     if raw is not None and errs.any():
@@ -185,11 +206,15 @@ def capture_month(ev: Evaluation, month: str, keys: dict[str, pd.Series] | None 
             result = scores.tasks.frame.reindex(rows)[TASK_RESULT]
         elif name == "evaluations" and ms is not None:
             result = ms.people.reindex(rows)[[c for c in PERSON_RESULT if c in ms.people]]
-        recs = result.to_dict("records") if result is not None else [None] * len(rows)
-        for r, rec in zip(rows, recs):
+        if result is not None:
+            cols = list(result.columns)
+            converted = [jsonable_column(result[c]) for c in cols]
+            recs = [dict(zip(cols, cells)) for cells in zip(*converted)] if cols else [{} for _ in rows]
+        else:
+            recs = [None] * len(rows)
+        for r, sc in zip(rows, recs):
             k = keys[name][r]
             key_of_row[(tab.title, int(r))] = k
-            sc = None if rec is None else {c: jsonable(v) for c, v in rec.items()}
             rows_out.append({"tab": name, "row_key": k, "sheet_row": int(r), "data": inputs[name][int(r)],
                              "scores": sc})
 
