@@ -16,10 +16,11 @@ import pandas as pd
 from .findings import ERROR, WARNING, Findings, worst
 from .grid import BoundTab, SheetGrid, bind_tab, find_tab
 from .messages import message
-from .profile import Profile
+from .profile import Profile, round_half_up
 from .schema import Schemas
 from .scoring import Scores, score_month, score_okr, score_tasks, task_row_findings, unscored_task_months
 from .summary import build_summary
+from .text import normalize_key
 from .validate import TabChecker, TabData, check_references, check_tree
 from .writeplan import WritePlan, diff_tab, summary_differs
 
@@ -78,12 +79,6 @@ class UnitResult:
     @property
     def ok(self) -> bool:
         return self.error is None and self.evaluation is not None and self.evaluation.error_count == 0
-
-
-REFERENCES = [
-    # (tab, field) → target tab (the target field comes from the schema's `ref`)
-    "staff", "tasks", "evaluations",
-]
 
 
 def _as_timestamp(as_of: date | str | None) -> pd.Timestamp:
@@ -166,7 +161,6 @@ def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:
                 tf = ev.scores.tasks.frame
                 for k, c in (("conv_assigned", "A"), ("conv_done", "D"), ("conv_quality", "Q"), ("conv_timely", "T")):
                     if k in keys:
-                        from .profile import round_half_up
                         want.loc[tf.index, k] = round_half_up(tf[c].to_numpy(dtype="float64"), ev.profile.rounding)
             if name == "evaluations":
                 p = ev.scores.evaluations
@@ -224,7 +218,6 @@ def plan_writes(ev: Evaluation, grids: dict[str, SheetGrid], schemas: Schemas, n
 
 
 def _same_title(a: str, b: str) -> bool:
-    from .text import normalize_key
     return normalize_key(a) == normalize_key(b)
 
 
