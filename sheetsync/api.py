@@ -241,9 +241,11 @@ class ReportResult:
 def report(sources: list[str], *, month: str | None = None, as_of: date | str | None = None,
            out: str | Path = "bao-cao", formats: tuple[str, ...] = ("xlsx", "html", "pdf"),
            profile: str | Path | Profile | None = None, templates_dir: str | Path | None = None,
-           progress: Callable[[UnitSpec], None] | None = None, store=None) -> ReportResult:
+           progress: Callable[[UnitSpec], None] | None = None, store=None,
+           gsheet: str | None = None) -> ReportResult:
     """Score every unit like `sync` (never writing into unit workbooks) and fill Mẫu 01A and
-    02A per unit and for the ward; the store records that the month's forms were produced."""
+    02A per unit and for the ward; the store records that the month's forms were produced.
+    With `gsheet` (gsheet:<id> or URL), the ward's forms also replace two tabs of that sheet."""
 
     from .store import StoreError
 
@@ -268,6 +270,8 @@ def report(sources: list[str], *, month: str | None = None, as_of: date | str | 
         if month is None:
             return ReportResult(result, None, None, ["Chưa có tháng nào có dữ liệu đánh giá để lập báo cáo."])
         out_result = _write_forms(result, evaluated, month, out, formats, templates_dir)
+        if gsheet and out_result.output is not None:
+            out_result.messages.append(_forms_to_gsheet(gsheet, result, evaluated, month, templates_dir))
         if st is not None and out_result.output is not None:
             # The ward office's record that this month's forms were produced (tracked by `status`).
             for u in evaluated:
@@ -276,6 +280,21 @@ def report(sources: list[str], *, month: str | None = None, as_of: date | str | 
     finally:
         if opened:
             st.close()
+
+
+def _forms_to_gsheet(spec: str, result: RunResult, evaluated: list[UnitResult], month: str, templates_dir) -> str:
+    from .forms.gsheet import write_forms_gsheet
+    from .forms.report import ward_tables
+    from .reporting import unit_results, ward_info
+
+    units = [unit_results(u.evaluation, month) for u in evaluated]
+    name = result.ward.name if result.ward else "Tổng hợp"
+    ward = ward_info(result.ward, result.profile, name)
+    try:
+        info = write_forms_gsheet(spec, ward_tables(units, ward, templates_dir), f"{ward.name} — Tháng {month[5:]}/{month[:4]}")
+    except SourceError as exc:
+        return f"Không ghi được biểu mẫu vào Google Sheets: {exc}"
+    return f"Đã ghi Mẫu 01A, 02A của {ward.name} vào bảng tính Google {info['spreadsheet']} ({info['requests']} yêu cầu)."
 
 
 def _write_forms(result: RunResult, evaluated: list[UnitResult], month: str, out, formats, templates_dir) -> "ReportResult":

@@ -184,7 +184,8 @@ def print_result(result: api.RunResult) -> None:
 @click.option("--templates", type=click.Path(exists=True, file_okay=False), help="Thư mục mẫu biểu đã chỉnh sửa.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 @click.option("--store", help="Nơi lưu lịch sử (SQLite hoặc URL PostgreSQL); 'none' để không lưu.")
-def report(sources, month, as_of, out, formats, profile, templates, as_json, store) -> None:
+@click.option("--gsheet", help="Ghi thêm Mẫu 01A, 02A của phường vào bảng tính Google này (gsheet:<mã> hoặc đường dẫn).")
+def report(sources, month, as_of, out, formats, profile, templates, as_json, store, gsheet) -> None:
     """Lập Mẫu số 01A và 02A cho từng đơn vị và toàn phường (không ghi vào tệp của đơn vị)."""
     fmts = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     bad = [f for f in fmts if f not in ("xlsx", "html", "pdf")]
@@ -192,7 +193,7 @@ def report(sources, month, as_of, out, formats, profile, templates, as_json, sto
         raise click.BadParameter(f"định dạng không hỗ trợ: {', '.join(bad)}; chỉ có xlsx, html, pdf.",
                                  param_hint="--format")
     result = api.report(sources, month=month, as_of=as_of, out=out, formats=fmts, profile=profile,
-                        templates_dir=templates, store=_store_arg(store))
+                        templates_dir=templates, store=_store_arg(store), gsheet=gsheet)
     if as_json:
         payload = {"month": result.month, "exit_code": result.exit_code, "messages": result.messages,
                    "files": [str(p) for p in result.output.paths] if result.output else [],

@@ -118,6 +118,18 @@ def write_reports(
     return result
 
 
+def ward_tables(units: Sequence[UnitResults], ward: WardInfo, templates_dir: str | Path | None = None) -> dict:
+    """The ward's 01A and 02A as laid-out table rows ({form: (layout, rows)}), for renderers
+    that are not files, such as a ward-level Google Sheet."""
+    units = list(units)
+    month = common_month(units)
+    context = placeholder_context(ward.name, ward, month)
+    f01, f02 = build_01a(units, ward.name, kind="ward"), build_02a(units, ward.name, kind="ward")
+    lay01 = load_layout("01A", "ward", context, templates_dir)
+    lay02 = load_layout("02A", "ward", context, templates_dir)
+    return {"01A": (lay01, rows_01a(f01, lay01)), "02A": (lay02, rows_02a(f02, lay02))}
+
+
 def _write_scope(scope: ScopeOutput, members: list[UnitResults], ward: WardInfo, month: str, out: Path,
                  html_dir: Path, formats: Sequence[str], templates_dir: str | Path | None,
                  need_html: bool) -> Path | None:
