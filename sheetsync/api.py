@@ -135,23 +135,17 @@ def _backend_for(spec: UnitSpec):
 
 
 def open_run_store(store, sources: list[str]):
-    """The store a run records into: `store` may be a Store, a SQLite path or database URL,
-    False for none, or None for the default (`SHEETSYNC_STORE`, else `sheetsync.db` beside the
-    ward file or workbooks). Returns (store or None, whether this call opened it)."""
-    from .store import Store, default_store_path, open_store
+    """The store a run records into: `store` may be a Store, a SQLite path or database URL
+    (`none` for no store), False for none, or None for the default (see `store.store_target`).
+    Returns (store or None, whether this call opened it)."""
+    from .store import Store, open_store, store_target
 
     if store is False:
         return None, False
     if isinstance(store, Store):
         return store, False
-    if store is None:
-        env = os.environ.get("SHEETSYNC_STORE", "").strip()
-        if env.lower() in ("0", "off", "none", "no"):
-            return None, False
-        store = env or default_store_path(list(sources))
-        if store is None:
-            return None, False
-    return open_store(store), True
+    target = store_target(store, sources)
+    return (open_store(target), True) if target else (None, False)
 
 
 def run(sources: list[str], *, write: bool, month: str | None = None, as_of: date | str | None = None,

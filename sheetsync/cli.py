@@ -94,19 +94,13 @@ def sync(sources, month, as_of, profile, as_json, store) -> None:
     _run(sources, month, as_of, profile, as_json, write=True, store=store)
 
 
-def _store_arg(store: str | None):
-    if store is None:
-        return None
-    return False if store.strip().lower() in ("none", "off", "0", "no") else store
-
-
 def _run(sources, month, as_of, profile, as_json, write: bool, store: str | None = None) -> None:
     try:
         load_profile(profile) if profile else None
     except SchemaError as exc:
         click.echo(f"Lỗi: {exc}", err=True)
         sys.exit(api.EXIT_PROBLEM)
-    options = dict(write=write, month=month, as_of=as_of, profile=profile, store=_store_arg(store))
+    options = dict(write=write, month=month, as_of=as_of, profile=profile, store=store)
     if as_json or not sys.stderr.isatty():
         result = api.run(sources, **options)
     else:
@@ -193,7 +187,7 @@ def report(sources, month, as_of, out, formats, profile, templates, as_json, sto
         raise click.BadParameter(f"định dạng không hỗ trợ: {', '.join(bad)}; chỉ có xlsx, html, pdf.",
                                  param_hint="--format")
     result = api.report(sources, month=month, as_of=as_of, out=out, formats=fmts, profile=profile,
-                        templates_dir=templates, store=_store_arg(store), gsheet=gsheet)
+                        templates_dir=templates, store=store, gsheet=gsheet)
     if as_json:
         payload = {"month": result.month, "exit_code": result.exit_code, "messages": result.messages,
                    "files": [str(p) for p in result.output.paths] if result.output else [],

@@ -28,7 +28,7 @@ from .periods import (
 )
 from .profile import load_profile
 from .schema import SchemaError
-from .store import StoreError, default_store_path, open_store
+from .store import StoreError, open_store, store_target
 from .ward import WardConfigError, resolve_sources
 
 store_option = click.option("--store", "store_url",
@@ -50,7 +50,7 @@ def _context(sources, store_url, profile, must_exist: bool = True):
         prof = load_profile(profile or (ward.profile if ward else None))
     except (WardConfigError, SchemaError) as exc:
         _fail(str(exc))
-    target = store_url or default_store_path(list(sources))
+    target = store_target(store_url, sources)
     if target is None:
         _fail("Không xác định được nơi đặt kho dữ liệu; hãy chỉ rõ --store.")
     if must_exist and "://" not in target and not Path(target).exists():
@@ -219,7 +219,7 @@ def status(sources, as_of, store_url, profile, counts, as_json) -> None:
     from .tracking import window_months
     from .xlsx_io import XlsxError
 
-    target = store_url or default_store_path(list(sources))
+    target = store_target(store_url, sources)
     has_store = bool(target) and ("://" in target or Path(target).exists())
     _ward, units, prof, store = _context(sources, store_url, profile, must_exist=False) if has_store else \
         (*_no_store(sources, profile), None)

@@ -141,3 +141,14 @@ def test_a_broken_schema_or_ward_file_is_a_clear_error_not_a_traceback(clean_uni
     bad_ward.write_text("units: [", encoding="utf-8")
     res = run("validate", bad_ward)
     assert res.exit_code == 2 and "YAML" in res.output
+
+
+def test_sync_and_the_history_commands_meet_in_the_store_named_by_the_environment(clean_unit, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "kho" / "chung.db"
+    elsewhere.parent.mkdir()
+    monkeypatch.setenv("SHEETSYNC_STORE", str(elsewhere))
+    assert run("sync", clean_unit.path, "--as-of", "2026-11-28").exit_code == 0
+    assert elsewhere.exists() and not (clean_unit.path.parent / "sheetsync.db").exists()
+    res = run("history", clean_unit.path, "--person", "S1", "--json")
+    assert res.exit_code == 0, res.output
+    assert "2026-11" in res.output

@@ -15,9 +15,10 @@ from .store import (
     Store,
     default_store_path,
     open_store,
+    store_target,
 )
 
 __all__ = [
     "DEFAULT_FILE", "FreezeState", "MonthCapture", "RecordResult", "RecordedMonth", "Store", "StoreError",
-    "capture", "default_store_path", "open_store", "row_keys",
+    "capture", "default_store_path", "open_store", "row_keys", "store_target",
 ]
