@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -87,7 +86,3 @@ def tasks_frame(n: int, seed: int = 7, error_rate: float = 0.03) -> pd.DataFrame
     if len(dup) > 1:
         df.loc[dup, "task_id"] = "NV-DUP"
     return df
-
-
-def date_of(v) -> dt.date | None:
-    return v

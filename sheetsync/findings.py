@@ -26,21 +26,6 @@ def severity_text(sev: str) -> str:
 
 
 @dataclass
-class Finding:
-    tab: str
-    row: int | None
-    column: str
-    severity: str
-    code: str
-    message: str
-    cell: str | None = None
-    key: str | None = None
-
-    def to_dict(self) -> dict:
-        return {c: getattr(self, c) for c in COLUMNS}
-
-
-@dataclass
 class Findings:
     """An append-only collection of findings, kept as frames until asked for."""
 
@@ -88,17 +73,6 @@ class Findings:
 
     def __len__(self) -> int:
         return sum(len(f) for f in self._frames) + len(self._single)
-
-    def records(self) -> list[Finding]:
-        df = self.frame()
-        out = []
-        for rec in df.to_dict("records"):
-            row = rec["row"]
-            rec["row"] = None if pd.isna(row) else int(row)
-            rec = {k: (None if (v is not None and not isinstance(v, str) and pd.isna(v)) else v)
-                   for k, v in rec.items()} | {"row": rec["row"]}
-            out.append(Finding(**rec))
-        return out
 
 
 def col_letter(index: int) -> str:

@@ -54,15 +54,7 @@ class BoundTab:
     headers: dict[str, str]  # field key → header text as written in the sheet
     raw: pd.DataFrame  # data rows (input and engine fields present), index = sheet row
     last_col: int  # last column holding a header or data
-    missing_engine: list[str] = field(default_factory=list)
     blank: pd.Series | None = None  # rows with no input (kept only for their stale engine cells)
-
-    def header(self, key: str) -> str:
-        return self.headers.get(key) or self.schema.field(key).header
-
-    def letter(self, key: str) -> str | None:
-        col = self.columns.get(key)
-        return col_letter(col) if col else None
 
 
 def _is_blank(v: Any) -> bool:
@@ -126,7 +118,6 @@ def bind_tab(schema: TabSchema, grid: SheetGrid, findings: Findings) -> BoundTab
         code = "header.missing" if f.required else "header.missing-optional"
         findings.add(grid.title, header_row, f.header, "error" if f.required else "warning", code,
                      message(code, tab=grid.title, header=f.header))
-    missing_engine = [f.key for f in schema.engine_fields if f.key not in columns]
 
     raw = _data_frame(grid, best_row + 1, columns)
     # Blank rows (no input at all) are not data; they are kept only when stale engine values
@@ -142,8 +133,7 @@ def bind_tab(schema: TabSchema, grid: SheetGrid, findings: Findings) -> BoundTab
         blank = blank_in[keep]
     _mark_merged(raw, grid, header_row, columns)
     return BoundTab(schema, grid.title, header_row, columns, headers, raw,
-                    last_col=max(grid.last_col, max(columns.values(), default=0)),
-                    missing_engine=missing_engine, blank=blank)
+                    last_col=max(grid.last_col, max(columns.values(), default=0)), blank=blank)
 
 
 def _data_frame(grid: SheetGrid, start: int, columns: dict[str, int]) -> pd.DataFrame:

@@ -12,10 +12,6 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 
 
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 def normalize_key(text: str) -> str:
     """NFC, case-folded, whitespace collapsed and stripped."""
     return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
@@ -26,11 +22,6 @@ def normalize_keys(values) -> list[str]:
     nfc = unicodedata.normalize
     return [" ".join(nfc("NFC", x).casefold().split()) if isinstance(x, str) else
             (normalize_key(x) if x is not None else None) for x in values]
-
-
-def clean_text(text: str) -> str:
-    """A cell's text as the engine keeps it: NFC, outer whitespace stripped."""
-    return unicodedata.normalize("NFC", text).strip()
 
 
 def shorten(text: str, limit: int = 40) -> str:

@@ -48,9 +48,6 @@ class TabData:
     def rows(self) -> pd.Index:
         return self.values.index[~self.blank.reindex(self.values.index, fill_value=False)]
 
-    def row_error(self) -> pd.Series:
-        return self.errors.any(axis=1) if len(self.errors.columns) else pd.Series(False, index=self.values.index)
-
 
 class TabChecker:
     """Runs one tab's column and row checks, adding findings as it goes."""
@@ -73,7 +70,6 @@ class TabChecker:
         self.values = pd.DataFrame(index=idx)
         self.empty = pd.DataFrame(index=idx)
         self.errors = pd.DataFrame(index=idx)
-        self._shown: dict[str, pd.Series] = {}
         self.fields = inputs
 
     # -- helpers -------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .findings import col_letter
 from .xlsx_io import clean_text as cell_text
 
 Value = str | float | int | None
@@ -68,27 +67,9 @@ class WritePlan:
         }
 
 
-def same_value(current: Any, desired: Value) -> bool:
-    """Whether a cell already shows what the engine would write (so nothing is written)."""
-    cur_blank = current is None or (isinstance(current, str) and current == "") or \
-        (isinstance(current, float) and math.isnan(current))
-    if desired is None:
-        return cur_blank
-    if cur_blank:
-        return False
-    if isinstance(desired, (int, float, np.integer, np.floating)):
-        if isinstance(current, bool):
-            return False
-        if isinstance(current, (int, float, np.integer, np.floating)):
-            return abs(float(current) - float(desired)) <= 1e-9 * max(1.0, abs(float(desired)))
-        return False
-    if isinstance(current, str):
-        return current.replace("\r\n", "\n") == str(desired)
-    return False
-
-
 def _same_column(have: pd.Series, want: pd.Series) -> np.ndarray:
-    """Vectorised `same_value` over a column: True where the cell needs no write."""
+    """True where a cell already shows what the engine would write (blank matches None,
+    numbers within float noise, text as written), so nothing is written there."""
     types = have.map(type)
     blank = have.isna().to_numpy() | (types.eq(str).to_numpy() & have.eq("").to_numpy())
     if pd.api.types.is_numeric_dtype(want.dtype):
@@ -171,7 +152,3 @@ def summary_differs(new: SummaryTab, current_rows: list[list[Any]] | None) -> bo
     cur = [list(r) for r in current_rows]
     extra_cols = any(any(clean(v) is not None for v in r[width:]) for r in cur)
     return extra_cols or norm(new.grid, set(new.volatile_rows)) != norm(cur, set(new.volatile_rows))
-
-
-def a1(row: int, col: int) -> str:
-    return f"{col_letter(col)}{row}"
