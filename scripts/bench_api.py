@@ -54,7 +54,7 @@ class Phase:
 
 
 def cell_json(cell) -> dict:
-    from sheetsync.backends.google_cells import python_to_serial
+    from sheetsync.backends.google.cells import python_to_serial
 
     v = cell.value
     if v is None:
@@ -126,10 +126,10 @@ def sheetsync_phase(emu, ward: Path, name: str, as_of: str) -> Phase:
 def naive_unit(gc, sid: str, unit: str, as_of: str) -> None:
     import gspread
 
-    from sheetsync.engine import engine_values, evaluate, plan_writes
-    from sheetsync.grid import SheetGrid
-    from sheetsync.profile import load_profile
-    from sheetsync.schema import load_schemas
+    from sheetsync.engine.evaluate import engine_values, evaluate, plan_writes
+    from sheetsync.engine.grid import SheetGrid
+    from sheetsync.config.profile import load_profile
+    from sheetsync.config.schema import load_schemas
 
     schemas, profile = load_schemas(), load_profile("nd335")
     sh = gc.open_by_key(sid)
@@ -181,7 +181,7 @@ def naive_phase(emu, gc, units: list[tuple[str, str]], name: str, as_of: str) ->
 
 
 def change_one_cell(gc, sid: str) -> None:
-    from sheetsync.schema import load_schemas
+    from sheetsync.config.schema import load_schemas
 
     tab = load_schemas()["tasks"]
     ws = gc.open_by_key(sid).worksheet(tab.title)
@@ -206,11 +206,11 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args()
 
-    from sheetsync.backends import gsheets
+    from sheetsync.backends.google import backend as gsheets
     from sheetsync.demo import build_demo_ward
     from sheetsync.emulator import EmulatorServer, FaultConfig
     from sheetsync.emulator.client import emulator_client
-    from sheetsync.ward import load_ward
+    from sheetsync.config.ward import load_ward
 
     emu = EmulatorServer(port=0).start()
     os.environ["SHEETSYNC_GOOGLE_API_URL"] = emu.url

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import openpyxl
 
-from sheetsync import xlsx_io
-from sheetsync.backends.xlsx import XlsxBackend
-from sheetsync.engine import run_unit
-from sheetsync.profile import load_profile
-from sheetsync.schema import load_schemas
-from sheetsync.workbook_init import init_workbook
+from sheetsync.backends.xlsx import ooxml as xlsx_io
+from sheetsync.backends.xlsx.backend import XlsxBackend
+from sheetsync.engine.evaluate import run_unit
+from sheetsync.config.profile import load_profile
+from sheetsync.config.schema import load_schemas
+from sheetsync.backends.xlsx.init import init_workbook
 
 
 def build(path: Path, n_tasks: int, n_people: int, seed: int = 1) -> None:
@@ -95,7 +95,7 @@ def main() -> None:
         as_of = "2026-12-31"
         store = None
         if args.store:
-            from sheetsync.store import open_store
+            from sheetsync.history.store import open_store
             store = open_store(Path(tmp) / "sheetsync.db")
         rows = [("lần đầu (ghi toàn bộ cột hệ thống)", timed_sync(path, as_of, store)),
                 ("không đổi gì", timed_sync(path, as_of, store))]

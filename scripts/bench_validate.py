@@ -46,9 +46,9 @@ def peak_mb() -> float:
 # -- the three contenders ----------------------------------------------------------------------
 
 def run_sheetsync(df):
-    from sheetsync.findings import Findings
-    from sheetsync.schema import load_schemas
-    from sheetsync.validate import check_references, validate_frame
+    from sheetsync.engine.findings import Findings
+    from sheetsync.config.schema import load_schemas
+    from sheetsync.engine.validate import check_references, validate_frame
     import pandas as pd
 
     schemas = load_schemas()

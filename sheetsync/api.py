@@ -17,13 +17,13 @@ from typing import Callable
 
 import pandas as pd
 
-from .backends import SourceError, open_source
-from .engine import UnitResult, run_unit
-from .findings import ERROR, WARNING
-from .profile import Profile, load_profile
-from .schema import Schemas, SchemaError, load_schemas
-from .ward import UnitSpec, WardConfig, WardConfigError, resolve_sources
-from .xlsx_io import XlsxError
+from sheetsync.backends import SourceError, open_source
+from sheetsync.engine.evaluate import UnitResult, run_unit
+from sheetsync.engine.findings import ERROR, WARNING
+from sheetsync.config.profile import Profile, load_profile
+from sheetsync.config.schema import Schemas, SchemaError, load_schemas
+from sheetsync.config.ward import UnitSpec, WardConfig, WardConfigError, resolve_sources
+
 
 EXIT_OK, EXIT_FINDINGS, EXIT_PROBLEM = 0, 1, 2
 
@@ -138,7 +138,7 @@ def open_run_store(store, sources: list[str]):
     """The store a run records into: `store` may be a Store, a SQLite path or database URL
     (`none` for no store), False for none, or None for the default (see `store.store_target`).
     Returns (store or None, whether this call opened it)."""
-    from .store import Store, open_store, store_target
+    from sheetsync.history.store import Store, open_store, store_target
 
     if store is False:
         return None, False
@@ -153,7 +153,7 @@ def run(sources: list[str], *, write: bool, month: str | None = None, as_of: dat
         progress: Callable[[UnitSpec], None] | None = None, store=None) -> RunResult:
     """Validate (write=False) or sync (write=True) every unit named by `sources`. A sync records
     every unit's months in the store (see `open_run_store`); both honour frozen months."""
-    from .store import StoreError
+    from sheetsync.history.store import StoreError
 
     as_of_ts = pd.Timestamp(as_of).normalize() if as_of else pd.Timestamp(date.today())
     months = [month] if month else None
@@ -179,7 +179,7 @@ def run(sources: list[str], *, write: bool, month: str | None = None, as_of: dat
                 backend = _backend_for(spec)
                 results.append(run_unit(backend, schemas, prof, unit=spec.name, as_of=as_of_ts, months=months,
                                         write=write, exceptional=spec.exceptional, store=st, record=write))
-            except (XlsxError, SourceError, WardConfigError, SchemaError, StoreError, OSError) as exc:
+            except (SourceError, WardConfigError, SchemaError, StoreError, OSError) as exc:
                 results.append(UnitResult(spec.name, spec.source, error=str(exc)))
             except Exception as exc:  # noqa: BLE001 — one unit's failure must not stop the ward
                 if os.environ.get("SHEETSYNC_DEBUG"):
@@ -207,15 +207,15 @@ def init(path: str | Path, unit: str, *, overwrite: bool = False, profile: str |
          create: bool = False, share_with: list[str] | None = None):
     """Create a blank unit workbook (.xlsx → its Path), or lay out a Google spreadsheet
     (`gsheet:<id>` or URL; `create=True` makes a new one through Drive) → `google_init.InitResult`."""
-    from .backends import is_google_source
+    from sheetsync.backends import is_google_source
 
     prof = load_profile(profile)
     if create or is_google_source(str(path)):
-        from .google_init import init_google
+        from sheetsync.backends.google.init import init_google
 
         return init_google(None if create else str(path), load_schemas(), unit, overwrite=overwrite,
                            profile_bonus=bool(prof.bonus_field), create=create, share_with=share_with)
-    from .workbook_init import init_workbook
+    from sheetsync.backends.xlsx.init import init_workbook
 
     return init_workbook(path, load_schemas(), unit, overwrite=overwrite, profile_bonus=bool(prof.bonus_field))
 
@@ -241,7 +241,7 @@ def report(sources: list[str], *, month: str | None = None, as_of: date | str | 
     02A per unit and for the ward; the store records that the month's forms were produced.
     With `gsheet` (gsheet:<id> or URL), the ward's forms also replace two tabs of that sheet."""
 
-    from .store import StoreError
+    from sheetsync.history.store import StoreError
 
     try:
         st, opened = open_run_store(store, sources)
@@ -277,9 +277,9 @@ def report(sources: list[str], *, month: str | None = None, as_of: date | str | 
 
 
 def _forms_to_gsheet(spec: str, result: RunResult, evaluated: list[UnitResult], month: str, templates_dir) -> str:
-    from .forms.gsheet import write_forms_gsheet
-    from .forms.report import ward_tables
-    from .reporting import unit_results, ward_info
+    from sheetsync.forms.gsheet import write_forms_gsheet
+    from sheetsync.forms.report import ward_tables
+    from sheetsync.forms.collect import unit_results, ward_info
 
     units = [unit_results(u.evaluation, month) for u in evaluated]
     name = result.ward.name if result.ward else "Tổng hợp"
@@ -292,8 +292,8 @@ def _forms_to_gsheet(spec: str, result: RunResult, evaluated: list[UnitResult], 
 
 
 def _write_forms(result: RunResult, evaluated: list[UnitResult], month: str, out, formats, templates_dir) -> "ReportResult":
-    from .forms import write_reports
-    from .reporting import unit_results, ward_info
+    from sheetsync.forms import write_reports
+    from sheetsync.forms.collect import unit_results, ward_info
 
     units = [unit_results(u.evaluation, month) for u in evaluated]
     name = result.ward.name if result.ward else (units[0].unit if len(units) == 1 else "Tổng hợp")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sheetsync.profile import load_profile
+from sheetsync.config.profile import load_profile
 from unitbook import SCHEMAS, UnitBook
 
 

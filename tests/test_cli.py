@@ -129,7 +129,7 @@ def test_report_forms_agree_with_the_synced_summary_tab(clean_unit, tmp_path):
 def test_a_broken_schema_or_ward_file_is_a_clear_error_not_a_traceback(clean_unit, tmp_path, monkeypatch):
     broken = tmp_path / "schemas"
     import shutil
-    from sheetsync.resources import schemas_dir
+    from sheetsync.config.resources import schemas_dir
     shutil.copytree(schemas_dir(), broken)
     (broken / "tasks.yaml").write_text("name: tasks\ntitle: Nhiệm vụ\nfields:\n  - {key: x, header: X, type: so}\n",
                                        encoding="utf-8")

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.backends.xlsx.backend import XlsxBackend
 from sheetsync.demo import build_demo_ward
-from sheetsync.engine import UnitResult, run_unit
-from sheetsync.profile import load_profile
-from sheetsync.schema import load_schemas
+from sheetsync.engine.evaluate import UnitResult, run_unit
+from sheetsync.config.profile import load_profile
+from sheetsync.config.schema import load_schemas
 
 AS_OF = "2026-10-31"
 MONTH = "2026-10"

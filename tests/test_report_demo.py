@@ -7,8 +7,8 @@ import pytest
 from sheetsync import api
 from sheetsync.demo import build_demo_ward
 from sheetsync.forms import build_01a, build_02a
-from sheetsync.reporting import unit_results
-from sheetsync.ward import load_ward
+from sheetsync.forms.collect import unit_results
+from sheetsync.config.ward import load_ward
 
 MONTH = "2026-10"
 RATINGS = ["Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ", "Hoàn thành nhiệm vụ",

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unitbook import SCHEMAS, UnitBook, input_cells, sync
-from sheetsync.cells import CellIssue
-from sheetsync.engine import evaluate, plan_writes
-from sheetsync.grid import SheetGrid
-from sheetsync.profile import load_profile
+from sheetsync.engine.cells import CellIssue
+from sheetsync.engine.evaluate import evaluate, plan_writes
+from sheetsync.engine.grid import SheetGrid
+from sheetsync.config.profile import load_profile
 
 PROFILE = load_profile()
 

@@ -11,7 +11,7 @@ import pytest
 from openpyxl.styles import Font, PatternFill
 
 from unitbook import SCHEMAS, UnitBook, columns_by_header, input_cells, sync
-from sheetsync.xlsx_io import WorkbookChangedError, WorkbookLockedError
+from sheetsync.errors import SourceChanged, SourceLocked
 
 
 def digest(path):
@@ -143,27 +143,27 @@ def test_a_workbook_open_in_excel_is_not_written(filled):
     lock = path.with_name("~$" + path.name)
     lock.write_bytes(b"x")
     before = digest(path)
-    with pytest.raises(WorkbookLockedError):
+    with pytest.raises(SourceLocked):
         sync(path)
     assert digest(path) == before
 
 
 def test_locked_and_changed_workbooks_raise_clear_errors(filled):
-    from sheetsync.backends.xlsx import XlsxBackend
-    from sheetsync.engine import evaluate, plan_writes
-    from sheetsync.profile import load_profile
+    from sheetsync.backends.xlsx.backend import XlsxBackend
+    from sheetsync.engine.evaluate import evaluate, plan_writes
+    from sheetsync.config.profile import load_profile
     path = filled.save()
     backend = XlsxBackend(path)
     grids = backend.read()
     plan = plan_writes(evaluate(grids, SCHEMAS, load_profile(), as_of="2026-11-24"), grids, SCHEMAS)
     lock = path.with_name(".~lock." + path.name + "#")
     lock.write_text("LibreOffice")
-    with pytest.raises(WorkbookLockedError) as exc:
+    with pytest.raises(SourceLocked) as exc:
         backend.write(plan)
     assert path.name in str(exc.value) and "đóng" in str(exc.value)
     lock.unlink()
     os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10_000_000_000))
-    with pytest.raises(WorkbookChangedError):
+    with pytest.raises(SourceChanged):
         backend.write(plan)
 
 

@@ -1,4 +1,4 @@
-"""Tests for sheetsync.xlsx_io: surgical, atomic write-back and the special-cell scan.
+"""Tests for sheetsync.backends.xlsx.ooxml: surgical, atomic write-back and the special-cell scan.
 
 Workbooks are real files made with openpyxl (plus hand-written XML variants for
 what openpyxl cannot produce), read back with both openpyxl and python-calamine.
@@ -28,19 +28,17 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
-from sheetsync import xlsx_io
-from sheetsync.xlsx_io import (
+from sheetsync.backends.xlsx import ooxml as xlsx_io
+from sheetsync.backends.xlsx.ooxml import (
     CellError,
     SheetPatch,
     StyledCell,
-    WorkbookChangedError,
-    WorkbookLockedError,
-    XlsxError,
     check_not_locked,
     fingerprint,
     patch_workbook,
     scan_special_cells,
 )
+from sheetsync.errors import SourceChanged, SourceError, SourceLocked
 
 TASKS = "Nhiệm vụ"
 NOTES = "Ghi chú"
@@ -330,7 +328,7 @@ def test_nan_and_inf_clear_the_value(book: Path) -> None:
 
 def test_unknown_sheet_is_a_clear_error(book: Path) -> None:
     before = book.read_bytes()
-    with pytest.raises(XlsxError, match="Không tìm thấy trang tính"):
+    with pytest.raises(SourceError, match="Không tìm thấy trang tính"):
         patch_workbook(book, [SheetPatch("Không có", {(1, 1): "x"})])
     assert book.read_bytes() == before
 
@@ -446,10 +444,10 @@ def test_file_mode_is_kept(book: Path) -> None:
 def test_lock_file_raises_locked_error(book: Path, lock_name: str) -> None:
     (book.parent / lock_name).write_text("user")
     before = book.read_bytes()
-    with pytest.raises(WorkbookLockedError, match="danh gia.xlsx") as err:
+    with pytest.raises(SourceLocked, match="danh gia.xlsx") as err:
         patch_workbook(book, [SheetPatch(TASKS, {(2, 8): "x"})])
     assert "đóng" in str(err.value)
-    with pytest.raises(WorkbookLockedError):
+    with pytest.raises(SourceLocked):
         check_not_locked(book)
     assert book.read_bytes() == before
 
@@ -463,7 +461,7 @@ def test_fingerprint_mismatch_raises_and_writes_nothing(book: Path) -> None:
     wb[TASKS]["A2"] = "sửa tay"
     wb.save(book)
     edited = book.read_bytes()
-    with pytest.raises(WorkbookChangedError):
+    with pytest.raises(SourceChanged):
         patch_workbook(book, [SheetPatch(TASKS, {(2, 8): "x"})], expected_fingerprint=fp)
     assert book.read_bytes() == edited
     patch_workbook(book, [SheetPatch(TASKS, {(2, 8): "x"})], expected_fingerprint=fingerprint(book))
@@ -497,7 +495,7 @@ def test_file_changed_during_write_is_detected(book: Path, monkeypatch) -> None:
             fh.write(b"\0")
 
     monkeypatch.setattr(xlsx_io._ZipWriter, "finish", finish_and_user_saves)
-    with pytest.raises(WorkbookChangedError):
+    with pytest.raises(SourceChanged):
         patch_workbook(book, [SheetPatch(TASKS, {(2, 8): "x"})])
     assert book.read_bytes().endswith(b"\0")
     assert not [p for p in book.parent.iterdir() if p.name.startswith(".sheetsync")]
@@ -506,9 +504,9 @@ def test_file_changed_during_write_is_detected(book: Path, monkeypatch) -> None:
 def test_not_an_xlsx_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "cu.xlsx"
     bad.write_bytes(b"\xd0\xcf\x11\xe0 not a zip")
-    with pytest.raises(XlsxError, match="Không đọc được tệp cu.xlsx"):
+    with pytest.raises(SourceError, match="Không đọc được tệp cu.xlsx"):
         patch_workbook(bad, [SheetPatch(TASKS, {(1, 1): "x"})])
-    with pytest.raises(XlsxError):
+    with pytest.raises(SourceError):
         scan_special_cells(bad, [TASKS])
 
 
@@ -575,7 +573,7 @@ def test_permission_error_on_replace_means_locked(book: Path, monkeypatch) -> No
         raise PermissionError(13, "Access is denied")
 
     monkeypatch.setattr(xlsx_io.os, "replace", denied)
-    with pytest.raises(WorkbookLockedError, match="danh gia.xlsx"):
+    with pytest.raises(SourceLocked, match="danh gia.xlsx"):
         patch_workbook(book, [SheetPatch(TASKS, {(2, 8): "x"})])
     assert book.read_bytes() == before
     assert not [p for p in book.parent.iterdir() if p.name.startswith(".sheetsync")]

@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetsync.backends.xlsx import XlsxBackend
-from sheetsync.engine import run_unit
-from sheetsync.profile import load_profile
-from sheetsync.schema import load_schemas
-from sheetsync.workbook_init import init_workbook
+from sheetsync.backends.xlsx.backend import XlsxBackend
+from sheetsync.engine.evaluate import run_unit
+from sheetsync.config.profile import load_profile
+from sheetsync.config.schema import load_schemas
+from sheetsync.backends.xlsx.init import init_workbook
 
 SCHEMAS = load_schemas()
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .xlsx import XlsxBackend
+from sheetsync.backends.xlsx.backend import XlsxBackend
+from sheetsync.errors import GoogleNotInstalled, SourceError, SourceUnsupported
 
-
-class SourceError(Exception):
-    """A source that cannot be opened or written: a clear sentence for the user."""
+__all__ = ["SourceError", "is_google_source", "open_source"]
 
 
 def is_google_source(spec: str) -> bool:
@@ -23,15 +22,15 @@ def open_source(spec: str, *, unit: str | None = None):
     The Google backend is imported only when needed, so gspread stays optional."""
     if is_google_source(spec):
         try:
-            from .gsheets import open_google
+            from sheetsync.backends.google.backend import open_google
         except ImportError as exc:  # gspread / google-auth not installed
-            raise SourceError("Cần cài thêm gói cho Google Sheets: pip install 'sheetsync[google]' "
+            raise GoogleNotInstalled("Cần cài thêm gói cho Google Sheets: pip install 'sheetsync[google]' "
                               f"(thiếu {exc.name}).") from None
         return open_google(spec, unit=unit)
     if spec.strip().startswith(("https://", "http://")):
-        raise SourceError(f"Không nhận ra nguồn '{spec}': chỉ hỗ trợ đường dẫn bảng tính Google "
+        raise SourceUnsupported(f"Không nhận ra nguồn '{spec}': chỉ hỗ trợ đường dẫn bảng tính Google "
                           "(https://docs.google.com/spreadsheets/d/<mã>/...) hoặc gsheet:<mã>.")
     path = Path(spec)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return XlsxBackend(path)
-    raise SourceError(f"Không nhận ra nguồn '{spec}': cần một tệp .xlsx, một thư mục chứa tệp .xlsx hoặc một tệp ward.yaml.")
+    raise SourceUnsupported(f"Không nhận ra nguồn '{spec}': cần một tệp .xlsx, một thư mục chứa tệp .xlsx hoặc một tệp ward.yaml.")

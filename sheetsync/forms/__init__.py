@@ -5,9 +5,9 @@ forms per unit and for the whole ward as xlsx, one HTML page with charts, and PD
 Layouts live in ``templates/forms/`` (YAML + jinja2), editable without Python.
 """
 
-from .build import Form01A, Form02A, build_01a, build_02a
-from .model import CATEGORIES, RATINGS, UnitResults, WardInfo, final_rating
-from .report import ReportOutput, ScopeOutput, write_reports
+from sheetsync.forms.build import Form01A, Form02A, build_01a, build_02a
+from sheetsync.forms.model import CATEGORIES, RATINGS, UnitResults, WardInfo, final_rating
+from sheetsync.forms.report import ReportOutput, ScopeOutput, write_reports
 
 __all__ = [
     "CATEGORIES", "RATINGS", "UnitResults", "WardInfo", "final_rating",

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .model import (
+from sheetsync.forms.model import (
     CATEGORIES,
     RATINGS,
     UnitResults,
@@ -20,7 +20,7 @@ from .model import (
     normalize_category,
     normalize_rating,
 )
-from .numbers import percent, round_half_up
+from sheetsync.forms.numbers import percent, round_half_up
 
 ScopeKind = Literal["unit", "ward"]
 

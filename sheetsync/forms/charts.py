@@ -22,10 +22,10 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from .build import Form01A, SummaryRow  # noqa: E402
-from .hatching import HatchedLegendHandler, hatch_patches  # noqa: E402
-from .model import RATING_CODES, RATINGS, normalize_rating  # noqa: E402
-from .numbers import format_number  # noqa: E402
+from sheetsync.forms.build import Form01A, SummaryRow  # noqa: E402
+from sheetsync.forms.hatching import HatchedLegendHandler, hatch_patches  # noqa: E402
+from sheetsync.forms.model import RATING_CODES, RATINGS, normalize_rating  # noqa: E402
+from sheetsync.forms.numbers import format_number  # noqa: E402
 
 NOT_RATED = "Chưa đánh giá"
 

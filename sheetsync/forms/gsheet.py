@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .layout import Layout
-from .table import TableRow
+from sheetsync.forms.layout import Layout
+from sheetsync.forms.table import TableRow
 
 TAB_TITLES = {"01A": "Mẫu 01A", "02A": "Mẫu 02A"}
 
@@ -31,7 +31,7 @@ def form_grid(layout: Layout, rows: Sequence[TableRow], heading: str) -> list[li
 def write_forms_gsheet(spec: str, tables: dict[str, tuple[Layout, Sequence[TableRow]]], heading: str,
                        settings=None) -> dict:
     """Replace the two form tabs of the spreadsheet named by `spec` (gsheet:<id> or URL)."""
-    from ..backends.gsheets import open_google
+    from sheetsync.backends.google.backend import open_google
 
     backend = open_google(spec, unit=heading, settings=settings)
     http = backend.session.client.http_client

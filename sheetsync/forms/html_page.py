@@ -13,9 +13,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .charts import Chart
-from .layout import HeaderCell, Layout, template_dirs
-from .table import TableRow, cell_text
+from sheetsync.forms.charts import Chart
+from sheetsync.forms.layout import HeaderCell, Layout, template_dirs
+from sheetsync.forms.table import TableRow, cell_text
 
 PAGE_TEMPLATE = "report.html.j2"
 CSS_TEMPLATE = "report.css.j2"

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import yaml
 
-from .model import RATING_CODES
+from sheetsync.forms.model import RATING_CODES
 
 FormName = Literal["01A", "02A"]
 FORM_FILES = {"01A": "mau_01a.yaml", "02A": "mau_02a.yaml"}

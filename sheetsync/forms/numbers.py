@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .model import is_missing
+from sheetsync.forms.model import is_missing
 
 
 def round_half_up(value: Any, places: int = 2) -> float | None:

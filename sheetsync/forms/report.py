@@ -9,15 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import Form01A, ScopeKind, build_01a, build_02a, common_month, month_label
-from .charts import distribution_chart, quota_chart
-from .html_page import ChartView, chart_view, form_view, render_html
-from .layout import Layout, load_layout
-from .model import RATINGS, UnitResults, WardInfo, clean_text, normalize_rating
-from .pdf import NO_ENGINE_MESSAGE, PdfError, PdfResult, find_browser, print_pdf
-from .scope import form_file_name, placeholder_context, unique_slugs
-from .table import rows_01a, rows_02a
-from .xlsx import render_xlsx
+from sheetsync.forms.build import Form01A, ScopeKind, build_01a, build_02a, common_month, month_label
+from sheetsync.forms.charts import distribution_chart, quota_chart
+from sheetsync.forms.html_page import ChartView, chart_view, form_view, render_html
+from sheetsync.forms.layout import Layout, load_layout
+from sheetsync.forms.model import RATINGS, UnitResults, WardInfo, clean_text, normalize_rating
+from sheetsync.forms.pdf import NO_ENGINE_MESSAGE, PdfError, PdfResult, find_browser, print_pdf
+from sheetsync.forms.scope import form_file_name, placeholder_context, unique_slugs
+from sheetsync.forms.table import rows_01a, rows_02a
+from sheetsync.forms.xlsx import render_xlsx
 
 FORMATS = ("xlsx", "html", "pdf")
 PDF_WORKERS = max(1, min(3, os.cpu_count() or 1))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .build import month_label
-from .model import WardInfo, clean_text
+from sheetsync.forms.build import month_label
+from sheetsync.forms.model import WardInfo, clean_text
 
 
 def slug(name: str, max_length: int = 60) -> str:

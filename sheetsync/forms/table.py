@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .build import Form01A, Form02A, PersonRow, SummaryRow
-from .layout import Column, Layout
-from .model import RATING_CODES
-from .numbers import format_number
+from sheetsync.forms.build import Form01A, Form02A, PersonRow, SummaryRow
+from sheetsync.forms.layout import Column, Layout
+from sheetsync.forms.model import RATING_CODES
+from sheetsync.forms.numbers import format_number
 
 RowKind = Literal["data", "total", "group"]
 PROVISIONAL_SUFFIX = "*"

@@ -16,8 +16,8 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .layout import Layout, Line
-from .table import Cell, TableRow
+from sheetsync.forms.layout import Layout, Line
+from sheetsync.forms.table import Cell, TableRow
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _THIN = Side(style="thin", color="000000")

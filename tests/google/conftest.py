@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from sheetsync.backends import gsheets
+from sheetsync.backends.google import backend as gsheets
 from sheetsync.emulator import EmulatorServer
 from sheetsync.emulator import faults as emulator_faults
 from sheetsync.emulator.client import emulator_client

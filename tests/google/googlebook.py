@@ -7,10 +7,10 @@ import datetime as dt
 from typing import Any
 
 from sheetsync.backends import open_source
-from sheetsync.engine import run_unit
-from sheetsync.google_init import init_google
-from sheetsync.profile import load_profile
-from sheetsync.schema import load_schemas
+from sheetsync.engine.evaluate import run_unit
+from sheetsync.backends.google.init import init_google
+from sheetsync.config.profile import load_profile
+from sheetsync.config.schema import load_schemas
 
 SCHEMAS = load_schemas()
 PROFILE = load_profile("nd335")
@@ -53,7 +53,7 @@ class GoogleBook:
         return row
 
     def save(self) -> None:
-        from sheetsync.backends.google_cells import a1_range
+        from sheetsync.backends.google.cells import a1_range
 
         data = []
         for tab, row, values in self.pending:

@@ -8,15 +8,16 @@ import pytest
 import requests
 
 from sheetsync.backends import SourceError, open_source
-from sheetsync.backends.google_auth import (
+from sheetsync.backends.google.auth import (
     SCOPE_DRIVE_FILE,
     SCOPE_SHEETS,
-    GoogleAuthError,
     load_credentials,
     load_settings,
 )
-from sheetsync.backends.gsheets import describe_api_error, spreadsheet_id
-from sheetsync.backends.pacing import RetryExhausted
+from sheetsync.backends.google.backend import api_error as google_error
+from sheetsync.backends.google.backend import spreadsheet_id
+from sheetsync.errors import ConfigError, GoogleCredentialsError
+from sheetsync.backends.google.pacing import RetryExhausted
 
 SECRET_MARK = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
 
@@ -63,7 +64,7 @@ def test_authorized_user_file(tmp_path):
 
 
 def test_missing_key_explains_what_to_do():
-    with pytest.raises(GoogleAuthError) as info:
+    with pytest.raises(GoogleCredentialsError) as info:
         load_credentials(settings())
     text = str(info.value)
     assert "Chưa có khóa truy cập Google" in text and "GOOGLE_APPLICATION_CREDENTIALS" in text
@@ -79,14 +80,14 @@ def test_unusable_key_files(tmp_path, content, expected):
     path = tmp_path / "key.json"
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    with pytest.raises(GoogleAuthError) as info:
+    with pytest.raises(GoogleCredentialsError) as info:
         load_credentials(settings(GOOGLE_APPLICATION_CREDENTIALS=str(path)))
     assert expected in str(info.value) and str(path) in str(info.value)
 
 
 def test_broken_key_message_never_contains_key_material(tmp_path):
     path = service_account_file(tmp_path, private_key=f"-----BEGIN PRIVATE KEY-----\n{SECRET_MARK}\n-----END PRIVATE KEY-----\n")
-    with pytest.raises(GoogleAuthError) as info:
+    with pytest.raises(GoogleCredentialsError) as info:
         load_credentials(settings(GOOGLE_APPLICATION_CREDENTIALS=path))
     text = str(info.value) + repr(info.value.__cause__) + repr(info.value.__context__)
     assert "thiếu thông tin hoặc bị hỏng" in str(info.value)
@@ -101,12 +102,13 @@ def test_config_file_and_precedence(tmp_path):
                                "SHEETSYNC_GOOGLE_MAX_ATTEMPTS": "9"})
     assert s.credentials == key and "tệp cấu hình" in s.credentials_from
     assert s.pacing.reads_per_minute == 30 and s.pacing.writes_per_minute == 60 and s.pacing.max_attempts == 9
-    with pytest.raises(GoogleAuthError):
+    with pytest.raises(ConfigError) as info:
         load_settings(environ={"SHEETSYNC_CONFIG": str(cfg), "SHEETSYNC_GOOGLE_BURST": "nhiều"})
+    assert info.value.code == "config.google"
 
 
 def test_real_google_without_key_fails_as_a_source_error(monkeypatch, tmp_path):
-    from sheetsync.backends import gsheets
+    from sheetsync.backends.google import backend as gsheets
 
     for name in ("SHEETSYNC_GOOGLE_API_URL", "GOOGLE_APPLICATION_CREDENTIALS", "SHEETSYNC_GOOGLE_CREDENTIALS"):
         monkeypatch.delenv(name, raising=False)
@@ -143,16 +145,23 @@ def test_error_messages_name_the_unit_and_say_what_to_do():
               email="sheetsync@ubnd-phuong.iam.gserviceaccount.com", sid="abc")
     denied = api_error(403, {"error": {"code": 403, "message": "The caller does not have permission",
                                        "status": "PERMISSION_DENIED"}})
-    text = describe_api_error(denied, **kw)
+    error = google_error(denied, **kw)
+    text = str(error)
     assert "Phòng Y tế" in text and "chưa được chia sẻ" in text and kw["email"] in text
+    assert error.code == "google.permission"
     disabled = api_error(403, {"error": {"code": 403, "message": "Google Sheets API has not been used in project 1",
                                          "status": "PERMISSION_DENIED"}})
-    assert "chưa được bật" in describe_api_error(disabled, **kw)
+    assert "chưa được bật" in str(google_error(disabled, **kw))
+    assert google_error(disabled, **kw).code == "google.api-disabled"
     missing = api_error(404, {"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}})
-    assert "không tìm thấy bảng tính Google có mã abc" in describe_api_error(missing, **kw)
+    assert "không tìm thấy bảng tính Google có mã abc" in str(google_error(missing, **kw))
+    assert google_error(missing, **kw).code == "google.not-found"
     unauth = api_error(401, {"error": {"code": 401, "message": "Request had invalid authentication credentials.",
                                        "status": "UNAUTHENTICATED"}})
-    assert "không chấp nhận khóa" in describe_api_error(unauth, **kw)
+    assert "không chấp nhận khóa" in str(google_error(unauth, **kw))
+    assert google_error(unauth, **kw).code == "google.credentials"
     quota = api_error(429, {"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}})
-    text = describe_api_error(RetryExhausted(quota, 7, 95.0), **kw)
+    error = google_error(RetryExhausted(quota, 7, 95.0), **kw)
+    assert error.code == "google.unreachable"
+    text = str(error)
     assert "Phòng Y tế" in text and "đã thử 7 lần trong 95 giây" in text and "mã lỗi 429" in text

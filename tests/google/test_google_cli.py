@@ -11,7 +11,7 @@ from sheetsync.cli import main
 
 
 def test_init_existing_sheet_then_sync_json_reports_requests(emulator, gc, monkeypatch):
-    monkeypatch.setattr("sheetsync.google_init.EMULATOR_ROWS", 30)  # a small sheet reads faster
+    monkeypatch.setattr("sheetsync.backends.google.init.EMULATOR_ROWS", 30)  # a small sheet reads faster
     sh = gc.create("Phòng Nội vụ")
     runner = CliRunner()
     out = runner.invoke(main, ["init", f"https://docs.google.com/spreadsheets/d/{sh.id}/edit", "--unit", "Phòng Nội vụ"])
@@ -30,7 +30,7 @@ def test_init_existing_sheet_then_sync_json_reports_requests(emulator, gc, monke
 
 
 def test_init_create_and_share(emulator, gc, monkeypatch):
-    monkeypatch.setattr("sheetsync.google_init.EMULATOR_ROWS", 30)
+    monkeypatch.setattr("sheetsync.backends.google.init.EMULATOR_ROWS", 30)
     out = CliRunner().invoke(main, ["init", "--create", "--share-with", "vanthu@hanoi.gov.vn", "--unit", "Phòng Y tế"])
     assert out.exit_code == 0, out.output
     assert "Đã chia sẻ với vanthu@hanoi.gov.vn" in out.output

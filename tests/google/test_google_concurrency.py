@@ -9,7 +9,7 @@ import pandas as pd
 from googlebook import PROFILE, SCHEMAS, GoogleBook
 
 from sheetsync.backends import open_source
-from sheetsync.engine import evaluate, plan_writes
+from sheetsync.engine.evaluate import evaluate, plan_writes
 
 TASKS = SCHEMAS["tasks"]
 ENGINE = [f.key for f in TASKS.engine_fields]

@@ -7,7 +7,7 @@ from googlebook import SCHEMAS, GoogleBook, small_unit, sync
 
 from sheetsync import api
 from sheetsync.backends import open_source
-from sheetsync.writeplan import TabPatch, WritePlan
+from sheetsync.engine.writeplan import TabPatch, WritePlan
 
 
 def engine_column(book: GoogleBook, tab: str, key: str) -> list:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from googlebook import SCHEMAS, GoogleBook, small_unit, sync
 
-from sheetsync.google_init import GoogleInitError, init_google
-from sheetsync.workbook_init import LISTS_TAB, TAB_ORDER
+from sheetsync.backends.google.init import init_google
+from sheetsync.errors import SourceUnsupported, UsageError
+from sheetsync.backends.xlsx.init import LISTS_TAB, TAB_ORDER
 
 FIELDS = "sheets(properties,protectedRanges,data.rowData.values(note,dataValidation,userEnteredFormat))"
 
@@ -59,7 +60,7 @@ def test_layout_from_the_schemas(emulator, gc):
 def test_refuses_to_overwrite_data_and_keeps_other_tabs(emulator, gc):
     book = small_unit(GoogleBook(gc))
     book.sh.add_worksheet("Ghi chú của phòng", rows=5, cols=3).update_acell("A1", "đừng xóa")
-    with pytest.raises(GoogleInitError, match="đã có dữ liệu"):
+    with pytest.raises(UsageError, match="đã có dữ liệu"):
         init_google(book.source, SCHEMAS, "Phòng thử nghiệm", rows=20)
     assert book.values("tasks")[1][0] == "NV01"  # untouched
 
@@ -91,5 +92,5 @@ def test_create_and_share_then_sync(emulator, gc):
 
 
 def test_bad_source(emulator):
-    with pytest.raises(GoogleInitError, match="Không nhận ra bảng tính Google"):
+    with pytest.raises(SourceUnsupported, match="Không nhận ra bảng tính Google"):
         init_google("gsheet:x", SCHEMAS, "Phòng A")

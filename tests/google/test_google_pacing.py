@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from sheetsync.backends.pacing import Pacer, PacingConfig, RetryExhausted, TokenBucket
+from sheetsync.backends.google.pacing import Pacer, PacingConfig, RetryExhausted, TokenBucket
 
 
 class FakeClock:

@@ -14,11 +14,11 @@ from googlebook import PROFILE, SCHEMAS
 
 from sheetsync import api
 from sheetsync.backends import open_source
-from sheetsync.backends.google_cells import python_to_serial
-from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.backends.google.cells import python_to_serial
+from sheetsync.backends.xlsx.backend import XlsxBackend
 from sheetsync.demo import BLANK_ROW_UNIT, MERGED_UNIT, NFD_NAME_UNIT, build_demo_ward
-from sheetsync.engine import UnitResult, engine_values, evaluate
-from sheetsync.ward import load_ward
+from sheetsync.engine.evaluate import UnitResult, engine_values, evaluate
+from sheetsync.config.ward import load_ward
 
 ERROR_FORMULAS = {"#DIV/0!": "=1/0", "#N/A": "=NA()"}
 
@@ -112,7 +112,7 @@ def test_error_cells_and_dates_read_like_xlsx(emulator, gc, tmp_path):
     book.evaluation("CB01")
     book.save()
     # openpyxl writes no cached value for the formula: give both sides the same error cell.
-    from sheetsync import xlsx_io  # noqa: F401  (the xlsx reader marks it formula-without-value)
+    from sheetsync.backends.xlsx import ooxml  # noqa: F401  (the xlsx reader marks it formula-without-value)
     source = copy_to_google(gc, tmp_path / "u.xlsx")
     grids = open_source(source).read()
     tasks = grids[SCHEMAS["tasks"].title]

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from sheetsync.store import open_store
+from sheetsync.history.store import open_store
 
 PG_URL = os.environ.get("SHEETSYNC_TEST_PG_URL")
 PG_SKIP = "PostgreSQL tests need SHEETSYNC_TEST_PG_URL (start a server with: eval \"$(bash scripts/start_postgres.sh)\")"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from unitbook import SCHEMAS, UnitBook
 
-from sheetsync.backends.xlsx import XlsxBackend
-from sheetsync.engine import Evaluation, evaluate
-from sheetsync.freeze import FreezeReport, apply_freeze
-from sheetsync.profile import load_profile
-from sheetsync.store import Store
+from sheetsync.backends.xlsx.backend import XlsxBackend
+from sheetsync.engine.evaluate import Evaluation, evaluate
+from sheetsync.history.freeze import FreezeReport, apply_freeze
+from sheetsync.config.profile import load_profile
+from sheetsync.history.store import Store
 
 PROFILE = load_profile("nd335")
 XS, GOOD, PASS, FAIL = ("Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ", "Hoàn thành nhiệm vụ",

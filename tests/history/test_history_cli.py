@@ -11,8 +11,8 @@ import yaml
 from click.testing import CliRunner
 from history_support import GOOD, XS, fill_month, new_book, sync_once
 
-from sheetsync.cli_history import register
-from sheetsync.store import DEFAULT_FILE, open_store
+from sheetsync.cli.history import register
+from sheetsync.history.store import DEFAULT_FILE, open_store
 
 A, B = "Phòng A", "Phòng B"
 

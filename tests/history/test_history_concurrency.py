@@ -14,7 +14,7 @@ import pytest
 from history_support import GOOD, evaluate_file, fill_month, new_book
 from sqlalchemy import text
 
-from sheetsync.store import Store, open_store
+from sheetsync.history.store import Store, open_store
 
 VERSIONS = 6
 FORK = mp.get_context("fork")  # the children inherit the evaluation: no pickling, no re-reading

@@ -16,15 +16,15 @@ from history_support import (
     totals,
 )
 
-from sheetsync.engine import engine_values
-from sheetsync.freeze import (
+from sheetsync.engine.evaluate import engine_values
+from sheetsync.history.freeze import (
     ADDED_CODE,
     DELETED_CODE,
     EDIT_CODE,
     MONTH_CODE,
     apply_freeze,
 )
-from sheetsync.store import StoreError
+from sheetsync.history.store import StoreError
 
 UNIT = "Phòng thử nghiệm"
 ROSTER = {"CB1": {"name": "Nguyễn Văn An", "role": "Người đứng đầu"},

@@ -19,7 +19,7 @@ from history_support import (
 )
 
 from sheetsync.forms import WardInfo
-from sheetsync.periods import (
+from sheetsync.history.periods import (
     Period,
     PeriodError,
     compute_period,
@@ -27,7 +27,7 @@ from sheetsync.periods import (
     parse_year,
     write_period_forms,
 )
-from sheetsync.store import open_store
+from sheetsync.history.store import open_store
 
 A, B = "Phòng A", "Phòng B"
 ROSTER_A = {"L1": {"name": "Lãnh Đạo Một", "role": "Người đứng đầu"},

@@ -8,16 +8,16 @@ import pytest
 from history_support import GOOD, evaluate_file, fill_month, new_book
 from sqlalchemy import text
 
-from sheetsync.store import (
+from sheetsync.history.store import (
     DEFAULT_FILE,
     StoreError,
     default_store_path,
     open_store,
     row_keys,
 )
-from sheetsync.store.capture import capture
-from sheetsync.store.db import store_url
-from sheetsync.store.migrations import LATEST
+from sheetsync.history.capture import capture
+from sheetsync.history.store.db import store_url
+from sheetsync.history.store.migrations import LATEST
 
 UNIT = "Phòng thử nghiệm"
 ROSTER = {"CB1": {"name": "Nguyễn Văn An"}, "CB2": {"name": "Trần Thị Bình"}}

@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 from history_support import GOOD, evaluate_file, fill_month, new_book
 
-from sheetsync.store import open_store
-from sheetsync.tracking import status, year_counts
+from sheetsync.history.store import open_store
+from sheetsync.history.tracking import status, year_counts
 
 UNIT = "Phòng thử nghiệm"
 ROSTER = {"CB1": {"name": "Nguyễn Văn An"}, "CB2": {"name": "Trần Thị Bình"}, "CB3": {"name": "Lê Văn Cường"}}

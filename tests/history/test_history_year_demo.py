@@ -14,21 +14,21 @@ import openpyxl
 import pytest
 import yaml
 
-from sheetsync.backends.xlsx import XlsxBackend
+from sheetsync.backends.xlsx.backend import XlsxBackend
 from sheetsync.demo import build_demo_ward
-from sheetsync.engine import evaluate
-from sheetsync.freeze import apply_freeze
-from sheetsync.periods import (
+from sheetsync.engine.evaluate import evaluate
+from sheetsync.history.freeze import apply_freeze
+from sheetsync.history.periods import (
     compute_period,
     parse_quarter,
     parse_year,
     write_period_forms,
 )
-from sheetsync.profile import load_profile
-from sheetsync.reporting import ward_info
-from sheetsync.schema import load_schemas
-from sheetsync.store import open_store
-from sheetsync.ward import load_ward
+from sheetsync.config.profile import load_profile
+from sheetsync.forms.collect import ward_info
+from sheetsync.config.schema import load_schemas
+from sheetsync.history.store import open_store
+from sheetsync.config.ward import load_ward
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 AS_OF = "2026-12-31"

@@ -1,0 +1,1 @@
+"""Google Sheets: one-request reads, key-checked writes, pacing under quota, credentials, init on Google."""

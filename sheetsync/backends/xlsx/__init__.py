@@ -1,0 +1,1 @@
+"""Local .xlsx workbooks: reading cells, patching engine cells in place, creating blank workbooks."""

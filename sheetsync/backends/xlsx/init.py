@@ -1,0 +1,136 @@
+"""`sheetsync init`: a blank unit workbook laid out from the schemas.
+
+Every tab with its headers (frozen, wrapped, with a note explaining the field), sensible
+widths, date and month formats, dropdowns on enum and code columns (lists kept on a hidden
+tab so no list hits Excel's 255-character limit), engine columns shaded and protected while
+input columns stay editable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from sheetsync.config.schema import Schemas, TabSchema
+
+LISTS_TAB = "_Danh sách"
+INPUT_FILL = PatternFill("solid", start_color="DDEBF7")
+ENGINE_HEADER_FILL = PatternFill("solid", start_color="BFBFBF")
+ENGINE_FILL = PatternFill("solid", start_color="F2F2F2")
+THIN = Side(style="thin", color="808080")
+HEADER_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+NUMBER_FORMATS = {"date": "DD/MM/YYYY", "month": "MM/YYYY", "number": "#,##0.##", "integer": "0",
+                  "percent": "0.##", "text": "@", "list": "@"}
+TAB_ORDER = ("staff", "catalogue", "tasks", "evaluations", "okr")
+# How far down dropdowns and formats reach; a unit's year of tasks fits well within it.
+ROWS = {"staff": 1000, "catalogue": 1000, "tasks": 30000, "evaluations": 15000, "okr": 2000}
+
+
+def init_workbook(path: str | Path, schemas: Schemas, unit: str, *, overwrite: bool = False,
+                  profile_bonus: bool = False) -> Path:
+    """Write a blank workbook for `unit` at `path` (refuses to overwrite unless asked)."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"Tệp {path} đã có; hệ thống không ghi đè (dùng --overwrite nếu thật sự muốn tạo lại).")
+    wb = Workbook()
+    wb.remove(wb.active)
+    lists = wb.create_sheet(LISTS_TAB)
+    lists.sheet_state = "hidden"
+    list_ranges = _write_lists(lists, schemas)
+    for name in TAB_ORDER:
+        tab = schemas.tabs[name]
+        _lay_out_tab(wb, tab, schemas, list_ranges, profile_bonus)
+    summary = wb.create_sheet(schemas.summary_title)
+    summary["A1"] = f"TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI HẰNG THÁNG — {unit}"
+    summary["A1"].font = Font(bold=True, size=14)
+    summary["A2"] = "Trang này do hệ thống ghi sau mỗi lần chạy 'sheetsync sync'; không sửa tay."
+    summary["A2"].font = Font(italic=True, color="808080")
+    wb.properties.title = f"Đánh giá hằng tháng — {unit}"
+    wb.properties.subject = unit
+    wb.properties.creator = "sheetsync"
+    wb.move_sheet(lists, offset=len(wb.sheetnames) - 1)
+    wb.active = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def _write_lists(ws, schemas: Schemas) -> dict[str, str]:
+    """One column per named enum on the hidden tab; returns enum name → absolute range."""
+    ranges = {}
+    for i, (name, enum) in enumerate(schemas.enums.items(), start=1):
+        letter = get_column_letter(i)
+        ws.cell(row=1, column=i, value=name)
+        for j, value in enumerate(enum.canonical, start=2):
+            ws.cell(row=j, column=i, value=value)
+        ranges[name] = f"'{LISTS_TAB}'!${letter}$2:${letter}${len(enum.canonical) + 1}"
+    return ranges
+
+
+def _lay_out_tab(wb: Workbook, tab: TabSchema, schemas: Schemas, list_ranges: dict[str, str], bonus: bool) -> None:
+    ws = wb.create_sheet(tab.title)
+    fields = [f for f in tab.fields if not (f.optional_column and not bonus)]
+    last_row = ROWS.get(tab.name, 1000)
+    for col, f in enumerate(fields, start=1):
+        letter = get_column_letter(col)
+        cell = ws.cell(row=1, column=col, value=f.header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = HEADER_BORDER
+        cell.fill = ENGINE_HEADER_FILL if f.engine else INPUT_FILL
+        if f.note:
+            text = f.note + ("\n(Cột bắt buộc)" if f.required else "")
+            cell.comment = Comment(text, "sheetsync", width=320, height=120)
+        dim = ws.column_dimensions[letter]
+        dim.width = f.width or 14
+        # Column styles apply to every cell typed later in the column (Excel and LibreOffice
+        # both honour them), which is how input columns stay unlocked under sheet protection.
+        dim.number_format = NUMBER_FORMATS.get(f.type, "General") if not f.engine else "General"
+        if f.engine:
+            dim.fill = ENGINE_FILL
+            dim.protection = Protection(locked=True)
+            dim.alignment = Alignment(wrap_text=True, vertical="top")
+        else:
+            dim.protection = Protection(locked=False)
+            _dropdown(ws, f, letter, last_row, list_ranges, schemas)
+    ws.freeze_panes = "B2" if tab.name in ("tasks", "evaluations", "staff") else "A2"
+    ws.row_dimensions[1].height = 45
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(fields))}1"
+    prot = ws.protection
+    prot.sheet = True
+    # Allowed under protection: formatting, inserting/deleting rows, sorting and filtering.
+    for attr in ("formatCells", "formatColumns", "formatRows", "insertRows", "deleteRows", "sort", "autoFilter",
+                 "insertHyperlinks"):
+        setattr(prot, attr, False)
+
+
+def _dropdown(ws, f, letter: str, last_row: int, list_ranges: dict[str, str], schemas: Schemas) -> None:
+    formula = None
+    if f.type == "enum" and f.enum is not None:
+        if f.enum.name in list_ranges:
+            formula = "=" + list_ranges[f.enum.name]
+        else:
+            formula = '"' + ",".join(v.replace('"', "") for v in f.enum.canonical) + '"'
+    elif f.ref and f.type != "list":
+        target = schemas.tabs[f.ref["tab"]]
+        idx = [x.key for x in target.fields].index(f.ref["field"]) + 1
+        tl = get_column_letter(idx)
+        formula = f"='{target.title}'!${tl}$2:${tl}${ROWS.get(target.name, 1000)}"
+    if formula is None:
+        return
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False)
+    # A warning, not a stop: people may type an alias (A, HTTNV...) and the engine checks anyway.
+    dv.errorStyle = "warning"
+    dv.error = f"Giá trị không có trong danh sách của cột '{f.header}'."
+    dv.errorTitle = "Kiểm tra dữ liệu"
+    dv.prompt = (f.note or "")[:250]
+    dv.showInputMessage = bool(f.note)
+    dv.add(f"{letter}2:{letter}{last_row}")
+    ws.add_data_validation(dv)

@@ -1,0 +1,1 @@
+"""Configuration read from YAML: the schemas, the scoring profiles, ward.yaml, and where the bundled files live."""

@@ -1,0 +1,303 @@
+"""Tab schemas: the sheet contract as plain objects, loaded from the YAML files in `schemas/`.
+
+Nothing about a particular column lives in code: the validator, the write-back and `init` all
+read these objects, so adding a column or a rule to a tab is a YAML edit.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sheetsync.text import normalize_key
+from sheetsync.config.resources import schemas_dir
+from sheetsync.errors import SchemaError
+
+FIELD_TYPES = {"text", "number", "integer", "percent", "date", "month", "period", "enum", "list"}
+
+
+@dataclass(frozen=True)
+class EnumValue:
+    value: str
+    code: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Enum:
+    name: str
+    values: list[EnumValue]
+
+    def lookup(self) -> dict[str, str]:
+        """Normalised text (value, code or alias) → canonical value."""
+        table: dict[str, str] = {}
+        for v in self.values:
+            for text in (v.value, v.code, *v.aliases):
+                if text:
+                    table.setdefault(normalize_key(str(text)), v.value)
+        return table
+
+    @property
+    def canonical(self) -> list[str]:
+        return [v.value for v in self.values]
+
+
+@dataclass
+class Bound:
+    """A min or max: a constant, or another field of the same row."""
+
+    value: float | None = None
+    field: str | None = None
+    exclusive: bool = False
+    severity: str = "error"
+    code: str | None = None
+
+    @classmethod
+    def parse(cls, raw: Any) -> "Bound | None":
+        if raw is None:
+            return None
+        if isinstance(raw, (int, float)):
+            return cls(value=float(raw))
+        if isinstance(raw, dict):
+            return cls(
+                value=float(raw["value"]) if raw.get("value") is not None else None,
+                field=raw.get("field"),
+                exclusive=bool(raw.get("exclusive", False)),
+                severity=raw.get("severity", "error"),
+                code=raw.get("code"),
+            )
+        raise SchemaError(f"min/max phải là một số hoặc một bảng {{value, field, exclusive, severity}}, không phải {raw!r}")
+
+
+@dataclass
+class Field:
+    key: str
+    header: str
+    type: str = "text"
+    aliases: list[str] = field(default_factory=list)
+    required: bool = False
+    unique: bool = False
+    enum: Enum | None = None
+    default: str | None = None
+    min: Bound | None = None
+    max: Bound | None = None
+    pattern: str | None = None
+    expected: str | None = None
+    normalize: str | None = None
+    max_length: int | None = None
+    ref: dict | None = None
+    required_when: dict | None = None
+    not_before: str | None = None
+    engine: bool = False
+    optional_column: bool = False
+    width: float | None = None
+    note: str | None = None
+
+    @property
+    def match_keys(self) -> set[str]:
+        return {normalize_key(h) for h in [self.header, *self.aliases]}
+
+
+@dataclass
+class Check:
+    """A row rule: when the condition holds, the row gets a finding on `column`."""
+
+    code: str
+    when: dict
+    column: str
+    message: str
+    severity: str = "warning"
+
+
+@dataclass
+class SumRule:
+    code: str
+    group_by: list[str]
+    field: str
+    equals: float
+    message: str
+    severity: str = "error"
+
+
+@dataclass
+class TabSchema:
+    name: str
+    title: str
+    fields: list[Field]
+    aliases: list[str] = field(default_factory=list)
+    required: bool = True
+    key: list[str] = field(default_factory=list)
+    month_field: str | None = None
+    tree: dict | None = None
+    checks: list[Check] = field(default_factory=list)
+    sums: list[SumRule] = field(default_factory=list)
+
+    def field(self, key: str) -> Field:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(f"{self.name}: no field {key!r}")
+
+    @property
+    def input_fields(self) -> list[Field]:
+        return [f for f in self.fields if not f.engine]
+
+    @property
+    def engine_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.engine]
+
+    @property
+    def match_keys(self) -> set[str]:
+        return {normalize_key(t) for t in [self.title, *self.aliases]}
+
+
+@dataclass
+class SummaryColumn:
+    key: str
+    header: str
+    width: float = 12
+    style: str = "text"
+    profile_bonus_only: bool = False
+
+
+@dataclass
+class Schemas:
+    """Every tab of the unit workbook, the named enums and the engine-owned summary tab."""
+
+    tabs: dict[str, TabSchema]
+    enums: dict[str, Enum]
+    summary_title: str
+    summary_columns: list[SummaryColumn]
+    source: Path | None = None
+
+    def __getitem__(self, name: str) -> TabSchema:
+        return self.tabs[name]
+
+    def with_overrides(self, overrides: dict | None) -> "Schemas":
+        """A copy with field attributes replaced, e.g. a profile's maximum general points."""
+        if not overrides:
+            return self
+        clone = copy.deepcopy(self)
+        for tab_name, fields in overrides.items():
+            tab = clone.tabs.get(tab_name)
+            if tab is None:
+                raise SchemaError(f"field_overrides nêu trang không có trong lược đồ: {tab_name!r}")
+            for key, attrs in fields.items():
+                f = tab.field(key)
+                for attr, raw in attrs.items():
+                    if attr in ("min", "max"):
+                        setattr(f, attr, Bound.parse(raw))
+                    elif hasattr(f, attr):
+                        setattr(f, attr, raw)
+                    else:
+                        raise SchemaError(f"field_overrides có thuộc tính cột không hợp lệ: {attr!r}")
+        return clone
+
+
+TAB_FILES = ("staff", "catalogue", "tasks", "evaluations", "okr")
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        raise SchemaError(f"không đọc được tệp lược đồ {path}: {exc}") from exc
+
+
+def _parse_enums(raw: dict) -> dict[str, Enum]:
+    enums = {}
+    for name, values in (raw or {}).items():
+        enums[name] = Enum(
+            name,
+            [EnumValue(str(v["value"]), v.get("code"), tuple(str(a) for a in v.get("aliases", []))) for v in values],
+        )
+    return enums
+
+
+def _parse_field(raw: dict, enums: dict[str, Enum], tab: str) -> Field:
+    try:
+        key, header = raw["key"], raw["header"]
+    except KeyError as exc:
+        raise SchemaError(f"{tab}: một cột thiếu thuộc tính {exc}") from None
+    ftype = raw.get("type", "text")
+    if ftype not in FIELD_TYPES:
+        raise SchemaError(f"{tab}.{key}: kiểu không hợp lệ {ftype!r} (unknown type; cần một trong: {', '.join(sorted(FIELD_TYPES))})")
+    enum = None
+    if ftype == "enum":
+        spec = raw.get("enum")
+        if isinstance(spec, str):
+            if spec not in enums:
+                raise SchemaError(f"{tab}.{key}: danh mục {spec!r} không có trong enums.yaml")
+            enum = enums[spec]
+        elif isinstance(spec, list):
+            enum = Enum(f"{tab}.{key}", [EnumValue(str(v)) for v in spec])
+        else:
+            raise SchemaError(f"{tab}.{key}: cột kiểu enum cần `enum:` (một danh sách hoặc tên danh mục trong enums.yaml)")
+    known = set(Field.__dataclass_fields__) | {"enum"}
+    unknown = set(raw) - known
+    if unknown:
+        raise SchemaError(f"{tab}.{key}: thuộc tính không hợp lệ {sorted(unknown)}")
+    return Field(
+        key=key,
+        header=str(header),
+        type=ftype,
+        aliases=[str(a) for a in raw.get("aliases", [])],
+        required=bool(raw.get("required", False)),
+        unique=bool(raw.get("unique", False)),
+        enum=enum,
+        default=raw.get("default"),
+        min=Bound.parse(raw.get("min")),
+        max=Bound.parse(raw.get("max")),
+        pattern=raw.get("pattern"),
+        expected=raw.get("expected"),
+        normalize=raw.get("normalize"),
+        max_length=raw.get("max_length"),
+        ref=raw.get("ref"),
+        required_when=raw.get("required_when"),
+        not_before=raw.get("not_before"),
+        engine=bool(raw.get("engine", False)),
+        optional_column=bool(raw.get("optional_column", False)),
+        width=raw.get("width"),
+        note=raw.get("note"),
+    )
+
+
+def _parse_tab(raw: dict, enums: dict[str, Enum]) -> TabSchema:
+    name = raw["name"]
+    fields = [_parse_field(f, enums, name) for f in raw.get("fields", [])]
+    tab = TabSchema(
+        name=name,
+        title=raw["title"],
+        fields=fields,
+        aliases=list(raw.get("aliases", [])),
+        required=bool(raw.get("required", True)),
+        key=list(raw.get("key", [])),
+        month_field=raw.get("month_field"),
+        tree=raw.get("tree"),
+        checks=[Check(**c) for c in raw.get("checks", [])],
+        sums=[SumRule(**s) for s in raw.get("sums", [])],
+    )
+    keys = {f.key for f in fields}
+    for k in tab.key:
+        if k not in keys:
+            raise SchemaError(f"{name}: khóa {k!r} không phải là một cột của trang")
+    return tab
+
+
+def load_schemas(directory: str | Path | None = None) -> Schemas:
+    """Load every tab schema from `directory` (default: the bundled `schemas/`)."""
+    root = Path(directory) if directory else schemas_dir()
+    enums = _parse_enums(_load_yaml(root / "enums.yaml"))
+    tabs = {}
+    for stem in TAB_FILES:
+        raw = _load_yaml(root / f"{stem}.yaml")
+        tab = _parse_tab(raw, enums)
+        tabs[tab.name] = tab
+    summary = _load_yaml(root / "summary.yaml")
+    columns = [SummaryColumn(**c) for c in summary["columns"]]
+    return Schemas(tabs=tabs, enums=enums, summary_title=summary["title"], summary_columns=columns, source=root)

@@ -1,0 +1,549 @@
+"""Scoring as `scoring.md` says: per task row, per person, leaders, ratings, quotas,
+deadlines and honesty checks. Every number comes from the profile.
+
+Inputs are validated tabs (`TabData`); outputs are plain frames indexed by sheet row, and
+findings. Computation is grouped over columns; the only Python loops are over leaders
+(a handful per unit) and months.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sheetsync.engine.findings import Findings
+from sheetsync.engine.messages import message
+from sheetsync.config.profile import Profile, round_half_up
+from sheetsync.text import normalize_keys
+from sheetsync.engine.validate import TabData, _num
+from sheetsync.engine.values import map_distinct, month_bounds
+
+TASK_UNUSABLE_FIELDS = ("owner_id", "product_code", "assigned_qty", "month")
+SCORE_COLUMNS = ["score_a", "score_b", "score_c", "score_d", "score_dd", "score_e",
+                 "task_points", "general_points", "bonus_points", "total_points", "suggested_rating"]
+
+
+@dataclass
+class TaskScores:
+    """Per task row: conversions, and whether the row is excluded or zeroed."""
+
+    frame: pd.DataFrame  # index = sheet row; owner, month, A, D, Q, T, excluded, zeroed, no_evidence
+
+
+@dataclass
+class MonthScores:
+    month: str
+    people: pd.DataFrame  # one row per evaluated person (index = evaluation sheet row)
+    roster: pd.DataFrame  # one row per roster person, in roster order, with results merged
+    quota: list[dict] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Scores:
+    tasks: TaskScores
+    months: dict[str, MonthScores]
+    evaluations: pd.DataFrame  # engine values per evaluation row
+    okr: pd.DataFrame | None = None
+
+
+def _norm(s: pd.Series) -> pd.Series:
+    return map_distinct(s, normalize_keys, vectorized=True)
+
+
+def _col(tab: TabData, key: str, default=np.nan) -> pd.Series:
+    if key in tab.values:
+        return tab.values[key]
+    return pd.Series(default, index=tab.values.index)
+
+
+def _usable(tab: TabData, key: str) -> pd.Series:
+    """The value where its cell has no error, else NaN: scoring never uses a bad value."""
+    v = _col(tab, key)
+    if key in tab.errors:
+        v = v.where(~tab.errors[key])
+    return v
+
+
+# -- per task row ------------------------------------------------------------------------------
+
+def score_tasks(tasks: TabData, catalogue: TabData | None, profile: Profile) -> TaskScores:
+    rows = tasks.rows
+    t = tasks.values.loc[rows]
+    err = tasks.errors.loc[rows] if len(tasks.errors.columns) else pd.DataFrame(index=rows)
+    coef = pd.Series(dtype="float64")
+    if catalogue is not None and "product_code" in catalogue.values and "coefficient" in catalogue.values:
+        cat = catalogue.values.loc[catalogue.rows]
+        ok = ~catalogue.errors.loc[catalogue.rows].any(axis=1) if len(catalogue.errors.columns) else True
+        cat = cat[ok] if not isinstance(ok, bool) else cat
+        coef = pd.Series(cat["coefficient"].to_numpy(), index=_norm(cat["product_code"])).dropna()
+        coef = coef[~coef.index.duplicated()]
+    k = _norm(_col(tasks, "product_code").loc[rows]).map(coef)
+    q = _usable(tasks, "assigned_qty").loc[rows]
+    unusable = k.isna() | q.isna() | (q <= 0)
+    for f in TASK_UNUSABLE_FIELDS:
+        if f in err:
+            unusable |= err[f]
+        if f not in t:
+            unusable |= True
+    other_error = err.drop(columns=[c for c in TASK_UNUSABLE_FIELDS if c in err]).any(axis=1) \
+        if len(err.columns) else pd.Series(False, index=rows)
+    zeroed = ~unusable & other_error
+
+    done = _col(tasks, "done_qty").loc[rows].fillna(0).clip(lower=0)
+    h = np.minimum(done, q)
+    excused = _col(tasks, "excused", "Không").loc[rows].eq("Có")
+    returns = _col(tasks, "returns").loc[rows].fillna(0).clip(lower=0)
+    due = _col(tasks, "due_date", pd.NaT).loc[rows]
+    done_date = _col(tasks, "done_date", pd.NaT).loc[rows]
+    late = (done_date > due).fillna(False).astype(float)
+    delays = _col(tasks, "delays").loc[rows]
+    delays = delays.where(delays.notna(), late)
+    returns = returns.where(~excused, 0)
+    delays = delays.where(~excused, 0)
+
+    A = q * k
+    D = h * k
+    approved = _col(tasks, "review", "Chưa duyệt").loc[rows].eq("Đạt")
+    Q = (D * (1 - profile.per_return * returns).clip(lower=0)).where(approved, 0.0)
+    T = D * (1 - profile.per_delay * delays).clip(lower=0)
+    D, Q, T = (s.where(~zeroed, 0.0) for s in (D, Q, T))
+    A, D, Q, T = (s.where(~unusable) for s in (A, D, Q, T))
+
+    evidence_missing = (done > 0) & _col(tasks, "evidence", None).loc[rows].isna()
+    frame = pd.DataFrame({
+        "owner": _norm(_col(tasks, "owner_id", None).loc[rows]),
+        "month": _col(tasks, "month", None).loc[rows],
+        "A": A, "D": D, "Q": Q, "T": T,
+        "excluded": unusable, "zeroed": zeroed, "no_evidence": evidence_missing,
+    }, index=rows)
+    return TaskScores(frame)
+
+
+def task_row_findings(tasks: TabData, ts: TaskScores, findings: Findings) -> None:
+    """Say on a task row why its figures are missing or zero."""
+    f = ts.frame
+    excl = f["excluded"]
+    if excl.any():
+        reasons = []
+        for r in f.index[excl]:
+            bad = [tasks.header(k) for k in ("owner_id", "product_code", "assigned_qty", "month")
+                   if k in tasks.errors and bool(tasks.errors.at[r, k])]
+            reasons.append(message("score.row-excluded",
+                                   reason=("lỗi ở " + ", ".join(bad)) if bad else
+                                   "thiếu mã cán bộ, mã sản phẩm hoặc số lượng giao dùng được"))
+        findings.add_many(tasks.title, f.index[excl], tasks.header("task_id"), "warning", "score.row-excluded",
+                          reasons, col_letter=tasks.letters.get("task_id"))
+    z = f["zeroed"]
+    if z.any():
+        findings.add_many(tasks.title, f.index[z], tasks.header("task_id"), "warning", "score.row-zeroed",
+                          message("score.row-zeroed"), col_letter=tasks.letters.get("task_id"))
+
+
+# -- per person --------------------------------------------------------------------------------
+
+def _descendants(parent: dict[str, str | None]) -> dict[str, set[str]]:
+    children: dict[str, list[str]] = {}
+    for c, p in parent.items():
+        if p is not None:
+            children.setdefault(p, []).append(c)
+    out: dict[str, set[str]] = {}
+
+    def walk(n: str) -> set[str]:
+        if n in out:
+            return out[n]
+        out[n] = set()  # guards against cycles (already cut by check_tree)
+        acc: set[str] = set()
+        for c in children.get(n, []):
+            acc.add(c)
+            acc |= walk(c)
+        out[n] = acc
+        return acc
+
+    for n in parent:
+        walk(n)
+    return out
+
+
+def _height(parent: dict[str, str | None]) -> dict[str, int]:
+    """Distance to the deepest leaf below each person: leaves first when sorted ascending."""
+    desc = _descendants(parent)
+    depth: dict[str, int] = {}
+    for n in parent:
+        d, cur, seen = 0, parent.get(n), {n}
+        while cur is not None and cur not in seen:
+            seen.add(cur)
+            d += 1
+            cur = parent.get(cur)
+        depth[n] = d
+    return {n: max((depth[c] for c in desc[n]), default=depth[n]) - depth[n] for n in parent}
+
+
+def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, parent: dict[str, str | None],
+                profile: Profile, as_of: pd.Timestamp, findings: Findings, unit_exceptional: bool = False) -> MonthScores:
+    rows = evals.rows
+    ev = evals.values.loc[rows]
+    in_month = ev["month"].eq(month) if "month" in ev else pd.Series(False, index=rows)
+    er = ev[in_month]
+    idx = er.index
+    sid = _norm(er["staff_id"]) if "staff_id" in er else pd.Series(None, index=idx)
+
+    roster = staff.values.loc[staff.rows].copy()
+    roster["_id"] = _norm(roster["staff_id"]) if "staff_id" in roster else None
+    roster = roster[roster["_id"].notna()].drop_duplicates("_id")
+    by_id = roster.set_index("_id")
+    known = sid.isin(by_id.index)
+    dup = sid.duplicated(keep="first")
+    scored = known & ~dup
+
+    tasks = ts.frame[(ts.frame["month"] == month) & ~ts.frame["excluded"]]
+    sums = tasks.groupby("owner")[["A", "D", "Q", "T"]].sum()
+    issues = ts.frame[(ts.frame["month"] == month) & (ts.frame["excluded"] | ts.frame["zeroed"])]
+    issue_rows = issues.groupby("owner").apply(lambda g: list(g.index), include_groups=False) if len(issues) else pd.Series(dtype=object)
+
+    p = pd.DataFrame(index=idx)
+    p["staff_id"] = er["staff_id"] if "staff_id" in er else None
+    p["_sid"] = sid
+    per = sums.reindex(sid.to_numpy())
+    per.index = idx
+    sA = per["A"].fillna(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p["score_a"] = np.where(sA > 0, 100 * per["D"] / sA, np.nan)
+        p["score_b"] = np.where(sA > 0, 100 * per["Q"] / sA, np.nan)
+        p["score_c"] = np.where(sA > 0, 100 * per["T"] / sA, np.nan)
+    role = sid.map(by_id["leader_role"]) if "leader_role" in by_id else pd.Series(None, index=idx)
+    desc = _descendants(parent)
+    manages = sid.map(lambda s: len(desc.get(s, ())) > 0 if isinstance(s, str) else False)
+    is_leader_role = role.isin(profile.leader_roles)
+    p["leader"] = is_leader_role & manages
+    p["general_points"] = _usable(evals, profile.general_field).reindex(idx)
+    from_self = p["general_points"].isna()
+    if profile.general_fallback:
+        p.loc[from_self, "general_points"] = _usable(evals, profile.general_fallback).reindex(idx)[from_self]
+    p["bonus_points"] = (_usable(evals, profile.bonus_field).reindex(idx).fillna(0)
+                         if profile.bonus_field else np.nan)
+    p["score_e"] = np.where(p["leader"], _usable(evals, "leader_e").reindex(idx), np.nan)
+    p["score_d"] = np.nan
+    p["score_dd"] = np.nan
+    p["task_points"] = np.nan
+    p["total_points"] = np.nan
+    p["suggested_rating"] = None
+    disciplined = _col(evals, "disciplined", "Không").reindex(idx).eq("Có")
+    approved = _col(evals, "approved_rating", None).reindex(idx)
+    approved = approved.where(~evals.errors["approved_rating"].reindex(idx, fill_value=False)) \
+        if "approved_rating" in evals.errors else approved
+
+    def notes(mask: pd.Series, key: str, sev: str, code: str, msgs) -> None:
+        mask = (mask & scored).fillna(False).astype(bool)
+        if mask.any():
+            rows_ = idx[mask.to_numpy()]
+            findings.add_many(evals.title, rows_, evals.header(key), sev, code,
+                              msgs.loc[rows_] if isinstance(msgs, pd.Series) else msgs,
+                              col_letter=evals.letters.get(key))
+
+    # Unknown people and duplicate rows are already validation errors; nothing to score.
+    leader = p["leader"] & scored
+    notes(is_leader_role & ~manages, "staff_id", "warning", "score.leader-no-staff", message("score.leader-no-staff"))
+    notes(sA <= 0, "staff_id", "error", "score.no-work", message("score.no-work", month=_month_text(month)))
+    provisional = sid.isin(issue_rows.index)
+    if (provisional & scored).any():
+        prov_msgs = sid[provisional].map(lambda s: message("score.provisional", count=len(issue_rows[s]),
+                                                           rows=_rows_text(issue_rows[s])))
+        notes(provisional, "staff_id", "warning", "score.provisional", prov_msgs)
+    notes(leader & p["score_e"].isna(), "leader_e", "error", "score.leader-e-missing", message("score.leader-e-missing"))
+    g = p["general_points"]
+    notes(g.isna(), profile.general_field, "error", "score.general-missing", message("score.general-missing"))
+    if (from_self & g.notna() & scored).any():
+        notes(from_self & g.notna(), profile.general_field, "warning", "score.general-from-self",
+              g.map(lambda v: message("score.general-from-self", value=_num(v)), na_action="ignore"))
+    notes(disciplined, "disciplined", "warning", "score.disciplined", message("score.disciplined"))
+    bonus = p["bonus_points"].fillna(0) if profile.bonus_field else 0.0
+
+    def settle(rows_: pd.Index, comps: list[str]) -> None:
+        """Task points, total and suggested rating for these rows, all at once."""
+        vals = p.loc[rows_, [f"score_{c}" for c in comps]]
+        ok = (sA[rows_] > 0) & vals.notna().all(axis=1)
+        p.loc[rows_, "task_points"] = (profile.task_max * vals.mean(axis=1) / 100).where(ok)
+        raw_total = p.loc[rows_, "general_points"] + p.loc[rows_, "task_points"] + \
+            (bonus[rows_] if isinstance(bonus, pd.Series) else bonus)
+        total = pd.Series(round_half_up(raw_total.to_numpy(dtype="float64"), profile.rounding), index=rows_)
+        p.loc[rows_, "total_points"] = total
+        p.loc[rows_, "suggested_rating"] = profile.band_many(total)
+        p.loc[rows_[disciplined[rows_].to_numpy()], "suggested_rating"] = profile.discipline_rating
+
+    def final_of(rows_: pd.Index) -> pd.Series:
+        return approved[rows_].where(approved[rows_].notna(), p.loc[rows_, "suggested_rating"])
+
+    staff_rows = idx[(scored & ~leader).to_numpy()]
+    settle(staff_rows, profile.staff_components)
+    rating_of: dict[str, str | None] = dict(zip(sid[staff_rows], final_of(staff_rows)))
+    # Leaders from the leaves of the management tree upwards, so d sees their people's ratings.
+    height = _height(parent)
+    for r in sorted(idx[leader.to_numpy()], key=lambda r: height.get(sid[r], 0)):
+        s = sid[r]
+        team = desc.get(s, set())
+        rated = [x for x in (rating_of.get(m) for m in team) if isinstance(x, str)]
+        p.at[r, "score_d"] = profile.d_any_fail if profile.bands[-1].rating in rated else profile.d_all_pass
+        tot = tasks.loc[tasks["owner"].isin(team | {s}), ["A", "D", "Q", "T"]].sum()
+        full = np.isclose(tot["D"], tot["A"]) and np.isclose(tot["Q"], tot["A"]) and np.isclose(tot["T"], tot["A"])
+        p.at[r, "score_dd"] = profile.dd_all_done if full else profile.dd_otherwise
+        one = pd.Index([r])
+        settle(one, profile.leader_components)
+        rating_of[s] = final_of(one).iloc[0]
+
+    for c in ["score_a", "score_b", "score_c", "score_d", "score_dd", "score_e", "task_points",
+              "general_points", "bonus_points"]:
+        p[c] = round_half_up(p[c].astype("float64").to_numpy(), profile.rounding)
+    p["approved_rating"] = approved
+    p["final_rating"] = approved.where(approved.notna(), p["suggested_rating"])
+    p.loc[~scored, ["final_rating", "suggested_rating"]] = None
+    p["scored"] = scored
+    p["provisional"] = sid.isin(issue_rows.index)
+    p["peer_group"] = sid.map(by_id["peer_group"]) if "peer_group" in by_id else None
+
+    _deadlines(month, evals, idx, as_of, profile, findings)
+    _honesty(evals, p, ts, month, profile, findings)
+    quota = _quotas(p[scored], profile, evals, findings, unit_exceptional)
+    _missing_rows(month, roster, sid[scored], as_of, profile, staff, findings)
+
+    counts = p.loc[scored, "final_rating"].value_counts().to_dict()
+    roster_view = _roster_view(roster, p[scored])
+    return MonthScores(month, p, roster_view, quota, counts)
+
+
+def _roster_view(roster: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """The roster in its own order, each person with their month's results (if any)."""
+    first = people[~people["_sid"].duplicated()]
+    res = first.set_index("_sid")
+    out = roster.copy()
+    for c in SCORE_COLUMNS + ["approved_rating", "final_rating", "provisional", "leader"]:
+        if c in res:
+            out[c] = out["_id"].map(res[c])
+    out["evaluation_row"] = out["_id"].map(pd.Series(first.index, index=res.index))
+    return out
+
+
+def _month_text(month: str) -> str:
+    y, m = month.split("-")
+    return f"{m}/{y}"
+
+
+def _rows_text(rows) -> str:
+    rows = list(rows)
+    text = ", ".join(f"hàng {r}" for r in rows[:10])
+    return text + (f" và {len(rows) - 10} hàng khác" if len(rows) > 10 else "")
+
+
+def _period_end(period: str) -> pd.Timestamp:
+    """Last day of a canonical period: "YYYY-MM", "YYYY-Qn" or "YYYY"."""
+    if "-Q" in period:
+        year, q = period.split("-Q")
+        return pd.Timestamp(f"{year}-{int(q) * 3:02d}-01") + pd.offsets.MonthEnd(0)
+    if "-" in period:
+        return month_bounds(period)[1]
+    return pd.Timestamp(f"{period}-12-31")
+
+
+def unscored_task_months(ts: TaskScores, scored_months: list[str], profile: Profile, as_of: pd.Timestamp,
+                         tasks: TabData, findings: Findings) -> None:
+    """Tasks of a month nobody has an evaluation row for, once self-assessment is due."""
+    day = profile.deadlines.get("self_assessment")
+    months = ts.frame["month"].dropna()
+    for month, n in months[~months.isin(scored_months)].value_counts().sort_index().items():
+        if day is None or as_of <= deadline_day(month, int(day)):
+            continue
+        findings.add(tasks.title, None, tasks.header("month"), "warning", "score.task-month",
+                     message("score.task-month", month=_month_text(month), count=int(n)))
+
+
+def deadline_day(month: str, day: int, next_month: bool = False) -> pd.Timestamp:
+    """The date of a deadline day in `month` (clamped to the month's last day)."""
+    start, end = month_bounds(month)
+    if next_month:
+        start = end + pd.Timedelta(days=1)
+        end = start + pd.offsets.MonthEnd(0)
+    return min(start + pd.Timedelta(days=day - 1), end)
+
+
+STEPS = (
+    # (deadline key, date field, fields that show the step happened, Vietnamese step name)
+    ("self_assessment", "self_date", ("self_rating", "self_general"), "tự đánh giá"),
+    ("manager_review", "mgr_date", ("mgr_general",), "quản lý đánh giá"),
+    ("approval", "approved_date", ("approved_rating",), "phê duyệt xếp loại"),
+)
+
+
+def _deadlines(month: str, evals: TabData, idx: pd.Index, as_of: pd.Timestamp, profile: Profile,
+               findings: Findings) -> None:
+    for key, date_field, done_fields, step in STEPS:
+        day = profile.deadlines.get(key)
+        if day is None:
+            continue
+        deadline = deadline_day(month, int(day))
+        dl_text = deadline.strftime("%d/%m/%Y")
+        dates = _col(evals, date_field, pd.NaT).reindex(idx)
+        late = (dates > deadline).fillna(False).astype(bool)
+        if late.any():
+            msgs = dates[late].map(lambda d: message("deadline.late", step=step.capitalize(),
+                                                     date=d.strftime("%d/%m/%Y"), deadline=dl_text))
+            findings.add_many(evals.title, late.index[late], evals.header(date_field), "warning", f"deadline.{key}-late",
+                              msgs, col_letter=evals.letters.get(date_field))
+        done = pd.Series(False, index=idx)
+        for f in done_fields:
+            done |= _col(evals, f, None).reindex(idx).notna()
+        done |= dates.notna()
+        if as_of > deadline:
+            missing = ~done
+            if missing.any():
+                findings.add_many(evals.title, missing.index[missing], evals.header(done_fields[0]), "warning",
+                                  f"deadline.{key}-missing", message("deadline.missing", step=step, deadline=dl_text),
+                                  col_letter=evals.letters.get(done_fields[0]))
+
+
+def _honesty(evals: TabData, p: pd.DataFrame, ts: TaskScores, month: str, profile: Profile, findings: Findings) -> None:
+    ranks = {r: i for i, r in enumerate(profile.ratings)}  # 0 = best
+    appr = p["approved_rating"]
+    has = appr.notna() & p["scored"]
+    if profile.checks.get("approved_above_suggested", True):
+        sug = p["suggested_rating"]
+        above = has & sug.notna() & (appr.map(ranks) < sug.map(ranks))
+        if above.any():
+            msgs = [message("honesty.approved-above", approved=appr[r], suggested=sug[r]) for r in above.index[above]]
+            findings.add_many(evals.title, above.index[above], evals.header("approved_rating"), "warning",
+                              "honesty.approved-above", msgs, col_letter=evals.letters.get("approved_rating"))
+    if profile.checks.get("approved_with_missing_evidence", True):
+        f = ts.frame
+        missing = f[(f["month"] == month) & f["no_evidence"]].groupby("owner").apply(lambda g: list(g.index),
+                                                                                        include_groups=False) \
+            if len(f) else pd.Series(dtype=object)
+        for r in has.index[has]:
+            s = p.at[r, "_sid"]
+            if s in missing.index:
+                lt = evals.letters.get("approved_rating")
+                findings.add(evals.title, int(r), evals.header("approved_rating"), "warning",
+                             "honesty.approved-missing-evidence",
+                             message("honesty.approved-missing-evidence", rows="Nhiệm vụ " + _rows_text(missing[s])),
+                             cell=f"{lt}{r}" if lt else None)
+
+
+def check_quota(people: pd.DataFrame, profile: Profile, exceptional: bool = False) -> list[dict]:
+    """The profile's quota over people with a `final_rating`, `total_points`, `staff_id` (and
+    `peer_group` where the profile checks groups): one entry per scope, with the excess and the
+    lowest-scoring excellent people beyond it (`marked`, and their index in `marked_rows`).
+    Ratings are never changed; months, quarters and years all use this."""
+    q = profile.quota
+    if not q:
+        return []
+    top = q["rating"]
+    ratio = float(q.get("exceptional_max_ratio" if exceptional else "max_ratio", q["max_ratio"]))
+    results = []
+    scopes = [("unit", "đơn vị", people)]
+    if "peer_group" in q.get("scopes", []) and "peer_group" in people:
+        for g, grp in people[people["peer_group"].notna()].groupby("peer_group"):
+            scopes.append(("peer_group", f"nhóm '{g}'", grp))
+    for kind, label, grp in scopes:
+        if kind not in q.get("scopes", ["unit"]):
+            continue
+        final = grp["final_rating"]
+        n_top = int((final == top).sum())
+        if q.get("of") == "rated":
+            base = int(final.notna().sum())
+            rule = f"{int(round(ratio * 100))}% số người được xếp loại ({base})"
+        else:
+            base = int(final.isin(q["of"]).sum())
+            rule = f"{int(round(ratio * 100))}% số người {' / '.join(q['of'])} ({base})"
+        limit = int(np.floor(ratio * base + 1e-9))
+        entry = {"scope": kind, "label": label, "rating": top, "count": n_top, "limit": limit, "base": base,
+                 "ratio": ratio, "exceeded": n_top > limit, "marked": [], "marked_rows": []}
+        if n_top > limit:
+            entry["message"] = message("quota.exceeded", rating=top, count=n_top, limit=limit, rule=rule, scope=label)
+            tops = grp[final == top].copy()
+            tops["_t"] = tops["total_points"].fillna(-1)
+            tops = tops.sort_values("_t", ascending=False, kind="stable")
+            beyond = tops.index[limit:]
+            entry["marked"] = [str(tops.at[r, "staff_id"]) for r in beyond]
+            entry["marked_rows"] = [int(r) for r in beyond]
+        results.append(entry)
+    return results
+
+
+def _quotas(people: pd.DataFrame, profile: Profile, evals: TabData, findings: Findings,
+            exceptional: bool) -> list[dict]:
+    """The month's quota, said on the unit summary and on each marked person's row."""
+    results = check_quota(people, profile, exceptional)
+    lt = evals.letters.get("approved_rating")
+    for entry in results:
+        if not entry["exceeded"]:
+            continue
+        findings.add(evals.title, None, evals.header("approved_rating"), "warning", "quota.exceeded", entry["message"])
+        for r in entry["marked_rows"]:
+            findings.add(evals.title, r, evals.header("approved_rating"), "warning", "quota.person",
+                         message("quota.person", rating=entry["rating"], scope=entry["label"]),
+                         cell=f"{lt}{r}" if lt else None)
+    return results
+
+
+def _missing_rows(month: str, roster: pd.DataFrame, present: pd.Series, as_of: pd.Timestamp, profile: Profile,
+                  staff: TabData, findings: Findings) -> None:
+    """Roster people with no evaluation row once self-assessment is due."""
+    day = profile.deadlines.get("self_assessment")
+    if day is None or as_of <= deadline_day(month, int(day)):
+        return
+    absent = roster[~roster["_id"].isin(set(present))]
+    for r, row in absent.iterrows():
+        name = row.get("full_name")
+        findings.add(staff.title, int(r), staff.header("staff_id"), "warning", "score.missing-row",
+                     message("score.missing-row", name=name if isinstance(name, str) else "Người này",
+                             staff_id=row["staff_id"],
+                             month=_month_text(month)),
+                     cell=f"{staff.letters.get('staff_id')}{r}")
+
+
+# -- OKR ---------------------------------------------------------------------------------------
+
+def score_okr(okr: TabData, profile: Profile, findings: Findings, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Attainment and status per key result. A stretch below the target marks a KPI where lower
+    is better (complaints, days late). Attainment is capped by the profile (default 200%), and a
+    lower-is-better KPI that reaches zero gets the cap."""
+    rows = okr.rows
+    v = okr.values.loc[rows]
+    target = _usable(okr, "target").loc[rows]
+    stretch = _usable(okr, "stretch").loc[rows]
+    actual = _usable(okr, "actual").loc[rows]
+    cap = float(profile.okr.get("attainment_cap", 200))
+    decreasing = (stretch < target).fillna(False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = 100 * actual / target
+        down = (100 * target / actual).where(actual != 0, np.where(target > 0, cap, np.nan))
+    att = up.where(~decreasing, down).where(actual.notna() & target.notna())
+    att = att.where(np.isfinite(att)).clip(upper=cap)
+    reached = ((actual >= target) & ~decreasing) | ((actual <= target) & decreasing)
+    beyond = stretch.notna() & (((actual >= stretch) & ~decreasing) | ((actual <= stretch) & decreasing))
+    status = pd.Series(np.where(beyond, "Vượt", np.where(reached, "Đạt", "Chưa đạt")), index=rows, dtype=object)
+    status = status.where(actual.notna() & target.notna(), None)
+    if as_of is not None and "period" in v:
+        ended = v["period"].map(lambda p: _period_end(p) < as_of if isinstance(p, str) else False).astype(bool)
+        missing = ended & actual.isna() & target.notna()
+        if missing.any():
+            findings.add_many(okr.title, missing.index[missing], okr.header("actual"), "warning", "okr.no-actual",
+                              message("okr.no-actual"), col_letter=okr.letters.get("actual"))
+    same = stretch.notna() & (stretch == target)
+    if same.any():
+        findings.add_many(okr.title, same.index[same], okr.header("stretch"), "warning", "okr.stretch-direction",
+                          message("okr.stretch-direction"), col_letter=okr.letters.get("stretch"))
+    n_min = int(profile.okr.get("equal_weights_warning_min_krs", 3))
+    if "objective_id" in v and "weight" in v:
+        key = [v["objective_id"].fillna(""), v.get("period", pd.Series("", index=rows)).fillna("")]
+        grp = v["weight"].groupby(key)
+        size = grp.transform("size")
+        nuniq = grp.transform("nunique")
+        equal = (size >= n_min) & (nuniq == 1) & v["weight"].notna() & v["objective_id"].notna()
+        if equal.any():
+            msgs = [message("okr.equal-weights", group=v.at[r, "objective_id"], count=int(size[r]),
+                            weight=_num(v.at[r, "weight"])) for r in equal.index[equal]]
+            findings.add_many(okr.title, equal.index[equal], okr.header("weight"), "warning", "okr.equal-weights",
+                              msgs, col_letter=okr.letters.get("weight"))
+    return pd.DataFrame({"attainment": round_half_up(att.to_numpy(dtype="float64"), profile.rounding),
+                         "kr_status": status}, index=rows)

@@ -1,0 +1,98 @@
+"""The engine-owned `Tổng hợp` tab: per month, one row per person with every score, then the
+unit's counts per rating and the quota check; at the top, the state of the checks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sheetsync.engine.findings import ERROR, WARNING
+from sheetsync.config.schema import Schemas
+from sheetsync.engine.writeplan import SummaryCell, SummaryTab
+
+if TYPE_CHECKING:
+    from sheetsync.engine.evaluate import Evaluation
+
+
+def _month_text(month: str) -> str:
+    y, m = month.split("-")
+    return f"{m}/{y}"
+
+
+def build_summary(ev: "Evaluation", schemas: Schemas, now: datetime) -> SummaryTab:
+    profile = ev.profile
+    cols = [c for c in schemas.summary_columns if not (c.profile_bonus_only and not profile.bonus_field)]
+    width = len(cols)
+    grid: list[list[SummaryCell]] = []
+
+    def line(*cells: SummaryCell) -> None:
+        row = list(cells) + [SummaryCell(None)] * (width - len(cells))
+        grid.append(row)
+
+    title = "TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI HẰNG THÁNG" + (f" — {ev.unit}" if ev.unit else "")
+    line(SummaryCell(title, "title"))
+    line(SummaryCell(f"Cập nhật lúc {now:%H:%M %d/%m/%Y}; tính hạn đến ngày {ev.as_of:%d/%m/%Y}; "
+                     f"bộ tiêu chí: {profile.title}. Trang này do hệ thống ghi lại mỗi lần đồng bộ, không sửa tay.",
+                     "muted"))
+    err_rows, warn_rows = ev.rows_with(ERROR), ev.rows_with(WARNING)
+    line(SummaryCell(f"Kết quả kiểm tra: {err_rows} hàng có lỗi, {warn_rows} hàng có cảnh báo",
+                     "error" if err_rows else ("warning" if warn_rows else "bold")))
+    general = ev.findings[ev.findings["row"].isna()]
+    for rec in general.itertuples():
+        line(SummaryCell(f"{rec.severity} — {rec.tab}: {rec.message}",
+                         "error" if rec.severity == ERROR else "warning"))
+    line()
+
+    # The ratings table sits under the person table: its label runs over columns A–C (empty to
+    # the right), the count and share go under the first score columns.
+    count_col = next((i for i, c in enumerate(cols) if c.style == "number"), 3)
+    scores = ev.scores
+    if scores is None or not scores.months:
+        line(SummaryCell("Chưa có tháng nào để tổng hợp (trang Đánh giá tháng chưa có hàng hợp lệ).", "muted"))
+    else:
+        for month in sorted(scores.months, reverse=True):
+            ms = scores.months[month]
+            line(SummaryCell(f"Tháng {_month_text(month)}", "title"))
+            grid.append([SummaryCell(c.header, "header") for c in cols])
+            roster = ms.roster
+            for person in roster.to_dict("records"):
+                row = []
+                for c in cols:
+                    v = person.get(c.key) if c.key != "notes" else _person_note(person)
+                    if v is not None and not isinstance(v, str) and pd.isna(v):
+                        v = None
+                    row.append(SummaryCell(v, c.style if v is not None else "text"))
+                grid.append(row)
+            line()
+            rated = sum(ms.counts.values())
+
+            def table_row(label, count, share, label_style="text", num_style=("int", "number")):
+                cells = [SummaryCell(None)] * width
+                cells[0] = SummaryCell(label, label_style)
+                cells[count_col] = SummaryCell(count, num_style[0] if count is not None else "text")
+                cells[count_col + 1] = SummaryCell(share, num_style[1] if share is not None else "text")
+                grid.append(cells)
+
+            table_row("Xếp loại", "Số người", "Tỷ lệ (%)", "bold", ("bold", "bold"))
+            for rating in profile.ratings:
+                n = int(ms.counts.get(rating, 0))
+                table_row(rating, n, round(100 * n / rated, 2) if rated else None)
+            table_row("Chưa đánh giá", int(len(roster) - rated), None)
+            for q in ms.quota:
+                text = q.get("message") or (f"Tỷ lệ {q['rating']} trong {q['label']}: {q['count']} người, "
+                                            f"tối đa {q['limit']}: đạt yêu cầu.")
+                line(SummaryCell(text, "warning" if q["exceeded"] else "text"))
+            line()
+    widths = [c.width for c in cols]
+    return SummaryTab(schemas.summary_title, grid, widths, volatile_rows=(1,))
+
+
+def _person_note(person: dict) -> str | None:
+    notes = []
+    if pd.isna(person.get("evaluation_row")):
+        notes.append("Chưa có hàng đánh giá")
+    if person.get("provisional") is True:
+        notes.append("Điểm tạm tính")
+    return "; ".join(notes) or None

@@ -1,0 +1,416 @@
+"""The generic validator: every rule comes from the tab schemas, every check runs over whole
+columns. Nothing here knows what a task or a roster is.
+
+`validate_tab` checks one tab on its own (types, enums, bounds, patterns, uniqueness, row rules);
+`check_references` and `check_tree` then look across tabs. Each produces findings and marks,
+per row and field, which cells hold errors (scoring needs to know which rows it can trust).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sheetsync.engine.findings import ERROR, Findings, col_letter
+from sheetsync.engine.messages import TYPE_EXPECTED, message
+from sheetsync.config.schema import Bound, Field, TabSchema
+from sheetsync.text import normalize_key, normalize_keys, shorten
+from sheetsync.engine.values import Parsed, display_text, map_distinct, parse_field
+
+
+@dataclass
+class TabData:
+    """A validated tab: typed values, what was blank, and where the errors are."""
+
+    schema: TabSchema
+    title: str
+    values: pd.DataFrame  # typed, one column per schema field present (index = sheet row)
+    empty: pd.DataFrame  # bool per field
+    errors: pd.DataFrame  # bool per field: the cell has an error finding
+    headers: dict[str, str]
+    letters: dict[str, str]
+    blank: pd.Series  # rows with no input at all (kept only to clear stale engine cells)
+    raw_engine: pd.DataFrame  # current engine cell values, for write-back diffs
+    present: set[str] = field(default_factory=set)
+
+    def header(self, key: str) -> str:
+        return self.headers.get(key) or self.schema.field(key).header
+
+    def mark(self, key: str, mask: pd.Series) -> None:
+        if key not in self.errors:
+            self.errors[key] = False
+        self.errors[key] = self.errors[key] | mask.reindex(self.errors.index, fill_value=False)
+
+    @property
+    def rows(self) -> pd.Index:
+        return self.values.index[~self.blank.reindex(self.values.index, fill_value=False)]
+
+
+class TabChecker:
+    """Runs one tab's column and row checks, adding findings as it goes."""
+
+    def __init__(self, schema: TabSchema, raw: pd.DataFrame, headers: dict[str, str],
+                 columns: dict[str, int], findings: Findings, title: str | None = None,
+                 blank: pd.Series | None = None):
+        self.schema = schema
+        self.title = title or schema.title
+        self.findings = findings
+        self.headers = {f.key: headers.get(f.key, f.header) for f in schema.fields}
+        self.letters = {k: col_letter(c) for k, c in columns.items()}
+        self.blank = blank if blank is not None else pd.Series(False, index=raw.index)
+        self.data_rows = raw.index[~self.blank.reindex(raw.index, fill_value=False).to_numpy(dtype=bool)]
+        inputs = [f for f in schema.input_fields if f.key in raw.columns]
+        self.raw = raw.loc[self.data_rows, [f.key for f in inputs]]
+        self.raw_engine = raw[[f.key for f in schema.engine_fields if f.key in raw.columns]]
+        self.parsed: dict[str, Parsed] = {}
+        idx = self.raw.index
+        self.values = pd.DataFrame(index=idx)
+        self.empty = pd.DataFrame(index=idx)
+        self.errors = pd.DataFrame(index=idx)
+        self.fields = inputs
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def shown(self, key: str, mask: pd.Series) -> pd.Series:
+        """The cells under `mask` as quoted in messages (only failing cells are ever rendered)."""
+        return display_text(self.raw[key][mask]).map(shorten)
+
+    def report(self, f: Field | str, mask: pd.Series, code: str, messages, severity: str = "error") -> None:
+        key = f if isinstance(f, str) else f.key
+        if not mask.any():
+            return
+        rows = mask.index[mask.to_numpy(dtype=bool)]
+        if isinstance(messages, pd.Series):
+            messages = messages.loc[rows]
+        self.findings.add_many(self.title, rows, self.headers[key], severity, code, messages,
+                               col_letter=self.letters.get(key))
+        if severity in ("error", ERROR):
+            cur = self.errors[key] if key in self.errors else pd.Series(False, index=self.errors.index)
+            self.errors[key] = cur | mask.reindex(self.errors.index, fill_value=False)
+
+    # -- the checks --------------------------------------------------------------------------
+
+    def run(self) -> TabData:
+        for f in self.fields:
+            self.check_column(f)
+        for f in self.fields:
+            self.check_row_bounds(f)
+        for c in self.schema.checks:
+            mask = self.condition(c.when)
+            self.report(c.column, mask, c.code, c.message, c.severity)
+        for s in self.schema.sums:
+            self.check_sum(s)
+        if len(self.schema.key) > 1:
+            self.check_composite_key()
+        return TabData(self.schema, self.title, self.values, self.empty, self.errors, self.headers,
+                       self.letters, self.blank, self.raw_engine, present=set(self.values.columns))
+
+    def check_column(self, f: Field) -> None:
+        raw = self.raw[f.key]
+        p = parse_field(f, raw)
+        self.parsed[f.key] = p
+        self.values[f.key] = p.value
+        self.empty[f.key] = p.empty
+        self.errors[f.key] = False
+        if p.issue.any():
+            issues = raw[p.issue]
+            codes = issues.map(lambda c: c.code)
+            for code in codes.unique():
+                rows = codes.index[codes == code]
+                m = pd.Series(False, index=raw.index)
+                m[rows] = True
+                rule = {"merged": "cell.merged", "formula-without-value": "cell.formula-without-value"}.get(code, "cell.error")
+                details = issues[rows].map(lambda c: c.detail if c.code == "merged" else c.code)
+                self.report(f, m, rule, details.map(lambda d: message(rule, value=d)))
+        if p.bad.any():
+            if f.type == "enum":
+                choices = ", ".join(f.enum.canonical)
+                msgs = self.shown(f.key, p.bad).map(
+                    lambda v: message("field.enum", value=v, header=self.headers[f.key], choices=choices))
+                self.report(f, p.bad, "field.enum", msgs)
+            else:
+                expected = TYPE_EXPECTED.get(f.type, f.type)
+                msgs = self.shown(f.key, p.bad).map(
+                    lambda v: message("field.type", value=v, header=self.headers[f.key], expected=expected))
+                self.report(f, p.bad, "field.type", msgs)
+        if f.required:
+            missing = p.empty & ~p.issue
+            self.report(f, missing, "field.required", message("field.required", header=self.headers[f.key]))
+        if f.min is not None and f.min.field is None:
+            self._bound(f, p, f.min, lower=True)
+        if f.max is not None and f.max.field is None:
+            self._bound(f, p, f.max, lower=False)
+        if f.pattern and f.type == "text":
+            self._pattern(f, p)
+        if f.max_length:
+            lengths = p.per_distinct(lambda v: len(v) if isinstance(v, str) else 0)
+            too_long = (lengths > f.max_length).astype(bool)
+            if too_long.any():
+                msgs = lengths[too_long].map(lambda n: message("field.too-long", length=int(n), limit=f.max_length,
+                                                               header=self.headers[f.key]))
+                self.report(f, too_long, "field.too-long", msgs, "warning")
+        if f.unique:
+            self._unique(f, p)
+
+    def _bound(self, f: Field, p: Parsed, b: Bound, lower: bool) -> None:
+        v = p.value
+        if lower:
+            fail = (v <= b.value) if b.exclusive else (v < b.value)
+            code = "field.min-exclusive" if b.exclusive else "field.min"
+        else:
+            fail = (v >= b.value) if b.exclusive else (v > b.value)
+            code = "field.max"
+        fail = fail.fillna(False).astype(bool)
+        if fail.any():
+            bound = _num(b.value)
+            msgs = self.shown(f.key, fail).map(lambda s: message(code, value=s, header=self.headers[f.key], bound=bound))
+            self.report(f, fail, b.code or code, msgs, b.severity)
+
+    def _pattern(self, f: Field, p: Parsed) -> None:
+        text = p.value
+        filled = text.notna()
+        if not filled.any():
+            return
+        s = text[filled]
+        if f.normalize == "phone":
+            s = s.str.replace(r"[\s.\-()]", "", regex=True)
+        ok = s.str.match(re.compile(f.pattern)).fillna(False)
+        fail = pd.Series(False, index=text.index)
+        fail[ok.index] = ~ok.astype(bool)
+        msgs = self.shown(f.key, fail).map(
+            lambda v: message("field.pattern", value=v, header=self.headers[f.key], expected=f.expected or f.pattern))
+        self.report(f, fail, "field.pattern", msgs, "warning" if not f.required else "error")
+
+    def _unique(self, f: Field, p: Parsed) -> None:
+        keys = p.per_distinct(normalize_keys, vectorized=True)
+        dup = keys.duplicated(keep=False) & keys.notna()
+        if not dup.any():
+            return
+        groups = pd.Series(keys[dup].index, index=keys[dup].index).groupby(keys[dup].values).agg(list)
+        msgs = {}
+        for rows in groups:
+            for r in rows:
+                msgs[r] = message("field.unique", value=shorten(str(p.value[r])),
+                                  others=", ".join(str(x) for x in rows if x != r), header=self.headers[f.key])
+        self.report(f, dup, "field.unique", pd.Series(msgs))
+
+    def check_composite_key(self) -> None:
+        key = self.schema.key
+        if not all(k in self.values for k in key):
+            return
+        parts = [map_distinct(self.values[k].astype(str), normalize_keys, vectorized=True) for k in key]
+        combined = parts[0]
+        for p in parts[1:]:
+            combined = combined + "\x1f" + p
+        complete = pd.concat([self.values[k].notna() for k in key], axis=1).all(axis=1)
+        dup = combined.duplicated(keep=False) & complete
+        if not dup.any():
+            return
+        groups = pd.Series(combined[dup].index, index=combined[dup].index).groupby(combined[dup].values).agg(list)
+        header = " + ".join(self.headers[k] for k in key)
+        msgs = {}
+        for rows in groups:
+            for r in rows:
+                msgs[r] = message("row.key-duplicate", header=header, others=", ".join(str(x) for x in rows if x != r))
+        self.report(key[0], dup, "row.key-duplicate", pd.Series(msgs))
+
+    def check_row_bounds(self, f: Field) -> None:
+        """Rules that compare a field to another field of the same row."""
+        v = self.values.get(f.key)
+        if v is None:
+            return
+        for b, lower in ((f.min, True), (f.max, False)):
+            if b is None or b.field is None or b.field not in self.values:
+                continue
+            other = self.values[b.field]
+            fail = ((v < other) if lower else (v > other)).fillna(False).astype(bool)
+            if fail.any():
+                mine, theirs = self.shown(f.key, fail), self.shown(b.field, fail)
+                msgs = pd.Series({r: message("field.max-field", header=self.headers[f.key], value=mine[r],
+                                             other=self.headers[b.field], bound=theirs[r])
+                                  for r in fail.index[fail]}, dtype=object)
+                self.report(f, fail, b.code or "field.max-field", msgs, b.severity)
+        if f.not_before and f.not_before in self.values:
+            other = self.values[f.not_before]
+            fail = (v < other).fillna(False).astype(bool)
+            if fail.any():
+                msgs = pd.Series({r: message("field.not-before", header=self.headers[f.key], value=v[r].strftime("%d/%m/%Y"),
+                                             other=self.headers[f.not_before], bound=other[r].strftime("%d/%m/%Y"))
+                                  for r in fail.index[fail]}, dtype=object)
+                self.report(f, fail, "field.not-before", msgs)
+        if f.required_when:
+            cond = self.condition(f.required_when)
+            missing = cond & self.empty[f.key] & ~self.parsed[f.key].issue
+            self.report(f, missing, "field.required-when",
+                        message("field.required-when", header=self.headers[f.key],
+                                condition=self.describe(f.required_when)))
+
+    def check_sum(self, rule) -> None:
+        cols = [*rule.group_by, rule.field]
+        if not all(c in self.values for c in cols):
+            return
+        df = self.values[cols].dropna(subset=[rule.group_by[0]])
+        if df.empty:
+            return
+        keys = [df[c].fillna("") for c in rule.group_by]
+        totals = df[rule.field].groupby(keys).transform("sum")
+        fail = (totals - rule.equals).abs() > 1e-6
+        if fail.any():
+            group_text = df[rule.group_by[0]].astype(str)
+            msgs = pd.Series({r: rule.message.format(group=group_text[r], total=_num(totals[r]))
+                              for r in fail.index[fail]}, dtype=object)
+            full = pd.Series(False, index=self.values.index)
+            full[fail.index[fail]] = True
+            self.report(rule.field, full, rule.code, msgs, rule.severity)
+
+    # -- conditions ------------------------------------------------------------------------
+
+    def condition(self, cond: dict) -> pd.Series:
+        """Evaluate a declarative row condition to a boolean mask (missing columns: False)."""
+        idx = self.values.index
+        if "all" in cond:
+            out = pd.Series(True, index=idx)
+            for c in cond["all"]:
+                out &= self.condition(c)
+            return out
+        if "any" in cond:
+            out = pd.Series(False, index=idx)
+            for c in cond["any"]:
+                out |= self.condition(c)
+            return out
+        if "not" in cond:
+            return ~self.condition(cond["not"])
+        key, op = cond["field"], cond.get("op", "eq")
+        if key not in self.values:
+            return pd.Series(op == "empty", index=idx)
+        col = self.values[key]
+        if op == "empty":
+            return self.empty[key].copy()
+        if op == "filled":
+            return ~self.empty[key]
+        target = cond.get("value")
+        if isinstance(target, dict) and "field" in target:
+            target = self.values.get(target["field"])
+        elif isinstance(target, str):
+            f = self.schema.field(key)
+            if f.enum is not None:
+                target = f.enum.lookup().get(normalize_key(target), target)
+        ops = {"eq": col.__eq__, "ne": col.__ne__, "gt": col.__gt__, "ge": col.__ge__,
+               "lt": col.__lt__, "le": col.__le__}
+        if op == "in":
+            return col.isin(target)
+        res = ops[op](target)
+        return res.fillna(False).astype(bool)
+
+    def describe(self, cond: dict) -> str:
+        names = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤", "eq": "=", "ne": "≠"}
+        key, op = cond.get("field"), cond.get("op", "eq")
+        if key is None:
+            return "điều kiện của hàng thỏa mãn"
+        if op in ("empty", "filled"):
+            return f"{self.headers[key]} {'để trống' if op == 'empty' else 'đã có'}"
+        return f"{self.headers[key]} {names.get(op, op)} {_num(cond.get('value'))}"
+
+
+def _num(v) -> str:
+    """A number as Vietnamese readers write it: 1,5 rather than 1.5; 12 rather than 12.0."""
+    if isinstance(v, (int, np.integer)):
+        return str(v)
+    if isinstance(v, (float, np.floating)):
+        if float(v).is_integer():
+            return str(int(v))
+        return f"{v:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    return str(v)
+
+
+def validate_frame(schema: TabSchema, raw: pd.DataFrame, findings: Findings,
+                   headers: dict[str, str] | None = None, columns: dict[str, int] | None = None,
+                   title: str | None = None, blank: pd.Series | None = None) -> TabData:
+    """Validate one tab given as a DataFrame of raw cells (columns = field keys,
+    index = sheet row numbers). This is the whole single-tab validation, backend-free."""
+    if columns is None:
+        columns = {k: i + 1 for i, k in enumerate(raw.columns)}
+    return TabChecker(schema, raw, headers or {}, columns, findings, title, blank).run()
+
+
+def check_references(tab: TabData, targets: dict[str, tuple[TabData | None, str]], findings: Findings) -> None:
+    """Every `ref` field must name a key that exists in its target tab."""
+    for f in tab.schema.input_fields:
+        if not f.ref or f.key not in tab.values:
+            continue
+        target, target_field = targets.get(f.ref["tab"], (None, f.ref["field"]))
+        if target is None or target_field not in target.values:
+            continue
+        known = set(map_distinct(target.values[target_field].dropna(), normalize_keys, vectorized=True))
+        col = tab.values[f.key]
+        if f.type == "list":
+            exploded = col[col.map(len, na_action="ignore") > 0].explode().dropna()
+            bad_items = exploded[~map_distinct(exploded, normalize_keys, vectorized=True).isin(known)]
+            if bad_items.empty:
+                continue
+            bad_rows = bad_items.groupby(level=0).agg(lambda s: ", ".join(s))
+            mask = pd.Series(False, index=col.index)
+            mask[bad_rows.index] = True
+            msgs = bad_rows.map(lambda v: message("field.ref", value=v, target_header=target.header(target_field),
+                                                  target_tab=target.title))
+        else:
+            filled = col.notna()
+            mask = filled & ~map_distinct(col, normalize_keys, vectorized=True).isin(known)
+            mask = mask.fillna(False).astype(bool)
+            if not mask.any():
+                continue
+            msgs = col[mask].map(lambda v: message("field.ref", value=shorten(str(v)),
+                                                   target_header=target.header(target_field), target_tab=target.title))
+        if mask.any():
+            rows = mask.index[mask.to_numpy(dtype=bool)]
+            findings.add_many(tab.title, rows, tab.header(f.key), "error", "field.ref", msgs.loc[rows],
+                              col_letter=tab.letters.get(f.key))
+            tab.mark(f.key, mask)
+
+
+def check_tree(tab: TabData, findings: Findings) -> dict[str, str | None]:
+    """Parent links within one tab (the management tree): no self-links and no cycles.
+    Returns the usable parent map, with links that are part of a cycle dropped."""
+    spec = tab.schema.tree
+    key = tab.schema.key[0]
+    if not spec or key not in tab.values or spec["parent"] not in tab.values:
+        return {}
+    ids = tab.values[key].map(normalize_key, na_action="ignore")
+    parents = tab.values[spec["parent"]].map(normalize_key, na_action="ignore")
+    row_of = {i: r for r, i in ids.dropna().items()}
+    parent = {i: parents[r] if isinstance(parents[r], str) and parents[r] in row_of else None
+              for i, r in row_of.items()}
+    header = tab.header(spec["parent"])
+    letter = tab.letters.get(spec["parent"])
+    for i, p in list(parent.items()):
+        if p == i:
+            r = row_of[i]
+            findings.add(tab.title, int(r), header, "error", "tree.self", message("tree.self"),
+                         cell=f"{letter}{r}" if letter else None)
+            tab.mark(spec["parent"], pd.Series(True, index=[r]))
+            parent[i] = None
+    # Cycle detection: follow parents; a walk that returns to a node on its own path is a cycle.
+    state: dict[str, int] = {}
+    display = dict(zip(ids.dropna(), tab.values[key].dropna()))
+    for start in parent:
+        path, node = [], start
+        while node is not None and state.get(node, 0) == 0:
+            state[node] = 1
+            path.append(node)
+            node = parent.get(node)
+        if node is not None and state.get(node) == 1:
+            cycle = path[path.index(node):]
+            text = " → ".join(str(display.get(n, n)) for n in cycle + [node])
+            for n in cycle:
+                r = row_of[n]
+                findings.add(tab.title, int(r), header, "error", spec.get("code", "tree.cycle"),
+                             message("tree.cycle", path=text), cell=f"{letter}{r}" if letter else None)
+                tab.mark(spec["parent"], pd.Series(True, index=[r]))
+            for n in cycle:
+                parent[n] = None
+        for n in path:
+            state[n] = 2
+    return parent

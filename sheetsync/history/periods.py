@@ -1,0 +1,391 @@
+"""Quarters and years from the recorded months, and their forms.
+
+Rules (profile key `periods`, defaults in PERIOD_DEFAULTS):
+- A person's period score is the `aggregation` (only `mean` for now) of their monthly totals as
+  recorded (the frozen record of an approved month, else the latest). A month without a total
+  is listed as missing and not counted as zero. Rounded half up like every figure.
+- The proposed rating bands the period score with the profile's bands; a person disciplined in
+  any month of the period gets the profile's `discipline_rating`, as a month would.
+- Quotas: the profile's quota, per unit (the person's unit in the last month of the period, so
+  a transfer counts where the person now works) and per peer group, reported never enforced.
+- Leaders (the engine's leader flag in their last month): Q1 to Q3 are rated per quarter; Q4 is
+  not rated on its own but folds into the year.
+- The year report flags anyone whose proposed year rating lies more than
+  `year_deviation_levels` rating levels (0 = best band ... 3 = worst) from the mean level of their
+  monthly ratings (approved, else suggested).
+- People are identified by `Mã cán bộ` across units: a transfer keeps its months.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sheetsync.config.profile import Profile, round_half_up
+from sheetsync.errors import PeriodError
+from sheetsync.engine.scoring import check_quota
+from sheetsync.text import normalize_key
+
+if TYPE_CHECKING:
+    from sheetsync.forms import WardInfo
+    from sheetsync.history.store import Store
+
+PERIOD_DEFAULTS = {"aggregation": "mean", "year_deviation_levels": 0.5}
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # "quarter" | "year"
+    year: int
+    quarter: int | None = None
+
+    @property
+    def months(self) -> list[str]:
+        first, last = ((self.quarter - 1) * 3 + 1, self.quarter * 3) if self.quarter else (1, 12)
+        return [f"{self.year}-{m:02d}" for m in range(first, last + 1)]
+
+    @property
+    def label(self) -> str:
+        return f"Quý {ROMAN[self.quarter]}/{self.year}" if self.quarter else f"Năm {self.year}"
+
+    @property
+    def phrase(self) -> str:
+        """The label inside a sentence: "quý II/2026", "năm 2026"."""
+        return self.label[0].lower() + self.label[1:]
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}-Q{self.quarter}" if self.quarter else str(self.year)
+
+
+def parse_quarter(text: str) -> Period:
+    """`2/2026`, `Q2/2026`, `Quý 2/2026`, `2026-Q2`."""
+    t = text.strip()
+    m = re.match(r"^(?:q|quý)?\s*([1-4])\s*[/.\-]\s*(\d{4})$", t, re.IGNORECASE)
+    if m:
+        return Period("quarter", int(m.group(2)), int(m.group(1)))
+    m = re.match(r"^(\d{4})\s*-\s*q([1-4])$", t, re.IGNORECASE)
+    if m:
+        return Period("quarter", int(m.group(1)), int(m.group(2)))
+    raise PeriodError(f"'{text}' không phải quý; cần dạng q/yyyy, ví dụ 2/2026.")
+
+
+def parse_year(text: str | int) -> Period:
+    t = str(text).strip()
+    if re.fullmatch(r"\d{4}", t):
+        return Period("year", int(t))
+    raise PeriodError(f"'{text}' không phải năm; cần dạng yyyy, ví dụ 2026.")
+
+
+def period_settings(profile: Profile) -> dict:
+    settings = {**PERIOD_DEFAULTS, **(profile.periods or {})}
+    if settings["aggregation"] != "mean":
+        raise PeriodError(f"Bộ tiêu chí {profile.name}: periods.aggregation '{settings['aggregation']}' chưa được hỗ "
+                          "trợ; hiện chỉ có 'mean' (bình quân tổng điểm các tháng có điểm).")
+    return settings
+
+
+@dataclass
+class PeriodResult:
+    period: Period
+    profile: Profile
+    people: pd.DataFrame  # one row per person (see PERSON_COLUMNS)
+    quotas: dict[str, list[dict]] = field(default_factory=dict)  # by unit
+    units: list[str] = field(default_factory=list)
+    unit_months: pd.DataFrame | None = None  # unit, month, recorded, frozen
+
+    def person(self, staff_id: str) -> dict:
+        p = self.people[self.people["staff_key"] == normalize_key(staff_id)]
+        if p.empty:
+            raise KeyError(staff_id)
+        return {k: (None if not isinstance(v, (list, dict, str)) and pd.isna(v) else v)
+                for k, v in p.iloc[0].to_dict().items()}
+
+    def to_dict(self) -> dict:
+        from sheetsync.history.capture import jsonable
+
+        people = [{k: jsonable(v) for k, v in rec.items() if k != "staff_key"} for rec in self.people.to_dict("records")]
+        return {"period": self.period.label, "kind": self.period.kind, "months": self.period.months,
+                "profile": self.profile.name, "units": self.units, "quotas": jsonable(self.quotas), "people": people}
+
+
+PERSON_COLUMNS = [
+    "staff_key", "staff_id", "full_name", "unit", "units", "position", "department", "category", "peer_group",
+    "leader", "roster_order", "months", "missing", "monthly", "monthly_ratings", "score", "rating", "rated",
+    "record_level", "record_rating", "deviation", "flagged", "disciplined", "provisional", "quota_marked",
+    "tasks", "returns", "delays", "overdue", "notes",
+]
+
+
+def _pick_month_records(records: pd.DataFrame) -> pd.DataFrame:
+    """One record per person and month: a transfer in mid-month may leave two; the scored one
+    wins, then the approved (frozen) one, then the latest."""
+    r = records.copy()
+    r["_pri"] = (r["scored"].astype(int) * 4 + r["frozen"].astype(int) * 2
+                 + r["approved_rating"].notna().astype(int))
+    r = r.sort_values(["_pri", "recorded_at"], kind="stable")
+    return r.drop_duplicates(["staff_key", "month"], keep="last").sort_values(["staff_key", "month"])
+
+
+def compute_period(store: Store, period: Period, profile: Profile, *, units: Sequence[str] | None = None,
+                   exceptional: Sequence[str] = (), proposed: dict[str, str] | None = None) -> PeriodResult:
+    """Every person's period result from the store. `units` (e.g. the ward's, in order) limits
+    who is listed, by their last unit; months from other units still count. `proposed` maps
+    `Mã cán bộ` to a year rating proposed by the authority, checked instead of the computed one."""
+    settings = period_settings(profile)
+    records = store.months_for(months=period.months)
+    unit_months = store.unit_months()
+    unit_months = unit_months[unit_months["month"].isin(period.months)]
+    unit_list = list(units) if units is not None else sorted(set(records["unit"]) | set(unit_months["unit"]))
+    if records.empty:
+        return PeriodResult(period, profile, pd.DataFrame(columns=PERSON_COLUMNS), {}, unit_list, unit_months)
+    ranks = {r: i for i, r in enumerate(profile.ratings)}
+    proposed_by_key = _proposed(proposed)
+    rows = []
+    for key, g in _pick_month_records(records).groupby("staff_key", sort=False):
+        last = g.iloc[-1]
+        if last["unit"] not in unit_list:
+            continue
+        scored = g[g["total_points"].notna()]
+        monthly = {m: float(t) for m, t in zip(scored["month"], scored["total_points"])}
+        score = round_half_up(float(np.mean(list(monthly.values()))), profile.rounding) if monthly else None
+        disciplined = bool(g["disciplined"].any())
+        rating = None if score is None else profile.band(score)
+        if disciplined and rating is not None:
+            rating = profile.discipline_rating
+        notes = []
+        leader = bool(g[g["scored"].astype(bool)].iloc[-1]["leader"]) if g["scored"].any() else False
+        rated = rating is not None
+        if period.kind == "quarter" and period.quarter == 4 and leader:
+            rated = False
+            notes.append("Lãnh đạo, quản lý: quý IV đánh giá cùng kết quả năm")
+        if key in proposed_by_key and period.kind == "year":
+            rating = proposed_by_key[key]
+        month_ratings = {m: r for m, r in zip(g["month"], g["final_rating"]) if isinstance(r, str)}
+        levels = [ranks[r] for r in month_ratings.values() if r in ranks]
+        record_level = float(np.mean(levels)) if levels else None
+        missing = [m for m in period.months if m not in monthly]
+        if missing:
+            notes.append("Thiếu điểm tháng " + ", ".join(f"{m[5:]}/{m[:4]}" for m in missing)
+                         + " (không tính vào bình quân)")
+        if disciplined:
+            notes.append("Bị kỷ luật trong kỳ")
+        provisional = not bool(g["frozen"].all())
+        if provisional:
+            notes.append("Có tháng chưa phê duyệt xong: kết quả tạm tính")
+        rows.append({
+            "staff_key": key, "staff_id": last["staff_id"], "full_name": last["full_name"], "unit": last["unit"],
+            "units": list(dict.fromkeys(g["unit"])), "position": last["position"], "department": last["department"],
+            "category": last["category"], "peer_group": last["peer_group"], "leader": leader,
+            "roster_order": int(last["roster_order"] or 0), "months": sorted(monthly), "missing": missing,
+            "monthly": monthly, "monthly_ratings": month_ratings, "score": score,
+            "rating": rating if rated else None, "rated": rated and rating is not None,
+            "record_level": record_level, "record_rating": _record_rating(month_ratings, ranks),
+            "deviation": None, "flagged": False, "disciplined": disciplined, "provisional": provisional,
+            "quota_marked": False, "tasks": int(g["tasks"].sum()), "returns": int(g["returns"].sum()),
+            "delays": int(g["delays"].sum()), "overdue": int(g["overdue"].sum()), "notes": notes,
+        })
+    people = pd.DataFrame(rows, columns=PERSON_COLUMNS)
+    for i, u in people["units"].items():
+        if len(u) > 1:
+            people.at[i, "notes"] = [*people.at[i, "notes"], "Chuyển công tác: có tháng tại " + ", ".join(u[:-1])]
+    if period.kind == "year":
+        _flag_year(people, ranks, float(settings["year_deviation_levels"]))
+    quotas = _apply_quotas(people, profile, set(exceptional))
+    people["unit_order"] = people["unit"].map({u: i for i, u in enumerate(unit_list)})
+    people = people.sort_values(["unit_order", "roster_order", "staff_key"], kind="stable").drop(columns="unit_order")
+    people["notes"] = people["notes"].map(lambda n: "; ".join(n))
+    return PeriodResult(period, profile, people.reset_index(drop=True), quotas, unit_list, unit_months)
+
+
+def _proposed(proposed: dict[str, str] | None) -> dict[str, str]:
+    if not proposed:
+        return {}
+    from sheetsync.forms.model import normalize_rating
+
+    return {normalize_key(k): normalize_rating(v) for k, v in proposed.items() if normalize_rating(v)}
+
+
+def _record_rating(month_ratings: dict[str, str], ranks: dict[str, int]) -> str | None:
+    """The monthly ratings' most frequent value (a tie goes to the lower rating)."""
+    counts = Counter(r for r in month_ratings.values() if r in ranks)
+    if not counts:
+        return None
+    return max(counts, key=lambda r: (counts[r], ranks[r]))
+
+
+def _flag_year(people: pd.DataFrame, ranks: dict[str, int], threshold: float) -> None:
+    codes = {"Hoàn thành xuất sắc nhiệm vụ": "HTXSNV", "Hoàn thành tốt nhiệm vụ": "HTTNV",
+             "Hoàn thành nhiệm vụ": "HTNV", "Không hoàn thành nhiệm vụ": "KHTNV"}
+    for i, p in people.iterrows():
+        if p["rating"] is None or p["record_level"] is None or p["rating"] not in ranks:
+            continue
+        dev = ranks[p["rating"]] - p["record_level"]
+        people.at[i, "deviation"] = round(dev, 2)
+        if abs(dev) > threshold + 1e-9:
+            people.at[i, "flagged"] = True
+            spread = Counter(p["monthly_ratings"].values())
+            detail = ", ".join(f"{n} tháng {codes.get(r, r)}" for r, n in sorted(spread.items(), key=lambda x: ranks.get(x[0], 9)))
+            side = "cao hơn" if dev < 0 else "thấp hơn"
+            people.at[i, "notes"] = [*p["notes"], f"Xếp loại năm {side} kết quả hằng tháng ({detail}): cần xem xét"]
+
+
+def _apply_quotas(people: pd.DataFrame, profile: Profile, exceptional: set[str]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    if people.empty or not profile.quota:
+        return out
+    for unit, grp in people[people["rated"]].groupby("unit", sort=False):
+        frame = pd.DataFrame({"final_rating": grp["rating"], "total_points": grp["score"],
+                              "staff_id": grp["staff_id"], "peer_group": grp["peer_group"]}, index=grp.index)
+        quota = check_quota(frame, profile, unit in exceptional)
+        out[unit] = quota
+        marked = {s for q in quota for s in q.get("marked", [])}
+        for i in grp.index[grp["staff_id"].astype(str).isin(marked)]:
+            people.at[i, "quota_marked"] = True
+            people.at[i, "notes"] = [*people.at[i, "notes"], "Vượt tỷ lệ " + profile.quota["rating"]]
+    return out
+
+
+# -- forms ---------------------------------------------------------------------------------------
+
+PERIOD_TEMPLATE_DIRS = {"quarter": "quy", "year": "nam"}
+
+
+def period_templates_dir(kind: str, templates_dir: str | Path | None = None) -> Path:
+    """The period's templates: `quy/` or `nam/` inside the office's templates, else the shipped ones."""
+    from sheetsync.forms.layout import default_templates_dir
+
+    sub = PERIOD_TEMPLATE_DIRS[kind]
+    if templates_dir is not None:
+        for base in (Path(templates_dir), Path(templates_dir) / "forms"):
+            if (base / sub).is_dir():
+                return base / sub
+    return default_templates_dir() / sub
+
+
+def unit_results(result: PeriodResult):
+    """Per unit, the forms' `UnitResults` of the period: the form slots carry period figures
+    (quarter: the three monthly totals in a, b, c; year: the four quarterly means in a..d)."""
+    from sheetsync.forms import UnitResults
+
+    p = result.period
+    out = []
+    for unit in result.units:
+        grp = result.people[result.people["unit"] == unit]
+        recs = []
+        for _, x in grp.iterrows():
+            slots = _slots(p, x["monthly"], result.profile)
+            recs.append({
+                "staff_id": x["staff_id"], "full_name": x["full_name"], "position": x["position"],
+                "department": x["department"], "category": x["category"], **slots,
+                "general_points": None, "task_points": None, "total_points": x["score"],
+                "self_rating": x["record_rating"] if p.kind == "year" else None,
+                "suggested_rating": x["rating"], "approved_rating": None,
+                "provisional": bool(x["provisional"]), "notes": x["notes"],
+            })
+        people = pd.DataFrame(recs, columns=["staff_id", "full_name", "position", "department", "category",
+                                             "score_a", "score_b", "score_c", "score_d", "score_dd", "score_e",
+                                             "general_points", "task_points", "total_points", "self_rating",
+                                             "suggested_rating", "approved_rating", "provisional", "notes"])
+        notes = [q["message"] for q in result.quotas.get(unit, []) if q.get("exceeded") and q.get("message")]
+        missing = int(grp["missing"].map(bool).sum()) if len(grp) else 0
+        if missing:
+            notes.append(f"{missing} người thiếu điểm ít nhất một tháng")
+        flagged = int(grp["flagged"].sum()) if len(grp) else 0
+        if flagged:
+            notes.append(f"{flagged} người có xếp loại năm lệch so với kết quả hằng tháng")
+        out.append(UnitResults(unit, p.months[-1], people, notes))
+    return out
+
+
+def _slots(p: Period, monthly: dict[str, float], profile: Profile) -> dict:
+    names = ["score_a", "score_b", "score_c", "score_d", "score_dd", "score_e"]
+    slots: dict = dict.fromkeys(names)
+    if p.kind == "quarter":
+        for name, m in zip(names, p.months):
+            slots[name] = monthly.get(m)
+    else:
+        for q in range(4):
+            vals = [monthly[m] for m in p.months[q * 3:(q + 1) * 3] if m in monthly]
+            slots[names[q]] = round_half_up(float(np.mean(vals)), profile.rounding) if vals else None
+    return slots
+
+
+def _context(p: Period) -> dict[str, str]:
+    ctx = {"period": p.label, "yyyy": str(p.year)}
+    if p.quarter:
+        ctx.update({f"m{i + 1}": f"{m[5:]}/{m[:4]}" for i, m in enumerate(p.months)})
+        ctx["quarter"] = ROMAN[p.quarter]
+    return ctx
+
+
+def write_period_forms(result: PeriodResult, ward: WardInfo, out_dir: str | Path,
+                       formats: Sequence[str] = ("xlsx", "html", "pdf"), templates_dir: str | Path | None = None,
+                       per_unit: bool = True):
+    """01A and 02A of the period per unit and for the ward, with the monthly forms' renderers."""
+    from sheetsync.forms.build import build_01a, build_02a
+    from sheetsync.forms.charts import distribution_chart, quota_chart
+    from sheetsync.forms.html_page import chart_view, form_view, render_html
+    from sheetsync.forms.layout import load_layout
+    from sheetsync.forms.pdf import NO_ENGINE_MESSAGE, PdfError, find_browser, print_pdf
+    from sheetsync.forms.report import ReportOutput, ScopeOutput
+    from sheetsync.forms.scope import placeholder_context, unique_slugs
+    from sheetsync.forms.table import rows_01a, rows_02a
+    from sheetsync.forms.xlsx import render_xlsx
+
+    p = result.period
+    units = [u for u in unit_results(result) if len(u.people)]
+    if not units:
+        raise PeriodError(f"Chưa có tháng nào của {p.phrase} được ghi nhận trong kho dữ liệu; "
+                          "hãy chạy sheetsync sync cho các tháng của kỳ trước.")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tdir = period_templates_dir(p.kind, templates_dir)
+    prefix = "Quy" if p.kind == "quarter" else "Nam"
+    scopes = [(ward.name, "ward", units)] + ([(u.unit, "unit", [u]) for u in units] if per_unit else [])
+    slugs = unique_slugs([s[0] for s in scopes])
+    output = ReportOutput(out, p.slug, [])
+    browser = find_browser() if "pdf" in formats else None
+    if "pdf" in formats and browser is None:
+        output.messages.append(NO_ENGINE_MESSAGE)
+    for (name, kind, members), slug in zip(scopes, slugs):
+        scope = ScopeOutput(name, kind, slug)
+        output.scopes.append(scope)
+        ctx = {**placeholder_context(name, ward, p.months[-1]), **_context(p), "month": p.label}
+        f01, f02 = build_01a(members, name, kind=kind), build_02a(members, name, kind=kind)
+        lay01, lay02 = load_layout("01A", kind, ctx, tdir), load_layout("02A", kind, ctx, tdir)
+        t01, t02 = rows_01a(f01, lay01), rows_02a(f02, lay02)
+        stem = f"{prefix}_{slug}_{p.slug}"
+        if "xlsx" in formats:
+            for form, lay, rows in (("01A", lay01, t01), ("02A", lay02, t02)):
+                scope.paths[f"{form}.xlsx"] = render_xlsx(out / f"Mau_{form}_{stem}.xlsx", lay, rows, f"Mẫu {form}")
+        if "html" in formats or browser is not None:
+            fonts = [lay01.font.name, *lay01.font.fallback]
+            charts = []
+            dist = distribution_chart(f01, fonts, lay01.decimal_separator)
+            if dist:
+                charts.append(chart_view(f"Biểu đồ 1. Kết quả xếp loại {p.phrase}", dist))
+            quota = quota_chart(f01, ward.quota, fonts, lay01.decimal_separator)
+            if quota:
+                charts.append(chart_view(f"Biểu đồ {len(charts) + 1}. Tỷ lệ {ward.quota.get('rating')} so với tỷ lệ "
+                                         "tối đa", quota))
+            html = render_html(out / f"Mau_01A_02A_{stem}.html", f"{lay01.title.capitalize()} – {p.label} – {name}",
+                               {"01A": form_view(lay01, t01), "02A": form_view(lay02, t02)}, charts, tdir)
+            if "html" in formats:
+                scope.paths["html"] = html
+            if browser is not None:
+                try:
+                    scope.paths["pdf"] = print_pdf(html, out / f"Mau_01A_02A_{stem}.pdf", browser).path
+                except PdfError as exc:
+                    output.messages.append(f"{name}: {exc}")
+                if "html" not in formats:
+                    html.unlink(missing_ok=True)
+    return output

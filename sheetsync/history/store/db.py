@@ -1,0 +1,102 @@
+"""Connections: a SQLite file (WAL, busy timeout, write transactions taken up front) or a
+PostgreSQL URL, and a transaction helper that retries when another writer got in the way."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from sheetsync.errors import StoreError
+
+T = TypeVar("T")
+
+SQLITE_BUSY_MS = 30_000
+RETRIES = 8
+READONLY = "sheetsync_readonly"
+
+
+def store_url(url_or_path: str | os.PathLike) -> str:
+    """A SQLAlchemy URL: URLs pass through, a plain path becomes a SQLite file URL."""
+    text = os.fspath(url_or_path)
+    if "://" in text:
+        if text.startswith(("postgresql://", "postgres://")):
+            # Plain libpq URLs get the driver this project installs (psycopg 3).
+            text = "postgresql+psycopg://" + text.split("://", 1)[1]
+        return text
+    return "sqlite:///" + str(Path(text).expanduser().resolve())
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+    raise StoreError(f"Không hỗ trợ cơ sở dữ liệu '{url.split(':', 1)[0]}': chỉ dùng tệp SQLite hoặc PostgreSQL.")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record) -> None:
+        # pysqlite's own implicit BEGIN would start every transaction DEFERRED: a reader that
+        # later writes can then fail at once with "database is locked". We begin ourselves.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")  # a committed sync survives a power cut too
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        # Writers take the write lock up front (queued by busy_timeout); readers don't block.
+        readonly = conn.get_execution_options().get(READONLY, False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True  # two writers created the same row at once; the retry sees the other's
+    if isinstance(exc, (OperationalError, DBAPIError)):
+        text = str(getattr(exc, "orig", exc)).lower()
+        return any(s in text for s in ("database is locked", "deadlock detected", "could not serialize",
+                                       "database is busy", "server closed the connection"))
+    return False
+
+
+@contextmanager
+def session_scope(engine: Engine, readonly: bool = False) -> Iterator[Session]:
+    """One transaction: committed on success, rolled back on any error (a killed process
+    never commits, so the store keeps its last good state)."""
+    bind = engine.execution_options(**{READONLY: True}) if readonly else engine
+    with Session(bind, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def with_retry(engine: Engine, work: Callable[[Session], T], readonly: bool = False) -> T:
+    """Run `work` in one transaction, again from the start if a concurrent writer conflicted."""
+    for attempt in range(RETRIES):
+        try:
+            with session_scope(engine, readonly) as session:
+                return work(session)
+        except Exception as exc:
+            if attempt == RETRIES - 1 or not _retryable(exc):
+                raise
+            time.sleep(0.05 * (2 ** attempt) * (0.5 + random.random()))
+    raise AssertionError("unreachable")

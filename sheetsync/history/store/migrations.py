@@ -1,0 +1,59 @@
+"""Schema migrations, hand-rolled: a numbered list of steps and a `schema_version` table.
+
+Why not alembic: the store has a handful of tables and must upgrade itself silently on the
+first run of a newer sheetsync, on SQLite and PostgreSQL alike, with no migration scripts for
+an office to run. A step is a function of a connection inside the migration's transaction.
+
+Rule for later changes: never edit a shipped step. Add a step with explicit DDL (e.g.
+`ALTER TABLE ... ADD COLUMN`) and change the models to match; step 1 creates the tables as
+listed in V1_TABLES from the models, so a new column must also be added by its own step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Connection, inspect, select, text
+
+from sheetsync.history.store.db import StoreError
+from sheetsync.history.store.models import Base, SchemaVersion
+
+V1_TABLES = ("schema_version", "runs", "snapshots", "unit_months", "snapshot_rows", "person_months",
+             "snapshot_findings", "freeze_events", "approval_edits")
+LOCK_KEY = 0x5EE75F0C  # PostgreSQL advisory lock: one migrating process at a time
+
+
+def _v1(conn: Connection) -> None:
+    tables = [Base.metadata.tables[name] for name in V1_TABLES]
+    Base.metadata.create_all(conn, tables=tables)
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    return conn.execute(select(SchemaVersion.version).order_by(SchemaVersion.version.desc()).limit(1)).scalar() or 0
+
+
+def migrate(conn: Connection) -> list[int]:
+    """Bring the schema up to date inside the caller's transaction; returns the steps applied."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    version = current_version(conn)
+    if version > LATEST:
+        raise StoreError(f"Kho dữ liệu được tạo bởi phiên bản sheetsync mới hơn (lược đồ {version}, phiên bản này "
+                         f"chỉ biết đến {LATEST}); hãy cập nhật sheetsync.")
+    applied = []
+    for number, name, step in MIGRATIONS:
+        if number <= version:
+            continue
+        step(conn)
+        conn.execute(SchemaVersion.__table__.insert().values(version=number, name=name, applied_at=datetime.now()))
+        applied.append(number)
+    return applied

@@ -1,0 +1,434 @@
+"""The Store: record what each sync and report saw, freeze approved months, answer history.
+
+Every write is one transaction (`with_retry`): on SQLite the write lock is taken up front and
+waits for other writers (busy timeout); on PostgreSQL the unit's month rows are locked
+(`SELECT ... FOR UPDATE`, in month order, so two syncs of one unit queue instead of
+deadlocking) and a conflicting insert is retried from the start. Either way two syncs at once
+lose nothing, and a sync killed half-way commits nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from typing_extensions import Self
+
+from sheetsync.text import normalize_key
+from sheetsync.history.capture import MonthCapture, capture, capture_months, digest
+from sheetsync.history.store.db import StoreError, make_engine, store_url, with_retry
+from sheetsync.history.store.migrations import migrate
+from sheetsync.history.store.models import (
+    ApprovalEdit,
+    FreezeEvent,
+    PersonMonth,
+    Run,
+    Snapshot,
+    SnapshotFinding,
+    SnapshotRow,
+    UnitMonth,
+)
+
+if TYPE_CHECKING:
+    from sheetsync.engine.evaluate import Evaluation
+
+DEFAULT_FILE = "sheetsync.db"
+
+
+@dataclass
+class RecordResult:
+    """What `record_unit` did: the run's id, months recorded anew, unchanged, frozen now, skipped as frozen."""
+
+    run_id: int
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    frozen_now: list[str] = field(default_factory=list)
+    skipped_frozen: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FreezeState:
+    unit: str
+    month: str
+    frozen: bool
+    frozen_at: datetime | None = None
+    snapshot_id: int | None = None
+    head_id: int | None = None
+    events: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class RecordedMonth:
+    """A snapshot read back: rows by (tab, key), people, summary."""
+
+    snapshot_id: int
+    unit: str
+    month: str
+    recorded_at: datetime
+    rows: dict[tuple[str, str], dict]  # (tab, row_key) -> {"sheet_row", "data", "scores"}
+    people: pd.DataFrame
+    summary: dict
+    approved: bool
+
+
+class Store:
+    def __init__(self, url: str, engine: Engine):
+        self.url = url
+        self.engine = engine
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def _insert(self, model):
+        return (postgresql.insert(model) if self.dialect == "postgresql" else sqlite.insert(model))
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def _lock(self, s: Session, unit: str, month: str) -> UnitMonth:
+        """The unit's month row, created if new and locked for this transaction."""
+        s.execute(self._insert(UnitMonth).values(unit=unit, month=month, version=0)
+                  .on_conflict_do_nothing(index_elements=["unit", "month"]))
+        return s.execute(select(UnitMonth).where(UnitMonth.unit == unit, UnitMonth.month == month)
+                         .with_for_update()).scalar_one()
+
+    def record_unit(self, unit: str, source: str, evaluation: Evaluation, *, run_kind: str = "sync",
+                    now: datetime | None = None, covers: Iterable[str] | None = None) -> RecordResult:
+        """Record every month of one unit's evaluation in one transaction. A month whose content
+        hash equals its latest snapshot is not stored again (only `last_seen_at` moves); a frozen
+        month is left as frozen; a month now approved is frozen on the snapshot just recorded.
+        `covers` names the months the run was about (a report's month: forms tracking reads it);
+        default every month recorded."""
+        if run_kind not in ("sync", "report"):
+            raise ValueError("run_kind must be 'sync' or 'report'")
+        now = now or datetime.now()
+        present = capture_months(evaluation)
+        frozen = sorted(set(self.frozen_months(unit)) & set(present))  # checked again under the lock
+        caps = capture(evaluation, skip=set(frozen))  # a frozen month is not even captured
+        as_of = evaluation.as_of.date() if evaluation.as_of is not None else None
+        months = sorted(set(covers)) if covers is not None else present
+
+        def work(s: Session) -> RecordResult:
+            res = self._record(s, unit, source, caps, run_kind, now, as_of, months)
+            res.skipped_frozen = sorted(set(res.skipped_frozen) | set(frozen))
+            return res
+        return with_retry(self.engine, work)
+
+    def _record(self, s: Session, unit: str, source: str, caps: dict[str, MonthCapture], kind: str,
+                now: datetime, as_of: date | None, months: list[str]) -> RecordResult:
+        run = Run(unit=unit, source=source, kind=kind, at=now, as_of=as_of, months=months, changed=[], frozen=[])
+        s.add(run)
+        s.flush()
+        res = RecordResult(run.id)
+        for month in sorted(caps):
+            cap = caps[month]
+            um = self._lock(s, unit, month)
+            if um.frozen_id is not None:
+                res.skipped_frozen.append(month)
+                continue
+            head = s.get(Snapshot, um.head_id) if um.head_id else None
+            if head is not None and head.content_hash == cap.content_hash:
+                head.last_seen_at = now
+                snap_id = head.id
+                res.unchanged.append(month)
+            else:
+                snap_id = self._insert_snapshot(s, unit, source, kind, now, run.id, cap)
+                um.head_id = snap_id
+                res.changed.append(month)
+            if cap.approved:
+                um.frozen_id, um.frozen_at = snap_id, now
+                s.add(FreezeEvent(unit=unit, month=month, action="freeze", snapshot_id=snap_id, by=f"{kind}",
+                                  reason="Mọi người đã có xếp loại được phê duyệt", at=now))
+                res.frozen_now.append(month)
+            um.version = (um.version or 0) + 1
+        run.changed, run.frozen = res.changed, res.frozen_now
+        return res
+
+    def _insert_snapshot(self, s: Session, unit: str, source: str, kind: str, now: datetime, run_id: int,
+                         cap: MonthCapture) -> int:
+        seq = (s.execute(select(func.max(Snapshot.seq)).where(Snapshot.unit == unit, Snapshot.month == cap.month))
+               .scalar() or 0) + 1
+        snap = Snapshot(unit=unit, month=cap.month, seq=seq, run_id=run_id, recorded_at=now, last_seen_at=now,
+                        source=source, kind=kind, content_hash=cap.content_hash, approved=cap.approved,
+                        summary=cap.summary)
+        s.add(snap)
+        s.flush()
+        if cap.rows:
+            s.execute(insert(SnapshotRow), [{"snapshot_id": snap.id, **r} for r in cap.rows])
+        if cap.people:
+            s.execute(insert(PersonMonth), [{"snapshot_id": snap.id, "unit": unit, "month": cap.month, **p}
+                                            for p in cap.people])
+        if cap.findings:
+            s.execute(insert(SnapshotFinding), [{"snapshot_id": snap.id, **{k: v for k, v in f.items()}}
+                                                for f in cap.findings])
+        return snap.id
+
+    # -- freezing ------------------------------------------------------------------------------
+
+    def frozen_months(self, unit: str) -> list[str]:
+        def work(s: Session) -> list[str]:
+            return list(s.execute(select(UnitMonth.month).where(UnitMonth.unit == unit, UnitMonth.frozen_id.is_not(None))
+                                  .order_by(UnitMonth.month)).scalars())
+        return with_retry(self.engine, work, readonly=True)
+
+    def freeze_state(self, unit: str, month: str) -> FreezeState:
+        def work(s: Session) -> FreezeState:
+            um = s.get(UnitMonth, (unit, month))
+            events = [{"action": e.action, "at": e.at, "by": e.by, "reason": e.reason, "snapshot_id": e.snapshot_id}
+                      for e in s.execute(select(FreezeEvent).where(FreezeEvent.unit == unit, FreezeEvent.month == month)
+                                         .order_by(FreezeEvent.id)).scalars()]
+            if um is None:
+                return FreezeState(unit, month, False, events=events)
+            return FreezeState(unit, month, um.frozen_id is not None, um.frozen_at, um.frozen_id, um.head_id, events)
+        return with_retry(self.engine, work, readonly=True)
+
+    def reopen(self, unit: str, month: str, by: str, reason: str, now: datetime | None = None) -> FreezeState:
+        """Unfreeze an approved month: the next sync records the sheet as it then is (and freezes
+        it again if everyone still has an approved rating)."""
+        if not (reason or "").strip():
+            raise StoreError("Cần ghi lý do mở lại tháng đã phê duyệt.")
+        now = now or datetime.now()
+
+        def work(s: Session) -> None:
+            um = s.execute(select(UnitMonth).where(UnitMonth.unit == unit, UnitMonth.month == month)
+                           .with_for_update()).scalar_one_or_none()
+            if um is None or um.frozen_id is None:
+                raise StoreError(f"Tháng {month[5:]}/{month[:4]} của {unit} chưa được khóa (chưa phê duyệt xong "
+                                 "hoặc đã được mở lại); không có gì để mở lại.")
+            s.add(FreezeEvent(unit=unit, month=month, action="reopen", snapshot_id=um.frozen_id, by=by,
+                              reason=reason.strip(), at=now))
+            um.frozen_id, um.frozen_at = None, None
+            um.version = (um.version or 0) + 1
+        with_retry(self.engine, work)
+        return self.freeze_state(unit, month)
+
+    def recorded_month(self, unit: str, month: str, frozen: bool = True) -> RecordedMonth | None:
+        """The frozen snapshot of a month (frozen=True) or its latest one; None when there is none."""
+        def work(s: Session) -> RecordedMonth | None:
+            um = s.get(UnitMonth, (unit, month))
+            sid = None if um is None else (um.frozen_id if frozen else um.head_id)
+            return None if sid is None else self._read_snapshot(s, sid)
+        return with_retry(self.engine, work, readonly=True)
+
+    def _read_snapshot(self, s: Session, sid: int) -> RecordedMonth:
+        snap = s.get(Snapshot, sid)
+        rows = {(r.tab, r.row_key): {"sheet_row": r.sheet_row, "data": r.data, "scores": r.scores}
+                for r in s.execute(select(SnapshotRow).where(SnapshotRow.snapshot_id == sid)).scalars()}
+        people = _frame(s.execute(select(PersonMonth).where(PersonMonth.snapshot_id == sid)).scalars())
+        return RecordedMonth(sid, snap.unit, snap.month, snap.recorded_at, rows, people, snap.summary, snap.approved)
+
+    def note_edits(self, unit: str, month: str, frozen_id: int, edits: list[dict], now: datetime) -> dict[tuple, datetime]:
+        """Remember edits found after approval; returns when each was first found, by
+        (tab, row_key, field, new value hash)."""
+        if not edits:
+            return {}
+        recs = [{"unit": unit, "month": month, "frozen_id": frozen_id, "tab": e["tab"], "row_key": e["row_key"],
+                 "field": e["field"], "old": {"v": e["old"]}, "new": {"v": e["new"]}, "new_hash": digest(e["new"]),
+                 "first_found_at": now, "last_found_at": now} for e in edits]
+
+        def work(s: Session) -> dict[tuple, datetime]:
+            stmt = self._insert(ApprovalEdit)
+            stmt = stmt.on_conflict_do_update(index_elements=["frozen_id", "tab", "row_key", "field", "new_hash"],
+                                              set_={"last_found_at": stmt.excluded.last_found_at})
+            s.execute(stmt, recs)
+            found = s.execute(select(ApprovalEdit.tab, ApprovalEdit.row_key, ApprovalEdit.field, ApprovalEdit.new_hash,
+                                     ApprovalEdit.first_found_at).where(ApprovalEdit.frozen_id == frozen_id))
+            return {(t, k, f, h): at for t, k, f, h, at in found}
+        return with_retry(self.engine, work)
+
+    def approval_edits(self, unit: str | None = None, month: str | None = None) -> pd.DataFrame:
+        def work(s: Session) -> pd.DataFrame:
+            q = select(ApprovalEdit).order_by(ApprovalEdit.id)
+            if unit is not None:
+                q = q.where(ApprovalEdit.unit == unit)
+            if month is not None:
+                q = q.where(ApprovalEdit.month == month)
+            return _frame(s.execute(q).scalars())
+        return with_retry(self.engine, work, readonly=True)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def units(self) -> list[str]:
+        return with_retry(self.engine, lambda s: list(s.execute(
+            select(UnitMonth.unit).distinct().order_by(UnitMonth.unit)).scalars()), readonly=True)
+
+    def months_for(self, unit: str | None = None, months: Iterable[str] | None = None) -> pd.DataFrame:
+        """Every person's month as the record stands (the frozen snapshot where frozen, else the
+        latest): one row per person, unit and month, with `frozen` and `recorded_at`."""
+        month_list = sorted(set(months)) if months is not None else None
+
+        conditions = []
+        if unit is not None:
+            conditions.append(UnitMonth.unit == unit)
+        if month_list is not None:
+            conditions.append(UnitMonth.month.in_(month_list))
+        return self._person_months(conditions, (PersonMonth.unit, PersonMonth.month, PersonMonth.id))
+
+    def _person_months(self, conditions: list, order_by: tuple) -> pd.DataFrame:
+        """Recorded person-months (the frozen snapshot where frozen, else the latest)."""
+        def work(s: Session) -> pd.DataFrame:
+            truth = func.coalesce(UnitMonth.frozen_id, UnitMonth.head_id)
+            q = (select(PersonMonth, UnitMonth.frozen_id.is_not(None).label("frozen"), Snapshot.recorded_at)
+                 .join(UnitMonth, PersonMonth.snapshot_id == truth)
+                 .join(Snapshot, Snapshot.id == PersonMonth.snapshot_id)
+                 .where(*conditions).order_by(*order_by))
+            out = []
+            for pm, frozen, recorded_at in s.execute(q):
+                d = _row_dict(pm)
+                d.update(frozen=bool(frozen), recorded_at=recorded_at)
+                out.append(d)
+            return pd.DataFrame(out, columns=_PM_COLUMNS + ["frozen", "recorded_at"])
+        return with_retry(self.engine, work, readonly=True)
+
+    def unit_months(self, unit: str | None = None) -> pd.DataFrame:
+        """Per unit and month: frozen or not, and the truth snapshot's summary."""
+        def work(s: Session) -> pd.DataFrame:
+            truth = func.coalesce(UnitMonth.frozen_id, UnitMonth.head_id)
+            q = (select(UnitMonth.unit, UnitMonth.month, UnitMonth.frozen_id, UnitMonth.frozen_at, Snapshot.id,
+                        Snapshot.recorded_at, Snapshot.last_seen_at, Snapshot.approved, Snapshot.summary)
+                 .join(Snapshot, Snapshot.id == truth).order_by(UnitMonth.unit, UnitMonth.month))
+            if unit is not None:
+                q = q.where(UnitMonth.unit == unit)
+            rows = [{"unit": u, "month": m, "frozen": fid is not None, "frozen_at": fat, "snapshot_id": sid,
+                     "recorded_at": rat, "last_seen_at": lat, "approved": bool(ap), "summary": sm}
+                    for u, m, fid, fat, sid, rat, lat, ap, sm in s.execute(q)]
+            return pd.DataFrame(rows, columns=["unit", "month", "frozen", "frozen_at", "snapshot_id", "recorded_at",
+                                               "last_seen_at", "approved", "summary"])
+        return with_retry(self.engine, work, readonly=True)
+
+    def person_history(self, staff_id: str) -> pd.DataFrame:
+        """A person's months in every unit, as recorded (transfers keep their months)."""
+        key = normalize_key(staff_id)
+        return self._person_months([PersonMonth.staff_key == key], (PersonMonth.month, PersonMonth.unit))
+
+    def runs(self, unit: str | None = None, kind: str | None = None) -> pd.DataFrame:
+        def work(s: Session) -> pd.DataFrame:
+            q = select(Run).order_by(Run.at, Run.id)
+            if unit is not None:
+                q = q.where(Run.unit == unit)
+            if kind is not None:
+                q = q.where(Run.kind == kind)
+            return _frame(s.execute(q).scalars(), ["id", "unit", "source", "kind", "at", "as_of", "months",
+                                                    "changed", "frozen"])
+        return with_retry(self.engine, work, readonly=True)
+
+    def row_history(self, unit: str, tab: str, months: Iterable[str] | None = None) -> pd.DataFrame:
+        """Every recorded version of the unit's rows in `tab`: row_key, month, data, and the
+        snapshot's recorded_at and last_seen_at (a version held from the first to the second)."""
+        month_list = sorted(set(months)) if months is not None else None
+
+        def work(s: Session) -> pd.DataFrame:
+            q = (select(SnapshotRow.row_key, SnapshotRow.data, Snapshot.month, Snapshot.seq, Snapshot.recorded_at,
+                        Snapshot.last_seen_at)
+                 .join(Snapshot, Snapshot.id == SnapshotRow.snapshot_id)
+                 .where(Snapshot.unit == unit, SnapshotRow.tab == tab).order_by(Snapshot.month, Snapshot.seq))
+            if month_list is not None:
+                q = q.where(Snapshot.month.in_(month_list))
+            rows = [{"row_key": k, "data": d, "month": m, "seq": q_, "recorded_at": r, "last_seen_at": ls}
+                    for k, d, m, q_, r, ls in s.execute(q)]
+            return pd.DataFrame(rows, columns=["row_key", "data", "month", "seq", "recorded_at", "last_seen_at"])
+        return with_retry(self.engine, work, readonly=True)
+
+    def snapshot_count(self, unit: str | None = None) -> int:
+        def work(s: Session) -> int:
+            q = select(func.count(Snapshot.id))
+            if unit is not None:
+                q = q.where(Snapshot.unit == unit)
+            return int(s.execute(q).scalar() or 0)
+        return with_retry(self.engine, work, readonly=True)
+
+    def check(self) -> list[str]:
+        """Consistency problems (empty when the store is sound): heads and frozen snapshots that
+        point at the wrong month, snapshots with a gap in their numbering."""
+        def work(s: Session) -> list[str]:
+            problems = []
+            for um in s.execute(select(UnitMonth)).scalars():
+                for label, sid in (("head", um.head_id), ("frozen", um.frozen_id)):
+                    if sid is None:
+                        continue
+                    snap = s.get(Snapshot, sid)
+                    if snap is None or (snap.unit, snap.month) != (um.unit, um.month):
+                        problems.append(f"{um.unit} {um.month}: {label} {sid} sai")
+            seqs = s.execute(select(Snapshot.unit, Snapshot.month, func.count(Snapshot.id), func.max(Snapshot.seq))
+                             .group_by(Snapshot.unit, Snapshot.month))
+            for u, m, n, mx in seqs:
+                if n != mx:
+                    problems.append(f"{u} {m}: {n} bản ghi nhưng số thứ tự tới {mx}")
+            return problems
+        return with_retry(self.engine, work, readonly=True)
+
+
+_PM_COLUMNS = [c.key for c in PersonMonth.__table__.columns]
+
+
+def _row_dict(obj) -> dict:
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+
+def _frame(objs, columns: list[str] | None = None) -> pd.DataFrame:
+    rows = [_row_dict(o) for o in objs]
+    if columns is None and not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows, columns=columns) if columns else pd.DataFrame(rows)
+
+
+NO_STORE = ("none", "off", "0", "no")
+
+
+def store_target(explicit: str | os.PathLike | None, sources: list[str]) -> str | None:
+    """Where a command's store lives: the path or URL it was given (`none` for no store), else
+    `SHEETSYNC_STORE`, else `default_store_path`. None means: no store. Every command asks here,
+    so sync, report and the history commands always meet in the same store."""
+    choice = str(explicit) if explicit is not None else (os.environ.get("SHEETSYNC_STORE", "").strip() or None)
+    if choice is not None:
+        return None if choice.strip().lower() in NO_STORE else choice
+    return default_store_path(list(sources))
+
+
+def default_store_path(sources: list[str]) -> str | None:
+    """Where the store lives when `--store` is not given: beside the ward file, else beside the
+    first workbook (or inside the folder of workbooks); None for remote-only sources."""
+    from pathlib import Path
+
+    for spec in sources:
+        if spec.startswith(("gsheet:", "https://")):
+            continue
+        p = Path(spec)
+        if p.is_dir():
+            return str(p / DEFAULT_FILE)
+        return str(p.parent / DEFAULT_FILE)
+    return None
+
+
+def open_store(url_or_path: str | os.PathLike) -> Store:
+    """Open (creating and migrating if needed) the store at a SQLite path or a database URL,
+    e.g. `postgresql+psycopg://user@host/db`."""
+    url = store_url(url_or_path)
+    engine = make_engine(url)
+    try:
+        with_retry(engine, lambda s: migrate(s.connection()))
+    except StoreError:
+        engine.dispose()
+        raise
+    except Exception as exc:
+        engine.dispose()
+        raise StoreError(f"Không mở được kho dữ liệu {url_or_path}: {exc}") from exc
+    return Store(url, engine)

@@ -1,0 +1,241 @@
+"""What is missing or late now, per unit and person, and the year's counts kept per month.
+
+`status` reads the units' current evaluations (nothing is written) and the store:
+- steps of the evaluation (self-assessment by the 25th, review by the 26th, approval by the
+  28th: days from the profile's `deadlines`), missing once their deadline has passed or done
+  after it, for every *open* month (one of the twelve months up to `as_of`'s, not frozen: so
+  in January, December's missing approvals still show);
+- forms to the ward by the 30th: a `report` run recorded in the store for the unit and month by
+  the deadline; none yet is "missing", a first one after it is "late" (the same twelve months);
+- overdue tasks: due before `as_of` and not done in full, in open months;
+- stale tasks: started, not done and not yet overdue, whose progress values (progress, done
+  quantity, done date, evidence, review) have not changed in the store's record for
+  `deadlines.progress_stale_days` days (default 7);
+- per person and month of the year, from the record: tasks, returns, delays, overdue tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sheetsync.engine.scoring import STEPS, deadline_day
+from sheetsync.history.capture import capture_months, month_rows, row_inputs, row_keys
+from sheetsync.text import normalize_key
+
+if TYPE_CHECKING:
+    from sheetsync.engine.evaluate import Evaluation
+    from sheetsync.config.profile import Profile
+    from sheetsync.history.store import Store
+
+DEFAULT_STALE_DAYS = 7
+PROGRESS_FIELDS = ("progress_pct", "done_qty", "done_date", "evidence", "review")
+ITEM_COLUMNS = ["unit", "staff_id", "full_name", "month", "code", "message", "since"]
+COUNT_COLUMNS = ["unit", "staff_id", "full_name", "month", "tasks", "returns", "delays", "overdue"]
+STEP_TEXT = {
+    "self_assessment": ("Chưa tự đánh giá", "Tự đánh giá"),
+    "manager_review": ("Quản lý chưa đánh giá", "Quản lý đánh giá"),
+    "approval": ("Chưa phê duyệt xếp loại", "Phê duyệt xếp loại"),
+}
+
+
+@dataclass
+class StatusReport:
+    as_of: pd.Timestamp
+    items: pd.DataFrame  # ITEM_COLUMNS
+    counts: pd.DataFrame  # COUNT_COLUMNS, months of the year of as_of, as recorded
+    open_months: dict[str, list[str]] = field(default_factory=dict)
+
+    def for_unit(self, unit: str) -> pd.DataFrame:
+        return self.items[self.items["unit"] == unit]
+
+    def codes(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.items["code"].value_counts().items()}
+
+    def to_dict(self) -> dict:
+        from sheetsync.history.capture import jsonable
+
+        return {"as_of": self.as_of.strftime("%Y-%m-%d"), "open_months": self.open_months,
+                "items": [{k: jsonable(v) for k, v in r.items()} for r in self.items.to_dict("records")],
+                "counts": [{k: jsonable(v) for k, v in r.items()} for r in self.counts.to_dict("records")]}
+
+
+def _mtext(month: str) -> str:
+    return f"{month[5:]}/{month[:4]}"
+
+
+def _d(ts) -> str:
+    return pd.Timestamp(ts).strftime("%d/%m/%Y")
+
+
+def window_months(as_of, n: int = 12) -> list[str]:
+    """The n months up to and including the month of `as_of`, oldest first."""
+    end = pd.Timestamp(as_of).to_period("M")
+    return [str(end - i) for i in range(n - 1, -1, -1)]
+
+
+def stale_days(profile: Profile) -> int:
+    return int(profile.deadlines.get("progress_stale_days", DEFAULT_STALE_DAYS))
+
+
+def status(evaluations: dict[str, Evaluation], store: Store | None, as_of, profile: Profile) -> StatusReport:
+    """Missing and late work now, for every unit evaluated (unit name → its evaluation)."""
+    as_of = pd.Timestamp(as_of).normalize()
+    items: list[dict] = []
+    open_months: dict[str, list[str]] = {}
+    for unit, ev in evaluations.items():
+        frozen = set(store.frozen_months(unit)) if store is not None else set()
+        window = set(window_months(as_of))
+        opened = [m for m in capture_months(ev) if m in window and m not in frozen]
+        open_months[unit] = opened
+        names = _names(ev)
+        for month in opened:
+            items += _steps(unit, ev, month, as_of, profile, names)
+        items += _tasks(unit, ev, opened, as_of, store, stale_days(profile), names)
+        if store is not None:
+            items += _forms(unit, store, as_of, profile)
+    frame = pd.DataFrame(items, columns=ITEM_COLUMNS)
+    counts = year_counts(store, as_of.year, list(evaluations)) if store is not None else \
+        pd.DataFrame(columns=COUNT_COLUMNS)
+    return StatusReport(as_of, frame, counts, open_months)
+
+
+def _names(ev: Evaluation) -> dict[str, tuple[str, str]]:
+    staff = ev.tabs.get("staff")
+    if staff is None or "staff_id" not in staff.values:
+        return {}
+    v = staff.values.loc[staff.rows]
+    return {normalize_key(s): (s, n if isinstance(n, str) else "")
+            for s, n in zip(v["staff_id"], v.get("full_name", pd.Series(None, index=v.index))) if isinstance(s, str)}
+
+
+def _steps(unit: str, ev: Evaluation, month: str, as_of: pd.Timestamp, profile: Profile,
+           names: dict[str, tuple[str, str]]) -> list[dict]:
+    out: list[dict] = []
+    tab = ev.tabs.get("evaluations")
+    rows = month_rows(tab, month) if tab is not None else pd.Index([])
+    vals = tab.values.loc[rows] if tab is not None else pd.DataFrame()
+    present = {normalize_key(s): r for r, s in zip(rows, vals.get("staff_id", [])) if isinstance(s, str)}
+    for key, date_field, done_fields, _ in STEPS:
+        day = profile.deadlines.get(key)
+        if day is None:
+            continue
+        deadline = deadline_day(month, int(day))
+        missing_text, done_text = STEP_TEXT[key]
+        for sid, (staff_id, name) in names.items():
+            r = present.get(sid)
+            date = vals.at[r, date_field] if r is not None and date_field in vals else pd.NaT
+            done = r is not None and (pd.notna(date) or any(
+                f in vals and pd.notna(vals.at[r, f]) for f in done_fields))
+            if not done and as_of > deadline:
+                out.append({"unit": unit, "staff_id": staff_id, "full_name": name, "month": month,
+                            "code": f"{key}-missing", "since": deadline,
+                            "message": f"{missing_text} tháng {_mtext(month)} (hạn ngày {_d(deadline)})."})
+            elif pd.notna(date) and date > deadline:
+                out.append({"unit": unit, "staff_id": staff_id, "full_name": name, "month": month,
+                            "code": f"{key}-late", "since": date,
+                            "message": f"{done_text} tháng {_mtext(month)} ngày {_d(date)}, sau hạn ngày {_d(deadline)}."})
+    return out
+
+
+def _tasks(unit: str, ev: Evaluation, months: list[str], as_of: pd.Timestamp, store: Store | None,
+           stale_after: int, names: dict[str, tuple[str, str]]) -> list[dict]:
+    tab = ev.tabs.get("tasks")
+    if tab is None or not months:
+        return []
+    rows = pd.Index([]).append([month_rows(tab, m) for m in months]) if months else pd.Index([])
+    if not len(rows):
+        return []
+    t = tab.values.loc[rows]
+    keys = row_keys(tab)
+    history = _progress_since(store, unit, months, row_inputs(ev, "tasks", rows), keys) if store is not None else {}
+    out = []
+    for r, x in t.iterrows():
+        owner = x.get("owner_id")
+        staff_id, name = names.get(normalize_key(owner), (owner, "")) if isinstance(owner, str) else ("", "")
+        q, done = x.get("assigned_qty"), x.get("done_qty")
+        finished = pd.notna(q) and pd.notna(done) and done >= q
+        if finished:
+            continue
+        label = f"Nhiệm vụ {x.get('task_id') or f'hàng {r}'}"
+        due, start = x.get("due_date"), x.get("start_date")
+        base = {"unit": unit, "staff_id": staff_id, "full_name": name, "month": x.get("month")}
+        if pd.notna(due) and due < as_of:
+            got = "chưa hoàn thành" if pd.isna(done) or done == 0 else f"mới hoàn thành {_num(done)}/{_num(q)}"
+            out.append({**base, "code": "task-overdue", "since": due,
+                        "message": f"{label} quá hạn từ ngày {_d(due)} ({got})."})
+            continue
+        if pd.notna(start) and start > as_of:
+            continue
+        since = history.get(keys[r])
+        if since is not None and (as_of - pd.Timestamp(since).normalize()).days >= stale_after:
+            days = (as_of - pd.Timestamp(since).normalize()).days
+            out.append({**base, "code": "task-stale", "since": pd.Timestamp(since).normalize(),
+                        "message": f"{label} chưa cập nhật tiến độ từ ngày {_d(since)} ({days} ngày)."})
+    return out
+
+
+def _num(v) -> str:
+    f = float(v)
+    return str(int(f)) if f.is_integer() else f"{f:g}".replace(".", ",")
+
+
+def _progress_since(store: Store, unit: str, months: list[str], current: dict[int, dict],
+                    keys: pd.Series) -> dict[str, datetime]:
+    """Per task row key: since when its progress values have been what they are now, by the
+    record (None when the current values were never recorded: they changed since the last sync)."""
+    hist = store.row_history(unit, "tasks", months)
+    if hist.empty:
+        return {}
+    now_by_key = {keys[r]: tuple(d.get(f) for f in PROGRESS_FIELDS) for r, d in current.items()}
+    out: dict[str, datetime] = {}
+    for key, g in hist.groupby("row_key", sort=False):
+        if key not in now_by_key:
+            continue
+        want = now_by_key[key]
+        since = None
+        for rec in g.sort_values("recorded_at", ascending=False).itertuples():
+            if tuple(rec.data.get(f) for f in PROGRESS_FIELDS) != want:
+                break
+            since = rec.recorded_at
+        if since is not None:
+            out[key] = since
+    return out
+
+
+def _forms(unit: str, store: Store, as_of: pd.Timestamp, profile: Profile) -> list[dict]:
+    day = profile.deadlines.get("forms_to_ward")
+    if day is None:
+        return []
+    runs = store.runs(unit=unit, kind="report")
+    um = store.unit_months(unit)
+    window = set(window_months(as_of))
+    months = sorted(m for m in um["month"] if m in window)
+    out = []
+    for month in months:
+        deadline = deadline_day(month, int(day))
+        if as_of <= deadline:
+            continue
+        made = [pd.Timestamp(r.at) for r in runs.itertuples() if month in (r.months or [])]
+        base = {"unit": unit, "staff_id": "", "full_name": "", "month": month}
+        if not made:
+            out.append({**base, "code": "forms-missing", "since": deadline,
+                        "message": f"Chưa lập biểu mẫu tháng {_mtext(month)} gửi phường (hạn ngày {_d(deadline)})."})
+        elif min(made).normalize() > deadline:
+            out.append({**base, "code": "forms-late", "since": min(made),
+                        "message": f"Biểu mẫu tháng {_mtext(month)} lập ngày {_d(min(made))}, sau hạn ngày {_d(deadline)}."})
+    return out
+
+
+def year_counts(store: Store, year: int, units: list[str] | None = None) -> pd.DataFrame:
+    """Tasks, returns, delays and overdue tasks per person and month of the year, as recorded."""
+    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    pm = store.months_for(months=months)
+    if units is not None:
+        pm = pm[pm["unit"].isin(units)]
+    if pm.empty:
+        return pd.DataFrame(columns=COUNT_COLUMNS)
+    return pm[COUNT_COLUMNS].sort_values(["unit", "staff_id", "month"]).reset_index(drop=True)
