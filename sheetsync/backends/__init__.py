@@ -24,7 +24,7 @@ def open_source(spec: str, *, unit: str | None = None):
         try:
             from sheetsync.backends.google.backend import open_google
         except ImportError as exc:  # gspread / google-auth not installed
-            raise GoogleNotInstalled("Cần cài thêm gói cho Google Sheets: pip install 'sheetsync[google]' "
+            raise GoogleNotInstalled("Cần cài thêm gói cho Google Sheets: pip install sheetsync "
                               f"(thiếu {exc.name}).") from None
         return open_google(spec, unit=unit)
     if spec.strip().startswith(("https://", "http://")):
