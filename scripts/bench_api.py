@@ -126,10 +126,10 @@ def sheetsync_phase(emu, ward: Path, name: str, as_of: str) -> Phase:
 def naive_unit(gc, sid: str, unit: str, as_of: str) -> None:
     import gspread
 
-    from sheetsync.engine.evaluate import engine_values, evaluate, plan_writes
-    from sheetsync.engine.grid import SheetGrid
     from sheetsync.config.profile import load_profile
     from sheetsync.config.schema import load_schemas
+    from sheetsync.engine.evaluate import engine_values, evaluate, plan_writes
+    from sheetsync.engine.grid import SheetGrid
 
     schemas, profile = load_schemas(), load_profile("nd335")
     sh = gc.open_by_key(sid)
@@ -207,10 +207,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from sheetsync.backends.google import backend as gsheets
+    from sheetsync.config.ward import load_ward
     from sheetsync.demo import build_demo_ward
     from sheetsync.emulator import EmulatorServer, FaultConfig
     from sheetsync.emulator.client import emulator_client
-    from sheetsync.config.ward import load_ward
 
     emu = EmulatorServer(port=0).start()
     os.environ["SHEETSYNC_GOOGLE_API_URL"] = emu.url

@@ -21,10 +21,10 @@ import openpyxl
 
 from sheetsync.backends.xlsx import ooxml as xlsx_io
 from sheetsync.backends.xlsx.backend import XlsxBackend
-from sheetsync.engine.evaluate import run_unit
+from sheetsync.backends.xlsx.init import init_workbook
 from sheetsync.config.profile import load_profile
 from sheetsync.config.schema import load_schemas
-from sheetsync.backends.xlsx.init import init_workbook
+from sheetsync.service import run_unit
 
 
 def build(path: Path, n_tasks: int, n_people: int, seed: int = 1) -> None:

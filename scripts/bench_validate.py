@@ -46,10 +46,11 @@ def peak_mb() -> float:
 # -- the three contenders ----------------------------------------------------------------------
 
 def run_sheetsync(df):
-    from sheetsync.engine.findings import Findings
-    from sheetsync.config.schema import load_schemas
-    from sheetsync.engine.validate import check_references, validate_frame
     import pandas as pd
+
+    from sheetsync.config.schema import load_schemas
+    from sheetsync.engine.findings import Findings
+    from sheetsync.engine.validate import check_references, validate_frame
 
     schemas = load_schemas()
     findings = Findings()

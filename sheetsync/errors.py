@@ -10,6 +10,8 @@ This module imports nothing from the rest of the package, so every layer can rai
 
 from __future__ import annotations
 
+import errno
+import os
 from typing import Any
 
 EXIT_OK, EXIT_FINDINGS, EXIT_PROBLEM = 0, 1, 2  # the CLI's exit codes (README, "Mã thoát")
@@ -175,6 +177,34 @@ class UnexpectedError(SheetsyncError):
     """A defect in sheetsync: one unit's failure, reported without stopping the ward."""
 
     code = "unexpected"
+
+
+_ERRNO_TEXT = {
+    errno.ENOSPC: ("source.write-failed", "ổ đĩa đã đầy; hãy giải phóng dung lượng rồi chạy lại"),
+    errno.EDQUOT: ("source.write-failed", "đã hết hạn mức dung lượng đĩa của tài khoản"),
+    errno.EACCES: ("source.locked", "không có quyền đọc hoặc ghi (kiểm tra quyền của tệp và thư mục)"),
+    errno.EPERM: ("source.locked", "hệ điều hành không cho phép thao tác này (kiểm tra quyền của tệp)"),
+    errno.EROFS: ("source.locked", "ổ đĩa hoặc thư mục chỉ cho đọc"),
+    errno.ENOENT: ("source.not-found", "không tìm thấy tệp hoặc thư mục"),
+    errno.EISDIR: ("source.unsupported", "đây là một thư mục, không phải tệp"),
+    errno.ENOTDIR: ("source.not-found", "một phần của đường dẫn không phải thư mục"),
+    errno.ENAMETOOLONG: ("source.unsupported", "tên tệp hoặc đường dẫn quá dài"),
+    errno.EBUSY: ("source.locked", "tệp đang bị chương trình khác sử dụng"),
+    errno.EIO: ("source.unreadable", "lỗi đọc/ghi của ổ đĩa"),
+}
+_CODE_CLASS: dict[str, type[SourceError]] = {}
+
+
+def os_error(exc: OSError, where: str | os.PathLike | None = None) -> SourceError:
+    """An operating-system failure as a typed error with a Vietnamese sentence (never the raw
+    English `[Errno 28] ...`)."""
+    if not _CODE_CLASS:
+        _CODE_CLASS.update({c.code: c for c in (SourceWriteFailed, SourceLocked, SourceNotFound, SourceUnsupported,
+                                                SourceUnreadable)})
+    code, text = _ERRNO_TEXT.get(exc.errno or -1, ("source", f"lỗi hệ thống (mã {exc.errno})"))
+    place = where if where is not None else (exc.filename or "")
+    prefix = f"{os.fspath(place)}: " if place else ""
+    return _CODE_CLASS.get(code, SourceError)(f"{prefix}{text}.", code=code, errno=exc.errno)
 
 
 def error_dict(error: SheetsyncError | None) -> dict[str, Any] | None:

@@ -28,3 +28,33 @@ def shorten(text: str, limit: int = 40) -> str:
     """A value quoted in a message: one line, at most `limit` characters."""
     one_line = _SPACES.sub(" ", str(text)).strip()
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+MAX_CELL_CHARS = 32_767  # Excel's limit on a cell's text, counted in UTF-16 code units
+# Characters XML 1.0 cannot carry at all (not even as character references).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def cell_text(text: str) -> str:
+    """The text as a spreadsheet cell will hold it and read it back: XML-illegal characters
+    removed, Excel's length limit applied (never splitting an emoji's surrogate pair)."""
+    text = _XML_ILLEGAL.sub("", text)
+    if len(text) <= MAX_CELL_CHARS // 2:  # cannot exceed the limit even if all astral
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * MAX_CELL_CHARS:
+        return text
+    cut = units[: 2 * MAX_CELL_CHARS]
+    if 0xD800 <= int.from_bytes(cut[-2:], "little") <= 0xDBFF:
+        cut = cut[:-2]
+    return cut.decode("utf-16-le")
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Control characters made visible and inert (ESC → ␛, BEL → ␇): a cell echoed in a message
+    must never move the cursor, retitle the window or ring the bell of the terminal it reaches."""
+    return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else
+                        ("␡" if m.group() == "\x7f" else "�"), text)

@@ -1,9 +1,9 @@
 """Fixtures shared by the engine tests (helpers live in unitbook.py)."""
 
 import pytest
+from unitbook import SCHEMAS, UnitBook
 
 from sheetsync.config.profile import load_profile
-from unitbook import SCHEMAS, UnitBook
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner
+from unitbook import UnitBook
 
 from sheetsync.cli import main
-from unitbook import UnitBook
 
 
 def run(*args):
@@ -62,7 +62,7 @@ def test_validate_exit_codes_and_json(clean_unit):
     res = run("validate", path, "--as-of", "2026-11-28", "--json")
     assert res.exit_code == 1
     finding = [f for f in json.loads(res.output)["units"][0]["findings"] if f["code"] == "field.type"][0]
-    assert finding["tab"] == "Nhiệm vụ" and finding["row"] == 4 and finding["severity"] == "Lỗi"
+    assert finding["tab"] == "Nhiệm vụ" and finding["row"] == 4 and finding["severity"] == "error"
 
 
 def test_sync_prints_a_table_and_a_second_run_changes_nothing(clean_unit):
@@ -79,7 +79,8 @@ def test_usage_and_io_problems_exit_2(tmp_path):
     assert run("validate", "--month", "13/2026", tmp_path).exit_code == 2
     (tmp_path / "hong.xlsx").write_bytes(b"not a zip")
     res = run("validate", tmp_path / "hong.xlsx", "--json")
-    assert res.exit_code == 2 and "không" in json.loads(res.output)["units"][0]["error"].lower()
+    error = json.loads(res.output)["units"][0]["error"]
+    assert res.exit_code == 2 and "không" in error["message"].lower() and error["code"] == "source.unreadable"
     assert run("sync", tmp_path / "a.xlsx", "--profile", "khong-co").exit_code == 2
 
 
@@ -129,6 +130,7 @@ def test_report_forms_agree_with_the_synced_summary_tab(clean_unit, tmp_path):
 def test_a_broken_schema_or_ward_file_is_a_clear_error_not_a_traceback(clean_unit, tmp_path, monkeypatch):
     broken = tmp_path / "schemas"
     import shutil
+
     from sheetsync.config.resources import schemas_dir
     shutil.copytree(schemas_dir(), broken)
     (broken / "tasks.yaml").write_text("name: tasks\ntitle: Nhiệm vụ\nfields:\n  - {key: x, header: X, type: so}\n",

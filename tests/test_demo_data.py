@@ -13,10 +13,11 @@ import pytest
 import yaml
 
 from sheetsync.backends.xlsx.backend import XlsxBackend
-from sheetsync.demo import build_demo_ward
-from sheetsync.engine.evaluate import UnitResult, run_unit
 from sheetsync.config.profile import load_profile
 from sheetsync.config.schema import load_schemas
+from sheetsync.demo import build_demo_ward
+from sheetsync.results import UnitResult
+from sheetsync.service import run_unit
 
 AS_OF = "2026-10-31"
 MONTH = "2026-10"
@@ -133,7 +134,7 @@ def test_planted_problems_come_back_as_findings(synced):
     assert list(f.loc[f["code"] == "honesty.approved-above", "unit"]) == [APPROVED_ABOVE_UNIT]
     # Malformed rows stay a small share of the month's task rows (about 3–5 %).
     task_rows = sum(len(r.evaluation.tabs["tasks"].rows) for r in synced.values())
-    error_rows = tasks[tasks["severity"] == "Lỗi"].drop_duplicates(["unit", "row"])
+    error_rows = tasks[tasks["severity"] == "error"].drop_duplicates(["unit", "row"])
     assert 0.02 <= len(error_rows) / task_rows <= 0.07
 
 

@@ -4,11 +4,11 @@
 import openpyxl
 import pytest
 
-from sheetsync import api
+from sheetsync import service
+from sheetsync.config.ward import load_ward
 from sheetsync.demo import build_demo_ward
 from sheetsync.forms import build_01a, build_02a
 from sheetsync.forms.collect import unit_results
-from sheetsync.config.ward import load_ward
 
 MONTH = "2026-10"
 RATINGS = ["Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ", "Hoàn thành nhiệm vụ",
@@ -18,7 +18,7 @@ RATINGS = ["Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm
 @pytest.fixture(scope="module")
 def ward(tmp_path_factory):
     path = build_demo_ward(tmp_path_factory.mktemp("phuong"), months=[MONTH])
-    synced = api.sync([str(path)], as_of="2026-10-31")
+    synced = service.sync([str(path)], as_of="2026-10-31")
     assert all(u.error is None for u in synced.units)
     return path
 
@@ -41,7 +41,7 @@ def summary_tab(path):
 
 
 def test_forms_agree_with_every_units_summary_tab_and_add_up(ward, tmp_path):
-    result = api.report([str(ward)], month=MONTH, as_of="2026-10-31", out=tmp_path, formats=("xlsx",))
+    result = service.report([str(ward)], month=MONTH, as_of="2026-10-31", out=tmp_path, formats=("xlsx",))
     assert result.output is not None and not [m for m in result.messages if "Lỗi" in m]
     evaluated = [u for u in result.run.units]
     units = [unit_results(u.evaluation, MONTH) for u in evaluated]

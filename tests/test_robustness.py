@@ -3,15 +3,14 @@ write-back never touches an input cell."""
 
 import datetime as dt
 
-import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from unitbook import SCHEMAS, UnitBook, input_cells, sync
+
+from sheetsync.config.profile import load_profile
 from sheetsync.engine.cells import CellIssue
 from sheetsync.engine.evaluate import evaluate, plan_writes
 from sheetsync.engine.grid import SheetGrid
-from sheetsync.config.profile import load_profile
 
 PROFILE = load_profile()
 
@@ -57,7 +56,7 @@ def test_random_cells_never_crash_and_writes_stay_in_engine_columns(staff, tasks
     plan = plan_writes(ev, grids, SCHEMAS)
     for patch in plan.patches:
         width = len(grids[patch.title].rows[0])
-        for (row, col) in patch.cells:
+        for (_row, col) in patch.cells:
             assert col > width, f"write into input column {col} of {patch.title}"
         for text in ev.findings["message"]:
             assert isinstance(text, str) and text

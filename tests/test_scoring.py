@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-
 from unitbook import UnitBook, columns_by_header, findings_of, person_scores, sync
 
 LATE = dt.date(2026, 11, 22)  # after the default due date 20/11
@@ -114,7 +113,7 @@ def test_a_leader_without_e_gets_an_error_and_no_total(unit):
     unit.evaluation("L", mgr_general=30)
     unit.evaluation("S1", mgr_general=30)
     res = sync(unit.save())
-    assert findings_of(res, "score.leader-e-missing")["severity"].tolist() == ["Lỗi"]
+    assert findings_of(res, "score.leader-e-missing")["severity"].tolist() == ["error"]
     assert person_scores(res, "L")["total_points"] != person_scores(res, "L")["total_points"]
 
 
@@ -159,7 +158,7 @@ def test_no_general_points_at_all_is_an_error_and_no_total(unit):
     unit.task("T1", "S1", qty=1, done=1, review="Đạt")
     unit.evaluation("S1", self_general=None, mgr_general=None)
     res = sync(unit.save())
-    assert findings_of(res, "score.general-missing")["severity"].tolist() == ["Lỗi"]
+    assert findings_of(res, "score.general-missing")["severity"].tolist() == ["error"]
     assert person_scores(res, "S1")["suggested_rating"] is None
 
 
@@ -168,7 +167,7 @@ def test_no_assigned_work_is_an_error_on_the_person(unit):
     unit.evaluation("S1", mgr_general=30)
     res = sync(unit.save())
     f = findings_of(res, "score.no-work")
-    assert f["severity"].tolist() == ["Lỗi"] and f["tab"].tolist() == ["Đánh giá tháng"]
+    assert f["severity"].tolist() == ["error"] and f["tab"].tolist() == ["Đánh giá tháng"]
     assert person_scores(res, "S1")["total_points"] != person_scores(res, "S1")["total_points"]
 
 

@@ -9,8 +9,8 @@ import zipfile
 import openpyxl
 import pytest
 from openpyxl.styles import Font, PatternFill
-
 from unitbook import SCHEMAS, UnitBook, columns_by_header, input_cells, sync
+
 from sheetsync.errors import SourceChanged, SourceLocked
 
 
@@ -75,7 +75,8 @@ def test_results_land_on_the_rows_of_their_keys_in_the_engine_columns(filled):
     ws = wb["Đánh giá tháng"]
     head = columns_by_header(ws)
     rows = {ws.cell(r, head["Mã cán bộ"]).value: r for r in range(2, ws.max_row + 1)}
-    total = lambda sid: ws.cell(rows[sid], head["Tổng điểm gợi ý"]).value
+    def total(sid):
+        return ws.cell(rows[sid], head["Tổng điểm gợi ý"]).value
     # S1: one task done in full and approved but late (25/11 > 20/11): a=b=100, c=75
     # → 70 × 275/300 = 64.17; + 27 = 91.17
     assert total("S1") == 91.17
@@ -143,15 +144,16 @@ def test_a_workbook_open_in_excel_is_not_written(filled):
     lock = path.with_name("~$" + path.name)
     lock.write_bytes(b"x")
     before = digest(path)
-    with pytest.raises(SourceLocked):
-        sync(path)
+    res = sync(path)
+    assert isinstance(res.error, SourceLocked) and not res.written
+    assert res.evaluation is not None and "source.not-written" in [n.code for n in res.notices]  # still checked
     assert digest(path) == before
 
 
 def test_locked_and_changed_workbooks_raise_clear_errors(filled):
     from sheetsync.backends.xlsx.backend import XlsxBackend
-    from sheetsync.engine.evaluate import evaluate, plan_writes
     from sheetsync.config.profile import load_profile
+    from sheetsync.engine.evaluate import evaluate, plan_writes
     path = filled.save()
     backend = XlsxBackend(path)
     grids = backend.read()
@@ -168,12 +170,14 @@ def test_locked_and_changed_workbooks_raise_clear_errors(filled):
 
 
 def test_api_reports_a_locked_workbook_per_unit_with_exit_code_2(filled, tmp_path):
-    from sheetsync import api
+    from sheetsync import service
     path = filled.save()
     path.with_name("~$" + path.name).write_bytes(b"x")
-    result = api.sync([str(path)], as_of="2026-11-24")
+    result = service.sync([str(path)], as_of="2026-11-24")
     assert result.exit_code == 2
-    assert "đang mở" in result.units[0].error or "khóa" in result.units[0].error
+    unit = result.units[0]
+    assert unit.error.code == "source.locked" and ("đang mở" in str(unit.error) or "khóa" in str(unit.error))
+    assert unit.evaluation is not None and not unit.written  # the checks are still reported
 
 
 def test_month_option_leaves_other_months_scores_alone(filled):

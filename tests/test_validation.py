@@ -5,7 +5,6 @@ import unicodedata
 
 import openpyxl
 import pytest
-
 from unitbook import UnitBook, findings_of, sync
 
 
@@ -101,7 +100,7 @@ def test_optional_contact_fields_are_checked_as_warnings(book):
                   email="b@hanoi.gov.vn")
     res = sync(book.save(), write=False)
     f = findings_of(res, "field.pattern")
-    assert sorted(f["row"].tolist()) == [row, row] and set(f["severity"]) == {"Cảnh báo"}
+    assert sorted(f["row"].tolist()) == [row, row] and set(f["severity"]) == {"warning"}
     assert ok not in f["row"].tolist()
 
 
@@ -178,15 +177,14 @@ def test_blank_rows_in_the_middle_are_skipped_and_huge_or_odd_text_is_reported_n
     tasks = res.evaluation.tabs["tasks"]
     assert len(tasks.rows) == 2
     too_long = findings_of(res, "field.too-long")
-    assert too_long["row"].tolist() == [row] and too_long["severity"].tolist() == ["Cảnh báo"]
+    assert too_long["row"].tolist() == [row] and too_long["severity"].tolist() == ["warning"]
 
 
 def test_month_filter_reports_only_that_months_rows(unit):
     unit.task("T1", "S1", qty="x", month="10/2026")
     unit.task("T2", "S1", qty="y", month="11/2026")
     res = sync(unit.save(), write=False)
-    from sheetsync.api import findings_in_months
-    f = findings_in_months(res.evaluation, ["2026-11"])
+    f = res.evaluation.findings_in(["2026-11"])
     assert set(f[f["code"] == "field.type"]["row"]) == {3}
 
 

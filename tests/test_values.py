@@ -6,9 +6,17 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from sheetsync.engine.cells import CellIssue
 from sheetsync.config.schema import load_schemas
-from sheetsync.engine.values import parse_date, parse_enum, parse_field, parse_month, parse_number, parse_period, to_text
+from sheetsync.engine.cells import CellIssue
+from sheetsync.engine.values import (
+    parse_date,
+    parse_enum,
+    parse_field,
+    parse_month,
+    parse_number,
+    parse_period,
+    to_text,
+)
 
 
 def col(*values):

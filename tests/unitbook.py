@@ -7,13 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from sheetsync.backends.xlsx.backend import XlsxBackend
-from sheetsync.engine.evaluate import run_unit
+from sheetsync.backends.xlsx.init import init_workbook
 from sheetsync.config.profile import load_profile
 from sheetsync.config.schema import load_schemas
-from sheetsync.backends.xlsx.init import init_workbook
+from sheetsync.service import run_unit
 
 SCHEMAS = load_schemas()
 

@@ -1,32 +1,52 @@
-"""Option parsers shared by the `sheetsync` commands: months and dates as people type them."""
+"""Options shared by the `sheetsync` commands: months, dates and periods as people type them
+(`11/2026` or `2026-11`, `26/11/2026` or `2026-11-26`, `Q2/2026`), each parsed by the one
+definition in `sheetsync.domain.calendar`."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 import click
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+from sheetsync.domain.calendar import parse_date, parse_month, parse_months, parse_quarter, parse_year
+from sheetsync.errors import PeriodError
+
+MONTH_HELP = "dạng mm/yyyy (11/2026) hoặc yyyy-mm (2026-11)"
+DATE_HELP = "dạng dd/mm/yyyy (26/11/2026) hoặc yyyy-mm-dd"
 
 
-def month_option(ctx, param, value):
-    if value is None:
-        return None
-    m = MONTH_RE.match(value.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        # Accept the Vietnamese way of writing it too.
-        m2 = re.match(r"^(\d{1,2})/(\d{4})$", value.strip())
-        if m2 and 1 <= int(m2.group(1)) <= 12:
-            return f"{m2.group(2)}-{int(m2.group(1)):02d}"
-        raise click.BadParameter(f"'{value}' không phải tháng; cần dạng yyyy-mm, ví dụ 2026-11.")
-    return value.strip()
+def _parsed(parse):
+    def callback(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except PeriodError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return callback
 
 
-def as_of_option(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"'{value}' không phải ngày; cần dạng yyyy-mm-dd, ví dụ 2026-11-26.") from None
+month_option = _parsed(parse_month)
+months_option = _parsed(parse_months)
+date_option = _parsed(parse_date)
+quarter_option = _parsed(parse_quarter)
+year_option = _parsed(parse_year)
+
+
+def formats_list(value: str) -> tuple[str, ...]:
+    return tuple(f.strip().lower() for f in value.split(",") if f.strip())
+
+
+def apply(options):
+    """A decorator adding `options` (a list of click decorators) in order."""
+    def wrap(f):
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+    return wrap
+
+
+store_option = click.option("--store", help="Kho lịch sử: tệp SQLite hoặc URL PostgreSQL (postgresql+psycopg://...). "
+                                            "Mặc định: sheetsync.db cạnh ward.yaml hoặc tệp .xlsx; 'none' để không lưu.")
+json_option = click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON cho script, bộ lập lịch.")
+profile_option = click.option("--profile", help="Bộ tiêu chí chấm điểm: tên (nd335, hanoi-3814) hoặc đường dẫn YAML.")
+as_of_option = click.option("--as-of", "as_of", callback=date_option,
+                            help=f"Ngày dùng để xét hạn, {DATE_HELP}. Mặc định: hôm nay.")

@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from sheetsync.config.resources import profiles_dir
+from sheetsync.config.resources import profiles_dir, schemas_dir
+from sheetsync.domain.ratings import RatingScale
 from sheetsync.errors import ProfileError
 
 DEFAULT_PROFILE = "nd335"
@@ -49,6 +50,11 @@ class Profile:
     periods: dict
     field_overrides: dict = field(default_factory=dict)
     source: Path | None = None
+    scale: RatingScale = field(default_factory=lambda: RatingScale(()))
+
+    def __post_init__(self) -> None:
+        if not len(self.scale):
+            self.scale = RatingScale.build([{"rating": b.rating, "min": b.min} for b in self.bands], known_ratings())
 
     def band(self, total: float) -> str:
         for b in self.bands:
@@ -72,6 +78,18 @@ class Profile:
     def ratings(self) -> list[str]:
         """Ratings from best to worst, as the bands list them."""
         return [b.rating for b in self.bands]
+
+
+def known_ratings() -> list[dict]:
+    """The `rating` enum of schemas/enums.yaml: codes, short labels and aliases of the usual
+    names, which a profile's bands inherit unless they give their own."""
+    path = schemas_dir() / "enums.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ProfileError(f"không đọc được {path}: {exc}") from exc
+    values = raw.get("rating") if isinstance(raw, dict) else None
+    return [v for v in values or [] if isinstance(v, dict) and "value" in v]
 
 
 def _get(raw: dict, path: str, default: Any = ...) -> Any:
@@ -99,7 +117,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(f"không đọc được bộ tiêu chí {path}: {exc}") from exc
     bonus = raw.get("bonus") or {}
-    bands = [Band(b.get("min"), b["rating"]) for b in _get(raw, "bands")]
+    raw_bands = _get(raw, "bands")
+    bands = [Band(b.get("min"), b["rating"]) for b in raw_bands]
     if bands[-1].min is not None:
         raise ProfileError(f"{path}: ngưỡng xếp loại cuối cùng phải có `min: null` (nhận mọi tổng điểm thấp hơn)")
     return Profile(
@@ -130,6 +149,7 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         periods=dict(raw.get("periods") or {}),
         field_overrides=dict(raw.get("field_overrides") or {}),
         source=path,
+        scale=RatingScale.build(raw_bands, known_ratings()),
     )
 
 

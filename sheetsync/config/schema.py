@@ -7,16 +7,19 @@ read these objects, so adding a column or a rule to a tab is a YAML edit.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from sheetsync.text import normalize_key
 from sheetsync.config.resources import schemas_dir
+from sheetsync.domain.ratings import RatingScale
 from sheetsync.errors import SchemaError
+from sheetsync.text import normalize_key
 
+RATING_ENUM = "rating"  # the enum a profile's rating scale replaces
 FIELD_TYPES = {"text", "number", "integer", "percent", "date", "month", "period", "enum", "list"}
 
 
@@ -25,6 +28,7 @@ class EnumValue:
     value: str
     code: str | None = None
     aliases: tuple[str, ...] = ()
+    short: str | None = None  # a narrow label for tables (the rating scale's)
 
 
 @dataclass
@@ -36,7 +40,7 @@ class Enum:
         """Normalised text (value, code or alias) → canonical value."""
         table: dict[str, str] = {}
         for v in self.values:
-            for text in (v.value, v.code, *v.aliases):
+            for text in (v.value, v.code, v.short, *v.aliases):
                 if text:
                     table.setdefault(normalize_key(str(text)), v.value)
         return table
@@ -57,7 +61,7 @@ class Bound:
     code: str | None = None
 
     @classmethod
-    def parse(cls, raw: Any) -> "Bound | None":
+    def parse(cls, raw: Any) -> Bound | None:
         if raw is None:
             return None
         if isinstance(raw, (int, float)):
@@ -177,7 +181,25 @@ class Schemas:
     def __getitem__(self, name: str) -> TabSchema:
         return self.tabs[name]
 
-    def with_overrides(self, overrides: dict | None) -> "Schemas":
+    def with_ratings(self, scale: RatingScale) -> Schemas:
+        """A copy whose `rating` enum is the profile's scale, so rating columns accept exactly the
+        profile's bands (any number, any names); self when they already agree."""
+        current = self.enums.get(RATING_ENUM)
+        enum = Enum(RATING_ENUM, [EnumValue(r.name, r.code, r.aliases, r.short) for r in scale])
+        if current is not None and current.canonical == enum.canonical and current.lookup() == enum.lookup():
+            return self
+        clone = copy.copy(self)
+        clone.enums = {**self.enums, RATING_ENUM: enum}
+        clone.tabs = {}
+        for name, tab in self.tabs.items():
+            if any(f.enum is not None and f.enum.name == RATING_ENUM for f in tab.fields):
+                tab = copy.copy(tab)
+                tab.fields = [dataclasses.replace(f, enum=enum) if f.enum is not None and f.enum.name == RATING_ENUM
+                              else f for f in tab.fields]
+            clone.tabs[name] = tab
+        return clone
+
+    def with_overrides(self, overrides: dict | None) -> Schemas:
         """A copy with field attributes replaced, e.g. a profile's maximum general points."""
         if not overrides:
             return self
@@ -214,7 +236,8 @@ def _parse_enums(raw: dict) -> dict[str, Enum]:
     for name, values in (raw or {}).items():
         enums[name] = Enum(
             name,
-            [EnumValue(str(v["value"]), v.get("code"), tuple(str(a) for a in v.get("aliases", []))) for v in values],
+            [EnumValue(str(v["value"]), v.get("code"), tuple(str(a) for a in v.get("aliases", [])), v.get("short"))
+             for v in values],
         )
     return enums
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from sheetsync.errors import WardConfigError
+from sheetsync.errors import SourceNotFound, WardConfigError
 
 
 @dataclass
@@ -102,7 +102,7 @@ def resolve_sources(specs: list[str]) -> tuple[WardConfig | None, list[UnitSpec]
             units.extend(UnitSpec(unit_name_of(x), str(x)) for x in files)
         elif p.suffix.lower() in (".xlsx", ".xlsm"):
             if not p.exists():
-                raise WardConfigError(f"Không tìm thấy tệp {p}.")
+                raise SourceNotFound(f"Không tìm thấy tệp {p}.")
             units.append(UnitSpec(unit_name_of(p), str(p)))
         else:
             raise WardConfigError(f"Không nhận ra nguồn '{spec}': cần tệp .xlsx, thư mục chứa tệp .xlsx, "

@@ -39,10 +39,10 @@ import yaml
 from openpyxl import load_workbook
 from openpyxl.styles import Protection
 
+from sheetsync.backends.xlsx.init import init_workbook
 from sheetsync.config.profile import Profile, load_profile, round_half_up
 from sheetsync.config.schema import Schemas, TabSchema, load_schemas
 from sheetsync.text import normalize_key
-from sheetsync.backends.xlsx.init import init_workbook
 
 __all__ = ["DEFAULT_MONTHS", "UNITS", "build_demo_ward"]
 

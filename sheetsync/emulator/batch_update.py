@@ -14,7 +14,8 @@ import copy
 import functools
 import random
 import string
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import a1, fieldmask, formula
 from .errors import ApiError, invalid_argument, invalid_value, sheets_error, unknown_name

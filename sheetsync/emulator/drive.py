@@ -13,7 +13,8 @@ import copy
 import csv
 import io
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import fieldmask
 from .errors import ApiError, drive_error, drive_file_not_found

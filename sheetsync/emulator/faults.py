@@ -32,7 +32,7 @@ class FaultConfig:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "FaultConfig":
+    def from_json(cls, data: dict[str, Any]) -> FaultConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from . import a1, numfmt
 
@@ -906,7 +907,7 @@ def _counta(ev: Evaluator, args: list[Value], blanks: bool = False) -> Value:
     for arg in args:
         for v in arg.flat() if isinstance(arg, RangeValue) else [arg]:
             empty = v is None or v == ""
-            count += empty if blanks else not (v is None)
+            count += empty if blanks else v is not None
     return float(count)
 
 

@@ -16,9 +16,10 @@ import random
 import string
 import tempfile
 import threading
+from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from . import a1, formula
 from .errors import ApiError, invalid_argument, not_found
@@ -171,7 +172,7 @@ class Sheet:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Sheet":
+    def from_json(cls, data: dict[str, Any]) -> Sheet:
         sheet = cls(data["properties"])
         sheet.cells = {(int(r), int(c)): cell for r, c, cell in data.get("cells", [])}
         sheet.row_meta = {int(i): m for i, m in data.get("rowMeta", [])}
@@ -284,7 +285,7 @@ class Spreadsheet:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Spreadsheet":
+    def from_json(cls, data: dict[str, Any]) -> Spreadsheet:
         ss = cls(data["id"], data["properties"])
         ss.sheets = [Sheet.from_json(s) for s in data.get("sheets", [])]
         ss.named_ranges = data.get("namedRanges", [])
@@ -450,7 +451,7 @@ class DriveFile:
         return dict(vars(self))
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "DriveFile":
+    def from_json(cls, data: dict[str, Any]) -> DriveFile:
         f = cls.__new__(cls)
         f.comments = []
         f.description = None

@@ -36,7 +36,7 @@ COUNT_KINDS = ("read", "write", "drive", "total")
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    emulator: "EmulatorServer"
+    emulator: EmulatorServer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -151,7 +151,7 @@ class EmulatorServer:
     def state_path(self) -> Path | None:
         return self.data_dir / STATE_FILE if self.data_dir is not None else None
 
-    def start(self) -> "EmulatorServer":
+    def start(self) -> EmulatorServer:
         if self._httpd is not None:
             return self
         httpd = _HTTPServer(("127.0.0.1", self.port), _Handler)
@@ -178,7 +178,7 @@ class EmulatorServer:
             self._thread.join(timeout=5)
         self.save()
 
-    def __enter__(self) -> "EmulatorServer":
+    def __enter__(self) -> EmulatorServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -9,7 +9,8 @@ named ranges.  The functions here do the same on the model.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import a1, formula
 from .model import Sheet, Spreadsheet

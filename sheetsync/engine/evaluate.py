@@ -1,84 +1,33 @@
-"""One unit's cycle: read → bind → validate → score → plan the write-back → write.
+"""The engine's one entry point: a unit's tabs in, findings, scores and the write plan out.
 
-`evaluate` is pure (grids in, results out) so every backend shares it; `run_unit` adds
-the backend's read and write around it.
+`evaluate` is pure (grids in, results out) so every backend shares it; the service layer
+(`sheetsync.service`) adds the backend's read and write and the history store around it.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
 
 import pandas as pd
 
-from sheetsync.engine.findings import ERROR, WARNING, Findings, worst
-from sheetsync.engine.grid import BoundTab, SheetGrid, bind_tab, find_tab
-from sheetsync.engine.messages import message
 from sheetsync.config.profile import Profile, round_half_up
 from sheetsync.config.schema import Schemas
-from sheetsync.engine.scoring import Scores, score_month, score_okr, score_tasks, task_row_findings, unscored_task_months
+from sheetsync.engine.findings import ERROR, VALID, WARNING, Findings, worst
+from sheetsync.engine.grid import BoundTab, SheetGrid, bind_tab, find_tab
+from sheetsync.engine.messages import message, severity_label
+from sheetsync.engine.scoring import (
+    Scores,
+    score_month,
+    score_okr,
+    score_tasks,
+    task_row_findings,
+    unscored_task_months,
+)
 from sheetsync.engine.summary import build_summary
-from sheetsync.text import normalize_key
 from sheetsync.engine.validate import TabChecker, TabData, check_references, check_tree
 from sheetsync.engine.writeplan import WritePlan, diff_tab, summary_differs
-
-
-class Backend(Protocol):
-    """What the engine needs from a place where a unit's workbook lives."""
-
-    label: str
-
-    def read(self) -> dict[str, SheetGrid]: ...
-
-    def write(self, plan: WritePlan) -> dict: ...
-
-
-@dataclass
-class Evaluation:
-    """Everything the engine concluded about one unit, before any write."""
-
-    unit: str
-    tabs: dict[str, TabData]
-    bound: dict[str, BoundTab]
-    findings: pd.DataFrame
-    scores: Scores | None
-    months: list[str]
-    profile: Profile
-    as_of: pd.Timestamp
-    month_filter: list[str] | None = None
-
-    def rows_with(self, severity: str) -> int:
-        f = self.findings
-        f = f[f["row"].notna()]
-        per_row = f.groupby(["tab", "row"])["severity"].agg(worst)
-        return int((per_row == severity).sum())
-
-    @property
-    def error_count(self) -> int:
-        return int((self.findings["severity"] == ERROR).sum())
-
-    @property
-    def warning_count(self) -> int:
-        return int((self.findings["severity"] == WARNING).sum())
-
-
-@dataclass
-class UnitResult:
-    unit: str
-    source: str
-    evaluation: Evaluation | None = None
-    plan: WritePlan | None = None
-    written: bool = False
-    write_info: dict = field(default_factory=dict)
-    error: str | None = None
-    seconds: dict = field(default_factory=dict)
-    freeze: object | None = None  # freeze.FreezeReport when a store is in use
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.evaluation is not None and self.evaluation.error_count == 0
+from sheetsync.results import Evaluation
+from sheetsync.text import normalize_key
 
 
 def _as_timestamp(as_of: date | str | None) -> pd.Timestamp:
@@ -92,7 +41,7 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
     """Validate and score one unit's tabs. `months` limits scoring (default: every month
     that has evaluation rows)."""
     as_of_ts = _as_timestamp(as_of)
-    schemas = schemas.with_overrides(profile.field_overrides)
+    schemas = schemas.with_overrides(profile.field_overrides).with_ratings(profile.scale)
     findings = Findings()
     titles = list(grids)
     bound: dict[str, BoundTab] = {}
@@ -109,7 +58,7 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
         bound[name] = b
         tabs[name] = TabChecker(schema, b.raw, b.headers, b.columns, findings, title=b.title, blank=b.blank).run()
 
-    for name, tab in tabs.items():
+    for tab in tabs.values():
         targets = {}
         for f in tab.schema.input_fields:
             if f.ref:
@@ -153,7 +102,7 @@ def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:
         mine = f[f["tab"] == tab.title]
         if "check_status" in keys:
             status = mine.groupby("row")["severity"].agg(worst)
-            want.loc[rows, "check_status"] = status.reindex(rows).fillna("Hợp lệ").to_numpy()
+            want.loc[rows, "check_status"] = status.reindex(rows).fillna(VALID).map(severity_label).to_numpy()
         if "check_notes" in keys:
             want.loc[rows, "check_notes"] = _notes(mine, tab).reindex(rows).to_numpy()
         if ev.scores is not None:
@@ -191,7 +140,7 @@ def _notes(findings: pd.DataFrame, tab: TabData) -> pd.Series:
     f = findings.assign(_o=findings["severity"].map(order),
                         _c=findings["cell"].fillna("").str.extract(r"^([A-Z]+)", expand=False).fillna(""))
     f = f.sort_values(["row", "_o"], kind="stable")
-    lines = f["severity"] + f["_c"].map(lambda c: f" [{c}]" if c else "") + ": " + f["message"]
+    lines = f["severity"].map(severity_label) + f["_c"].map(lambda c: f" [{c}]" if c else "") + ": " + f["message"]
     return lines.groupby(f["row"]).agg("\n".join)
 
 
@@ -219,43 +168,3 @@ def plan_writes(ev: Evaluation, grids: dict[str, SheetGrid], schemas: Schemas, n
 
 def _same_title(a: str, b: str) -> bool:
     return normalize_key(a) == normalize_key(b)
-
-
-def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str | None = None, as_of=None,
-             months: list[str] | None = None, write: bool = True, exceptional: bool = False,
-             store=None, record: bool = False) -> UnitResult:
-    """Validate and score one unit, and (with write=True) bring its engine cells up to date.
-
-    With a `store`, approved months recorded there are frozen: edits to them are reported and
-    their recorded scores are what the sheet keeps showing; with `record`, the unit's months are
-    recorded after the write (one transaction)."""
-    name = unit or backend.label
-    result = UnitResult(unit=name, source=backend.label)
-    t0 = time.perf_counter()
-    grids = backend.read()
-    if unit is None or unit == backend.label:
-        # A bare source (a file or gsheet:<id>): the spreadsheet's own title names the unit.
-        name = getattr(backend, "title", None) or name
-        result.unit = name
-    t1 = time.perf_counter()
-    ev = evaluate(grids, schemas, profile, as_of=as_of, unit=name, exceptional=exceptional, months=months)
-    if store is not None:
-        from sheetsync.history.freeze import apply_freeze
-
-        result.freeze = apply_freeze(store, name, ev)
-    t2 = time.perf_counter()
-    result.evaluation = ev
-    result.plan = plan_writes(ev, grids, schemas)
-    t3 = time.perf_counter()
-    if write and result.plan:
-        result.write_info = backend.write(result.plan) or {}
-        result.written = True
-    if hasattr(backend, "requests"):  # API backends count their requests, reads included
-        result.write_info = {**result.write_info, "requests": backend.requests}
-    t4 = time.perf_counter()
-    if store is not None and record:
-        store.record_unit(name, backend.label, ev, run_kind="sync")
-    t5 = time.perf_counter()
-    result.seconds = {"read": t1 - t0, "check_and_score": t2 - t1, "plan": t3 - t2, "write": t4 - t3,
-                      "record": t5 - t4}
-    return result

@@ -1,28 +1,30 @@
 """Findings: what validation and scoring found, each at a place a person can go to.
 
 A finding has the tab, the sheet row as the user sees it (None for a whole tab or unit),
-the column header, a severity (`Lỗi` or `Cảnh báo`), a stable rule code and a Vietnamese
+the column header, a severity (`error` or `warning`: data, shown as `Lỗi` or `Cảnh báo` only
+where a person reads it, see `severity_label`), a stable rule code and a Vietnamese
 message saying what was found and what is expected. Checks produce findings in bulk, one
 small DataFrame per check, so a check over a million rows costs a mask, not a loop.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-ERROR = "Lỗi"
-WARNING = "Cảnh báo"
-VALID = "Hợp lệ"
-SEVERITIES = {"error": ERROR, "warning": WARNING, ERROR: ERROR, WARNING: WARNING}
+ERROR = "error"
+WARNING = "warning"
+VALID = "valid"  # a row with no finding
 COLUMNS = ["tab", "row", "cell", "column", "severity", "code", "message", "key"]
 
 
-def severity_text(sev: str) -> str:
-    return SEVERITIES[sev]
+def _severity(sev: str) -> str:
+    if sev not in (ERROR, WARNING):
+        raise ValueError(f"unknown severity {sev!r}")
+    return sev
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Findings:
     def add(self, tab: str, row: int | None, column: str, severity: str, code: str, message: str,
             cell: str | None = None, key: str | None = None) -> None:
         self._single.append(dict(tab=tab, row=row, cell=cell, column=column,
-                                 severity=severity_text(severity), code=code, message=message, key=key))
+                                 severity=_severity(severity), code=code, message=message, key=key))
 
     def add_many(self, tab: str, rows: Sequence[int] | np.ndarray | pd.Index, column: str, severity: str,
                  code: str, messages: str | Sequence[str] | pd.Series, col_letter: str | None = None) -> None:
@@ -50,14 +52,14 @@ class Findings:
             "row": rows,
             "cell": (np.char.add(col_letter, rows.astype(str)) if col_letter else None),
             "column": column,
-            "severity": severity_text(severity),
+            "severity": _severity(severity),
             "code": code,
             "message": messages,
             "key": None,
         })
         self._frames.append(frame)
 
-    def extend(self, other: "Findings") -> None:
+    def extend(self, other: Findings) -> None:
         self._frames.extend(other._frames)
         self._single.extend(other._single)
 
@@ -73,15 +75,6 @@ class Findings:
 
     def __len__(self) -> int:
         return sum(len(f) for f in self._frames) + len(self._single)
-
-
-def col_letter(index: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def worst(severities: Iterable[str]) -> str:

@@ -13,10 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.engine.cells import CellIssue
-from sheetsync.engine.findings import Findings, col_letter
-from sheetsync.engine.messages import message
 from sheetsync.config.schema import TabSchema
+from sheetsync.domain.a1 import col_letter
+from sheetsync.engine.cells import CellIssue
+from sheetsync.engine.findings import Findings
+from sheetsync.engine.messages import message
 from sheetsync.text import normalize_key
 
 HEADER_SEARCH_ROWS = 10

@@ -6,6 +6,14 @@ typed it (shortened); other placeholders are named per message.
 
 from __future__ import annotations
 
+SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo", "valid": "Hợp lệ"}
+
+
+def severity_label(severity: str) -> str:
+    """How a severity is shown to a person (check status cells, notes, terminal)."""
+    return SEVERITY_LABELS[severity]
+
+
 TYPE_EXPECTED = {
     "number": "một số, ví dụ 12 hoặc 1,5",
     "integer": "một số nguyên, ví dụ 0, 1, 2",

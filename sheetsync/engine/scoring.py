@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sheetsync.config.profile import Profile, round_half_up
+from sheetsync.domain.calendar import day_in_month, month_label
+from sheetsync.domain.calendar import next_month as calendar_next_month
 from sheetsync.engine.findings import Findings
 from sheetsync.engine.messages import message
-from sheetsync.config.profile import Profile, round_half_up
-from sheetsync.text import normalize_keys
 from sheetsync.engine.validate import TabData, _num
 from sheetsync.engine.values import map_distinct, month_bounds
+from sheetsync.text import normalize_keys
 
 TASK_UNUSABLE_FIELDS = ("owner_id", "product_code", "assigned_qty", "month")
 SCORE_COLUMNS = ["score_a", "score_b", "score_c", "score_d", "score_dd", "score_e",
@@ -246,7 +248,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     # Unknown people and duplicate rows are already validation errors; nothing to score.
     leader = p["leader"] & scored
     notes(is_leader_role & ~manages, "staff_id", "warning", "score.leader-no-staff", message("score.leader-no-staff"))
-    notes(sA <= 0, "staff_id", "error", "score.no-work", message("score.no-work", month=_month_text(month)))
+    notes(sA <= 0, "staff_id", "error", "score.no-work", message("score.no-work", month=month_label(month)))
     provisional = sid.isin(issue_rows.index)
     if (provisional & scored).any():
         prov_msgs = sid[provisional].map(lambda s: message("score.provisional", count=len(issue_rows[s]),
@@ -325,11 +327,6 @@ def _roster_view(roster: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _month_text(month: str) -> str:
-    y, m = month.split("-")
-    return f"{m}/{y}"
-
-
 def _rows_text(rows) -> str:
     rows = list(rows)
     text = ", ".join(f"hàng {r}" for r in rows[:10])
@@ -355,16 +352,12 @@ def unscored_task_months(ts: TaskScores, scored_months: list[str], profile: Prof
         if day is None or as_of <= deadline_day(month, int(day)):
             continue
         findings.add(tasks.title, None, tasks.header("month"), "warning", "score.task-month",
-                     message("score.task-month", month=_month_text(month), count=int(n)))
+                     message("score.task-month", month=month_label(month), count=int(n)))
 
 
 def deadline_day(month: str, day: int, next_month: bool = False) -> pd.Timestamp:
     """The date of a deadline day in `month` (clamped to the month's last day)."""
-    start, end = month_bounds(month)
-    if next_month:
-        start = end + pd.Timedelta(days=1)
-        end = start + pd.offsets.MonthEnd(0)
-    return min(start + pd.Timedelta(days=day - 1), end)
+    return pd.Timestamp(day_in_month(calendar_next_month(month) if next_month else month, day))
 
 
 STEPS = (
@@ -497,7 +490,7 @@ def _missing_rows(month: str, roster: pd.DataFrame, present: pd.Series, as_of: p
         findings.add(staff.title, int(r), staff.header("staff_id"), "warning", "score.missing-row",
                      message("score.missing-row", name=name if isinstance(name, str) else "Người này",
                              staff_id=row["staff_id"],
-                             month=_month_text(month)),
+                             month=month_label(month)),
                      cell=f"{staff.letters.get('staff_id')}{r}")
 
 

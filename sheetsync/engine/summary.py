@@ -8,20 +8,16 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sheetsync.engine.findings import ERROR, WARNING
 from sheetsync.config.schema import Schemas
+from sheetsync.domain.calendar import month_label
+from sheetsync.engine.findings import ERROR, WARNING
 from sheetsync.engine.writeplan import SummaryCell, SummaryTab
 
 if TYPE_CHECKING:
-    from sheetsync.engine.evaluate import Evaluation
+    from sheetsync.results import Evaluation
 
 
-def _month_text(month: str) -> str:
-    y, m = month.split("-")
-    return f"{m}/{y}"
-
-
-def build_summary(ev: "Evaluation", schemas: Schemas, now: datetime) -> SummaryTab:
+def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab:
     profile = ev.profile
     cols = [c for c in schemas.summary_columns if not (c.profile_bonus_only and not profile.bonus_field)]
     width = len(cols)
@@ -54,7 +50,7 @@ def build_summary(ev: "Evaluation", schemas: Schemas, now: datetime) -> SummaryT
     else:
         for month in sorted(scores.months, reverse=True):
             ms = scores.months[month]
-            line(SummaryCell(f"Tháng {_month_text(month)}", "title"))
+            line(SummaryCell(f"Tháng {month_label(month)}", "title"))
             grid.append([SummaryCell(c.header, "header") for c in cols])
             roster = ms.roster
             for person in roster.to_dict("records"):

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sheetsync.engine.findings import ERROR, Findings, col_letter
-from sheetsync.engine.messages import TYPE_EXPECTED, message
 from sheetsync.config.schema import Bound, Field, TabSchema
-from sheetsync.text import normalize_key, normalize_keys, shorten
+from sheetsync.domain.a1 import col_letter
+from sheetsync.engine.findings import ERROR, Findings
+from sheetsync.engine.messages import TYPE_EXPECTED, message
 from sheetsync.engine.values import Parsed, display_text, map_distinct, parse_field
+from sheetsync.text import normalize_key, normalize_keys, shorten
 
 
 @dataclass

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sheetsync.domain.calendar import MONTH_FIRST, QUARTER_WRITTEN, YEAR_FIRST, YEAR_WRITTEN, month_end, month_start
 from sheetsync.engine.cells import CellIssue
 from sheetsync.text import normalize_key
 
@@ -36,10 +37,6 @@ _SERIAL_MIN, _SERIAL_MAX = 2, 73415
 
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d")
 _DATETIME_SUFFIXES = (" %H:%M:%S", " %H:%M", "T%H:%M:%S")
-_MONTH_FIRST = re.compile(r"^(?:tháng\s*)?(\d{1,2})\s*[/.\-]\s*(\d{4})$", re.IGNORECASE)
-_YEAR_FIRST = re.compile(r"^(\d{4})\s*[/\-]\s*(\d{1,2})$")
-_QUARTER = re.compile(r"^(?:q|quý)\s*([1-4])\s*[/.\-]\s*(\d{4})$", re.IGNORECASE)
-_YEAR = re.compile(r"^(?:năm\s*)?(\d{4})$", re.IGNORECASE)
 _NUM_VN = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:[.\s]\d{3})+)(?:,\d+)?$")
 _NUM_EN = re.compile(r"^[+-]?\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?$")
 
@@ -233,8 +230,8 @@ def parse_month(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
 
 def _months_from_text(s: pd.Series) -> pd.Series:
     out = pd.Series(None, index=s.index, dtype=object)
-    m = s.str.extract(_MONTH_FIRST)
-    y = s.str.extract(_YEAR_FIRST)
+    m = s.str.extract(MONTH_FIRST)
+    y = s.str.extract(YEAR_FIRST)
     month = pd.to_numeric(m[0], errors="coerce").fillna(pd.to_numeric(y[1], errors="coerce"))
     year = pd.to_numeric(m[1], errors="coerce").fillna(pd.to_numeric(y[0], errors="coerce"))
     ok = month.between(1, 12) & year.between(MIN_YEAR, MAX_YEAR)
@@ -257,8 +254,8 @@ def parse_period(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     need = month.bad
     if need.any():
         s = text[need].astype(str)
-        q = s.str.extract(_QUARTER)
-        yr = s.str.extract(_YEAR)
+        q = s.str.extract(QUARTER_WRITTEN)
+        yr = s.str.extract(YEAR_WRITTEN)
         quarter = q[1].where(q[1].isna(), q[1] + "-Q" + q[0])
         value[need] = quarter.fillna(yr[0]).where(lambda v: v.notna(), None)
     year_num = ty.isin((float, int)) & raw.isin(range(MIN_YEAR, MAX_YEAR + 1))
@@ -356,5 +353,4 @@ def map_distinct(s: pd.Series, func, vectorized: bool = False) -> pd.Series:
 
 
 def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start = pd.Timestamp(f"{month}-01")
-    return start, start + pd.offsets.MonthEnd(0)
+    return pd.Timestamp(month_start(month)), pd.Timestamp(month_end(month))

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sheetsync.backends.xlsx.ooxml import clean_text as cell_text
+from sheetsync.text import cell_text
 
 Value = str | float | int | None
 

@@ -134,12 +134,6 @@ def common_month(units: Sequence[UnitResults]) -> str:
     return month
 
 
-def month_label(month: str) -> str:
-    """``2026-03`` as written on the forms: ``03/2026``."""
-    year, mm = month.split("-")
-    return f"{mm}/{year}"
-
-
 def _records(unit: UnitResults) -> list[dict[str, Any]]:
     return unit.people.to_dict("records") if len(unit.people) else []
 

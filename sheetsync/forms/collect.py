@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sheetsync.engine.evaluate import Evaluation
-from sheetsync.forms import UnitResults, WardInfo
 from sheetsync.config.profile import Profile
 from sheetsync.config.ward import WardConfig
+from sheetsync.forms import UnitResults, WardInfo
+from sheetsync.results import Evaluation
 
 # Short notes a person's row shows in 02A, by rule code (the full message is in the sheet).
 PERSON_NOTES = {

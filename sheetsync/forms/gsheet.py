@@ -8,7 +8,8 @@ lands as text, never as a formula.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sheetsync.forms.layout import Layout
 from sheetsync.forms.table import TableRow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sheetsync.forms.build import month_label
+from sheetsync.domain.calendar import month_label
 from sheetsync.forms.model import WardInfo, clean_text
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sheetsync.domain.a1 import col_letter
 from sheetsync.forms.layout import Layout, Line
 from sheetsync.forms.table import Cell, TableRow
 
@@ -242,7 +242,7 @@ def render_xlsx(path: Path, layout: Layout, rows: Sequence[TableRow], sheet_titl
     ws.title = sheet_title[:31]
     writer = _SheetWriter(ws, layout)
     for i, width in enumerate(writer.widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = round(width, 2)
+        ws.column_dimensions[col_letter(i)].width = round(width, 2)
     writer.heading()
     first_header, last_header = writer.table_header()
     writer.body(rows)

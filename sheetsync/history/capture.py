@@ -21,8 +21,8 @@ from sheetsync.engine.scoring import SCORE_COLUMNS
 from sheetsync.text import normalize_key, normalize_keys
 
 if TYPE_CHECKING:
-    from sheetsync.engine.evaluate import Evaluation
     from sheetsync.engine.validate import TabData
+    from sheetsync.results import Evaluation
 
 MONTH_TABS = ("tasks", "evaluations")
 PERSON_RESULT = [*SCORE_COLUMNS, "approved_rating", "final_rating", "provisional", "scored", "leader"]

@@ -22,9 +22,9 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from sheetsync.domain.calendar import month_label
 from sheetsync.engine.findings import COLUMNS, WARNING
 from sheetsync.engine.scoring import SCORE_COLUMNS, Scores
-from sheetsync.history.store import Store
 from sheetsync.history.capture import (
     MONTH_TABS,
     PERSON_RESULT,
@@ -34,6 +34,7 @@ from sheetsync.history.capture import (
     row_inputs,
     row_keys,
 )
+from sheetsync.history.store import Store
 from sheetsync.history.store.store import RecordedMonth
 from sheetsync.text import shorten
 
@@ -89,10 +90,6 @@ class FreezeReport:
 
 # -- texts ---------------------------------------------------------------------------------------
 
-def _month_text(month: str) -> str:
-    return f"{month[5:]}/{month[:4]}"
-
-
 def _when(at: datetime | None) -> str:
     return f"{at:%H:%M} ngày {at:%d/%m/%Y}" if at else "lần này"
 
@@ -117,12 +114,12 @@ def _edit_message(e: Edit) -> str:
     tail = (f" (phát hiện lúc {_when(e.found_at)}). Kết quả tháng giữ theo bản đã phê duyệt; muốn ghi nhận thay đổi, "
             "quản trị viên cần mở lại tháng (sheetsync reopen).")
     if e.kind == "edit":
-        return (f"Sửa sau khi tháng {_month_text(e.month)} đã được phê duyệt: {e.header} đổi từ {show_value(e.old)} "
+        return (f"Sửa sau khi tháng {month_label(e.month)} đã được phê duyệt: {e.header} đổi từ {show_value(e.old)} "
                 f"thành {show_value(e.new)}" + tail)
     if e.kind == "added":
-        return (f"Hàng được thêm vào tháng {_month_text(e.month)} sau khi tháng đã được phê duyệt; không được tính "
+        return (f"Hàng được thêm vào tháng {month_label(e.month)} sau khi tháng đã được phê duyệt; không được tính "
                 "vào kết quả đã phê duyệt" + tail)
-    return (f"Hàng {e.header} của tháng {_month_text(e.month)} đã bị xoá hoặc đổi mã sau khi tháng đã được phê duyệt"
+    return (f"Hàng {e.header} của tháng {month_label(e.month)} đã bị xoá hoặc đổi mã sau khi tháng đã được phê duyệt"
             + tail)
 
 
@@ -141,7 +138,7 @@ def _month_message(month: str, frozen_at: datetime | None, edits: list[Edit]) ->
     parts = [f"{n} ô bị sửa" for n in [n_edit] if n] + [f"{n} hàng thêm" for n in [n_add] if n] + \
             [f"{n} hàng bị xoá" for n in [n_del] if n]
     locked = f" (khóa lúc {_when(frozen_at)})" if frozen_at else ""
-    return (f"Tháng {_month_text(month)} đã được phê duyệt{locked} nhưng bảng tính bị sửa sau đó: "
+    return (f"Tháng {month_label(month)} đã được phê duyệt{locked} nhưng bảng tính bị sửa sau đó: "
             f"{', '.join(parts)}" + (f" ({places})" if places else "") +
             ". Điểm và xếp loại tháng giữ theo bản đã phê duyệt cho đến khi quản trị viên mở lại tháng.")
 

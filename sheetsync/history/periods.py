@@ -18,7 +18,6 @@ Rules (profile key `periods`, defaults in PERIOD_DEFAULTS):
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from sheetsync.config.profile import Profile, round_half_up
-from sheetsync.errors import PeriodError
+from sheetsync.domain.calendar import ROMAN, Period, month_label, parse_quarter, parse_year  # noqa: F401  (re-exported for the CLI)
 from sheetsync.engine.scoring import check_quota
+from sheetsync.errors import PeriodError
 from sheetsync.text import normalize_key
 
 if TYPE_CHECKING:
@@ -38,51 +38,6 @@ if TYPE_CHECKING:
     from sheetsync.history.store import Store
 
 PERIOD_DEFAULTS = {"aggregation": "mean", "year_deviation_levels": 0.5}
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-
-
-@dataclass(frozen=True)
-class Period:
-    kind: str  # "quarter" | "year"
-    year: int
-    quarter: int | None = None
-
-    @property
-    def months(self) -> list[str]:
-        first, last = ((self.quarter - 1) * 3 + 1, self.quarter * 3) if self.quarter else (1, 12)
-        return [f"{self.year}-{m:02d}" for m in range(first, last + 1)]
-
-    @property
-    def label(self) -> str:
-        return f"Quý {ROMAN[self.quarter]}/{self.year}" if self.quarter else f"Năm {self.year}"
-
-    @property
-    def phrase(self) -> str:
-        """The label inside a sentence: "quý II/2026", "năm 2026"."""
-        return self.label[0].lower() + self.label[1:]
-
-    @property
-    def slug(self) -> str:
-        return f"{self.year}-Q{self.quarter}" if self.quarter else str(self.year)
-
-
-def parse_quarter(text: str) -> Period:
-    """`2/2026`, `Q2/2026`, `Quý 2/2026`, `2026-Q2`."""
-    t = text.strip()
-    m = re.match(r"^(?:q|quý)?\s*([1-4])\s*[/.\-]\s*(\d{4})$", t, re.IGNORECASE)
-    if m:
-        return Period("quarter", int(m.group(2)), int(m.group(1)))
-    m = re.match(r"^(\d{4})\s*-\s*q([1-4])$", t, re.IGNORECASE)
-    if m:
-        return Period("quarter", int(m.group(1)), int(m.group(2)))
-    raise PeriodError(f"'{text}' không phải quý; cần dạng q/yyyy, ví dụ 2/2026.")
-
-
-def parse_year(text: str | int) -> Period:
-    t = str(text).strip()
-    if re.fullmatch(r"\d{4}", t):
-        return Period("year", int(t))
-    raise PeriodError(f"'{text}' không phải năm; cần dạng yyyy, ví dụ 2026.")
 
 
 def period_settings(profile: Profile) -> dict:
@@ -174,7 +129,7 @@ def compute_period(store: Store, period: Period, profile: Profile, *, units: Seq
         record_level = float(np.mean(levels)) if levels else None
         missing = [m for m in period.months if m not in monthly]
         if missing:
-            notes.append("Thiếu điểm tháng " + ", ".join(f"{m[5:]}/{m[:4]}" for m in missing)
+            notes.append("Thiếu điểm tháng " + ", ".join(month_label(m) for m in missing)
                          + " (không tính vào bình quân)")
         if disciplined:
             notes.append("Bị kỷ luật trong kỳ")
@@ -256,21 +211,6 @@ def _apply_quotas(people: pd.DataFrame, profile: Profile, exceptional: set[str])
 
 # -- forms ---------------------------------------------------------------------------------------
 
-PERIOD_TEMPLATE_DIRS = {"quarter": "quy", "year": "nam"}
-
-
-def period_templates_dir(kind: str, templates_dir: str | Path | None = None) -> Path:
-    """The period's templates: `quy/` or `nam/` inside the office's templates, else the shipped ones."""
-    from sheetsync.forms.layout import default_templates_dir
-
-    sub = PERIOD_TEMPLATE_DIRS[kind]
-    if templates_dir is not None:
-        for base in (Path(templates_dir), Path(templates_dir) / "forms"):
-            if (base / sub).is_dir():
-                return base / sub
-    return default_templates_dir() / sub
-
-
 def unit_results(result: PeriodResult):
     """Per unit, the forms' `UnitResults` of the period: the form slots carry period figures
     (quarter: the three monthly totals in a, b, c; year: the four quarterly means in a..d)."""
@@ -319,73 +259,16 @@ def _slots(p: Period, monthly: dict[str, float], profile: Profile) -> dict:
     return slots
 
 
-def _context(p: Period) -> dict[str, str]:
-    ctx = {"period": p.label, "yyyy": str(p.year)}
-    if p.quarter:
-        ctx.update({f"m{i + 1}": f"{m[5:]}/{m[:4]}" for i, m in enumerate(p.months)})
-        ctx["quarter"] = ROMAN[p.quarter]
-    return ctx
-
-
 def write_period_forms(result: PeriodResult, ward: WardInfo, out_dir: str | Path,
                        formats: Sequence[str] = ("xlsx", "html", "pdf"), templates_dir: str | Path | None = None,
                        per_unit: bool = True):
-    """01A and 02A of the period per unit and for the ward, with the monthly forms' renderers."""
-    from sheetsync.forms.build import build_01a, build_02a
-    from sheetsync.forms.charts import distribution_chart, quota_chart
-    from sheetsync.forms.html_page import chart_view, form_view, render_html
-    from sheetsync.forms.layout import load_layout
-    from sheetsync.forms.pdf import NO_ENGINE_MESSAGE, PdfError, find_browser, print_pdf
-    from sheetsync.forms.report import ReportOutput, ScopeOutput
-    from sheetsync.forms.scope import placeholder_context, unique_slugs
-    from sheetsync.forms.table import rows_01a, rows_02a
-    from sheetsync.forms.xlsx import render_xlsx
+    """01A and 02A of the period per unit and for the ward, by the monthly forms' writer."""
+    from sheetsync.forms.report import Edition, write_reports
 
     p = result.period
     units = [u for u in unit_results(result) if len(u.people)]
     if not units:
         raise PeriodError(f"Chưa có tháng nào của {p.phrase} được ghi nhận trong kho dữ liệu; "
                           "hãy chạy sheetsync sync cho các tháng của kỳ trước.")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tdir = period_templates_dir(p.kind, templates_dir)
-    prefix = "Quy" if p.kind == "quarter" else "Nam"
-    scopes = [(ward.name, "ward", units)] + ([(u.unit, "unit", [u]) for u in units] if per_unit else [])
-    slugs = unique_slugs([s[0] for s in scopes])
-    output = ReportOutput(out, p.slug, [])
-    browser = find_browser() if "pdf" in formats else None
-    if "pdf" in formats and browser is None:
-        output.messages.append(NO_ENGINE_MESSAGE)
-    for (name, kind, members), slug in zip(scopes, slugs):
-        scope = ScopeOutput(name, kind, slug)
-        output.scopes.append(scope)
-        ctx = {**placeholder_context(name, ward, p.months[-1]), **_context(p), "month": p.label}
-        f01, f02 = build_01a(members, name, kind=kind), build_02a(members, name, kind=kind)
-        lay01, lay02 = load_layout("01A", kind, ctx, tdir), load_layout("02A", kind, ctx, tdir)
-        t01, t02 = rows_01a(f01, lay01), rows_02a(f02, lay02)
-        stem = f"{prefix}_{slug}_{p.slug}"
-        if "xlsx" in formats:
-            for form, lay, rows in (("01A", lay01, t01), ("02A", lay02, t02)):
-                scope.paths[f"{form}.xlsx"] = render_xlsx(out / f"Mau_{form}_{stem}.xlsx", lay, rows, f"Mẫu {form}")
-        if "html" in formats or browser is not None:
-            fonts = [lay01.font.name, *lay01.font.fallback]
-            charts = []
-            dist = distribution_chart(f01, fonts, lay01.decimal_separator)
-            if dist:
-                charts.append(chart_view(f"Biểu đồ 1. Kết quả xếp loại {p.phrase}", dist))
-            quota = quota_chart(f01, ward.quota, fonts, lay01.decimal_separator)
-            if quota:
-                charts.append(chart_view(f"Biểu đồ {len(charts) + 1}. Tỷ lệ {ward.quota.get('rating')} so với tỷ lệ "
-                                         "tối đa", quota))
-            html = render_html(out / f"Mau_01A_02A_{stem}.html", f"{lay01.title.capitalize()} – {p.label} – {name}",
-                               {"01A": form_view(lay01, t01), "02A": form_view(lay02, t02)}, charts, tdir)
-            if "html" in formats:
-                scope.paths["html"] = html
-            if browser is not None:
-                try:
-                    scope.paths["pdf"] = print_pdf(html, out / f"Mau_01A_02A_{stem}.pdf", browser).path
-                except PdfError as exc:
-                    output.messages.append(f"{name}: {exc}")
-                if "html" not in formats:
-                    html.unlink(missing_ok=True)
-    return output
+    return write_reports(units, ward, out_dir, formats=formats, templates_dir=templates_dir, per_unit=per_unit,
+                         edition=Edition.for_period(p))

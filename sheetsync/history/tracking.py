@@ -17,19 +17,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sheetsync.domain.calendar import last_months, month_label
 from sheetsync.engine.scoring import STEPS, deadline_day
 from sheetsync.history.capture import capture_months, month_rows, row_inputs, row_keys
 from sheetsync.text import normalize_key
 
 if TYPE_CHECKING:
-    from sheetsync.engine.evaluate import Evaluation
     from sheetsync.config.profile import Profile
     from sheetsync.history.store import Store
+    from sheetsync.results import Evaluation
 
 DEFAULT_STALE_DAYS = 7
 PROGRESS_FIELDS = ("progress_pct", "done_qty", "done_date", "evidence", "review")
@@ -63,18 +64,33 @@ class StatusReport:
                 "counts": [{k: jsonable(v) for k, v in r.items()} for r in self.counts.to_dict("records")]}
 
 
-def _mtext(month: str) -> str:
-    return f"{month[5:]}/{month[:4]}"
-
-
 def _d(ts) -> str:
     return pd.Timestamp(ts).strftime("%d/%m/%Y")
 
 
 def window_months(as_of, n: int = 12) -> list[str]:
     """The n months up to and including the month of `as_of`, oldest first."""
-    end = pd.Timestamp(as_of).to_period("M")
-    return [str(end - i) for i in range(n - 1, -1, -1)]
+    return last_months(pd.Timestamp(as_of).date(), n)
+
+
+# The profile's deadline keys in the order of the month, with their names for people.
+DEADLINE_STEPS = (
+    ("self_assessment", "tự đánh giá", False),
+    ("manager_review", "quản lý đánh giá", False),
+    ("approval", "phê duyệt xếp loại", False),
+    ("forms_to_ward", "gửi Mẫu 01A, 02A cho phường", False),
+    ("publication_next_month", "công bố kết quả", True),
+)
+
+
+def month_deadlines(month: str, profile: Profile) -> list[tuple[str, date]]:
+    """The month's deadlines as (step, day), from the profile (a step it leaves out is skipped)."""
+    out = []
+    for key, step, next_month in DEADLINE_STEPS:
+        day = profile.deadlines.get(key)
+        if isinstance(day, int) and not isinstance(day, bool):
+            out.append((step, deadline_day(month, day, next_month=next_month).date()))
+    return out
 
 
 def stale_days(profile: Profile) -> int:
@@ -133,11 +149,11 @@ def _steps(unit: str, ev: Evaluation, month: str, as_of: pd.Timestamp, profile: 
             if not done and as_of > deadline:
                 out.append({"unit": unit, "staff_id": staff_id, "full_name": name, "month": month,
                             "code": f"{key}-missing", "since": deadline,
-                            "message": f"{missing_text} tháng {_mtext(month)} (hạn ngày {_d(deadline)})."})
+                            "message": f"{missing_text} tháng {month_label(month)} (hạn ngày {_d(deadline)})."})
             elif pd.notna(date) and date > deadline:
                 out.append({"unit": unit, "staff_id": staff_id, "full_name": name, "month": month,
                             "code": f"{key}-late", "since": date,
-                            "message": f"{done_text} tháng {_mtext(month)} ngày {_d(date)}, sau hạn ngày {_d(deadline)}."})
+                            "message": f"{done_text} tháng {month_label(month)} ngày {_d(date)}, sau hạn ngày {_d(deadline)}."})
     return out
 
 
@@ -223,10 +239,10 @@ def _forms(unit: str, store: Store, as_of: pd.Timestamp, profile: Profile) -> li
         base = {"unit": unit, "staff_id": "", "full_name": "", "month": month}
         if not made:
             out.append({**base, "code": "forms-missing", "since": deadline,
-                        "message": f"Chưa lập biểu mẫu tháng {_mtext(month)} gửi phường (hạn ngày {_d(deadline)})."})
+                        "message": f"Chưa lập biểu mẫu tháng {month_label(month)} gửi phường (hạn ngày {_d(deadline)})."})
         elif min(made).normalize() > deadline:
             out.append({**base, "code": "forms-late", "since": min(made),
-                        "message": f"Biểu mẫu tháng {_mtext(month)} lập ngày {_d(min(made))}, sau hạn ngày {_d(deadline)}."})
+                        "message": f"Biểu mẫu tháng {month_label(month)} lập ngày {_d(min(made))}, sau hạn ngày {_d(deadline)}."})
     return out
 
 

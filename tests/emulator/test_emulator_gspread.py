@@ -75,7 +75,7 @@ def test_worksheet_batch_update_and_values_batch_update(sh):
         value_input_option=ValueInputOption.user_entered,
     )
     result = sh.values_batch_update(
-        {"valueInputOption": "RAW", "data": [{"range": f"Sheet1!C1:C2", "values": [["c1"], ["c2"]]}]}
+        {"valueInputOption": "RAW", "data": [{"range": "Sheet1!C1:C2", "values": [["c1"], ["c2"]]}]}
     )
     assert result["totalUpdatedCells"] == 2
     assert result["responses"][0]["updatedRange"] == "Sheet1!C1:C2"

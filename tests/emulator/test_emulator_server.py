@@ -14,7 +14,6 @@ from gspread.exceptions import APIError
 from sheetsync.emulator import EmulatorServer, FaultConfig
 from sheetsync.emulator.client import ENV_VAR, emulator_client, emulator_session
 
-
 # --------------------------------------------------------------------------- faults
 
 

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sample_data import HT, INJECTIONS, MONTH, NFD_NAME, XS, K, T, person
 
+from sheetsync.domain.calendar import month_label
 from sheetsync.forms import CATEGORIES, RATINGS, UnitResults, build_01a, build_02a
-from sheetsync.forms.build import TOTAL_LABEL, UNCATEGORISED, month_label, roman
+from sheetsync.forms.build import TOTAL_LABEL, UNCATEGORISED, roman
 from sheetsync.forms.numbers import percent, round_half_up
 
 

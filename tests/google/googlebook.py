@@ -7,10 +7,10 @@ import datetime as dt
 from typing import Any
 
 from sheetsync.backends import open_source
-from sheetsync.engine.evaluate import run_unit
 from sheetsync.backends.google.init import init_google
 from sheetsync.config.profile import load_profile
 from sheetsync.config.schema import load_schemas
+from sheetsync.service import run_unit
 
 SCHEMAS = load_schemas()
 PROFILE = load_profile("nd335")

@@ -16,8 +16,8 @@ from sheetsync.backends.google.auth import (
 )
 from sheetsync.backends.google.backend import api_error as google_error
 from sheetsync.backends.google.backend import spreadsheet_id
-from sheetsync.errors import ConfigError, GoogleCredentialsError
 from sheetsync.backends.google.pacing import RetryExhausted
+from sheetsync.errors import ConfigError, GoogleCredentialsError
 
 SECRET_MARK = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from googlebook import SCHEMAS, GoogleBook, small_unit, sync
 
-from sheetsync import api
+from sheetsync import service
 from sheetsync.backends import open_source
 from sheetsync.engine.writeplan import TabPatch, WritePlan
 
@@ -114,9 +114,9 @@ def test_api_run_mixes_google_and_xlsx_and_reports_requests(emulator, gc, tmp_pa
     ward = tmp_path / "ward.yaml"
     ward.write_text(f"ward: Thử\nunits:\n  - name: Phòng Google\n    source: {book.source}\n"
                     f"  - name: Phòng Excel\n    source: xlsx-unit.xlsx\n", encoding="utf-8")
-    result = api.sync([str(ward)], as_of="2026-11-26")
+    result = service.sync([str(ward)], as_of="2026-11-26")
     by_name = {u.unit: u for u in result.units}
     assert by_name["Phòng Google"].error is None and by_name["Phòng Google"].write_info["requests"] == 4
     assert by_name["Phòng Excel"].error is None
-    payload = api.unit_dict(by_name["Phòng Google"], None, with_findings=False)
+    payload = by_name["Phòng Google"].to_dict(None, with_findings=False)
     assert payload["write"]["requests"] == 4

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from googlebook import SCHEMAS, GoogleBook, small_unit
 
-from sheetsync import api
+from sheetsync import service
 from sheetsync.emulator import FaultConfig
+from sheetsync.errors import EXIT_PROBLEM
 
 UNITS = ("Phòng Nội vụ", "Phòng Tư pháp", "Phòng Y tế")
 
@@ -45,13 +46,13 @@ def test_storm_of_429_500_and_drops_ends_like_a_calm_run(emulator, gc, tmp_path,
     monkeypatch.setattr(emulator.faults, "decide", recording)
 
     emulator.reset_counts()
-    calm_run = api.sync([str(ward_file(tmp_path, "calm.yaml", calm))], as_of="2026-11-26")
+    calm_run = service.sync([str(ward_file(tmp_path, "calm.yaml", calm))], as_of="2026-11-26")
     assert calm_run.exit_code != 2 and all(u.error is None for u in calm_run.units)
     calm_requests = emulator.request_count["total"]
 
     emulator.reset_counts()
     emulator.set_faults(FaultConfig(quota_per_minute=3, error_rate=0.2, drop_rate=0.15, seed=11))
-    storm_run = api.sync([str(ward_file(tmp_path, "storm.yaml", storm))], as_of="2026-11-26")
+    storm_run = service.sync([str(ward_file(tmp_path, "storm.yaml", storm))], as_of="2026-11-26")
     emulator.set_faults(FaultConfig())
     assert [u.error for u in storm_run.units] == [None, None]
     retries = sum(u.write_info.get("retries", 0) for u in storm_run.units)
@@ -68,11 +69,12 @@ def test_failing_unit_is_named_and_the_ward_goes_on(emulator, gc, tmp_path):
     books = [small_unit(GoogleBook(gc, unit=u)) for u in UNITS[:2]]
     ward = ward_file(tmp_path, "ward.yaml", books, extra=(
         f"  - name: {UNITS[2]}\n    source: gsheet:1NoSuchSpreadsheet0000000000000000000000000\n"))
-    result = api.sync([str(ward)], as_of="2026-11-26")
-    assert result.exit_code == api.EXIT_PROBLEM
+    result = service.sync([str(ward)], as_of="2026-11-26")
+    assert result.exit_code == EXIT_PROBLEM
     errors = {u.unit: u.error for u in result.units}
     assert errors[UNITS[0]] is None and errors[UNITS[1]] is None
-    assert UNITS[2] in errors[UNITS[2]] and "không tìm thấy bảng tính Google" in errors[UNITS[2]]
+    assert UNITS[2] in str(errors[UNITS[2]]) and "không tìm thấy bảng tính Google" in str(errors[UNITS[2]])
+    assert errors[UNITS[2]].code == "google.not-found"
     assert all(u.written for u in result.units[:2])
 
 
@@ -83,10 +85,10 @@ def test_persistent_errors_give_up_in_bounded_time(emulator, gc, tmp_path, monke
     monkeypatch.setenv("SHEETSYNC_GOOGLE_MAX_ATTEMPTS", "3")
     emulator.set_faults(FaultConfig(error_rate=1.0, seed=1))
     start = time.monotonic()
-    result = api.sync([str(ward_file(tmp_path, "ward.yaml", books))], as_of="2026-11-26")
+    result = service.sync([str(ward_file(tmp_path, "ward.yaml", books))], as_of="2026-11-26")
     assert time.monotonic() - start < 5
     emulator.set_faults(FaultConfig())
-    assert result.exit_code == api.EXIT_PROBLEM
+    assert result.exit_code == EXIT_PROBLEM
     for unit, u in zip(UNITS, result.units):
-        assert u.error and unit in u.error and "đã thử 3 lần" in u.error
-        assert "Google không phản hồi ổn định" in u.error
+        assert u.error and unit in str(u.error) and "đã thử 3 lần" in str(u.error)
+        assert "Google không phản hồi ổn định" in str(u.error) and u.error.code == "google.unreachable"

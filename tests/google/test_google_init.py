@@ -6,8 +6,8 @@ import pytest
 from googlebook import SCHEMAS, GoogleBook, small_unit, sync
 
 from sheetsync.backends.google.init import init_google
-from sheetsync.errors import SourceUnsupported, UsageError
 from sheetsync.backends.xlsx.init import LISTS_TAB, TAB_ORDER
+from sheetsync.errors import SourceUnsupported, UsageError
 
 FIELDS = "sheets(properties,protectedRanges,data.rowData.values(note,dataValidation,userEnteredFormat))"
 

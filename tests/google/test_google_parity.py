@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 from googlebook import PROFILE, SCHEMAS
 
-from sheetsync import api
 from sheetsync.backends import open_source
 from sheetsync.backends.google.cells import python_to_serial
 from sheetsync.backends.xlsx.backend import XlsxBackend
-from sheetsync.demo import BLANK_ROW_UNIT, MERGED_UNIT, NFD_NAME_UNIT, build_demo_ward
-from sheetsync.engine.evaluate import UnitResult, engine_values, evaluate
 from sheetsync.config.ward import load_ward
+from sheetsync.demo import BLANK_ROW_UNIT, MERGED_UNIT, NFD_NAME_UNIT, build_demo_ward
+from sheetsync.engine.evaluate import engine_values, evaluate
+from sheetsync.results import UnitResult
 
 ERROR_FORMULAS = {"#DIV/0!": "=1/0", "#N/A": "=NA()"}
 
@@ -68,7 +68,7 @@ def copy_to_google(gc, path) -> str:
 
 
 def comparable(ev, unit: str) -> tuple[dict, dict]:
-    d = api.unit_dict(UnitResult(unit, "", evaluation=ev), None, with_findings=True)
+    d = UnitResult(unit, "", evaluation=ev).to_dict(None, with_findings=True)
     findings = sorted((f["tab"], f["row"] or 0, f["cell"] or "", f["code"], f["severity"], f["message"])
                       for f in d.pop("findings"))
     return {"findings": findings, **d}, {k: v.sort_index() for k, v in engine_values(ev).items()}

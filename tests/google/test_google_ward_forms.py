@@ -3,8 +3,9 @@ emulator: three requests, last run's content replaced, text never a formula."""
 
 import datetime as dt
 
-from sheetsync import api
 from unitbook import UnitBook
+
+from sheetsync import service
 
 
 def unit_with(tmp_path, names):
@@ -23,7 +24,7 @@ def test_ward_forms_replace_two_tabs_in_three_requests(emulator, gc, tmp_path):
     target = f"gsheet:{sh.id}"
     path = unit_with(tmp_path, ["Nguyễn Văn An", "=HYPERLINK(\"http://x\",\"y\")", "Trần Thị Bình"])
     emulator.reset_counts()
-    res = api.report([str(path)], month="2026-11", as_of="2026-11-28", out=tmp_path / "out", formats=("xlsx",),
+    res = service.report([str(path)], month="2026-11", as_of="2026-11-28", out=tmp_path / "out", formats=("xlsx",),
                      store=False, gsheet=target)
     assert any("Đã ghi Mẫu 01A, 02A" in m and "(3 yêu cầu)" in m for m in res.messages), res.messages
     assert emulator.request_count["total"] == 3
@@ -35,7 +36,7 @@ def test_ward_forms_replace_two_tabs_in_three_requests(emulator, gc, tmp_path):
     # A later run with fewer people leaves nothing of the old content behind.
     (tmp_path / "b").mkdir()
     path2 = unit_with(tmp_path / "b", ["Lê Văn Cường"])
-    api.report([str(path2)], month="2026-11", as_of="2026-11-28", out=tmp_path / "out2", formats=("xlsx",),
+    service.report([str(path2)], month="2026-11", as_of="2026-11-28", out=tmp_path / "out2", formats=("xlsx",),
                store=False, gsheet=target)
     rendered = [v for row in sh.worksheet("Mẫu 02A").get_all_values() for v in row]
     assert "Lê Văn Cường" in rendered and "Trần Thị Bình" not in rendered

@@ -10,10 +10,11 @@ from pathlib import Path
 from unitbook import SCHEMAS, UnitBook
 
 from sheetsync.backends.xlsx.backend import XlsxBackend
-from sheetsync.engine.evaluate import Evaluation, evaluate
-from sheetsync.history.freeze import FreezeReport, apply_freeze
 from sheetsync.config.profile import load_profile
+from sheetsync.engine.evaluate import evaluate
+from sheetsync.history.freeze import FreezeReport, apply_freeze
 from sheetsync.history.store import Store
+from sheetsync.results import Evaluation
 
 PROFILE = load_profile("nd335")
 XS, GOOD, PASS, FAIL = ("Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ", "Hoàn thành nhiệm vụ",

@@ -46,7 +46,7 @@ def _writer(url: str, ev, tag: str, barrier, errors) -> None:
         store.close()
     except BaseException:  # noqa: BLE001 — reported to the parent
         errors.put(traceback.format_exc())
-        raise SystemExit(1)
+        raise SystemExit(1) from None
 
 
 def test_two_syncs_at_once_lose_nothing(any_url, evaluation):

@@ -79,7 +79,7 @@ def test_edits_after_approval_are_reported_and_not_absorbed(any_store, unit):
     assert edits == {("tasks", rows["tasks"]["CB3"], "done_qty"): (1, 2),
                      ("evaluations", rows["evaluations"]["CB2"], "mgr_general"): (28, 20)}
     f = ev.findings[ev.findings["code"] == EDIT_CODE].set_index("column")
-    assert set(f["severity"]) == {"Cảnh báo"}
+    assert set(f["severity"]) == {"warning"}
     done = f.loc["Số lượng hoàn thành"]
     assert done["tab"] == "Nhiệm vụ" and done["row"] == rows["tasks"]["CB3"]
     assert done["cell"] == f"{book.ws('tasks').cell(1, book.column_of('tasks', 'done_qty')).column_letter}{done['row']}"

@@ -8,6 +8,7 @@ import pytest
 from history_support import GOOD, evaluate_file, fill_month, new_book
 from sqlalchemy import text
 
+from sheetsync.history.capture import capture
 from sheetsync.history.store import (
     DEFAULT_FILE,
     StoreError,
@@ -15,7 +16,6 @@ from sheetsync.history.store import (
     open_store,
     row_keys,
 )
-from sheetsync.history.capture import capture
 from sheetsync.history.store.db import store_url
 from sheetsync.history.store.migrations import LATEST
 

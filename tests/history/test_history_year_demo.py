@@ -15,8 +15,12 @@ import pytest
 import yaml
 
 from sheetsync.backends.xlsx.backend import XlsxBackend
+from sheetsync.config.profile import load_profile
+from sheetsync.config.schema import load_schemas
+from sheetsync.config.ward import load_ward
 from sheetsync.demo import build_demo_ward
 from sheetsync.engine.evaluate import evaluate
+from sheetsync.forms.collect import ward_info
 from sheetsync.history.freeze import apply_freeze
 from sheetsync.history.periods import (
     compute_period,
@@ -24,11 +28,7 @@ from sheetsync.history.periods import (
     parse_year,
     write_period_forms,
 )
-from sheetsync.config.profile import load_profile
-from sheetsync.forms.collect import ward_info
-from sheetsync.config.schema import load_schemas
 from sheetsync.history.store import open_store
-from sheetsync.config.ward import load_ward
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 AS_OF = "2026-12-31"

@@ -26,11 +26,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import requests
 import yaml
 
-from sheetsync.errors import ConfigError, GoogleCredentialsError
 from sheetsync.backends.google.pacing import PacingConfig
+from sheetsync.errors import ConfigError, GoogleCredentialsError
 
 SCOPE_SHEETS = "https://www.googleapis.com/auth/spreadsheets"
 SCOPE_DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
@@ -208,3 +210,30 @@ def _from_oauth_flow(settings: GoogleSettings, scopes: list[str]):
 def account_email(credentials: Any) -> str | None:
     """The e-mail a sheet must be shared with (service accounts only)."""
     return getattr(credentials, "service_account_email", None) or getattr(credentials, "signer_email", None)
+
+
+GOOGLE_HOSTS = frozenset({"sheets.googleapis.com", "www.googleapis.com", "googleapis.com"})
+
+
+class RedirectSession(requests.Session):
+    """A `requests` session that sends Google API calls to another base URL (an offline
+    emulator, `SHEETSYNC_GOOGLE_API_URL`) with no credentials: gspread runs unmodified."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"'{base_url}' không phải địa chỉ của bộ giả lập (cần dạng http://127.0.0.1:8765).",
+                              code="config.google")
+        self.base = (parts.scheme, parts.netloc, parts.path.rstrip("/"))
+        self.headers["Authorization"] = "Bearer sheetsync-emulator"
+
+    def rewrite(self, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.hostname not in GOOGLE_HOSTS:
+            return url
+        return urlunsplit((self.base[0], self.base[1], self.base[2] + parts.path, parts.query, ""))
+
+    def send(self, request, **kwargs):  # type: ignore[no-untyped-def,override]
+        request.url = self.rewrite(request.url or "")
+        return super().send(request, **kwargs)

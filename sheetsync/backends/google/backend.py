@@ -36,20 +36,14 @@ import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
-from sheetsync.engine.cells import CellIssue
-from sheetsync.engine.grid import SheetGrid
-from sheetsync.engine.writeplan import SummaryTab, WritePlan
-from sheetsync.errors import (
-    GoogleApiDisabled,
-    GoogleCredentialsError,
-    GoogleError,
-    GoogleNotFound,
-    GooglePermissionError,
-    GoogleRefused,
-    GoogleUnreachable,
-    SourceUnsupported,
+from sheetsync.backends.google.auth import (
+    GoogleSettings,
+    RedirectSession,
+    account_email,
+    load_credentials,
+    load_settings,
+    settings_key,
 )
-from sheetsync.backends.google.auth import GoogleSettings, account_email, load_credentials, load_settings, settings_key
 from sheetsync.backends.google.cells import (
     ENGINE_CELL,
     ENGINE_CELL_FIELDS,
@@ -65,6 +59,19 @@ from sheetsync.backends.google.cells import (
     serial_to_python,
 )
 from sheetsync.backends.google.pacing import Pacer, RetryExhausted
+from sheetsync.engine.cells import CellIssue
+from sheetsync.engine.grid import SheetGrid
+from sheetsync.engine.writeplan import SummaryTab, WritePlan
+from sheetsync.errors import (
+    GoogleApiDisabled,
+    GoogleCredentialsError,
+    GoogleError,
+    GoogleNotFound,
+    GooglePermissionError,
+    GoogleRefused,
+    GoogleUnreachable,
+    SourceUnsupported,
+)
 
 READ_FIELDS = ("properties.title,sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
                "merges,data(startRow,startColumn,rowData(values(effectiveValue,effectiveFormat.numberFormat.type))))")
@@ -139,9 +146,7 @@ class GoogleSession:
         self.settings = settings
         self.pacer = pacer or Pacer(settings.pacing)
         if settings.emulated:
-            from sheetsync.emulator.client import EmulatorSession
-
-            session = EmulatorSession(str(settings.api_url))
+            session = RedirectSession(str(settings.api_url))
             self.email: str | None = None
         else:
             from google.auth.transport.requests import AuthorizedSession
@@ -473,7 +478,7 @@ class GoogleSheetsBackend:
         taken: dict[int, list[int]] = defaultdict(list)
         for row, target in rowmap.items():
             taken[target].append(row)
-        for target, rows in taken.items():
+        for rows in taken.values():
             if len(rows) > 1:
                 for row in rows:
                     report.skip(p.title, row, _old_key(grid, row, p.key_columns), _REASONS["ambiguous"])

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.engine.findings import col_letter
+from sheetsync.domain.a1 import col_letter
 
 EPOCH = dt.datetime(1899, 12, 30)
 _MAX_SERIAL = 2958465  # 31/12/9999

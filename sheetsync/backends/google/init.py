@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheetsync.errors import SourceUnsupported, UsageError
 from sheetsync.backends.google.cells import (
     ENGINE_CELL,
     ENGINE_CELL_FIELDS,
@@ -32,9 +31,10 @@ from sheetsync.backends.google.cells import (
     pixels,
     quote_title,
 )
-from sheetsync.engine.findings import col_letter
-from sheetsync.config.schema import Field, Schemas, TabSchema
 from sheetsync.backends.xlsx.init import LISTS_TAB, TAB_ORDER
+from sheetsync.config.schema import Field, Schemas, TabSchema
+from sheetsync.domain.a1 import col_letter
+from sheetsync.errors import SourceUnsupported, UsageError
 
 DEFAULT_ROWS = 1000  # Google's own default; rows people add at the bottom inherit formats
 # The emulator answers a read in time proportional to formatted cells (every cell of a 1000-row

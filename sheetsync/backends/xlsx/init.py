@@ -13,10 +13,10 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheetsync.config.schema import Schemas, TabSchema
+from sheetsync.domain.a1 import col_letter
 
 LISTS_TAB = "_Danh sách"
 INPUT_FILL = PatternFill("solid", start_color="DDEBF7")
@@ -66,7 +66,7 @@ def _write_lists(ws, schemas: Schemas) -> dict[str, str]:
     """One column per named enum on the hidden tab; returns enum name → absolute range."""
     ranges = {}
     for i, (name, enum) in enumerate(schemas.enums.items(), start=1):
-        letter = get_column_letter(i)
+        letter = col_letter(i)
         ws.cell(row=1, column=i, value=name)
         for j, value in enumerate(enum.canonical, start=2):
             ws.cell(row=j, column=i, value=value)
@@ -79,7 +79,7 @@ def _lay_out_tab(wb: Workbook, tab: TabSchema, schemas: Schemas, list_ranges: di
     fields = [f for f in tab.fields if not (f.optional_column and not bonus)]
     last_row = ROWS.get(tab.name, 1000)
     for col, f in enumerate(fields, start=1):
-        letter = get_column_letter(col)
+        letter = col_letter(col)
         cell = ws.cell(row=1, column=col, value=f.header)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
@@ -102,7 +102,7 @@ def _lay_out_tab(wb: Workbook, tab: TabSchema, schemas: Schemas, list_ranges: di
             _dropdown(ws, f, letter, last_row, list_ranges, schemas)
     ws.freeze_panes = "B2" if tab.name in ("tasks", "evaluations", "staff") else "A2"
     ws.row_dimensions[1].height = 45
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(fields))}1"
+    ws.auto_filter.ref = f"A1:{col_letter(len(fields))}1"
     prot = ws.protection
     prot.sheet = True
     # Allowed under protection: formatting, inserting/deleting rows, sorting and filtering.
@@ -121,7 +121,7 @@ def _dropdown(ws, f, letter: str, last_row: int, list_ranges: dict[str, str], sc
     elif f.ref and f.type != "list":
         target = schemas.tabs[f.ref["tab"]]
         idx = [x.key for x in target.fields].index(f.ref["field"]) + 1
-        tl = get_column_letter(idx)
+        tl = col_letter(idx)
         formula = f"='{target.title}'!${tl}$2:${tl}${ROWS.get(target.name, 1000)}"
     if formula is None:
         return

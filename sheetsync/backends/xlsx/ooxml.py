@@ -37,14 +37,17 @@ import time
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence, Union
+from typing import Union
 from urllib.parse import quote, unquote
 
 from lxml import etree
 
+from sheetsync.domain.a1 import cell_ref, parse_ref
 from sheetsync.errors import SourceChanged, SourceLocked, SourceNotFound, SourceUnreadable
+from sheetsync.text import cell_text
 
 __all__ = [
     "SourceLocked",
@@ -57,10 +60,9 @@ __all__ = [
     "check_not_locked",
     "scan_special_cells",
     "patch_workbook",
-    "clean_text",
 ]
 
-CellValue = Union[str, float, int, None]
+CellValue = str | float | int | None
 PathLike = Union[str, "os.PathLike[str]"]
 
 # ---------------------------------------------------------------------------
@@ -179,58 +181,12 @@ def check_not_locked(path: PathLike) -> None:
 
 MAX_ROWS = 1_048_576
 MAX_COLS = 16_384
-MAX_CELL_CHARS = 32_767  # Excel's limit, counted in UTF-16 code units
-
-
-@functools.lru_cache(maxsize=4096)
-def _col_letters(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _cell_ref(row: int, col: int) -> str:
-    return f"{_col_letters(col)}{row}"
-
-
-_REF_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-def _parse_ref(ref: str) -> tuple[int, int] | None:
-    m = _REF_RE.fullmatch(ref.strip())
-    if not m:
-        return None
-    return int(m.group(2)), _col_number(m.group(1))
 
 
 # Characters XML 1.0 cannot carry at all (not even as character references).
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Excel decodes "_xHHHH_" inside cell text as a character escape, so a literal
 # occurrence must have its underscore escaped as "_x005F_" to survive.
 _OOXML_ESCAPE_LIKE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
-
-
-def clean_text(text: str) -> str:
-    """The text as it will read back: XML-illegal characters removed, Excel length limit applied."""
-    text = _XML_ILLEGAL.sub("", text)
-    if len(text) <= MAX_CELL_CHARS // 2:  # cannot exceed the limit even if all astral
-        return text
-    units = text.encode("utf-16-le")
-    if len(units) <= 2 * MAX_CELL_CHARS:
-        return text
-    cut = units[: 2 * MAX_CELL_CHARS]
-    if 0xD800 <= int.from_bytes(cut[-2:], "little") <= 0xDBFF:
-        cut = cut[:-2]  # never split a surrogate pair (emoji) in half
-    return cut.decode("utf-16-le")
 
 
 def _xml_text(text: str) -> str:
@@ -245,7 +201,7 @@ def _xml_attr(text: str) -> str:
 
 
 def _cell_text_xml(text: str) -> str:
-    return _xml_text(_OOXML_ESCAPE_LIKE.sub("_x005F_", clean_text(text)))
+    return _xml_text(_OOXML_ESCAPE_LIKE.sub("_x005F_", cell_text(text)))
 
 
 _ENTITY_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#\d+|amp|lt|gt|quot|apos);")
@@ -558,7 +514,7 @@ class _Package:
         self.zip.close()
         self._fh.close()
 
-    def __enter__(self) -> "_Package":
+    def __enter__(self) -> _Package:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -1216,10 +1172,10 @@ def _parse_row(chunk: bytes, num: int, pat: _Pat, part: str) -> _Row:
             return row
         attrs = _attrs(c.group(1))
         ref = _attr(attrs, b"r")
-        parsed = _parse_ref(ref) if ref else None
+        parsed = parse_ref(ref) if ref else None
         col = parsed[1] if parsed else prev_col + 1
         if ref is None:
-            attrs.insert(0, (b"r", b'"' + _cell_ref(num, col).encode() + b'"'))
+            attrs.insert(0, (b"r", b'"' + cell_ref(num, col).encode() + b'"'))
         elif parsed is None:
             raise SourceUnreadable(f"Trang tính {part}: địa chỉ ô “{ref}” không hợp lệ.")
         if col <= prev_col:
@@ -1229,7 +1185,7 @@ def _parse_row(chunk: bytes, num: int, pat: _Pat, part: str) -> _Row:
         else:
             close = chunk.find(pat.cell_close, c.end(), body_end)
             if close < 0:
-                raise SourceUnreadable(f"Trang tính {part}: ô {_cell_ref(num, col)} thiếu thẻ đóng.")
+                raise SourceUnreadable(f"Trang tính {part}: ô {cell_ref(num, col)} thiếu thẻ đóng.")
             inner, pos = chunk[c.end() : close], close + len(pat.cell_close)
         row.cells.append(_Cell(col, attrs, inner))
         prev_col = col
@@ -1283,7 +1239,7 @@ def _translate(formula: str, origin: tuple[int, int], dest: tuple[int, int]) -> 
     from openpyxl.formula.translate import Translator, TranslatorError
 
     try:
-        out = Translator("=" + formula, origin=_cell_ref(*origin)).translate_formula(_cell_ref(*dest))
+        out = Translator("=" + formula, origin=cell_ref(*origin)).translate_formula(cell_ref(*dest))
     except (TranslatorError, ValueError):
         return None
     return out[1:] if out.startswith("=") else out
@@ -1375,7 +1331,7 @@ class _SheetPatcher:
 
     def _rewrite_cell(self, cell: _Cell | None, row: _Row | None, row_num: int, col: int, write: _Write) -> _Cell:
         if cell is None:
-            attrs = [(b"r", b'"' + _cell_ref(row_num, col).encode() + b'"')]
+            attrs = [(b"r", b'"' + cell_ref(row_num, col).encode() + b'"')]
             fresh = True
         else:
             if cell.inner and self.pat.f_tag.search(cell.inner):
@@ -1457,7 +1413,7 @@ class _SheetPatcher:
                 translated = _translate(text, origin, pos)
                 if translated is None:
                     raise SourceUnreadable(
-                        f"Trang tính {self.part}: không thể tách công thức dùng chung ở ô {_cell_ref(*pos)}."
+                        f"Trang tính {self.part}: không thể tách công thức dùng chung ở ô {cell_ref(*pos)}."
                     )
                 fixes[pos] = translated
         return fixes
@@ -1513,7 +1469,7 @@ class _SheetPatcher:
 
 
 def _range_bounds(ref: str) -> tuple[int, int, int, int] | None:
-    parts = [_parse_ref(x) for x in ref.split(":")]
+    parts = [parse_ref(x) for x in ref.split(":")]
     if not parts or any(x is None for x in parts) or len(parts) > 2:
         return None
     (r1, c1), (r2, c2) = parts[0], parts[-1]  # type: ignore[misc]
@@ -1537,7 +1493,7 @@ def _update_dimension(head: bytes, pat: _Pat, cells: Iterable[tuple[int, int]]) 
         lo_r, lo_c, hi_r, hi_c = min(lo_r, r1), min(lo_c, c1), max(hi_r, r2), max(hi_c, c2)
         if (lo_r, lo_c, hi_r, hi_c) == bounds:
             return head
-    ref = _cell_ref(lo_r, lo_c) + (":" + _cell_ref(hi_r, hi_c) if (lo_r, lo_c) != (hi_r, hi_c) else "")
+    ref = cell_ref(lo_r, lo_c) + (":" + cell_ref(hi_r, hi_c) if (lo_r, lo_c) != (hi_r, hi_c) else "")
     tag = b"<" + pat.p + b"dimension" + _render_attrs(_set_attr(attrs, b"ref", ref)) + b"/>"
     return head[: m.start()] + tag + head[m.end() :]
 
@@ -1561,12 +1517,12 @@ def _grid_rows_xml(grid: Sequence[Sequence[StyledCell]], styles: _StyleBook, p: 
             cell = _as_styled(raw)
             if cell is None:
                 continue
-            _check_value(cell.value, f"sheet cell {_cell_ref(r, c)}")
+            _check_value(cell.value, f"sheet cell {cell_ref(r, c)}")
             t, inner = _value_xml(cell.value, pstr)
             if not inner and cell.style == "text":
                 continue  # nothing to show and no visible format: leave the cell out
             xf = styles.xf_id(cell.style)
-            attrs = f' r="{_cell_ref(r, c)}"' + (f' s="{xf}"' if xf else "") + (f' t="{t}"' if t else "")
+            attrs = f' r="{cell_ref(r, c)}"' + (f' s="{xf}"' if xf else "") + (f' t="{t}"' if t else "")
             row_cells.append(f"<{pstr}c{attrs}>{inner}</{pstr}c>" if inner else f"<{pstr}c{attrs}/>")
             max_col = max(max_col, c)
         if row_cells:
@@ -1605,7 +1561,7 @@ def _cols_xml(widths: Sequence[float | None], p: bytes) -> bytes:
 def _dimension_ref(max_row: int, max_col: int) -> str:
     if max_row == 0 or max_col == 0:
         return "A1"
-    return "A1" if (max_row, max_col) == (1, 1) else f"A1:{_cell_ref(max_row, max_col)}"
+    return "A1" if (max_row, max_col) == (1, 1) else f"A1:{cell_ref(max_row, max_col)}"
 
 
 def _new_sheet_xml(main_ns: str, rows: bytes, cols: bytes, dim: str) -> bytes:

@@ -29,8 +29,16 @@ def _v1(conn: Connection) -> None:
     Base.metadata.create_all(conn, tables=tables)
 
 
+def _v2(conn: Connection) -> None:
+    # Severity became data ("error"/"warning"), translated only where a person reads it.
+    for label, code in (("Lỗi", "error"), ("Cảnh báo", "warning")):
+        conn.execute(text("UPDATE snapshot_findings SET severity = :code WHERE severity = :label"),
+                     {"code": code, "label": label})
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
+    (2, "finding severity stored as a code", _v2),
 ]
 LATEST = MIGRATIONS[-1][0]
 

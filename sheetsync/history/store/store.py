@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from typing_extensions import Self
 
-from sheetsync.text import normalize_key
+from sheetsync.domain.calendar import month_label
 from sheetsync.history.capture import MonthCapture, capture, capture_months, digest
 from sheetsync.history.store.db import StoreError, make_engine, store_url, with_retry
 from sheetsync.history.store.migrations import migrate
@@ -35,9 +35,10 @@ from sheetsync.history.store.models import (
     SnapshotRow,
     UnitMonth,
 )
+from sheetsync.text import normalize_key
 
 if TYPE_CHECKING:
-    from sheetsync.engine.evaluate import Evaluation
+    from sheetsync.results import Evaluation
 
 DEFAULT_FILE = "sheetsync.db"
 
@@ -211,7 +212,7 @@ class Store:
             um = s.execute(select(UnitMonth).where(UnitMonth.unit == unit, UnitMonth.month == month)
                            .with_for_update()).scalar_one_or_none()
             if um is None or um.frozen_id is None:
-                raise StoreError(f"Tháng {month[5:]}/{month[:4]} của {unit} chưa được khóa (chưa phê duyệt xong "
+                raise StoreError(f"Tháng {month_label(month)} của {unit} chưa được khóa (chưa phê duyệt xong "
                                  "hoặc đã được mở lại); không có gì để mở lại.")
             s.add(FreezeEvent(unit=unit, month=month, action="reopen", snapshot_id=um.frozen_id, by=by,
                               reason=reason.strip(), at=now))

@@ -1,0 +1,173 @@
+"""Months, quarters, years and dates: how people write them, how sheetsync keys them, how
+they are shown, and the days of the month a deadline falls on.
+
+A month is keyed `yyyy-mm` everywhere inside sheetsync (store, JSON, file names) and shown
+`mm/yyyy`. People may type either, and `Tháng 11/2026`; a date is typed `dd/mm/yyyy` (the
+Vietnamese way) or `yyyy-mm-dd`. Quarters are typed `2/2026`, `Q2/2026`, `Quý 2/2026` or
+`2026-Q2`, and shown `Quý II/2026`.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sheetsync.errors import PeriodError
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+# The written forms, shared with the engine's vectorised cell parsers (engine/values.py).
+MONTH_FIRST = re.compile(r"^(?:tháng\s*)?(\d{1,2})\s*[/.\-]\s*(\d{4})$", re.IGNORECASE)  # 11/2026
+YEAR_FIRST = re.compile(r"^(\d{4})\s*[/\-]\s*(\d{1,2})$")  # 2026-11
+QUARTER_WRITTEN = re.compile(r"^(?:q|quý)\s*([1-4])\s*[/.\-]\s*(\d{4})$", re.IGNORECASE)  # Q2/2026
+QUARTER_BARE = re.compile(r"^([1-4])\s*[/.\-]\s*(\d{4})$")  # 2/2026: a quarter only where one is asked for
+QUARTER_ISO = re.compile(r"^(\d{4})\s*-?\s*q([1-4])$", re.IGNORECASE)  # 2026-Q2
+YEAR_WRITTEN = re.compile(r"^(?:năm\s*)?(\d{4})$", re.IGNORECASE)  # 2026, Năm 2026
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_VN_DATE = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
+
+
+def month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def parse_month(text: str) -> str:
+    """`2026-11`, `11/2026`, `Tháng 11/2026` → `2026-11`; anything else raises PeriodError."""
+    t = " ".join(str(text).split())
+    m = YEAR_FIRST.match(t)
+    if m:
+        y, mo = int(m.group(1)), int(m.group(2))
+    else:
+        m = MONTH_FIRST.match(t)
+        if not m:
+            raise PeriodError(f"'{text}' không phải tháng; cần dạng mm/yyyy (ví dụ 11/2026) hoặc yyyy-mm (2026-11).")
+        mo, y = int(m.group(1)), int(m.group(2))
+    if not 1 <= mo <= 12:
+        raise PeriodError(f"'{text}' không phải tháng: tháng phải từ 1 đến 12.")
+    return month_key(y, mo)
+
+
+def parse_date(text: str | date) -> date:
+    """`26/11/2026` or `2026-11-26` → a date; anything else raises PeriodError."""
+    if isinstance(text, date):
+        return text
+    t = str(text).strip()
+    try:
+        m = _VN_DATE.match(t)
+        if m:
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        m = _ISO_DATE.match(t)
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise PeriodError(f"'{text}' không phải một ngày có thật.") from None
+    raise PeriodError(f"'{text}' không phải ngày; cần dạng dd/mm/yyyy (ví dụ 26/11/2026) hoặc yyyy-mm-dd.")
+
+
+def parse_months(spec: str) -> list[str]:
+    """One month, a comma list, or a range `a..b` (each end in any form `parse_month` reads)."""
+    spec = spec.strip()
+    if ".." in spec:
+        first, last = (parse_month(x) for x in spec.split("..", 1))
+        if last < first:
+            raise PeriodError(f"Khoảng tháng '{spec}' ngược: tháng đầu sau tháng cuối.")
+        return month_range(first, last)
+    months = [parse_month(x) for x in spec.split(",") if x.strip()]
+    if not months:
+        raise PeriodError("Cần ít nhất một tháng.")
+    return months
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last`, both included."""
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while month_key(y, m) <= last:
+        out.append(month_key(y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def month_label(month: str) -> str:
+    """`2026-03` as people read it: `03/2026`."""
+    return f"{month[5:7]}/{month[:4]}"
+
+
+def month_of(day: date) -> str:
+    return month_key(day.year, day.month)
+
+
+def month_start(month: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def month_end(month: str) -> date:
+    y, m = int(month[:4]), int(month[5:7])
+    return date(y, m, _cal.monthrange(y, m)[1])
+
+
+def next_month(month: str) -> str:
+    return month_of(month_end(month) + timedelta(days=1))
+
+
+def last_months(day: date, n: int = 12) -> list[str]:
+    """The n months up to and including the month of `day`, oldest first."""
+    out = [month_of(day)]
+    while len(out) < n:
+        out.insert(0, month_of(month_start(out[0]) - timedelta(days=1)))
+    return out
+
+
+def day_in_month(month: str, day: int) -> date:
+    """Day `day` of the month, or its last day when the month is shorter (a deadline on the
+    30th falls on 28 February)."""
+    y, m = int(month[:4]), int(month[5:7])
+    return date(y, m, min(day, _cal.monthrange(y, m)[1]))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A quarter or a year of monthly results."""
+
+    kind: str  # "quarter" | "year"
+    year: int
+    quarter: int | None = None
+
+    @property
+    def months(self) -> list[str]:
+        first, last = ((self.quarter - 1) * 3 + 1, self.quarter * 3) if self.quarter else (1, 12)
+        return [month_key(self.year, m) for m in range(first, last + 1)]
+
+    @property
+    def label(self) -> str:
+        return f"Quý {ROMAN[self.quarter]}/{self.year}" if self.quarter else f"Năm {self.year}"
+
+    @property
+    def phrase(self) -> str:
+        """The label inside a sentence: "quý II/2026", "năm 2026"."""
+        return self.label[0].lower() + self.label[1:]
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}-Q{self.quarter}" if self.quarter else str(self.year)
+
+
+def parse_quarter(text: str) -> Period:
+    """`2/2026`, `Q2/2026`, `Quý 2/2026`, `2026-Q2` → the quarter."""
+    t = " ".join(str(text).split())
+    m = QUARTER_WRITTEN.match(t) or QUARTER_BARE.match(t)
+    if m:
+        return Period("quarter", int(m.group(2)), int(m.group(1)))
+    m = QUARTER_ISO.match(t)
+    if m:
+        return Period("quarter", int(m.group(1)), int(m.group(2)))
+    raise PeriodError(f"'{text}' không phải quý; cần dạng q/yyyy, ví dụ 2/2026 hoặc Q2/2026.")
+
+
+def parse_year(text: str | int) -> Period:
+    m = YEAR_WRITTEN.match(str(text).strip())
+    if m:
+        return Period("year", int(m.group(1)))
+    raise PeriodError(f"'{text}' không phải năm; cần dạng yyyy, ví dụ 2026.")

@@ -1,0 +1,121 @@
+"""The ward's forms: Mẫu 01A and 02A of a month, per unit and for the ward."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sheetsync.config.profile import Profile
+from sheetsync.domain.calendar import month_label
+from sheetsync.errors import EXIT_PROBLEM, SheetsyncError, SourceError, UsageError
+from sheetsync.results import RunResult, UnitResult
+from sheetsync.service.units import Progress, open_run_store, run
+
+FORMATS = ("xlsx", "html", "pdf")
+
+
+@dataclass
+class ReportResult:
+    run: RunResult
+    month: str | None
+    output: object | None  # forms.ReportOutput
+    messages: list[str] = field(default_factory=list)
+    problem: SheetsyncError | None = None  # why no forms were written
+
+    @property
+    def exit_code(self) -> int:
+        return self.run.exit_code if self.output is not None else EXIT_PROBLEM
+
+    def to_dict(self) -> dict:
+        return {"month": self.month, "exit_code": self.exit_code, "messages": self.messages,
+                "problem": self.problem.to_dict() if self.problem else None,
+                "files": [str(p) for p in self.output.paths] if self.output else [],
+                "problems": [p.to_dict() for p in self.run.problems],
+                "notices": [n.to_dict() for n in self.run.notices],
+                "units": [u.to_dict([self.month] if self.month else None, with_findings=False) for u in self.run.units]}
+
+
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    fmts = tuple(f.strip().lower() for f in formats if f.strip())
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise UsageError(f"Định dạng không hỗ trợ: {', '.join(bad) or '(trống)'}; chỉ có {', '.join(FORMATS)}.")
+    return fmts
+
+
+def report(sources: list[str], *, month: str | None = None, as_of: date | str | None = None,
+           out: str | Path = "bao-cao", formats: Sequence[str] = FORMATS,
+           profile: str | Path | Profile | None = None, templates_dir: str | Path | None = None,
+           progress: Progress | None = None, store=None, gsheet: str | None = None) -> ReportResult:
+    """Score every unit like `sync` (never writing into unit workbooks) and fill Mẫu 01A and
+    02A per unit and for the ward; the store records that the month's forms were produced.
+    With `gsheet` (gsheet:<id> or URL), the ward's forms also replace two tabs of that sheet."""
+    formats = check_formats(formats)
+    store_problem = None
+    try:
+        st, opened = open_run_store(store, sources)
+    except SheetsyncError as exc:
+        st, opened, store_problem = None, False, exc
+    try:
+        result = run(sources, write=False, month=month, as_of=as_of, profile=profile, progress=progress,
+                     store=st if st is not None else False, mode="report")
+        if store_problem:
+            result.problems.append(store_problem)
+        evaluated = [u for u in result.units if u.evaluation is not None and u.duplicate_of is None]
+        if not evaluated:
+            problem = result.problems[0] if result.problems else next((u.error for u in result.units if u.error), None)
+            return ReportResult(result, month, None, [str(p) for p in result.problems] +
+                                [f"{u.unit}: {u.error}" for u in result.units if u.error], problem)
+        if month is None:
+            months = sorted({m for u in evaluated for m in u.evaluation.months})
+            month = months[-1] if months else None
+        if month is None:
+            problem = UsageError("Chưa có tháng nào có dữ liệu đánh giá để lập báo cáo.", code="report.no-month")
+            return ReportResult(result, None, None, [str(problem)], problem)
+        out_result = _write_forms(result, evaluated, month, out, formats, templates_dir)
+        if gsheet and out_result.output is not None:
+            out_result.messages.append(_forms_to_gsheet(gsheet, result, evaluated, month, templates_dir))
+        if st is not None and out_result.output is not None:
+            # The ward office's record that this month's forms were produced (tracked by `status`).
+            for u in evaluated:
+                try:
+                    st.record_unit(u.unit, u.source, u.evaluation, run_kind="report", covers=[month])
+                except SheetsyncError as exc:
+                    u.record_error = exc
+        return out_result
+    finally:
+        if opened:
+            st.close()
+
+
+def _forms_to_gsheet(spec: str, result: RunResult, evaluated: list[UnitResult], month: str, templates_dir) -> str:
+    from sheetsync.forms.collect import unit_results, ward_info
+    from sheetsync.forms.gsheet import write_forms_gsheet
+    from sheetsync.forms.report import ward_tables
+
+    units = [unit_results(u.evaluation, month) for u in evaluated]
+    name = result.ward.name if result.ward else "Tổng hợp"
+    ward = ward_info(result.ward, result.profile, name)
+    try:
+        info = write_forms_gsheet(spec, ward_tables(units, ward, templates_dir),
+                                  f"{ward.name} — Tháng {month_label(month)}")
+    except SourceError as exc:
+        return f"Không ghi được biểu mẫu vào Google Sheets: {exc}"
+    return f"Đã ghi Mẫu 01A, 02A của {ward.name} vào bảng tính Google {info['spreadsheet']} ({info['requests']} yêu cầu)."
+
+
+def _write_forms(result: RunResult, evaluated: list[UnitResult], month: str, out, formats, templates_dir) -> ReportResult:
+    from sheetsync.forms import write_reports
+    from sheetsync.forms.collect import unit_results, ward_info
+
+    units = [unit_results(u.evaluation, month) for u in evaluated]
+    name = result.ward.name if result.ward else (units[0].unit if len(units) == 1 else "Tổng hợp")
+    # A single workbook without a ward file: its own forms only, not a "ward" copy of them.
+    single = result.ward is None and len(units) == 1
+    output = write_reports(units, ward_info(result.ward, result.profile, name), out, formats=formats,
+                           templates_dir=templates_dir, per_unit=not single)
+    messages = list(getattr(output, "messages", []))
+    messages += [f"{u.unit}: {u.error}" for u in result.units if u.error]
+    return ReportResult(result, month, output, messages)

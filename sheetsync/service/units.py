@@ -1,0 +1,277 @@
+"""Validate and sync: every unit of a ward read, checked, scored, written back and recorded.
+
+One unit's failure never stops the ward: each unit runs inside `guarded`, which turns any
+failure into that unit's typed error. The loop over units is written once (`for_each_unit`)
+and shared by every command that visits units (sync, validate, report, status).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from sheetsync.config.profile import Profile, load_profile
+from sheetsync.config.schema import Schemas, load_schemas
+from sheetsync.config.ward import UnitSpec, WardConfig, resolve_sources
+from sheetsync.domain.calendar import month_label
+from sheetsync.engine.evaluate import evaluate, plan_writes
+from sheetsync.engine.grid import SheetGrid
+from sheetsync.engine.writeplan import WritePlan
+from sheetsync.errors import (
+    SheetsyncError,
+    SourceLocked,
+    StoreError,
+    UnexpectedError,
+    os_error,
+)
+from sheetsync.results import Notice, RunResult, UnitResult
+
+Progress = Callable[[UnitSpec], None]
+
+
+class Backend(Protocol):
+    """What the service needs from a place where a unit's workbook lives."""
+
+    label: str
+
+    def read(self) -> dict[str, SheetGrid]: ...
+
+    def write(self, plan: WritePlan) -> dict: ...
+
+
+def as_of_timestamp(as_of: date | str | None) -> pd.Timestamp:
+    """The evaluation date: the one given, else today."""
+    return pd.Timestamp(as_of).normalize() if as_of else pd.Timestamp(date.today())
+
+
+def unit_key(source: str) -> str:
+    """A unit's stable identity: `gsheet:<id>` for a Google sheet, the resolved path otherwise."""
+    from sheetsync.backends import is_google_source
+
+    if is_google_source(source):
+        from sheetsync.backends.google.backend import spreadsheet_id
+
+        sid = spreadsheet_id(source)
+        return f"gsheet:{sid}" if sid else source.strip()
+    try:
+        return str(Path(source).resolve())
+    except OSError:
+        return source
+
+
+def guarded(spec: UnitSpec, work: Callable[[], UnitResult]) -> UnitResult:
+    """Run one unit's work; any failure becomes that unit's error, never the ward's."""
+    try:
+        return work()
+    except SheetsyncError as exc:
+        return UnitResult(spec.name, spec.source, unit_key(spec.source), error=exc)
+    except OSError as exc:
+        return UnitResult(spec.name, spec.source, unit_key(spec.source), error=os_error(exc, spec.source))
+    except MemoryError:
+        return UnitResult(spec.name, spec.source, unit_key(spec.source), error=UnexpectedError(
+            "Không đủ bộ nhớ để xử lý đơn vị này; tệp có thể quá lớn hoặc bị hỏng.", code="source.too-large"))
+    except Exception as exc:  # noqa: BLE001 — one unit's failure must not stop the ward
+        if os.environ.get("SHEETSYNC_DEBUG"):
+            traceback.print_exc()
+        return UnitResult(spec.name, spec.source, unit_key(spec.source), error=UnexpectedError(
+            f"Lỗi không mong đợi khi xử lý đơn vị ({type(exc).__name__}: {exc}). "
+            "Hãy gửi tệp và thông báo này cho bộ phận kỹ thuật."))
+
+
+def for_each_unit(specs: Iterable[UnitSpec], work: Callable[[UnitSpec], UnitResult],
+                  progress: Progress | None = None) -> list[UnitResult]:
+    """`work` for every unit, in order, each guarded."""
+    out = []
+    for spec in specs:
+        if progress:
+            progress(spec)
+        out.append(guarded(spec, lambda spec=spec: work(spec)))
+    return out
+
+
+def resolve_units(sources: list[str]) -> tuple[WardConfig | None, list[UnitSpec], list[Notice]]:
+    """The ward and its units; the same workbook named twice is kept once, with a notice."""
+    ward, specs = resolve_sources(list(sources))
+    seen: dict[str, UnitSpec] = {}
+    kept, notices = [], []
+    for spec in specs:
+        key = unit_key(spec.source)
+        if key in seen:
+            notices.append(Notice("ward.duplicate-source", f"Nguồn {spec.source} được nêu hai lần (đơn vị "
+                                  f"'{seen[key].name}' và '{spec.name}'); chỉ xử lý một lần.", "warning"))
+            continue
+        seen[key] = spec
+        kept.append(spec)
+    return ward, kept, notices
+
+
+def open_run_store(store, sources: list[str]):
+    """The store a run records into: `store` may be a Store, a SQLite path or database URL
+    (`none` for no store), False for none, or None for the default (see `store_target`).
+    Returns (store or None, whether this call opened it)."""
+    from sheetsync.history.store import Store, open_store, store_target
+
+    if store is False:
+        return None, False
+    if isinstance(store, Store):
+        return store, False
+    target = store_target(store, sources)
+    return (open_store(target), True) if target else (None, False)
+
+
+def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str | None = None, key: str = "",
+             as_of=None, months: list[str] | None = None, write: bool = True, exceptional: bool = False,
+             store=None, record: bool = False) -> UnitResult:
+    """Validate and score one unit, and (with write=True) bring its engine cells up to date.
+
+    With a `store`, approved months recorded there are frozen: edits to them are reported and
+    their recorded scores are what the sheet keeps showing; with `record`, the unit's months are
+    recorded after the write (one transaction). A workbook that cannot be written (open in
+    Excel) still gets its findings and scores reported, with the reason nothing was written."""
+    name = unit or backend.label
+    result = UnitResult(unit=name, source=backend.label, key=key or backend.label)
+    t0 = time.perf_counter()
+    grids = backend.read()
+    if unit is None or unit == backend.label:
+        # A bare source (a file or gsheet:<id>): the unit name the workbook carries names the unit.
+        name = getattr(backend, "unit_name", None) or getattr(backend, "title", None) or name
+        result.unit = name
+    t1 = time.perf_counter()
+    ev = evaluate(grids, schemas, profile, as_of=as_of, unit=name, exceptional=exceptional, months=months)
+    result.evaluation = ev
+    if months and ev.scores is not None and not any(m in ev.scores.months for m in months):
+        result.notices.append(Notice("run.month-without-data", "Không có hàng đánh giá nào của tháng "
+                                     + ", ".join(month_label(m) for m in months)
+                                     + " trong bảng tính; không ai được chấm cho tháng này.", "warning"))
+    if store is not None:
+        from sheetsync.history.freeze import apply_freeze
+
+        result.freeze = apply_freeze(store, name, ev)
+        for m in result.freeze.edited_months:
+            n = sum(1 for e in result.freeze.edits if e.month == m)
+            result.notices.append(Notice("history.month-edited-after-approval",
+                                         f"Tháng {month_label(m)} đã được phê duyệt và khóa nhưng bảng tính bị sửa "
+                                         f"sau đó ({n} chỗ); điểm và xếp loại giữ theo bản đã phê duyệt.", "warning"))
+    t2 = time.perf_counter()
+    result.plan = plan_writes(ev, grids, schemas)
+    t3 = time.perf_counter()
+    if write and result.plan:
+        try:
+            result.write_info = backend.write(result.plan) or {}
+            result.written = True
+        except SourceLocked as exc:
+            result.error = exc
+            result.notices.append(Notice("source.not-written", "Không ghi gì vào bảng tính: " + str(exc), "warning"))
+    requests = getattr(backend, "requests", None)
+    if requests is not None:  # API backends count their requests, reads included
+        result.write_info = {**result.write_info, "requests": requests}
+    t4 = time.perf_counter()
+    if store is not None and record and result.error is None:
+        try:
+            rec = store.record_unit(name, backend.label, ev, run_kind="sync")
+        except StoreError as exc:
+            result.record_error = exc
+        else:
+            for m in rec.frozen_now:
+                result.notices.append(Notice("history.month-frozen", f"Tháng {month_label(m)}: mọi người đã có xếp "
+                                             "loại được phê duyệt; tháng được khóa. Sửa đổi sau này sẽ được báo, "
+                                             "không được tính (mở lại bằng 'sheetsync reopen')."))
+    t5 = time.perf_counter()
+    result.seconds = {"read": t1 - t0, "check_and_score": t2 - t1, "plan": t3 - t2, "write": t4 - t3,
+                      "record": t5 - t4}
+    return result
+
+
+def _load_profile(profile, ward: WardConfig | None) -> Profile:
+    return profile if isinstance(profile, Profile) else load_profile(profile or (ward.profile if ward else None))
+
+
+def run(sources: list[str], *, write: bool, month: str | None = None, as_of: date | str | None = None,
+        profile: str | Path | Profile | None = None, schemas: Schemas | None = None,
+        progress: Progress | None = None, store=None, mode: str | None = None) -> RunResult:
+    """Validate (write=False) or sync (write=True) every unit named by `sources`. A sync records
+    every unit's months in the store (see `open_run_store`); both honour frozen months."""
+    as_of_ts = as_of_timestamp(as_of)
+    months = [month] if month else None
+    mode = mode or ("sync" if write else "validate")
+    try:
+        ward, specs, notices = resolve_units(list(sources))
+        prof = _load_profile(profile, ward)
+        schemas = schemas or load_schemas()
+        st, opened = open_run_store(store, sources)
+    except SheetsyncError as exc:
+        try:
+            prof = _load_profile(profile, None)
+        except SheetsyncError:
+            prof = None
+        return RunResult(mode, [], prof, as_of_ts, months, None, [exc])
+    except OSError as exc:
+        return RunResult(mode, [], None, as_of_ts, months, None, [os_error(exc, ", ".join(sources))])
+
+    def one(spec: UnitSpec) -> UnitResult:
+        backend = open_backend(spec)
+        return run_unit(backend, schemas, prof, unit=spec.name, key=unit_key(spec.source), as_of=as_of_ts,
+                        months=months, write=write, exceptional=spec.exceptional, store=st, record=write)
+
+    try:
+        results = for_each_unit(specs, one, progress)
+    finally:
+        if opened:
+            st.close()
+    result = RunResult(mode, results, prof, as_of_ts, months, ward, [], notices)
+    check_duplicates(result)
+    return result
+
+
+def open_backend(spec: UnitSpec):
+    from sheetsync.backends import open_source
+
+    return open_source(spec.source, unit=spec.name)
+
+
+def check_duplicates(result: RunResult) -> None:
+    """Two units with one name (two copies of a workbook in a folder) or one `Mã cán bộ` in two
+    units: warned; a unit named like an earlier one is left out of forms and history."""
+    first: dict[str, UnitResult] = {}
+    for u in result.units:
+        if u.evaluation is None:
+            continue
+        if u.unit in first:
+            u.duplicate_of = first[u.unit].source
+            result.notices.append(Notice("ward.duplicate-unit", f"Đơn vị '{u.unit}' có hai bảng tính ({first[u.unit].source} "
+                                         f"và {u.source}); bảng tính thứ hai không được tính vào biểu mẫu và lịch sử. "
+                                         "Hãy xoá bản sao hoặc đặt tên đơn vị khác.", "warning"))
+        else:
+            first[u.unit] = u
+    owners: dict[str, list[str]] = {}
+    for u in first.values():
+        staff = u.evaluation.tabs.get("staff")
+        if staff is None or "staff_id" not in staff.values:
+            continue
+        for sid in staff.values.loc[staff.rows, "staff_id"].dropna().astype(str).unique():
+            owners.setdefault(sid.strip().upper(), []).append(u.unit)
+    shared = {sid: units for sid, units in owners.items() if len(units) > 1}
+    for sid, units in sorted(shared.items())[:20]:
+        result.notices.append(Notice("ward.duplicate-staff", f"Mã cán bộ {sid} có trong danh sách của nhiều đơn vị: "
+                                     + ", ".join(units) + "; một người chỉ được đánh giá ở một đơn vị mỗi tháng.",
+                                     "warning"))
+    if len(shared) > 20:
+        result.notices.append(Notice("ward.duplicate-staff", f"... và {len(shared) - 20} mã cán bộ trùng khác.",
+                                     "warning"))
+
+
+def validate(sources: list[str], **kwargs) -> RunResult:
+    """Check every unit; never writes."""
+    return run(sources, write=False, **kwargs)
+
+
+def sync(sources: list[str], **kwargs) -> RunResult:
+    """Check, score and write back every unit, recording its months in the history store."""
+    return run(sources, write=True, **kwargs)
