@@ -186,31 +186,24 @@ def report(sources, month, as_of, out, formats, profile, templates, as_json, sto
               help="Thư mục tạo phường mẫu.")
 @click.option("--months", default="2026-10", show_default=True, callback=months_option,
               help="Các tháng có dữ liệu: một tháng (10/2026), danh sách (09/2026,10/2026) hoặc khoảng (01/2026..12/2026).")
-@click.option("--as-of", "as_of", callback=date_option, help=f"Ngày xét hạn, {DATE_HELP}. Mặc định: cuối tháng cuối cùng.")
+@click.option("--as-of", "as_of", callback=date_option,
+              help=f"Ngày xét hạn, {DATE_HELP}. Mặc định: ngày hạn gửi biểu mẫu về phường của tháng cuối cùng.")
 @click.option("--format", "formats", default="xlsx,html,pdf", show_default=True, help="Định dạng biểu mẫu.")
 @json_option
 def demo(out, months, as_of, formats, as_json) -> None:
     """Tạo một phường mẫu (nhiều đơn vị, có trường học), đồng bộ và lập biểu mẫu."""
-    from sheetsync import service
-    from sheetsync.demo import build_demo_ward
-    from sheetsync.domain.calendar import month_end
+    from sheetsync.demo.run import run_demo
 
-    ward_file = build_demo_ward(out, months=months)
-    last = months[-1]
-    as_of = as_of or month_end(last)
-    if not as_json:
-        say(f"Đã tạo phường mẫu: {ward_file}")
-    result = service.sync([str(ward_file)], as_of=as_of)
-    if not as_json:
-        run_result(result)
-        say("\nLập biểu mẫu gửi phường...")
-    rep = service.report([str(ward_file)], month=last, as_of=as_of, out=Path(out) / "bao-cao",
-                         formats=formats_list(formats))
+    built = None if as_json else (lambda ward: say(f"Đã tạo phường mẫu: {ward}"))
+    run = run_demo(out, months, as_of=as_of, formats=formats_list(formats), on_built=built)
+    ward_file, result, rep = run.ward, run.sync, run.report
     if as_json:
-        echo_json({"ward": str(ward_file), "sync": result.to_dict(with_findings=False),
+        echo_json({"ward": str(ward_file), "as_of": run.as_of.isoformat(), "sync": result.to_dict(with_findings=False),
                    "report": {"month": rep.month, "files": [str(p) for p in rep.output.paths] if rep.output else [],
                               "messages": rep.messages}})
         return
+    run_result(result)
+    say(f"\nBiểu mẫu gửi phường, lập ngày {run.as_of:%d/%m/%Y} (hạn gửi biểu mẫu tháng {run.month[5:]}/{run.month[:4]}):")
     for m in rep.messages:
         say(m, err=True)
     if rep.output is not None:

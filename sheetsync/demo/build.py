@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import random
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from sheetsync.config.profile import load_profile
+from sheetsync.config.profile import Profile, load_profile
 from sheetsync.config.schema import load_schemas
 from sheetsync.demo import fitting
 from sheetsync.demo.cells import Typist, catalogue_rows, evaluation_rows, okr_rows, staff_rows, task_rows
@@ -19,18 +20,26 @@ from sheetsync.demo.fitting import UnitMonth
 from sheetsync.demo.people import Unit, WardNames, build_units
 from sheetsync.demo.tasks import DocNumbers, Month, bases, draft_person, plan_month, plan_tiers, plant_rows
 from sheetsync.demo.workbook import UnitSheets, write_workbook
+from sheetsync.engine.scoring import deadline_day
 
 DEFAULT_MONTHS = ("2026-10",)
 PROFILE = "nd335"
 
 
-def parse_months(months: list[str] | tuple[str, ...] | None) -> list[Month]:
+def closing_day(month: str, profile: Profile) -> date:
+    """The day the demo tells `month`'s story as of: the profile's deadline for the forms to
+    the ward (the last of the month's deadlines), else the month's last day."""
+    day = profile.deadlines.get("forms_to_ward")
+    return deadline_day(month, int(day) if day else 31).date()
+
+
+def parse_months(months: list[str] | tuple[str, ...] | None, profile: Profile) -> list[Month]:
     out = []
     for ym in sorted(set(months or DEFAULT_MONTHS)):
         m = re.fullmatch(r"(\d{4})-(\d{2})", ym)
         if not m or not 1 <= int(m.group(2)) <= 12:
             raise ValueError(f"month {ym!r} is not YYYY-MM")
-        out.append(Month(ym, int(m.group(1)), int(m.group(2))))
+        out.append(Month(ym, int(m.group(1)), int(m.group(2)), closing_day(ym, profile)))
     return out
 
 
@@ -92,8 +101,8 @@ def build_demo_ward(out_dir: str | Path, *, months: list[str] | None = None, see
     twelve-month ward share their rosters. Existing demo files in out_dir are overwritten."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    month_list = parse_months(months)
     schemas, profile = load_schemas(), load_profile(PROFILE)
+    month_list = parse_months(months, profile)
     ward = WardNames(ward_name, tuple(u.name for u in content().units if u.name.startswith("Phòng ")))
     units = build_units(random.Random(seed), ward.slug)
     planned = []
@@ -102,7 +111,7 @@ def build_demo_ward(out_dir: str | Path, *, months: list[str] | None = None, see
         plan = plan_month(units, month, i == 0, i == len(month_list) - 1, rng)
         planned.append(_plan(units, month, plan, rng, ward))
     everything = [um for ums, _ in planned for um in ums]
-    fitting.fit(units, everything, schemas, profile)
+    fitting.fit(everything, schemas, profile)
     sheets = {u.spec.key: UnitSheets(staff_rows(u), catalogue_rows(u)) for u in units}
     typist = Typist(random.Random(f"{seed}:typing"))
     for ums, numbers in planned:

@@ -6,7 +6,8 @@ and the manager's general points are chosen so that the total lands in the tier:
 moves with the general points one for one (scoring.md: total = general + task points), so the
 engine's own total minus its general points is what the general points add to. Where no
 general points in the tier's range can reach it, the person's outcomes are drawn again. The
-engine scores again after every change; what it says last is what the sheet will say.
+engine scores again after every change; what it says last is what the sheet will say. Whoever
+general points cannot move into their tier keeps the rating their work earned.
 
 The authority then approves like a real one: within the quota (the engine's `check_quota`),
 except in the unit that is meant to show the quota warning, and once a level above the
@@ -28,9 +29,11 @@ from sheetsync.demo.people import Unit
 from sheetsync.demo.tasks import Draft, Month, MonthPlan, draw_outcome, weighted
 from sheetsync.demo.workbook import UnitSheets, grids
 from sheetsync.engine.evaluate import evaluate
-from sheetsync.engine.scoring import check_quota
+from sheetsync.engine.findings import Findings
+from sheetsync.engine.scoring import check_quota, score_month
+from sheetsync.engine.validate import check_tree
 
-MAX_ROUNDS = 6
+MAX_ROUNDS = 4
 SCORED_TABS = ("staff", "catalogue", "tasks", "evaluations")  # what scoring a person reads
 MARGIN = 0.01  # keep the total this far inside its band (the engine rounds what it shows)
 
@@ -127,29 +130,57 @@ def _fit_sheets(ums: list[UnitMonth]) -> UnitSheets:
     return sheets
 
 
-def score(ums: list[UnitMonth], schemas: Schemas, profile: Profile) -> None:
-    """Let the engine score these unit-months; each person's result goes to their `results`."""
-    ev = evaluate(grids(_fit_sheets(ums), schemas, SCORED_TABS), schemas, profile, as_of=max(um.month.last for um in ums))
-    by_month: dict[str, dict[str, Result]] = {}
-    for month, scores in ev.scores.months.items():
-        people = scores.people
-        by_month[month] = {str(sid): Result(None if pd.isna(total) else float(total),
-                                            None if pd.isna(general) else float(general),
-                                            rating if isinstance(rating, str) else None)
-                           for sid, total, general, rating in zip(people["staff_id"], people["total_points"],
-                                                                  people["general_points"], people["suggested_rating"])}
-    for um in ums:
-        um.results = {x.staff_id: by_month[um.month.ym][x.staff_id] for x in um.unit.people}
+class Scorer:
+    """The engine's reading of every unit-month: one validation of all the rows, then scoring
+    again (the engine's `score_month`) whenever general points change, the only cells fitting
+    changes after the first draw."""
+
+    def __init__(self, ums: list[UnitMonth], schemas: Schemas, profile: Profile):
+        self.ums, self.profile = ums, profile
+        sheets = _fit_sheets(ums)
+        self.rows = {(ev["staff_id"], ev["month"].strftime("%Y-%m")): i + 2 for i, ev in enumerate(sheets.evaluations)}
+        self.ev = evaluate(grids(sheets, schemas, SCORED_TABS), schemas, profile,
+                           as_of=max(um.month.closes for um in ums))
+        self.parent = check_tree(self.ev.tabs["staff"], Findings())
+        self._read(self.ev.scores.months)
+
+    def rescore(self, changed: list[UnitMonth]) -> None:
+        """Score again the months of these unit-months, with their people's general points now."""
+        values = self.ev.tabs["evaluations"].values
+        for um in changed:
+            for sid, inp in um.inputs.items():
+                row = self.rows[(sid, um.month.ym)]
+                values.at[row, "self_general"] = inp.self_general
+                values.at[row, "mgr_general"] = inp.mgr_general if inp.mgr_general is not None else float("nan")
+        tabs, ev = self.ev.tabs, self.ev
+        self._read({m: score_month(m, tabs["staff"], tabs["evaluations"], ev.scores.tasks, self.parent,
+                                   self.profile, ev.as_of, Findings())
+                    for m in sorted({um.month.ym for um in changed})})
+
+    def _read(self, months: dict) -> None:
+        for month, scores in months.items():
+            people = scores.people
+            got = {str(sid): Result(None if pd.isna(total) else float(total),
+                                    None if pd.isna(general) else float(general),
+                                    rating if isinstance(rating, str) else None)
+                   for sid, total, general, rating in zip(people["staff_id"], people["total_points"],
+                                                          people["general_points"], people["suggested_rating"])}
+            for um in self.ums:
+                if um.month.ym == month:
+                    um.results = {x.staff_id: got[x.staff_id] for x in um.unit.people}
 
 
 # -- fitting -----------------------------------------------------------------------------------
 
-def _general_for(target: str, rest: float, tier: str, profile: Profile) -> float | None:
-    """General points (half points, in the tier's range, else up to 4 below or 1 above it)
-    that put the total in the target band, nearest the middle of the range; None if none do."""
+def _general_for(rest: float, tier: str, profile: Profile, anywhere: bool = False) -> float | None:
+    """General points (half points, in the tier's range, else up to 4 below or 1 above it, or
+    `anywhere` from 0 to 30) that put the total in the tier's band, nearest the middle of the
+    range; None if none do."""
+    target = tier
     lo, hi = content().by_rating("general_points")[tier]
     mid = (lo + hi) / 2
-    candidates = [g / 2 for g in range(int(max(0, lo - 4) * 2), int(min(30, hi + 1) * 2) + 1)]
+    lowest, highest = (0, 30) if anywhere else (max(0, lo - 4), min(30, hi + 1))
+    candidates = [g / 2 for g in range(int(lowest * 2), int(highest * 2) + 1)]
 
     def lands(g: float) -> bool:
         return all(profile.band(float(round_half_up(g + rest + m, profile.rounding))) == target
@@ -170,25 +201,24 @@ def _quota_marked(um: UnitMonth, ratings: dict[str, str | None], profile: Profil
     return sorted(marked, key=lambda s: um.results[s].total or 0)
 
 
-def _adjust(um: UnitMonth, profile: Profile, may_redraw: bool) -> bool:
-    """Move everyone who is off their tier towards it; True if anything changed."""
+def _adjust(um: UnitMonth, profile: Profile) -> bool:
+    """Move everyone who is off their tier into it where general points can; True if anything
+    changed. Whoever cannot be moved keeps the rating their work earned."""
+    forced: set[str] = set()
     if um.unit.spec.approval == "pending" and um.plan.is_last:
         # Judged on suggested ratings: the excellent beyond the quota are planned good instead.
-        for s in _quota_marked(um, um.suggested, profile):
+        forced = set(_quota_marked(um, um.suggested, profile))
+        for s in forced:
             um.tiers[s] = um.inputs[s].tier = GOOD
     changed = False
     for s in um.unit.bottom_up:
         inp, got = um.inputs[s], um.results.get(s)
-        if inp.disciplined or got is None or got.rating == inp.tier:
+        if inp.disciplined or got is None or got.rating == inp.tier or got.total is None or got.general is None:
             continue
-        g = None
-        if got.total is not None and got.general is not None:
-            g = _general_for(inp.tier, got.total - got.general, inp.tier, profile)
+        g = _general_for(got.total - got.general, inp.tier, profile, anywhere=s in forced)
         if g is None:
-            if not may_redraw:
-                continue
-            _draw_outcomes(um, s)
-        elif inp.mgr_general is not None:
+            continue
+        if inp.mgr_general is not None:
             inp.self_general = min(30.0, g + max(0.0, inp.self_general - inp.mgr_general))
             inp.mgr_general = g
         else:
@@ -197,17 +227,14 @@ def _adjust(um: UnitMonth, profile: Profile, may_redraw: bool) -> bool:
     return changed
 
 
-def fit(units: list[Unit], ums: list[UnitMonth], schemas: Schemas, profile: Profile) -> None:
-    """Score, adjust, score again, until everyone is where planned or the rounds run out."""
-    redraws = int(content().performance["redraws"])
-    todo = ums
-    for round_ in range(MAX_ROUNDS):
-        score(todo, schemas, profile)
-        if round_ == MAX_ROUNDS - 1:
-            break
-        todo = [um for um in ums if _adjust(um, profile, may_redraw=round_ < redraws)]
-        if not todo:
-            break
+def fit(ums: list[UnitMonth], schemas: Schemas, profile: Profile) -> None:
+    """Score, move people into their tiers, score again, until nobody moves or the rounds run out."""
+    scorer = Scorer(ums, schemas, profile)
+    for _ in range(MAX_ROUNDS):
+        changed = [um for um in ums if _adjust(um, profile)]
+        if not changed:
+            return
+        scorer.rescore(changed)
 
 
 # -- approval ----------------------------------------------------------------------------------

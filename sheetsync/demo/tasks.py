@@ -20,9 +20,13 @@ PAIRED = ("duplicate_id", "merged")  # plants that also touch the owner's previo
 
 @dataclass(frozen=True)
 class Month:
+    """A month of the demo. `closes` is the day its story is told as of: the day the ward office
+    produces the month's forms (the profile's forms deadline), so no work is dated after it."""
+
     ym: str
     year: int
     month: int
+    closes: date
 
     @property
     def first(self) -> date:
@@ -168,7 +172,7 @@ def _adhoc_text(kind: str, d: date, topic: str, ward: WardNames, numbers: DocNum
 # -- each person's rows ------------------------------------------------------------------------
 
 def _task_dates(template: Template, basis: Basis, month: Month, week: int, rng: random.Random) -> tuple[date, date]:
-    first, last = _on_or_after(month.first), on_or_before(month.last)
+    first, last = _on_or_after(month.first), on_or_before(month.closes)
     if template.span == "month":
         return first, last
     if template.span == "week":
@@ -225,8 +229,7 @@ def draft_person(person: Person, unit: Unit, month: Month, found: dict[str, list
 
 def draw_outcome(d: Draft, kind: str, month: Month, abbr: str, rng: random.Random) -> Outcome:
     """What happened to a task by the end of the month (the kinds of performance.yaml)."""
-    last = month.last
-    room = (last - d.due).days
+    room = (month.closes - d.due).days
     if kind == "late" and (d.template.span == "month" or room < 1):
         kind = "returned_ok"
     if kind == "excused":

@@ -272,7 +272,7 @@ def apply_freeze(store: Store, unit: str, evaluation, now: datetime | None = Non
         frozen = [m for m in frozen if m in evaluation.month_filter]
     if not frozen:
         return report
-    now = now or datetime.now()
+    now = now or store.clock()
     ev = evaluation
     names = [n for n in MONTH_TABS if n in ev.tabs]
     keys = {n: row_keys(ev.tabs[n]) for n in names}

@@ -10,7 +10,7 @@ lose nothing, and a sync killed half-way commits nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -83,6 +83,9 @@ class Store:
     def __init__(self, url: str, engine: Engine):
         self.url = url
         self.engine = engine
+        # What "now" is when a run is recorded without a time of its own: the wall clock, or the
+        # day a replayed run happened (the demo ward records its runs on the month's own dates).
+        self.clock: Callable[[], datetime] = datetime.now
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -120,7 +123,7 @@ class Store:
         default every month recorded."""
         if run_kind not in ("sync", "report"):
             raise ValueError("run_kind must be 'sync' or 'report'")
-        now = now or datetime.now()
+        now = now or self.clock()
         present = capture_months(evaluation)
         frozen = sorted(set(self.frozen_months(unit)) & set(present))  # checked again under the lock
         caps = capture(evaluation, skip=set(frozen))  # a frozen month is not even captured
@@ -206,7 +209,7 @@ class Store:
         it again if everyone still has an approved rating)."""
         if not (reason or "").strip():
             raise StoreError("Cần ghi lý do mở lại tháng đã phê duyệt.")
-        now = now or datetime.now()
+        now = now or self.clock()
 
         def work(s: Session) -> None:
             um = s.execute(select(UnitMonth).where(UnitMonth.unit == unit, UnitMonth.month == month)
