@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 import yaml
-
 from oracle import month_people, quota_exceeded, task_rows
+
 from sheetsync.backends.xlsx.backend import XlsxBackend
 from sheetsync.config.profile import load_profile
 from sheetsync.config.schema import load_schemas

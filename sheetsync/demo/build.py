@@ -4,7 +4,6 @@ the engine-judged fitting and the approvals, then every unit's workbook and `war
 from __future__ import annotations
 
 import random
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from sheetsync.demo.fitting import UnitMonth
 from sheetsync.demo.people import Unit, WardNames, build_units
 from sheetsync.demo.tasks import DocNumbers, Month, bases, draft_person, plan_month, plan_tiers, plant_rows
 from sheetsync.demo.workbook import UnitSheets, write_workbook
-from sheetsync.engine.scoring import deadline_day
+from sheetsync.domain.calendar import day_in_month, month_end, parse_month
 
 DEFAULT_MONTHS = ("2026-10",)
 PROFILE = "nd335"
@@ -30,17 +29,13 @@ def closing_day(month: str, profile: Profile) -> date:
     """The day the demo tells `month`'s story as of: the profile's deadline for the forms to
     the ward (the last of the month's deadlines), else the month's last day."""
     day = profile.deadlines.get("forms_to_ward")
-    return deadline_day(month, int(day) if day else 31).date()
+    return day_in_month(month, int(day)) if day else month_end(month)
 
 
 def parse_months(months: list[str] | tuple[str, ...] | None, profile: Profile) -> list[Month]:
-    out = []
-    for ym in sorted(set(months or DEFAULT_MONTHS)):
-        m = re.fullmatch(r"(\d{4})-(\d{2})", ym)
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ValueError(f"month {ym!r} is not YYYY-MM")
-        out.append(Month(ym, int(m.group(1)), int(m.group(2)), closing_day(ym, profile)))
-    return out
+    """The months asked for (yyyy-mm or mm/yyyy), oldest first; PeriodError for anything else."""
+    keys = sorted({parse_month(m) for m in (months or DEFAULT_MONTHS)})
+    return [Month(ym, int(ym[:4]), int(ym[5:]), closing_day(ym, profile)) for ym in keys]
 
 
 def _ward_yaml(ward: WardNames) -> dict[str, Any]:
