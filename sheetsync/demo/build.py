@@ -12,10 +12,9 @@ import yaml
 
 from sheetsync.config.profile import Profile, load_profile
 from sheetsync.config.schema import load_schemas
-from sheetsync.demo import fitting
 from sheetsync.demo.cells import Typist, catalogue_rows, evaluation_rows, okr_rows, staff_rows, task_rows
 from sheetsync.demo.content import content
-from sheetsync.demo.fitting import UnitMonth
+from sheetsync.demo.fitting import UnitMonth, approve, fit, start
 from sheetsync.demo.people import Unit, WardNames, build_units
 from sheetsync.demo.tasks import DocNumbers, Month, bases, draft_person, plan_month, plan_tiers, plant_rows
 from sheetsync.demo.workbook import UnitSheets, write_workbook
@@ -61,7 +60,7 @@ def _plan(units: list[Unit], month: Month, plan, rng: random.Random, ward: WardN
     plant_rows(units, drafts, tiers, plan, rng)
     ums = [UnitMonth(u, month, plan, rng, drafts[u.spec.key], tiers[u.spec.key]) for u in units]
     for um in ums:
-        fitting.start(um)
+        start(um)
     return ums, numbers
 
 
@@ -106,12 +105,12 @@ def build_demo_ward(out_dir: str | Path, *, months: list[str] | None = None, see
         plan = plan_month(units, month, i == 0, i == len(month_list) - 1, rng)
         planned.append(_plan(units, month, plan, rng, ward))
     everything = [um for ums, _ in planned for um in ums]
-    fitting.fit(everything, schemas, profile)
+    fit(everything, schemas, profile)
     sheets = {u.spec.key: UnitSheets(staff_rows(u), catalogue_rows(u)) for u in units}
     typist = Typist(random.Random(f"{seed}:typing"))
     for ums, numbers in planned:
         for um in ums:
-            fitting.approve(um, profile)
+            approve(um, profile)
             _type_month(sheets[um.unit.spec.key], um, numbers, typist)
     for u in units:
         sheets[u.spec.key].okr = okr_rows(u, month_list, random.Random(f"{seed}:okr:{u.spec.key}"))
