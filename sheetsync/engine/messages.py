@@ -60,7 +60,7 @@ MESSAGES = {
     "score.leader-e-missing": "Lãnh đạo, quản lý cần có Điểm năng lực tập hợp, đoàn kết (%); chưa tính được điểm kết quả thực hiện nhiệm vụ.",
     "score.leader-no-staff": "Là lãnh đạo, quản lý nhưng không quản lý ai trong danh sách; được chấm như người không giữ chức vụ lãnh đạo.",
     "score.not-in-roster": "Mã cán bộ '{value}' không có trong trang Cán bộ; không tính điểm được.",
-    "score.disciplined": "Bị kỷ luật từ khiển trách trở lên: xếp loại Không hoàn thành nhiệm vụ, bất kể điểm.",
+    "score.disciplined": "Bị kỷ luật từ khiển trách trở lên: xếp loại {rating}, bất kể điểm.",
     "score.missing-row": "{name} ({staff_id}) chưa có hàng đánh giá tháng {month} trong trang Đánh giá tháng.",
     "score.row-excluded": "Hàng không được tính điểm vì {reason}.",
     "score.row-zeroed": "Hàng vẫn tính số lượng giao nhưng chưa tính hoàn thành, chất lượng, tiến độ cho đến khi sửa lỗi.",

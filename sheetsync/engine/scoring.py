@@ -20,11 +20,11 @@ from sheetsync.engine.findings import Findings
 from sheetsync.engine.messages import message
 from sheetsync.engine.validate import TabData, _num
 from sheetsync.engine.values import map_distinct, month_bounds
+from sheetsync.results import SCORE_FIELDS
 from sheetsync.text import normalize_keys
 
 TASK_UNUSABLE_FIELDS = ("owner_id", "product_code", "assigned_qty", "month")
-SCORE_COLUMNS = ["score_a", "score_b", "score_c", "score_d", "score_dd", "score_e",
-                 "task_points", "general_points", "bonus_points", "total_points", "suggested_rating"]
+SCORE_COLUMNS = [*SCORE_FIELDS, "suggested_rating"]  # what scoring writes on an evaluation row
 
 
 @dataclass
@@ -260,7 +260,8 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     if (from_self & g.notna() & scored).any():
         notes(from_self & g.notna(), profile.general_field, "warning", "score.general-from-self",
               g.map(lambda v: message("score.general-from-self", value=_num(v)), na_action="ignore"))
-    notes(disciplined, "disciplined", "warning", "score.disciplined", message("score.disciplined"))
+    notes(disciplined, "disciplined", "warning", "score.disciplined",
+          message("score.disciplined", rating=profile.discipline_rating))
     bonus = p["bonus_points"].fillna(0) if profile.bonus_field else 0.0
 
     def settle(rows_: pd.Index, comps: list[str]) -> None:
@@ -295,8 +296,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
         settle(one, profile.leader_components)
         rating_of[s] = final_of(one).iloc[0]
 
-    for c in ["score_a", "score_b", "score_c", "score_d", "score_dd", "score_e", "task_points",
-              "general_points", "bonus_points"]:
+    for c in (f for f in SCORE_FIELDS if f != "total_points"):  # the total is rounded from unrounded parts
         p[c] = round_half_up(p[c].astype("float64").to_numpy(), profile.rounding)
     p["approved_rating"] = approved
     p["final_rating"] = approved.where(approved.notna(), p["suggested_rating"])

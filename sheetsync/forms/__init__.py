@@ -6,11 +6,11 @@ Layouts live in ``templates/forms/`` (YAML + jinja2), editable without Python.
 """
 
 from sheetsync.forms.build import Form01A, Form02A, build_01a, build_02a
-from sheetsync.forms.model import CATEGORIES, RATINGS, UnitResults, WardInfo, final_rating
+from sheetsync.forms.model import CATEGORIES, UnitResults, WardInfo, default_scale, final_rating
 from sheetsync.forms.report import ReportOutput, ScopeOutput, write_reports
 
 __all__ = [
-    "CATEGORIES", "RATINGS", "UnitResults", "WardInfo", "final_rating",
+    "CATEGORIES", "UnitResults", "WardInfo", "default_scale", "final_rating",
     "Form01A", "Form02A", "build_01a", "build_02a",
     "ReportOutput", "ScopeOutput", "write_reports",
 ]

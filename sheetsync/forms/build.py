@@ -10,27 +10,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sheetsync.domain.ratings import RatingScale
 from sheetsync.forms.model import (
     CATEGORIES,
-    RATINGS,
     UnitResults,
     clean_text,
+    default_scale,
     final_rating,
     is_truthy,
     normalize_category,
     normalize_rating,
 )
 from sheetsync.forms.numbers import percent, round_half_up
+from sheetsync.results import COMPONENT_FIELDS
 
 ScopeKind = Literal["unit", "ward"]
 
 UNCATEGORISED = "Chưa xác định đối tượng"
 TOTAL_LABEL = "Tổng cộng"
 PROVISIONAL_MARK = "(tạm tính)"
-SCORE_KEYS = (
-    "score_a", "score_b", "score_c", "score_d", "score_dd", "score_e",
-    "general_points", "task_points", "total_points",
-)
+SCORE_KEYS = (*COMPONENT_FIELDS, "general_points", "task_points", "total_points")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -40,12 +39,16 @@ class SummaryRow:
 
     stt: str
     label: str
+    scale: RatingScale = field(default_factory=default_scale, repr=False)
     total: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RATINGS, 0))
+    counts: dict[str, int] = field(default_factory=dict)
     not_rated: int = 0
     provisional: int = 0
     notes: str = ""
     is_total: bool = False
+
+    def __post_init__(self) -> None:
+        self.counts = {**dict.fromkeys(self.scale.names, 0), **self.counts}
 
     @property
     def rated(self) -> int:
@@ -59,8 +62,8 @@ class SummaryRow:
         self.total += other.total
         self.not_rated += other.not_rated
         self.provisional += other.provisional
-        for rating in RATINGS:
-            self.counts[rating] += other.counts[rating]
+        for rating, n in other.counts.items():
+            self.counts[rating] += n
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Form01A:
     kind: ScopeKind
     month: str
     rows: list[SummaryRow]
+    scale: RatingScale = field(default_factory=default_scale, repr=False)
 
     @property
     def total(self) -> SummaryRow:
@@ -117,6 +121,7 @@ class Form02A:
     kind: ScopeKind
     month: str
     groups: list[UnitGroup]
+    scale: RatingScale = field(default_factory=default_scale, repr=False)
 
     @property
     def people(self) -> list[PersonRow]:
@@ -147,7 +152,7 @@ def _unit_notes(unit: UnitResults, provisional: int, sep: str) -> str:
 
 def _tally(row: SummaryRow, person: dict[str, Any]) -> None:
     row.total += 1
-    rating = final_rating(person)
+    rating = final_rating(person, row.scale)
     if rating is None:
         row.not_rated += 1
     else:
@@ -156,16 +161,16 @@ def _tally(row: SummaryRow, person: dict[str, Any]) -> None:
         row.provisional += 1
 
 
-def _unit_total(unit: UnitResults, stt: str, label: str, notes_sep: str) -> SummaryRow:
-    row = SummaryRow(stt=stt, label=label)
+def _unit_total(unit: UnitResults, stt: str, label: str, notes_sep: str, scale: RatingScale) -> SummaryRow:
+    row = SummaryRow(stt=stt, label=label, scale=scale)
     for person in _records(unit):
         _tally(row, person)
     row.notes = _unit_notes(unit, row.provisional, notes_sep)
     return row
 
 
-def _total_row(rows: Iterable[SummaryRow], notes: str = "") -> SummaryRow:
-    total = SummaryRow(stt="", label=TOTAL_LABEL, notes=notes, is_total=True)
+def _total_row(rows: Iterable[SummaryRow], scale: RatingScale, notes: str = "") -> SummaryRow:
+    total = SummaryRow(stt="", label=TOTAL_LABEL, scale=scale, notes=notes, is_total=True)
     for row in rows:
         total.add(row)
     return total
@@ -177,7 +182,8 @@ def _resolve_kind(units: Sequence[UnitResults], scope_name: str, kind: ScopeKind
     return "unit" if len(units) == 1 and units[0].unit == scope_name else "ward"
 
 
-def build_01a(units: Sequence[UnitResults], scope_name: str, *, kind: ScopeKind | None = None) -> Form01A:
+def build_01a(units: Sequence[UnitResults], scope_name: str, *, kind: ScopeKind | None = None,
+              scale: RatingScale | None = None) -> Form01A:
     """Mẫu số 01A: per Đối tượng for one unit, per unit for the ward, then the total row.
 
     ``kind`` defaults to "unit" when given the single unit named ``scope_name``, else "ward".
@@ -187,11 +193,12 @@ def build_01a(units: Sequence[UnitResults], scope_name: str, *, kind: ScopeKind 
     units = list(units)
     month = common_month(units)
     kind = _resolve_kind(units, scope_name, kind)
+    scale = scale or default_scale()
     if kind == "unit":
         if len(units) != 1:
             raise ValueError("Mẫu 01A của đơn vị chỉ nhận đúng một đơn vị")
         unit = units[0]
-        by_category = {c: SummaryRow(stt="", label=c) for c in (*CATEGORIES, UNCATEGORISED)}
+        by_category = {c: SummaryRow(stt="", label=c, scale=scale) for c in (*CATEGORIES, UNCATEGORISED)}
         for person in _records(unit):
             category = normalize_category(person.get("category")) or UNCATEGORISED
             _tally(by_category[category], person)
@@ -200,11 +207,11 @@ def build_01a(units: Sequence[UnitResults], scope_name: str, *, kind: ScopeKind 
             body.append(by_category[UNCATEGORISED])
         for i, row in enumerate(body, 1):
             row.stt = str(i)
-        rows = [*body, _total_row(body, _unit_notes(unit, sum(r.provisional for r in body), "\n"))]
+        rows = [*body, _total_row(body, scale, _unit_notes(unit, sum(r.provisional for r in body), "\n"))]
     else:
-        body = [_unit_total(u, str(i), clean_text(u.unit), "\n") for i, u in enumerate(units, 1)]
-        rows = [*body, _total_row(body)]
-    return Form01A(scope=clean_text(scope_name), kind=kind, month=month, rows=rows)
+        body = [_unit_total(u, str(i), clean_text(u.unit), "\n", scale) for i, u in enumerate(units, 1)]
+        rows = [*body, _total_row(body, scale)]
+    return Form01A(scope=clean_text(scope_name), kind=kind, month=month, rows=rows, scale=scale)
 
 
 def roman(number: int) -> str:
@@ -218,14 +225,14 @@ def roman(number: int) -> str:
     return "".join(out)
 
 
-def _person_row(stt: int, unit: str, person: dict[str, Any]) -> PersonRow:
+def _person_row(stt: int, unit: str, person: dict[str, Any], scale: RatingScale) -> PersonRow:
     provisional = is_truthy(person.get("provisional"))
     notes = clean_text(person.get("notes"))
     if provisional:
         notes = f"{PROVISIONAL_MARK} {notes}".strip() if PROVISIONAL_MARK not in notes else notes
 
     def rating(key: str) -> str:
-        return normalize_rating(person.get(key)) or ""
+        return normalize_rating(person.get(key), scale) or ""
 
     return PersonRow(
         stt=stt,
@@ -244,14 +251,16 @@ def _person_row(stt: int, unit: str, person: dict[str, Any]) -> PersonRow:
     )
 
 
-def build_02a(units: Sequence[UnitResults], scope_name: str, *, kind: ScopeKind | None = None) -> Form02A:
+def build_02a(units: Sequence[UnitResults], scope_name: str, *, kind: ScopeKind | None = None,
+              scale: RatingScale | None = None) -> Form02A:
     """Mẫu số 02A: every person, grouped by unit in the given order, each unit in roster order."""
     units = list(units)
     month = common_month(units)
+    scale = scale or default_scale()
     groups = []
     for g, unit in enumerate(units, 1):
         name = clean_text(unit.unit)
-        people = [_person_row(i, name, p) for i, p in enumerate(_records(unit), 1)]
+        people = [_person_row(i, name, p, scale) for i, p in enumerate(_records(unit), 1)]
         groups.append(UnitGroup(stt=roman(g), unit=name, people=people))
     return Form02A(scope=clean_text(scope_name), kind=_resolve_kind(units, scope_name, kind),
-                   month=month, groups=groups)
+                   month=month, groups=groups, scale=scale)

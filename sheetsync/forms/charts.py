@@ -22,9 +22,10 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from sheetsync.domain.ratings import RatingScale  # noqa: E402
 from sheetsync.forms.build import Form01A, SummaryRow  # noqa: E402
 from sheetsync.forms.hatching import HatchedLegendHandler, hatch_patches  # noqa: E402
-from sheetsync.forms.model import RATING_CODES, RATINGS, normalize_rating  # noqa: E402
+from sheetsync.forms.model import normalize_rating  # noqa: E402
 from sheetsync.forms.numbers import format_number  # noqa: E402
 
 NOT_RATED = "Chưa đánh giá"
@@ -37,14 +38,25 @@ class SeriesStyle:
     text_color: str
 
 
-# Dark to light, each with a different hatch: distinct on screen and on a grey printout.
-STYLES: dict[str, SeriesStyle] = {
-    RATINGS[0]: SeriesStyle("#1f3b73", "", "white"),
-    RATINGS[1]: SeriesStyle("#6f9bd1", "/", "black"),
-    RATINGS[2]: SeriesStyle("#d9e6f5", "-", "black"),
-    RATINGS[3]: SeriesStyle("#f2b880", "x", "black"),
-    NOT_RATED: SeriesStyle("#ffffff", "", "black"),
-}
+# Best to worst, dark to light, each with a different hatch: distinct on screen and on a grey
+# printout. A scale of four takes them as they are (the worst rating stands out in orange); a
+# longer scale goes on through the extras before its worst rating.
+BEST_STYLES = (SeriesStyle("#1f3b73", "", "white"), SeriesStyle("#6f9bd1", "/", "black"),
+               SeriesStyle("#d9e6f5", "-", "black"))
+EXTRA_STYLES = (SeriesStyle("#9fb7d9", "\\", "black"), SeriesStyle("#eeeeee", ".", "black"),
+                SeriesStyle("#c9d6c2", "+", "black"))
+WORST_STYLE = SeriesStyle("#f2b880", "x", "black")
+NOT_RATED_STYLE = SeriesStyle("#ffffff", "", "black")
+
+
+def series_styles(scale: RatingScale) -> dict[str, SeriesStyle]:
+    """A style per rating of the scale (best first), then the not-yet-rated series."""
+    names = scale.names
+    middle = [*BEST_STYLES, *EXTRA_STYLES]
+    styles = {name: middle[i % len(middle)] for i, name in enumerate(names[:-1])}
+    styles[names[-1]] = WORST_STYLE
+    styles[NOT_RATED] = NOT_RATED_STYLE
+    return styles
 QUOTA_OK = SeriesStyle("#b8c9e0", "/", "black")
 QUOTA_OVER = SeriesStyle("#e08a73", "x", "black")
 
@@ -114,7 +126,9 @@ def distribution_chart(form: Form01A, fonts: Sequence[str], decimal_sep: str = "
     rows = [r for r in form.body if r.total]
     if not rows:
         return None
-    series = [*RATINGS, NOT_RATED]
+    scale = form.scale
+    styles = series_styles(scale)
+    series = [*scale.names, NOT_RATED]
     with matplotlib.rc_context(_font_rc(fonts)):
         fig = Figure(figsize=(10.5, 1.5 + 0.42 * len(rows)), layout="constrained")
         ax = fig.add_subplot()
@@ -124,7 +138,7 @@ def distribution_chart(form: Form01A, fonts: Sequence[str], decimal_sep: str = "
         widest = max(r.total for r in rows)
         drawn, handles, handler_map = [], [], {}
         for name in series:
-            style = STYLES[name]
+            style = styles[name]
             values = [r.not_rated if name == NOT_RATED else r.counts[name] for r in rows]
             bars = ax.barh(y, values, left=left, color=style.color, edgecolor="black",
                            linewidth=0.6, height=0.62)
@@ -135,7 +149,7 @@ def distribution_chart(form: Form01A, fonts: Sequence[str], decimal_sep: str = "
                          {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
             left = [a + b for a, b in zip(left, values)]
             handle = Patch(facecolor=style.color, edgecolor="black",
-                           label=RATING_CODES.get(name, name) + (f" – {name}" if name in RATING_CODES else ""))
+                           label=f"{scale.code(name)} – {name}" if name != NOT_RATED else name)
             handles.append(handle)
             handler_map[handle] = HatchedLegendHandler(style.hatch)
         for yy, r in zip(y, rows):
@@ -150,7 +164,7 @@ def distribution_chart(form: Form01A, fonts: Sequence[str], decimal_sep: str = "
         for patches, kind in drawn:
             hatch_patches(ax, patches, kind)
         svg = _to_svg(fig, f"dist-{form.kind}")
-    parts = [f"{r.label}: " + ", ".join(f"{RATING_CODES[k]} {r.counts[k]}" for k in RATINGS)
+    parts = [f"{r.label}: " + ", ".join(f"{scale.code(k)} {r.counts[k]}" for k in scale.names)
              + f", {NOT_RATED.lower()} {r.not_rated}" for r in rows]
     return Chart(svg, "Số người theo xếp loại. " + "; ".join(parts))
 
@@ -171,7 +185,10 @@ class QuotaShare:
 
 def quota_shares(rows: Sequence[SummaryRow], quota: Mapping[str, Any]) -> list[QuotaShare]:
     """The quota's rating counted against its base (listed ratings, or everyone rated), per row."""
-    rating = normalize_rating(quota.get("rating")) or RATINGS[0]
+    if not rows:
+        return []
+    scale = rows[0].scale
+    rating = normalize_rating(quota.get("rating"), scale) or scale.names[0]
     base = quota.get("of", "rated")
     out = []
     for row in rows:
@@ -179,20 +196,20 @@ def quota_shares(rows: Sequence[SummaryRow], quota: Mapping[str, Any]) -> list[Q
             denominator = row.rated
         else:
             ratings = [base] if isinstance(base, str) else list(base)
-            denominator = sum(row.counts[normalize_rating(r)] for r in ratings)
+            denominator = sum(row.counts[normalize_rating(r, scale)] for r in ratings)
         out.append(QuotaShare(row.label, row.counts[rating], denominator))
     return out
 
 
-def _quota_label(quota: Mapping[str, Any], decimal_sep: str) -> str:
+def _quota_label(quota: Mapping[str, Any], decimal_sep: str, scale: RatingScale) -> str:
     if quota.get("label"):
         return str(quota["label"])
-    rating = normalize_rating(quota.get("rating")) or RATINGS[0]
+    rating = normalize_rating(quota.get("rating"), scale) or scale.names[0]
     base = quota.get("of", "rated")
     base_text = "số người được đánh giá" if base == "rated" else "số " + ", ".join(
-        RATING_CODES[normalize_rating(r)] for r in ([base] if isinstance(base, str) else base))
+        scale.code(r) for r in ([base] if isinstance(base, str) else base))
     pct = format_number(float(quota["max_ratio"]) * 100, 0, decimal_sep)
-    return f"Tối đa {RATING_CODES[rating]} = {pct}% {base_text}"
+    return f"Tối đa {scale.code(rating)} = {pct}% {base_text}"
 
 
 def quota_chart(form: Form01A, quota: Mapping[str, Any] | None, fonts: Sequence[str],
@@ -204,12 +221,13 @@ def quota_chart(form: Form01A, quota: Mapping[str, Any] | None, fonts: Sequence[
     if form.kind == "ward":
         rows = [r for r in form.body if r.total]
     else:
-        rows = [SummaryRow(stt="", label=form.scope, counts=dict(form.total.counts))]
+        rows = [SummaryRow(stt="", label=form.scope, scale=form.scale, counts=dict(form.total.counts))]
+    scale = form.scale
     shares = quota_shares(rows, quota)
     if not shares:
         return None
     limit = float(quota["max_ratio"]) * 100
-    label = _quota_label(quota, decimal_sep)
+    label = _quota_label(quota, decimal_sep, scale)
     top = max([limit * 1.6, 10.0] + [s.share() * 1.25 for s in shares])
     with matplotlib.rc_context(_font_rc(fonts)):
         fig = Figure(figsize=(10.5, 0.9 + 0.42 * len(shares)), layout="constrained")
@@ -234,7 +252,7 @@ def quota_chart(form: Form01A, quota: Mapping[str, Any] | None, fonts: Sequence[
         ax.set_yticks(y, [_wrap(s.label) for s in shares])
         ax.set_ylim(-0.6, len(shares) - 0.1)
         ax.set_xlim(0, top * 1.25)
-        rating_code = RATING_CODES[normalize_rating(quota.get("rating")) or RATINGS[0]]
+        rating_code = scale.code(normalize_rating(quota.get("rating"), scale) or scale.names[0])
         ax.set_xlabel(f"Tỷ lệ {rating_code} (%)")
         fig.draw_without_rendering()
         for patches, kind in drawn:

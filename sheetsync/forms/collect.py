@@ -11,7 +11,7 @@ import pandas as pd
 from sheetsync.config.profile import Profile
 from sheetsync.config.ward import WardConfig
 from sheetsync.forms import UnitResults, WardInfo
-from sheetsync.results import Evaluation
+from sheetsync.results import COMPONENT_FIELDS, Evaluation
 
 # Short notes a person's row shows in 02A, by rule code (the full message is in the sheet).
 PERSON_NOTES = {
@@ -21,7 +21,7 @@ PERSON_NOTES = {
     "deadline.manager_review-missing": "Quản lý chưa đánh giá",
     "deadline.approval-late": "Phê duyệt muộn",
     "deadline.approval-missing": "Chưa phê duyệt",
-    "quota.person": "Vượt tỷ lệ xuất sắc",
+    "quota.person": "Vượt tỷ lệ {quota}",
     "score.disciplined": "Bị kỷ luật",
     "honesty.approved-above": "Phê duyệt cao hơn gợi ý",
     "honesty.approved-missing-evidence": "Còn nhiệm vụ thiếu minh chứng",
@@ -57,8 +57,9 @@ def unit_results(ev: Evaluation, month: str) -> UnitResults:
                                 if pd.notna(r) and "self_rating" in evals else None)
     f = ev.findings
     f = f[(f["tab"] == ev.tabs["evaluations"].title) & f["row"].notna()]
+    quota_code = ev.profile.scale.code((ev.profile.quota or {}).get("rating")) or "xếp loại cao nhất"
     notes_by_row = f[f["code"].isin(PERSON_NOTES)].groupby("row")["code"].agg(
-        lambda codes: "; ".join(dict.fromkeys(PERSON_NOTES[c] for c in codes)))
+        lambda codes: "; ".join(dict.fromkeys(PERSON_NOTES[c].format(quota=quota_code) for c in codes)))
 
     def note(i) -> str:
         r = eval_rows[i]
@@ -78,8 +79,7 @@ def unit_results(ev: Evaluation, month: str) -> UnitResults:
         "position": roster.get("position"),
         "department": roster.get("department"),
         "category": roster.get("category"),
-        **{c: roster.get(c) for c in ("score_a", "score_b", "score_c", "score_d", "score_dd", "score_e",
-                                      "general_points", "task_points", "total_points")},
+        **{c: roster.get(c) for c in (*COMPONENT_FIELDS, "general_points", "task_points", "total_points")},
         "self_rating": self_rating,
         "suggested_rating": roster.get("suggested_rating"),
         "approved_rating": roster.get("approved_rating"),
@@ -114,5 +114,5 @@ def ward_info(ward: WardConfig | None, profile: Profile, fallback_name: str) -> 
     quota = {"rating": q.get("rating"), "max_ratio": q.get("max_ratio"), "of": q.get("of"),
              "label": f"Tối đa {int(round(100 * float(q.get('max_ratio', 0))))}%"}
     if ward is None:
-        return WardInfo(fallback_name, fallback_name.upper(), "", quota)
-    return WardInfo(ward.name, ward.issuing_body or ward.name.upper(), ward.place or ward.name, quota)
+        return WardInfo(fallback_name, fallback_name.upper(), "", quota, profile.scale)
+    return WardInfo(ward.name, ward.issuing_body or ward.name.upper(), ward.place or ward.name, quota, profile.scale)

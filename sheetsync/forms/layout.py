@@ -16,28 +16,33 @@ from typing import Any, Literal
 
 import yaml
 
-from sheetsync.forms.model import RATING_CODES
+from sheetsync.config.resources import templates_dir
+from sheetsync.domain.ratings import RatingScale
+from sheetsync.forms.model import default_scale
+from sheetsync.results import COMPONENT_FIELDS
 
 FormName = Literal["01A", "02A"]
 FORM_FILES = {"01A": "mau_01a.yaml", "02A": "mau_02a.yaml"}
 DOCUMENT_FILE = "document.yaml"
+PER_RATING = "per_rating"  # a block of columns repeated for every rating of the profile's scale
 
-# What each column key holds, which decides alignment and number format in every renderer.
-COLUMN_KINDS: dict[str, dict[str, str]] = {
-    "01A": {
-        "stt": "stt", "name": "text", "total": "count", "rated": "count", "not_rated": "count",
-        "provisional": "count", "notes": "text",
-        **{f"{code.lower()}_count": "count" for code in RATING_CODES.values()},
-        **{f"{code.lower()}_pct": "decimal" for code in RATING_CODES.values()},
-    },
-    "02A": {
+
+def column_kinds(form: FormName, scale: RatingScale) -> dict[str, str]:
+    """What each column key holds, which decides alignment and number format in every renderer.
+    01A has a count and a percentage per rating, keyed by the rating's code (`htxsnv_count`)."""
+    if form == "01A":
+        return {
+            "stt": "stt", "name": "text", "total": "count", "rated": "count", "not_rated": "count",
+            "provisional": "count", "notes": "text",
+            **{k: v for r in scale for k, v in ((f"{r.code.lower()}_count", "count"),
+                                                 (f"{r.code.lower()}_pct", "decimal"))},
+        }
+    return {
         "stt": "stt", "staff_id": "text", "full_name": "text", "position": "text",
         "department": "text", "category": "text", "notes": "text",
-        **dict.fromkeys(("score_a", "score_b", "score_c", "score_d", "score_dd", "score_e",
-                         "general_points", "task_points", "total_points"), "decimal"),
+        **dict.fromkeys((*COMPONENT_FIELDS, "general_points", "task_points", "total_points"), "decimal"),
         **dict.fromkeys(("self_rating", "suggested_rating", "approved_rating"), "rating"),
-    },
-}
+    }
 
 
 class LayoutError(ValueError):
@@ -142,10 +147,8 @@ class Layout:
 
 
 def default_templates_dir() -> Path:
-    """The shipped templates: inside the installed wheel, else the repository's templates/forms."""
-    here = Path(__file__).resolve().parent
-    packaged = here.parent / "_data" / "templates" / "forms"
-    return packaged if packaged.is_dir() else here.parents[1] / "templates" / "forms"
+    """The shipped form templates (see `config.resources` for where they are)."""
+    return templates_dir() / "forms"
 
 
 def template_dirs(templates_dir: str | Path | None) -> list[Path]:
@@ -218,12 +221,40 @@ def _lines(items: Any, context: Mapping[str, str], where: str) -> tuple[Line, ..
     return tuple(lines)
 
 
-def _columns(form: FormName, items: Any, kind: str, context: Mapping[str, str], where: str) -> tuple[Column, ...]:
-    known = COLUMN_KINDS[form]
+def _expand(items: Any, scale: RatingScale, where: str) -> list:
+    """The columns with every `per_rating:` block repeated for each rating of the scale, its
+    `{code}`, `{rating}` and `{short}` filled (`{code}` lower-case inside a key)."""
+    out = []
+    for item in items:
+        if isinstance(item, Mapping) and PER_RATING in item:
+            block = item[PER_RATING]
+            if not isinstance(block, list):
+                raise LayoutError(f"{where}: '{PER_RATING}' phải là một danh sách cột")
+            for r in scale:
+                for col in block:
+                    if not isinstance(col, Mapping):
+                        raise LayoutError(f"{where}: mỗi cột trong '{PER_RATING}' cần có 'key' và 'label'")
+                    ctx = {"rating": r.name, "code": r.code, "short": r.short}
+                    out.append({k: (fill(str(v), {**ctx, "code": r.code.lower()}) if k == "key" else
+                                    _fill_nested(v, ctx)) for k, v in col.items()})
+        else:
+            out.append(item)
+    return out
+
+
+def _fill_nested(value: Any, context: Mapping[str, str]) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _fill_nested(v, context) for k, v in value.items()}
+    return fill(value, context) if isinstance(value, str) else value
+
+
+def _columns(form: FormName, items: Any, kind: str, context: Mapping[str, str], where: str,
+             scale: RatingScale) -> tuple[Column, ...]:
+    known = column_kinds(form, scale)
     if not items:
         raise LayoutError(f"{where}: chưa khai báo cột nào (columns)")
     columns = []
-    for item in items:
+    for item in _expand(items, scale, where):
         if not isinstance(item, Mapping) or "key" not in item:
             raise LayoutError(f"{where}: mỗi cột cần có 'key' và 'label'")
         key = str(item["key"])
@@ -240,8 +271,9 @@ def _columns(form: FormName, items: Any, kind: str, context: Mapping[str, str], 
 
 
 def load_layout(form: FormName, kind: str, context: Mapping[str, str],
-                templates_dir: str | Path | None = None) -> Layout:
-    """The layout of ``form`` for a unit or ward scope, placeholders filled from ``context``."""
+                templates_dir: str | Path | None = None, scale: RatingScale | None = None) -> Layout:
+    """The layout of ``form`` for a unit or ward scope, placeholders filled from ``context``,
+    rating columns for every rating of ``scale`` (default: the default profile's)."""
     dirs = template_dirs(templates_dir)
     doc_path, form_path = find_template(DOCUMENT_FILE, dirs), find_template(FORM_FILES[form], dirs)
     data = deep_merge(_read_yaml(doc_path), _read_yaml(form_path))
@@ -269,7 +301,7 @@ def load_layout(form: FormName, kind: str, context: Mapping[str, str],
         subtitle=fill(data.get("subtitle", ""), ctx),
         issuing_body=_lines(data.get("issuing_body"), ctx, where),
         motto=_lines(data.get("motto"), ctx, where),
-        columns=_columns(form, data.get("columns"), kind, ctx, where),
+        columns=_columns(form, data.get("columns"), kind, ctx, where, scale or default_scale()),
         column_numbers=bool(data.get("column_numbers", False)),
         rating_text=rating_text,
         font=Font(

@@ -6,36 +6,33 @@ The engine fills :class:`UnitResults` (one per unit) and :class:`WardInfo`; ever
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas
 
-RATINGS = (
-    "Hoàn thành xuất sắc nhiệm vụ",
-    "Hoàn thành tốt nhiệm vụ",
-    "Hoàn thành nhiệm vụ",
-    "Không hoàn thành nhiệm vụ",
-)
-CATEGORIES = ("Cán bộ", "Công chức", "Viên chức", "Lao động hợp đồng")
+from sheetsync.domain.ratings import RatingScale
+from sheetsync.results import COMPONENT_FIELDS
 
-# Short codes used as column keys in the layout templates and as compact cell text.
-RATING_CODES = dict(zip(RATINGS, ("HTXSNV", "HTTNV", "HTNV", "KHTNV")))
-_RATING_ALIASES = {
-    **{r.casefold(): r for r in RATINGS},
-    **{c.casefold(): r for r, c in RATING_CODES.items()},
-    **{letter.casefold(): r for letter, r in zip("ABCD", RATINGS)},
-}
+CATEGORIES = ("Cán bộ", "Công chức", "Viên chức", "Lao động hợp đồng")
 _CATEGORY_LOOKUP = {c.casefold(): c for c in CATEGORIES}
 
 PEOPLE_COLUMNS = (
     "staff_id", "full_name", "position", "department", "category",
-    "score_a", "score_b", "score_c", "score_d", "score_dd", "score_e",
-    "general_points", "task_points", "total_points",
+    *COMPONENT_FIELDS, "general_points", "task_points", "total_points",
     "self_rating", "suggested_rating", "approved_rating",
     "provisional", "notes",
 )
+
+
+@functools.cache
+def default_scale() -> RatingScale:
+    """The default profile's rating scale, for forms built without one (tests, scripts)."""
+    from sheetsync.config.profile import load_profile
+
+    return load_profile().scale
 
 
 @dataclass
@@ -50,12 +47,18 @@ class UnitResults:
 
 @dataclass
 class WardInfo:
-    """Who issues the consolidated forms, and the quota drawn on the chart."""
+    """Who issues the consolidated forms, the quota drawn on the chart, and the profile's rating
+    scale (the columns of 01A, the chart's series; default: the default profile's)."""
 
     name: str
     issuing_body: str
     place: str
     quota: dict = field(default_factory=dict)
+    scale: RatingScale | None = None
+
+    @property
+    def ratings(self) -> RatingScale:
+        return self.scale or default_scale()
 
 
 def is_missing(value: Any) -> bool:
@@ -75,15 +78,13 @@ def clean_text(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
-def normalize_rating(value: Any) -> str | None:
-    """Map a rating cell to one of RATINGS (full text, code or letter accepted), None if empty.
-
-    An unknown rating is an engine bug; failing loudly keeps the form's counts honest.
-    """
+def normalize_rating(value: Any, scale: RatingScale | None = None) -> str | None:
+    """Map a rating cell to a rating of the scale (name, code, short label or alias accepted),
+    None if empty. An unknown rating is an engine bug; failing loudly keeps the counts honest."""
     text = clean_text(value)
     if not text:
         return None
-    rating = _RATING_ALIASES.get(" ".join(text.split()).casefold())
+    rating = (scale or default_scale()).normalize(text)
     if rating is None:
         raise ValueError(f"Xếp loại không hợp lệ: {text!r}")
     return rating
@@ -95,10 +96,10 @@ def normalize_category(value: Any) -> str | None:
     return _CATEGORY_LOOKUP.get(" ".join(text.split()).casefold()) if text else None
 
 
-def final_rating(person: dict | pandas.Series) -> str | None:
+def final_rating(person: dict | pandas.Series, scale: RatingScale | None = None) -> str | None:
     """The approved rating where present, else the suggested one (the rule of scoring.md)."""
-    approved = normalize_rating(person.get("approved_rating"))
-    return approved if approved is not None else normalize_rating(person.get("suggested_rating"))
+    approved = normalize_rating(person.get("approved_rating"), scale)
+    return approved if approved is not None else normalize_rating(person.get("suggested_rating"), scale)
 
 
 def is_truthy(value: Any) -> bool:

@@ -14,7 +14,7 @@ from sheetsync.forms.build import Form01A, ScopeKind, build_01a, build_02a, comm
 from sheetsync.forms.charts import distribution_chart, quota_chart
 from sheetsync.forms.html_page import ChartView, chart_view, form_view, render_html
 from sheetsync.forms.layout import Layout, default_templates_dir, load_layout
-from sheetsync.forms.model import RATINGS, UnitResults, WardInfo, clean_text, normalize_rating
+from sheetsync.forms.model import UnitResults, WardInfo, clean_text, normalize_rating
 from sheetsync.forms.pdf import NO_ENGINE_MESSAGE, PdfError, PdfResult, find_browser, print_pdf
 from sheetsync.forms.scope import form_file_name, placeholder_context, unique_slugs
 from sheetsync.forms.table import rows_01a, rows_02a
@@ -106,7 +106,7 @@ def _charts(form01a: Form01A, ward: WardInfo, layout: Layout, edition: Edition) 
         charts.append((edition.caption or f"Kết quả xếp loại theo {by} – {edition.label}", dist))
     quota = quota_chart(form01a, ward.quota, fonts, layout.decimal_separator)
     if quota:
-        rating = normalize_rating((ward.quota or {}).get("rating")) or RATINGS[0]
+        rating = normalize_rating((ward.quota or {}).get("rating"), ward.ratings) or ward.ratings.names[0]
         charts.append((f"Tỷ lệ {rating} so với tỷ lệ tối đa", quota))
     return [chart_view(f"Biểu đồ {i}. {caption}", chart) for i, (caption, chart) in enumerate(charts, 1)]
 
@@ -169,9 +169,11 @@ def ward_tables(units: Sequence[UnitResults], ward: WardInfo, templates_dir: str
     units = list(units)
     month = common_month(units)
     context = placeholder_context(ward.name, ward, month)
-    f01, f02 = build_01a(units, ward.name, kind="ward"), build_02a(units, ward.name, kind="ward")
-    lay01 = load_layout("01A", "ward", context, templates_dir)
-    lay02 = load_layout("02A", "ward", context, templates_dir)
+    scale = ward.ratings
+    f01 = build_01a(units, ward.name, kind="ward", scale=scale)
+    f02 = build_02a(units, ward.name, kind="ward", scale=scale)
+    lay01 = load_layout("01A", "ward", context, templates_dir, scale)
+    lay02 = load_layout("02A", "ward", context, templates_dir, scale)
     return {"01A": (lay01, rows_01a(f01, lay01)), "02A": (lay02, rows_02a(f02, lay02))}
 
 
@@ -180,10 +182,11 @@ def _write_scope(scope: ScopeOutput, members: list[UnitResults], ward: WardInfo,
                  need_html: bool) -> Path | None:
     """xlsx and HTML of one scope; returns the HTML page (kept or scratch) for printing."""
     context = {**placeholder_context(scope.name, ward, edition.month), **edition.context}
-    f01 = build_01a(members, scope.name, kind=scope.kind)
-    f02 = build_02a(members, scope.name, kind=scope.kind)
-    lay01 = load_layout("01A", scope.kind, context, templates_dir)
-    lay02 = load_layout("02A", scope.kind, context, templates_dir)
+    scale = ward.ratings
+    f01 = build_01a(members, scope.name, kind=scope.kind, scale=scale)
+    f02 = build_02a(members, scope.name, kind=scope.kind, scale=scale)
+    lay01 = load_layout("01A", scope.kind, context, templates_dir, scale)
+    lay02 = load_layout("02A", scope.kind, context, templates_dir, scale)
     t01, t02 = rows_01a(f01, lay01), rows_02a(f02, lay02)
     if "xlsx" in formats:
         for form, lay, rows in (("01A", lay01, t01), ("02A", lay02, t02)):

@@ -7,12 +7,10 @@ from typing import Literal
 
 from sheetsync.forms.build import Form01A, Form02A, PersonRow, SummaryRow
 from sheetsync.forms.layout import Column, Layout
-from sheetsync.forms.model import RATING_CODES
 from sheetsync.forms.numbers import format_number
 
 RowKind = Literal["data", "total", "group"]
 PROVISIONAL_SUFFIX = "*"
-_CODE_TO_RATING = {code.lower(): rating for rating, code in RATING_CODES.items()}
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ def _summary_value(row: SummaryRow, key: str) -> str | int | float | None:
     if key in ("total", "rated", "not_rated", "provisional", "notes"):
         return getattr(row, key)
     code, _, what = key.rpartition("_")
-    rating = _CODE_TO_RATING[code]
+    rating = row.scale.normalize(code)  # a column key names the rating by its code: htxsnv_count
     return row.counts[rating] if what == "count" else row.percent(rating)
 
 
@@ -57,14 +55,14 @@ def rows_01a(form: Form01A, layout: Layout) -> list[TableRow]:
     ]
 
 
-def _person_cell(person: PersonRow, column: Column, layout: Layout) -> Cell:
+def _person_cell(person: PersonRow, column: Column, layout: Layout, scale) -> Cell:
     key = column.key
     if column.kind == "decimal":
         suffix = PROVISIONAL_SUFFIX if key == "total_points" and person.provisional else ""
         return Cell(person.scores[key], "decimal", suffix)
     value = getattr(person, key)
     if column.kind == "rating" and value and layout.rating_text == "code":
-        value = RATING_CODES[value]
+        value = scale.code(value)
     return Cell(value, column.kind)
 
 
@@ -74,7 +72,7 @@ def rows_02a(form: Form02A, layout: Layout) -> list[TableRow]:
     for group in form.groups:
         rows.append(TableRow("group", (Cell(group.stt, "stt"), Cell(group.unit, "text"))))
         rows.extend(
-            TableRow("data", tuple(_person_cell(p, c, layout) for c in layout.columns))
+            TableRow("data", tuple(_person_cell(p, c, layout, form.scale) for c in layout.columns))
             for p in group.people
         )
     return rows

@@ -11,7 +11,7 @@ Rules (profile key `periods`, defaults in PERIOD_DEFAULTS):
 - Leaders (the engine's leader flag in their last month): Q1 to Q3 are rated per quarter; Q4 is
   not rated on its own but folds into the year.
 - The year report flags anyone whose proposed year rating lies more than
-  `year_deviation_levels` rating levels (0 = best band ... 3 = worst) from the mean level of their
+  `year_deviation_levels` rating levels (0 = best band, one more per band) from the mean level of their
   monthly ratings (approved, else suggested).
 - People are identified by `Mã cán bộ` across units: a transfer keeps its months.
 """
@@ -31,6 +31,7 @@ from sheetsync.config.profile import Profile, round_half_up
 from sheetsync.domain.calendar import ROMAN, Period, month_label, parse_quarter, parse_year  # noqa: F401  (re-exported for the CLI)
 from sheetsync.engine.scoring import check_quota
 from sheetsync.errors import PeriodError
+from sheetsync.results import COMPONENT_FIELDS
 from sheetsync.text import normalize_key
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def compute_period(store: Store, period: Period, profile: Profile, *, units: Seq
     if records.empty:
         return PeriodResult(period, profile, pd.DataFrame(columns=PERSON_COLUMNS), {}, unit_list, unit_months)
     ranks = {r: i for i, r in enumerate(profile.ratings)}
-    proposed_by_key = _proposed(proposed)
+    proposed_by_key = _proposed(proposed, profile)
     rows = []
     for key, g in _pick_month_records(records).groupby("staff_key", sort=False):
         last = g.iloc[-1]
@@ -153,7 +154,7 @@ def compute_period(store: Store, period: Period, profile: Profile, *, units: Seq
         if len(u) > 1:
             people.at[i, "notes"] = [*people.at[i, "notes"], "Chuyển công tác: có tháng tại " + ", ".join(u[:-1])]
     if period.kind == "year":
-        _flag_year(people, ranks, float(settings["year_deviation_levels"]))
+        _flag_year(people, ranks, float(settings["year_deviation_levels"]), profile.scale)
     quotas = _apply_quotas(people, profile, set(exceptional))
     people["unit_order"] = people["unit"].map({u: i for i, u in enumerate(unit_list)})
     people = people.sort_values(["unit_order", "roster_order", "staff_key"], kind="stable").drop(columns="unit_order")
@@ -161,12 +162,11 @@ def compute_period(store: Store, period: Period, profile: Profile, *, units: Seq
     return PeriodResult(period, profile, people.reset_index(drop=True), quotas, unit_list, unit_months)
 
 
-def _proposed(proposed: dict[str, str] | None) -> dict[str, str]:
+def _proposed(proposed: dict[str, str] | None, profile: Profile) -> dict[str, str]:
     if not proposed:
         return {}
-    from sheetsync.forms.model import normalize_rating
-
-    return {normalize_key(k): normalize_rating(v) for k, v in proposed.items() if normalize_rating(v)}
+    scale = profile.scale
+    return {normalize_key(k): scale.normalize(v) for k, v in proposed.items() if scale.normalize(v)}
 
 
 def _record_rating(month_ratings: dict[str, str], ranks: dict[str, int]) -> str | None:
@@ -177,9 +177,7 @@ def _record_rating(month_ratings: dict[str, str], ranks: dict[str, int]) -> str 
     return max(counts, key=lambda r: (counts[r], ranks[r]))
 
 
-def _flag_year(people: pd.DataFrame, ranks: dict[str, int], threshold: float) -> None:
-    codes = {"Hoàn thành xuất sắc nhiệm vụ": "HTXSNV", "Hoàn thành tốt nhiệm vụ": "HTTNV",
-             "Hoàn thành nhiệm vụ": "HTNV", "Không hoàn thành nhiệm vụ": "KHTNV"}
+def _flag_year(people: pd.DataFrame, ranks: dict[str, int], threshold: float, scale) -> None:
     for i, p in people.iterrows():
         if p["rating"] is None or p["record_level"] is None or p["rating"] not in ranks:
             continue
@@ -188,7 +186,7 @@ def _flag_year(people: pd.DataFrame, ranks: dict[str, int], threshold: float) ->
         if abs(dev) > threshold + 1e-9:
             people.at[i, "flagged"] = True
             spread = Counter(p["monthly_ratings"].values())
-            detail = ", ".join(f"{n} tháng {codes.get(r, r)}" for r, n in sorted(spread.items(), key=lambda x: ranks.get(x[0], 9)))
+            detail = ", ".join(f"{n} tháng {scale.code(r) or r}" for r, n in sorted(spread.items(), key=lambda x: ranks.get(x[0], 9)))
             side = "cao hơn" if dev < 0 else "thấp hơn"
             people.at[i, "notes"] = [*p["notes"], f"Xếp loại năm {side} kết quả hằng tháng ({detail}): cần xem xét"]
 
@@ -215,6 +213,7 @@ def unit_results(result: PeriodResult):
     """Per unit, the forms' `UnitResults` of the period: the form slots carry period figures
     (quarter: the three monthly totals in a, b, c; year: the four quarterly means in a..d)."""
     from sheetsync.forms import UnitResults
+    from sheetsync.forms.model import PEOPLE_COLUMNS
 
     p = result.period
     out = []
@@ -231,10 +230,7 @@ def unit_results(result: PeriodResult):
                 "suggested_rating": x["rating"], "approved_rating": None,
                 "provisional": bool(x["provisional"]), "notes": x["notes"],
             })
-        people = pd.DataFrame(recs, columns=["staff_id", "full_name", "position", "department", "category",
-                                             "score_a", "score_b", "score_c", "score_d", "score_dd", "score_e",
-                                             "general_points", "task_points", "total_points", "self_rating",
-                                             "suggested_rating", "approved_rating", "provisional", "notes"])
+        people = pd.DataFrame(recs, columns=list(PEOPLE_COLUMNS))
         notes = [q["message"] for q in result.quotas.get(unit, []) if q.get("exceeded") and q.get("message")]
         missing = int(grp["missing"].map(bool).sum()) if len(grp) else 0
         if missing:
@@ -247,7 +243,7 @@ def unit_results(result: PeriodResult):
 
 
 def _slots(p: Period, monthly: dict[str, float], profile: Profile) -> dict:
-    names = ["score_a", "score_b", "score_c", "score_d", "score_dd", "score_e"]
+    names = COMPONENT_FIELDS  # the form's a..e columns carry the months (quarter) or quarters (year)
     slots: dict = dict.fromkeys(names)
     if p.kind == "quarter":
         for name, m in zip(names, p.months):

@@ -11,14 +11,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from sheetsync.config.profile import Profile, load_profile
+from sheetsync.config.profile import Profile
 from sheetsync.config.schema import load_schemas
 from sheetsync.config.ward import UnitSpec, WardConfig
 from sheetsync.domain.calendar import Period, month_label, parse_month, parse_quarter, parse_year
 from sheetsync.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PROBLEM, SheetsyncError, StoreError, UsageError
 from sheetsync.results import UnitResult, plain
 from sheetsync.service.reports import FORMATS, check_formats
-from sheetsync.service.units import as_of_timestamp, for_each_unit, open_backend, resolve_units, unit_key
+from sheetsync.service.units import (
+    as_of_timestamp,
+    for_each_unit,
+    load_run_profile,
+    open_backend,
+    resolve_units,
+    unit_key,
+)
 
 
 @dataclass
@@ -41,7 +48,7 @@ def open_history(sources: Sequence[str], store: str | None = None, profile: str 
     from sheetsync.history.store import open_store, store_target
 
     ward, units, _ = resolve_units(list(sources))
-    prof = profile if isinstance(profile, Profile) else load_profile(profile or (ward.profile if ward else None))
+    prof = load_run_profile(profile, ward)
     target = store_target(store, list(sources))
     exists = bool(target) and ("://" in target or Path(target).exists())
     if not exists:

@@ -18,11 +18,12 @@ def init(path: str | Path | None, unit: str, *, overwrite: bool = False, profile
     if not path and not create:
         raise UsageError("Cần PATH (tệp .xlsx, gsheet:<mã> hoặc đường dẫn Google Sheets) hoặc --create.")
     prof = load_profile(profile)
+    schemas = load_schemas().with_ratings(prof.scale)  # the rating dropdowns list the profile's bands
     if create or is_google_source(str(path)):
         from sheetsync.backends.google.init import init_google
 
-        return init_google(None if create else str(path), load_schemas(), unit, overwrite=overwrite,
+        return init_google(None if create else str(path), schemas, unit, overwrite=overwrite,
                            profile_bonus=bool(prof.bonus_field), create=create, share_with=share_with)
     from sheetsync.backends.xlsx.init import init_workbook
 
-    return init_workbook(path, load_schemas(), unit, overwrite=overwrite, profile_bonus=bool(prof.bonus_field))
+    return init_workbook(path, schemas, unit, overwrite=overwrite, profile_bonus=bool(prof.bonus_field))

@@ -189,8 +189,17 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     return result
 
 
-def _load_profile(profile, ward: WardConfig | None) -> Profile:
-    return profile if isinstance(profile, Profile) else load_profile(profile or (ward.profile if ward else None))
+def load_run_profile(profile, ward: WardConfig | None) -> Profile:
+    """The profile a run uses: the one given, else the ward's (a path in ward.yaml is relative to
+    the ward file), else the default."""
+    if isinstance(profile, Profile):
+        return profile
+    if profile:
+        return load_profile(profile)
+    spec = ward.profile if ward else None
+    if spec and ward.path is not None and str(spec).endswith((".yaml", ".yml")) and not Path(spec).is_absolute():
+        spec = ward.path.parent / spec
+    return load_profile(spec)
 
 
 def run(sources: list[str], *, write: bool, month: str | None = None, as_of: date | str | None = None,
@@ -203,12 +212,12 @@ def run(sources: list[str], *, write: bool, month: str | None = None, as_of: dat
     mode = mode or ("sync" if write else "validate")
     try:
         ward, specs, notices = resolve_units(list(sources))
-        prof = _load_profile(profile, ward)
+        prof = load_run_profile(profile, ward)
         schemas = schemas or load_schemas()
         st, opened = open_run_store(store, sources)
     except SheetsyncError as exc:
         try:
-            prof = _load_profile(profile, None)
+            prof = load_run_profile(profile, None)
         except SheetsyncError:
             prof = None
         return RunResult(mode, [], prof, as_of_ts, months, None, [exc])

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from sample_data import HT, INJECTIONS, MONTH, NFD_NAME, XS, K, T, person
 
 from sheetsync.domain.calendar import month_label
-from sheetsync.forms import CATEGORIES, RATINGS, UnitResults, build_01a, build_02a
+from sheetsync.forms import CATEGORIES, UnitResults, build_01a, build_02a, default_scale
 from sheetsync.forms.build import TOTAL_LABEL, UNCATEGORISED, roman
 from sheetsync.forms.numbers import percent, round_half_up
+
+RATINGS = default_scale().names  # the default profile's four, best first
 
 
 def counts_tuple(row):

@@ -33,9 +33,9 @@ def office_templates(tmp_path):
 def test_edited_copy_changes_title_columns_fonts_and_signatures(units, ward, office_templates, tmp_path):
     def form_01a(data):
         data["title"] = "BÁO CÁO NHANH KẾT QUẢ XẾP LOẠI"
-        cols = {c["key"]: c for c in data["columns"]}
+        cols = {c.get("key", "per_rating"): c for c in data["columns"]}  # the block of rating columns
         cols["total"]["label"] = "Tổng số CBCCVC"
-        keys = [c["key"] for c in data["columns"]]
+        keys = list(cols)
         keys.remove("notes")
         keys.insert(2, "notes")  # Ghi chú moved right after the name
         data["columns"] = [cols[k] for k in keys]
