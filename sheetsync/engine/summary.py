@@ -11,10 +11,32 @@ import pandas as pd
 from sheetsync.config.schema import Schemas
 from sheetsync.domain.calendar import month_label
 from sheetsync.engine.findings import ERROR, WARNING
+from sheetsync.engine.messages import severity_label
 from sheetsync.engine.writeplan import SummaryCell, SummaryTab
+from sheetsync.text import normalize_key
 
 if TYPE_CHECKING:
     from sheetsync.results import Evaluation
+
+
+SUMMARY_TITLE = "TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI HẰNG THÁNG"
+_UNIT_SEPARATOR = " — "
+
+
+def summary_title(unit: str) -> str:
+    """The first line of the summary tab; it names the unit, so a Google sheet carries the name
+    `init` gave it (a file's name or a sheet's title may say something else)."""
+    return SUMMARY_TITLE + (f"{_UNIT_SEPARATOR}{unit}" if unit else "")
+
+
+def unit_in_summary(grids: dict, summary_title_text: str) -> str | None:
+    """The unit named on the summary tab's first line, if the workbook has one."""
+    tab = next((t for t in grids if normalize_key(t) == normalize_key(summary_title_text)), None)
+    rows = grids[tab].rows if tab is not None else []
+    first = rows[0][0] if rows and rows[0] else None
+    if isinstance(first, str) and first.startswith(SUMMARY_TITLE + _UNIT_SEPARATOR):
+        return first[len(SUMMARY_TITLE + _UNIT_SEPARATOR):].strip() or None
+    return None
 
 
 def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab:
@@ -27,8 +49,7 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
         row = list(cells) + [SummaryCell(None)] * (width - len(cells))
         grid.append(row)
 
-    title = "TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI HẰNG THÁNG" + (f" — {ev.unit}" if ev.unit else "")
-    line(SummaryCell(title, "title"))
+    line(SummaryCell(summary_title(ev.unit), "title"))
     line(SummaryCell(f"Cập nhật lúc {now:%H:%M %d/%m/%Y}; tính hạn đến ngày {ev.as_of:%d/%m/%Y}; "
                      f"bộ tiêu chí: {profile.title}. Trang này do hệ thống ghi lại mỗi lần đồng bộ, không sửa tay.",
                      "muted"))
@@ -37,7 +58,7 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
                      "error" if err_rows else ("warning" if warn_rows else "bold")))
     general = ev.findings[ev.findings["row"].isna()]
     for rec in general.itertuples():
-        line(SummaryCell(f"{rec.severity} — {rec.tab}: {rec.message}",
+        line(SummaryCell(f"{severity_label(rec.severity)} — {rec.tab}: {rec.message}",
                          "error" if rec.severity == ERROR else "warning"))
     line()
 

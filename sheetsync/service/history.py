@@ -225,8 +225,8 @@ def history_chart_svg(h: PersonHistory) -> str:
     for r in h.profile.scale:
         if r.min is not None:
             ax.axhline(r.min, color="#999999", linewidth=0.8, linestyle="--")
-            ax.text(len(months) - 0.5, r.min + 0.5, r.code, fontsize=7, color="#555555", ha="right",
-                    va="bottom", fontfamily=font)
+            ax.text(0.99, r.min + 0.5, r.code, fontsize=7, color="#555555", ha="right", va="bottom",
+                    fontfamily=font, transform=ax.get_yaxis_transform())  # x in axes fraction: always inside
     ax.set_ylim(max(0, min([40.0, *totals.dropna()]) - 5), 100)
     ax.set_ylabel("Tổng điểm", fontfamily=font)
     for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:

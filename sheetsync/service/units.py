@@ -23,6 +23,7 @@ from sheetsync.config.ward import UnitSpec, WardConfig, resolve_sources
 from sheetsync.domain.calendar import month_label
 from sheetsync.engine.evaluate import evaluate, plan_writes
 from sheetsync.engine.grid import SheetGrid
+from sheetsync.engine.summary import unit_in_summary
 from sheetsync.engine.writeplan import WritePlan
 from sheetsync.errors import (
     SheetsyncError,
@@ -140,8 +141,9 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     t0 = time.perf_counter()
     grids = backend.read()
     if unit is None or unit == backend.label:
-        # A bare source (a file or gsheet:<id>): the unit name the workbook carries names the unit.
-        name = getattr(backend, "unit_name", None) or getattr(backend, "title", None) or name
+        # A bare source (a file or gsheet:<id>): the unit name the workbook carries names the unit
+        # (the summary tab's title line, written by `init` and kept by every sync).
+        name = unit_in_summary(grids, schemas.summary_title) or getattr(backend, "title", None) or name
         result.unit = name
     t1 = time.perf_counter()
     ev = evaluate(grids, schemas, profile, as_of=as_of, unit=name, exceptional=exceptional, months=months)

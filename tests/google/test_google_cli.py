@@ -41,3 +41,15 @@ def test_init_create_and_share(emulator, gc, monkeypatch):
 def test_init_needs_a_path_or_create(emulator):
     out = CliRunner().invoke(main, ["init", "--unit", "Phòng Y tế"])
     assert out.exit_code == 2 and "--create" in out.output
+
+
+def test_a_created_sheet_is_named_by_its_unit_not_its_title(emulator, gc, monkeypatch):
+    monkeypatch.setattr("sheetsync.backends.google.init.EMULATOR_ROWS", 30)
+    runner = CliRunner()
+    out = runner.invoke(main, ["init", "--create", "--unit", "Phòng Y tế", "--json"])
+    sid = json.loads(out.output)["spreadsheet"]
+    assert gc.open_by_key(sid).title == "Đánh giá hằng tháng — Phòng Y tế"
+    synced = json.loads(runner.invoke(main, ["sync", f"gsheet:{sid}", "--json", "--store", "none"]).output)
+    assert synced["units"][0]["unit"] == "Phòng Y tế"
+    summary = gc.open_by_key(sid).worksheet(SCHEMAS.summary_title).acell("A1").value
+    assert summary == "TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI HẰNG THÁNG — Phòng Y tế"

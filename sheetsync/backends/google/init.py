@@ -34,6 +34,7 @@ from sheetsync.backends.google.cells import (
 from sheetsync.backends.xlsx.init import LISTS_TAB, TAB_ORDER
 from sheetsync.config.schema import Field, Schemas, TabSchema
 from sheetsync.domain.a1 import col_letter
+from sheetsync.engine.summary import summary_title
 from sheetsync.errors import SourceUnsupported, UsageError
 
 DEFAULT_ROWS = 1000  # Google's own default; rows people add at the bottom inherit formats
@@ -169,7 +170,7 @@ def layout_requests(schemas: Schemas, unit: str, taken: set[int], *, profile_bon
     reqs.append({"addSheet": {"properties": {"sheetId": summary_id, "title": schemas.summary_title,
                                              "index": len(TAB_ORDER),
                                              "gridProperties": {"rowCount": 100, "columnCount": 26}}}})
-    intro = [[(f"TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI HẰNG THÁNG — {unit}", "title")],
+    intro = [[(summary_title(unit), "title")],
              [("Trang này do hệ thống ghi sau mỗi lần chạy 'sheetsync sync'; không sửa tay.", "muted")]]
     reqs.append({"updateCells": {"start": {"sheetId": summary_id, "rowIndex": 0, "columnIndex": 0},
                                  "rows": [{"values": [{"userEnteredValue": {"stringValue": text},

@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheetsync.config.schema import Schemas, TabSchema
 from sheetsync.domain.a1 import col_letter
+from sheetsync.engine.summary import summary_title
 
 LISTS_TAB = "_Danh sách"
 INPUT_FILL = PatternFill("solid", start_color="DDEBF7")
@@ -46,7 +47,7 @@ def init_workbook(path: str | Path, schemas: Schemas, unit: str, *, overwrite: b
         tab = schemas.tabs[name]
         _lay_out_tab(wb, tab, schemas, list_ranges, profile_bonus)
     summary = wb.create_sheet(schemas.summary_title)
-    summary["A1"] = f"TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI HẰNG THÁNG — {unit}"
+    summary["A1"] = summary_title(unit)
     summary["A1"].font = Font(bold=True, size=14)
     summary["A2"] = "Trang này do hệ thống ghi sau mỗi lần chạy 'sheetsync sync'; không sửa tay."
     summary["A2"].font = Font(italic=True, color="808080")
