@@ -11,6 +11,7 @@ import pandas as pd
 from sheetsync.config.profile import Profile
 from sheetsync.config.ward import WardConfig
 from sheetsync.forms import UnitResults, WardInfo
+from sheetsync.history.freeze import MONTH_CODE
 from sheetsync.results import COMPONENT_FIELDS, Evaluation
 
 # Short notes a person's row shows in 02A, by rule code (the full message is in the sheet).
@@ -102,9 +103,7 @@ def unit_notes(ev: Evaluation, month: str) -> list[str]:
     if steps:
         notes.append("; ".join(steps))
     # An approved month edited afterwards: the office must see it on the form, not only in the sheet.
-    y, m = month.split("-")
-    edited = ev.findings[(ev.findings["code"] == "history.month-edited-after-approval") &
-                         ev.findings["message"].str.startswith(f"Tháng {m}/{y} ")]
+    edited = ev.findings[(ev.findings["code"] == MONTH_CODE) & (ev.findings["key"] == month)]
     notes.extend(edited["message"].tolist())
     return notes
 

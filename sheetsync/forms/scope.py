@@ -37,7 +37,6 @@ def form_file_name(form: str, scope_slug: str, month: str, ext: str) -> str:
 
 def placeholder_context(scope_name: str, ward: WardInfo, month: str) -> dict[str, str]:
     """Values for the ``{placeholders}`` of the layout templates."""
-    year, mm = month.split("-")
     scope = clean_text(scope_name)
     return {
         "scope": scope,
@@ -46,6 +45,6 @@ def placeholder_context(scope_name: str, ward: WardInfo, month: str) -> dict[str
         "issuing_body": clean_text(ward.issuing_body),
         "place": clean_text(ward.place),
         "month": month_label(month),
-        "mm": mm,
-        "yyyy": year,
+        "mm": month[5:7],
+        "yyyy": month[:4],
     }

@@ -199,7 +199,7 @@ def _findings(ev, month: str, edits: list[Edit], frozen_at: datetime | None) -> 
                      "severity": WARNING, "code": code, "message": _edit_message(e), "key": e.row_key})
     title = ev.tabs["evaluations"].title if "evaluations" in ev.tabs else edits[0].title
     recs.append({"tab": title, "row": None, "cell": None, "column": "", "severity": WARNING, "code": MONTH_CODE,
-                 "message": _month_message(month, frozen_at, edits), "key": None})
+                 "message": _month_message(month, frozen_at, edits), "key": month})  # the month it is about
     return pd.DataFrame(recs, columns=COLUMNS)
 
 
