@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,10 @@ from fontTools.ttLib import TTFont  # noqa: E402  (a matplotlib dependency)
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+
+# A missing font is handled here (chart_font falls back to one that draws Vietnamese); matplotlib's
+# own English "findfont: ..." lines must not reach the office's terminal.
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 from sheetsync.domain.ratings import RatingScale  # noqa: E402
 from sheetsync.forms.build import Form01A, SummaryRow  # noqa: E402
@@ -94,7 +99,8 @@ def chart_font(preferred: Sequence[str]) -> str:
     return next((f for f in preferred if f not in generic and covers_vietnamese(f)), "DejaVu Serif")
 
 
-def _font_rc(preferred: Sequence[str]) -> dict[str, Any]:
+def font_rc(preferred: Sequence[str]) -> dict[str, Any]:
+    """matplotlib settings for a chart: a serif font that draws Vietnamese, text as outlines."""
     return {
         "font.family": "serif",
         "font.serif": [chart_font(preferred), "DejaVu Serif"],
@@ -129,7 +135,7 @@ def distribution_chart(form: Form01A, fonts: Sequence[str], decimal_sep: str = "
     scale = form.scale
     styles = series_styles(scale)
     series = [*scale.names, NOT_RATED]
-    with matplotlib.rc_context(_font_rc(fonts)):
+    with matplotlib.rc_context(font_rc(fonts)):
         fig = Figure(figsize=(10.5, 1.5 + 0.42 * len(rows)), layout="constrained")
         ax = fig.add_subplot()
         labels = [_wrap(r.label) for r in rows]
@@ -229,7 +235,7 @@ def quota_chart(form: Form01A, quota: Mapping[str, Any] | None, fonts: Sequence[
     limit = float(quota["max_ratio"]) * 100
     label = _quota_label(quota, decimal_sep, scale)
     top = max([limit * 1.6, 10.0] + [s.share() * 1.25 for s in shares])
-    with matplotlib.rc_context(_font_rc(fonts)):
+    with matplotlib.rc_context(font_rc(fonts)):
         fig = Figure(figsize=(10.5, 0.9 + 0.42 * len(shares)), layout="constrained")
         ax = fig.add_subplot()
         y = list(range(len(shares)))[::-1]

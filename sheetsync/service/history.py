@@ -214,27 +214,24 @@ def history_chart_svg(h: PersonHistory) -> str:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from sheetsync.forms.charts import chart_font
+    from sheetsync.forms.charts import font_rc
 
-    fig = Figure(figsize=(7.5, 3.0), dpi=100)
-    ax = fig.add_subplot()
-    font = chart_font(["Liberation Serif", "Tinos", "DejaVu Serif"])
     months = [f"{m[5:]}/{m[2:4]}" for m in h.months["month"]]
     totals = h.months["total_points"].astype(float)
-    ax.plot(months, totals, marker="o", color="#1f3b73", linewidth=1.8)
-    for r in h.profile.scale:
-        if r.min is not None:
-            ax.axhline(r.min, color="#999999", linewidth=0.8, linestyle="--")
-            ax.text(0.99, r.min + 0.5, r.code, fontsize=7, color="#555555", ha="right", va="bottom",
-                    fontfamily=font, transform=ax.get_yaxis_transform())  # x in axes fraction: always inside
-    ax.set_ylim(max(0, min([40.0, *totals.dropna()]) - 5), 100)
-    ax.set_ylabel("Tổng điểm", fontfamily=font)
-    for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:
-        label.set_fontfamily(font)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    with matplotlib.rc_context(font_rc(["Liberation Serif", "Tinos", "DejaVu Serif"])):
+        fig = Figure(figsize=(7.5, 3.0), dpi=100)
+        ax = fig.add_subplot()
+        ax.plot(months, totals, marker="o", color="#1f3b73", linewidth=1.8)
+        for r in h.profile.scale:
+            if r.min is not None:
+                ax.axhline(r.min, color="#999999", linewidth=0.8, linestyle="--")
+                ax.text(0.99, r.min + 0.5, r.code, fontsize=7, color="#555555", ha="right", va="bottom",
+                        transform=ax.get_yaxis_transform())  # x in axes fraction: always inside
+        ax.set_ylim(max(0, min([40.0, *totals.dropna()]) - 5), 100)
+        ax.set_ylabel("Tổng điểm")
+        fig.tight_layout()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue()
     return svg[svg.find("<svg"):]
 
