@@ -85,6 +85,40 @@ class Evaluation:
     def warning_count(self) -> int:
         return int((self.findings["severity"] == WARNING).sum())
 
+    def month_summaries(self) -> dict[str, dict]:
+        """Per scored month: roster size, people rated, ratings, quota, every scored person."""
+        out: dict[str, dict] = {}
+        if self.scores is None:
+            return out
+        for m, ms in self.scores.months.items():
+            people = ms.people[ms.people["scored"]]
+            out[m] = {
+                "people_on_roster": int(len(ms.roster)),
+                "rated": int(sum(ms.counts.values())),
+                "ratings": {k: int(v) for k, v in ms.counts.items()},
+                "quota": [dict(q) for q in ms.quota],
+                "scores": [person_dict(people.loc[r]) for r in people.index],
+            }
+        return out
+
+    def staff_ids(self) -> list[str]:
+        """The `Mã cán bộ` of the unit's roster rows, as written."""
+        staff = self.tabs.get("staff")
+        if staff is None or "staff_id" not in staff.values:
+            return []
+        return [str(s) for s in staff.values.loc[staff.rows, "staff_id"].dropna().astype(str).unique()]
+
+    def month_of_rows(self) -> dict[tuple[str, int], str]:
+        """(tab title, sheet row) → the month the row belongs to, for tabs that have months."""
+        out: dict[tuple[str, int], str] = {}
+        for tab in self.tabs.values():
+            mf = tab.schema.month_field
+            if not mf or mf not in tab.values:
+                continue
+            col = tab.values[mf].dropna()
+            out.update({(tab.title, int(r)): str(m) for r, m in col.items()})
+        return out
+
     def findings_in(self, months: list[str] | None) -> pd.DataFrame:
         """The unit's findings, less those on rows of months other than the ones asked for."""
         f = self.findings
@@ -102,13 +136,46 @@ class Evaluation:
 
 
 @dataclass
+class RecordedEvaluation:
+    """A unit's last evaluation as the store kept it, shown again when the unit has not changed
+    since (see `sheetsync.service.reuse`): the findings, counts and scores an `Evaluation` shows,
+    without the tabs and frames behind them. Forms and status always evaluate afresh."""
+
+    unit: str
+    findings: pd.DataFrame  # Evaluation.findings plus "month": the month of the finding's row
+    months: list[str]
+    summaries: dict[str, dict]
+    staff: list[str]
+    as_of: pd.Timestamp
+    month_filter: list[str] | None = None
+    scores = None
+    tabs: dict = field(default_factory=dict)
+
+    rows_with = Evaluation.rows_with
+    error_count = Evaluation.error_count
+    warning_count = Evaluation.warning_count
+
+    def month_summaries(self) -> dict[str, dict]:
+        return self.summaries
+
+    def staff_ids(self) -> list[str]:
+        return list(self.staff)
+
+    def findings_in(self, months: list[str] | None) -> pd.DataFrame:
+        f = self.findings
+        if months:
+            f = f[f["month"].isna() | f["month"].isin(months)]
+        return f.drop(columns="month")
+
+
+@dataclass
 class UnitResult:
     """One unit's run: its evaluation (when it could be read), what was written, what failed."""
 
     unit: str
     source: str
     key: str = ""  # stable identity: the workbook's resolved path or gsheet:<id>
-    evaluation: Evaluation | None = None
+    evaluation: Evaluation | RecordedEvaluation | None = None
     plan: WritePlan | None = None
     written: bool = False
     write_info: dict = field(default_factory=dict)
@@ -118,6 +185,7 @@ class UnitResult:
     freeze: FreezeReport | None = None
     notices: list[Notice] = field(default_factory=list)
     duplicate_of: str | None = None  # another unit of the run with the same name: left out of forms and store
+    reused: bool = False  # unchanged since its last sync: the recorded result, nothing re-evaluated
 
     @property
     def ok(self) -> bool:
@@ -127,7 +195,7 @@ class UnitResult:
         d: dict = {"unit": self.unit, "source": self.source, "key": self.key,
                    "error": self.error.to_dict() if self.error else None,
                    "record_error": self.record_error.to_dict() if self.record_error else None,
-                   "written": self.written, "duplicate_of": self.duplicate_of,
+                   "written": self.written, "duplicate_of": self.duplicate_of, "reused": self.reused,
                    "notices": [n.to_dict() for n in self.notices],
                    "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
         ev = self.evaluation
@@ -142,18 +210,8 @@ class UnitResult:
             "cells_written": self.plan.cell_count if (self.plan and self.written) else 0,
             "summary_rewritten": bool(self.plan and self.plan.summary is not None and self.written),
             "write": self.write_info,
-            "months": {},
         })
-        if ev.scores is not None:
-            for m, ms in ev.scores.months.items():
-                people = ms.people[ms.people["scored"]]
-                d["months"][m] = {
-                    "people_on_roster": int(len(ms.roster)),
-                    "rated": int(sum(ms.counts.values())),
-                    "ratings": {k: int(v) for k, v in ms.counts.items()},
-                    "quota": [dict(q) for q in ms.quota],
-                    "scores": [person_dict(people.loc[r]) for r in people.index],
-                }
+        d["months"] = ev.month_summaries()
         if self.freeze is not None:
             d["freeze"] = self.freeze.to_dict()
         if with_findings:

@@ -129,13 +129,16 @@ def open_run_store(store, sources: list[str]):
 
 def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str | None = None, key: str = "",
              as_of=None, months: list[str] | None = None, write: bool = True, exceptional: bool = False,
-             store=None, record: bool = False) -> UnitResult:
+             store=None, record: bool = False, reuse: bool = True) -> UnitResult:
     """Validate and score one unit, and (with write=True) bring its engine cells up to date.
 
     With a `store`, approved months recorded there are frozen: edits to them are reported and
     their recorded scores are what the sheet keeps showing; with `record`, the unit's months are
     recorded after the write (one transaction). A workbook that cannot be written (open in
-    Excel) still gets its findings and scores reported, with the reason nothing was written."""
+    Excel) still gets its findings and scores reported, with the reason nothing was written.
+    With a store and `reuse`, a unit read exactly as its last sync left it (same cells, date,
+    schemas, profile, frozen months: see `sheetsync.service.reuse`) is not evaluated again: its
+    recorded result is shown (`UnitResult.reused`)."""
     name = unit or backend.label
     result = UnitResult(unit=name, source=backend.label, key=key or backend.label)
     t0 = time.perf_counter()
@@ -146,7 +149,22 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
         name = unit_in_summary(grids, schemas.summary_title) or getattr(backend, "title", None) or name
         result.unit = name
     t1 = time.perf_counter()
-    ev = evaluate(grids, schemas, profile, as_of=as_of, unit=name, exceptional=exceptional, months=months)
+    as_of_ts = as_of_timestamp(as_of)
+    keyed = None
+    if store is not None and reuse:
+        keyed = _reuse_lookup(store, result, grids, schemas, profile, as_of_ts, months, name, exceptional)
+        if result.reused:
+            if record:
+                try:
+                    store.note_unchanged(name, backend.label, keyed[2])
+                except StoreError as exc:
+                    result.record_error = exc
+            requests = getattr(backend, "requests", None)
+            if requests is not None:
+                result.write_info = {"requests": requests}
+            result.seconds = {"read": t1 - t0, "reuse": time.perf_counter() - t1}
+            return result
+    ev = evaluate(grids, schemas, profile, as_of=as_of_ts, unit=name, exceptional=exceptional, months=months)
     result.evaluation = ev
     if months and ev.scores is not None and not any(m in ev.scores.months for m in months):
         result.notices.append(Notice("run.month-without-data", "Không có hàng đánh giá nào của tháng "
@@ -175,6 +193,7 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     if requests is not None:  # API backends count their requests, reads included
         result.write_info = {**result.write_info, "requests": requests}
     t4 = time.perf_counter()
+    rec = None
     if store is not None and record and result.error is None:
         try:
             rec = store.record_unit(name, backend.label, ev, run_kind="sync")
@@ -186,9 +205,46 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
                                              "loại được phê duyệt; tháng được khóa. Sửa đổi sau này sẽ được báo, "
                                              "không được tính (mở lại bằng 'sheetsync reopen')."))
     t5 = time.perf_counter()
+    if keyed is not None and rec is not None and not rec.frozen_now and write and result.record_error is None:
+        # The workbook now holds what the engine wants: the next sync that reads it so reuses this.
+        _reuse_save(store, result, grids, schemas, keyed)
+    t6 = time.perf_counter()
     result.seconds = {"read": t1 - t0, "check_and_score": t2 - t1, "plan": t3 - t2, "write": t4 - t3,
-                      "record": t5 - t4}
+                      "record": t5 - t4 + (t6 - t5)}
     return result
+
+
+def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: Profile, as_of: pd.Timestamp,
+                  months, name: str, exceptional: bool):
+    """Fill `result` from the store when the unit is as its last sync left it. Returns what
+    saving a new result needs: a function of the content hash to the key, and the months."""
+    from sheetsync.service import reuse
+
+    frozen, last = store.reuse_state(name, result.key)
+
+    def key_of(content: str) -> str:
+        return reuse.run_key(content, schemas=schemas, profile=profile, as_of=as_of, months=months, unit=name,
+                             exceptional=exceptional, frozen=frozen)
+    content = reuse.content_hash(grids, schemas.summary_title)
+    if last is not None and last[0] == key_of(content):
+        reuse.restore(result, last[1])
+        return content, key_of, last[1].get("recorded_months", [])
+    return content, key_of, None
+
+
+def _reuse_save(store, result: UnitResult, grids, schemas: Schemas, keyed) -> None:
+    from sheetsync.history.capture import capture_months
+    from sheetsync.service import reuse
+
+    content, key_of, _ = keyed
+    if result.written:
+        content = reuse.content_hash(reuse.written_grids(grids, result.plan), schemas.summary_title)
+    data = reuse.compact(result)
+    data["recorded_months"] = capture_months(result.evaluation)
+    try:
+        store.save_result(result.unit, result.key, key_of(content), data)
+    except StoreError as exc:
+        result.record_error = exc
 
 
 def load_run_profile(profile, ward: WardConfig | None) -> Profile:
@@ -229,7 +285,8 @@ def run(sources: list[str], *, write: bool, month: str | None = None, as_of: dat
     def one(spec: UnitSpec) -> UnitResult:
         backend = open_backend(spec)
         return run_unit(backend, schemas, prof, unit=spec.name, key=unit_key(spec.source), as_of=as_of_ts,
-                        months=months, write=write, exceptional=spec.exceptional, store=st, record=write)
+                        months=months, write=write, exceptional=spec.exceptional, store=st, record=write,
+                        reuse=mode in ("sync", "validate"))
 
     try:
         results = for_each_unit(specs, one, progress)
@@ -263,10 +320,7 @@ def check_duplicates(result: RunResult) -> None:
             first[u.unit] = u
     owners: dict[str, list[str]] = {}
     for u in first.values():
-        staff = u.evaluation.tabs.get("staff")
-        if staff is None or "staff_id" not in staff.values:
-            continue
-        for sid in staff.values.loc[staff.rows, "staff_id"].dropna().astype(str).unique():
+        for sid in u.evaluation.staff_ids():
             owners.setdefault(sid.strip().upper(), []).append(u.unit)
     shared = {sid: units for sid, units in owners.items() if len(units) > 1}
     for sid, units in sorted(shared.items())[:20]:

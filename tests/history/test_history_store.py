@@ -65,7 +65,9 @@ def test_recording_is_idempotent_while_the_content_is_unchanged(any_store, book)
                               now=datetime(2026, 4, 1, 8))
     assert first.changed == ["2026-03"] and again.changed == [] and again.unchanged == ["2026-03"]
     assert store.snapshot_count(UNIT) == 1
-    assert len(store.runs(UNIT)) == 2  # every run is logged
+    runs = store.runs(UNIT)  # the first run stands for the unchanged second: the store does not grow
+    assert len(runs) == 1 and runs["repeats"].iloc[0] == 1 and runs["last_at"].iloc[0] == datetime(2026, 4, 1, 8)
+    assert again.run_id == first.run_id
     um = store.unit_months(UNIT).iloc[0]
     assert um["last_seen_at"] == datetime(2026, 4, 1, 8) and not um["frozen"]
 

@@ -36,9 +36,22 @@ def _v2(conn: Connection) -> None:
                      {"code": code, "label": label})
 
 
+def _v3(conn: Connection) -> None:
+    # Unchanged syncs: the previous run row stands for them (runs.last_at, runs.repeats), and a
+    # unit's last result is kept to be shown again while its workbook does not change.
+    # (Step 1 creates `runs` from today's model, which already has the columns.)
+    have = {c["name"] for c in inspect(conn).get_columns("runs")}
+    if "last_at" not in have:
+        conn.execute(text("ALTER TABLE runs ADD COLUMN last_at TIMESTAMP"))
+    if "repeats" not in have:
+        conn.execute(text("ALTER TABLE runs ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0"))
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables["unit_results"]])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
     (2, "finding severity stored as a code", _v2),
+    (3, "unchanged syncs: run repeats, last result per unit", _v3),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -56,6 +56,10 @@ class Run(Base):
     months: Mapped[list] = mapped_column(JSONType)  # months the run covered
     changed: Mapped[list] = mapped_column(JSONType)  # months recorded anew
     frozen: Mapped[list] = mapped_column(JSONType)  # months frozen by this run
+    # A sync that finds the unit as its unit's previous sync left it adds no row: that row's
+    # `last_at` moves and `repeats` counts the syncs it stands for (migration 3).
+    last_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    repeats: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class UnitMonth(Base):
@@ -186,3 +190,15 @@ class ApprovalEdit(Base):
     new_hash: Mapped[str] = mapped_column(String(64))
     first_found_at: Mapped[datetime] = mapped_column(DateTime)
     last_found_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class UnitResultRecord(Base):
+    """A unit's last synced result in compact form and the key it holds for (see
+    `sheetsync.service.reuse`): one row per unit and workbook, replaced, never added to."""
+
+    __tablename__ = "unit_results"
+    unit: Mapped[str] = mapped_column(String(300), primary_key=True)
+    source: Mapped[str] = mapped_column(String(1000), primary_key=True)  # the workbook's stable identity
+    key: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict] = mapped_column(JSONType)
+    at: Mapped[datetime] = mapped_column(DateTime)

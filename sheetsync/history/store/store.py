@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from typing_extensions import Self
@@ -34,6 +34,7 @@ from sheetsync.history.store.models import (
     SnapshotFinding,
     SnapshotRow,
     UnitMonth,
+    UnitResultRecord,
 )
 from sheetsync.text import normalize_key
 
@@ -138,10 +139,19 @@ class Store:
 
     def _record(self, s: Session, unit: str, source: str, caps: dict[str, MonthCapture], kind: str,
                 now: datetime, as_of: date | None, months: list[str]) -> RecordResult:
-        run = Run(unit=unit, source=source, kind=kind, at=now, as_of=as_of, months=months, changed=[], frozen=[])
-        s.add(run)
-        s.flush()
-        res = RecordResult(run.id)
+        res = RecordResult(0)
+        run: Run | None = None
+
+        def the_run() -> Run:
+            nonlocal run
+            if run is None:
+                run = Run(unit=unit, source=source, kind=kind, at=now, as_of=as_of, months=months, changed=[],
+                          frozen=[], repeats=0)
+                s.add(run)
+                s.flush()
+                res.run_id = run.id
+            return run
+
         for month in sorted(caps):
             cap = caps[month]
             um = self._lock(s, unit, month)
@@ -154,7 +164,7 @@ class Store:
                 snap_id = head.id
                 res.unchanged.append(month)
             else:
-                snap_id = self._insert_snapshot(s, unit, source, kind, now, run.id, cap)
+                snap_id = self._insert_snapshot(s, unit, source, kind, now, the_run().id, cap)
                 um.head_id = snap_id
                 res.changed.append(month)
             if cap.approved:
@@ -163,8 +173,62 @@ class Store:
                                   reason="Mọi người đã có xếp loại được phê duyệt", at=now))
                 res.frozen_now.append(month)
             um.version = (um.version or 0) + 1
+        if run is None and kind == "sync":
+            prev = self._repeatable_run(s, unit, source, months)
+            if prev is not None:  # nothing new: the previous run stands for this one too
+                prev.last_at, prev.repeats, res.run_id = now, (prev.repeats or 0) + 1, prev.id
+                return res
+        run = the_run()
         run.changed, run.frozen = res.changed, res.frozen_now
         return res
+
+    def _repeatable_run(self, s: Session, unit: str, source: str, months: list[str]) -> Run | None:
+        """The unit's latest sync run, when it was of the same workbook and months."""
+        prev = s.execute(select(Run).where(Run.unit == unit, Run.kind == "sync").order_by(Run.id.desc())
+                         .limit(1)).scalar_one_or_none()
+        if prev is None or prev.source != source or list(prev.months or []) != list(months):
+            return None
+        return prev
+
+    # -- unchanged units -------------------------------------------------------------------------
+
+    def reuse_state(self, unit: str, source_key: str) -> tuple[list[tuple[str, int]], tuple[str, dict] | None]:
+        """For `sheetsync.service.reuse`, in one read: the unit's frozen months with their frozen
+        snapshots, and its last result with the key it holds for (None when there is none)."""
+        def work(s: Session):
+            frozen = [(m, int(f)) for m, f in s.execute(
+                select(UnitMonth.month, UnitMonth.frozen_id).where(UnitMonth.unit == unit,
+                                                                   UnitMonth.frozen_id.is_not(None)))]
+            rec = s.get(UnitResultRecord, (unit, source_key))
+            return sorted(frozen), (None if rec is None else (rec.key, rec.result))
+        return with_retry(self.engine, work, readonly=True)
+
+    def save_result(self, unit: str, source_key: str, key: str, result: dict, now: datetime | None = None) -> None:
+        """Keep a unit's last result (replacing the one before)."""
+        now = now or datetime.now()
+
+        def work(s: Session) -> None:
+            stmt = self._insert(UnitResultRecord).values(unit=unit, source=source_key, key=key, result=result, at=now)
+            s.execute(stmt.on_conflict_do_update(index_elements=["unit", "source"],
+                                                 set_={"key": key, "result": result, "at": now}))
+        with_retry(self.engine, work)
+
+    def note_unchanged(self, unit: str, source: str, months: list[str], now: datetime | None = None) -> None:
+        """A sync found the unit as its last sync left it: the months' latest snapshots were seen
+        again and the last run stands for this one too; nothing is added to the store."""
+        now = now or datetime.now()
+
+        def work(s: Session) -> None:
+            heads = select(UnitMonth.head_id).where(UnitMonth.unit == unit, UnitMonth.month.in_(months),
+                                                    UnitMonth.frozen_id.is_(None), UnitMonth.head_id.is_not(None))
+            s.execute(update(Snapshot).where(Snapshot.id.in_(heads)).values(last_seen_at=now))
+            prev = self._repeatable_run(s, unit, source, months)
+            if prev is not None:
+                prev.last_at, prev.repeats = now, (prev.repeats or 0) + 1
+            else:
+                s.add(Run(unit=unit, source=source, kind="sync", at=now, as_of=None, months=months, changed=[],
+                          frozen=[], repeats=0))
+        with_retry(self.engine, work)
 
     def _insert_snapshot(self, s: Session, unit: str, source: str, kind: str, now: datetime, run_id: int,
                          cap: MonthCapture) -> int:
@@ -331,7 +395,7 @@ class Store:
             if kind is not None:
                 q = q.where(Run.kind == kind)
             return _frame(s.execute(q).scalars(), ["id", "unit", "source", "kind", "at", "as_of", "months",
-                                                    "changed", "frozen"])
+                                                    "changed", "frozen", "last_at", "repeats"])
         return with_retry(self.engine, work, readonly=True)
 
     def row_history(self, unit: str, tab: str, months: Iterable[str] | None = None) -> pd.DataFrame:

@@ -1,0 +1,163 @@
+"""Benchmark: what a ward pays per sync when little or nothing changed, as whole processes
+(`sheetsync ...` started afresh each time, as a scheduler runs it).
+
+    python scripts/bench_ward.py                 # 50 small units: the demo ward's six workbooks, copied
+    python scripts/bench_ward.py --units 100
+    python scripts/bench_ward.py --year          # also the demo ward built for a whole year
+
+Measured, each as the median of --repeat runs:
+- `sheetsync --help` and `sheetsync validate` of one small unit (start-up cost);
+- the ward: first sync, then unchanged syncs, then a sync after one cell of one unit changed;
+  the per-unit overhead of an unchanged sync = (its time - the start-up of `--help`) / units;
+- with --year: the demo ward of twelve months, unchanged sync beside a plain script that
+  imports pandas and reads every sheet of the ward's workbooks with python-calamine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+BIN = Path(sys.executable).with_name("sheetsync")
+READ_ALL = """
+import sys
+import pandas  # noqa: F401 — what any pandas-based tool pays at start
+import python_calamine
+for path in sys.argv[1:]:
+    book = python_calamine.CalamineWorkbook.from_path(path)
+    for name in book.sheet_names:
+        book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+"""
+
+
+def timed(cmd: list[str], repeat: int, env=None) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        times.append(time.perf_counter() - t0)
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    return statistics.median(times), times
+
+
+def store_size(folder: Path) -> tuple[int, int]:
+    """(rows in all tables, bytes of the database file once its write-ahead log is folded in)."""
+    path = folder / "sheetsync.db"
+    with sqlite3.connect(path) as c:
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        rows = sum(c.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables)
+    return rows, path.stat().st_size
+
+
+def growth(before: tuple[int, int], after: tuple[int, int]) -> str:
+    return f"{after[0] - before[0]:+,} hàng, {after[1] - before[1]:+,} byte"
+
+
+def copy_ward(demo_ward: Path, out: Path, n: int) -> Path:
+    """A ward of n units, each a copy of one of the demo ward's workbooks, under its own name."""
+    demo = yaml.safe_load(demo_ward.read_text(encoding="utf-8"))
+    units = []
+    for i in range(n):
+        src = demo["units"][i % len(demo["units"])]
+        name = f"{src['name']} ({i + 1:02d})"
+        target = out / f"don-vi-{i + 1:02d}.xlsx"
+        shutil.copy(demo_ward.parent / src["source"], target)
+        units.append({"name": name, "source": target.name})
+    ward = {k: v for k, v in demo.items() if k != "units"} | {"units": units}
+    path = out / "ward.yaml"
+    path.write_text(yaml.safe_dump(ward, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def edit_one_cell(path: Path) -> None:
+    """A person changes one done quantity in the unit's task list."""
+    from sheetsync.backends.xlsx import ooxml
+    from sheetsync.backends.xlsx.backend import XlsxBackend
+    from sheetsync.config.schema import load_schemas
+
+    title = load_schemas()["tasks"].title
+    rows = XlsxBackend(path).read()[title].rows
+    col = rows[0].index("Số lượng hoàn thành") + 1
+    ooxml.patch_workbook(path, [ooxml.SheetPatch(title, cells={(3, col): 0})])
+
+
+def line(name: str, seconds: float, note: str = "") -> None:
+    print(f"  {name:<58}{seconds:>7.2f} s  {note}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--units", type=int, default=50)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--as-of", default="2026-10-31")
+    ap.add_argument("--year", action="store_true", help="also the demo ward built for twelve months")
+    args = ap.parse_args()
+    from sheetsync.demo import build_demo_ward
+
+    env = dict(os.environ)
+    env.pop("SHEETSYNC_STORE", None)  # the store beside the ward file, as by default
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        demo = build_demo_ward(tmp / "demo", months=["2026-10"])
+        print(f"Khởi động (trung vị {args.repeat} lần):")
+        help_s, _ = timed([str(BIN), "--help"], args.repeat, env)
+        line("sheetsync --help", help_s)
+        one = tmp / "one"
+        one.mkdir()
+        shutil.copy(demo.parent / "van-phong.xlsx", one / "van-phong.xlsx")
+        val_s, _ = timed([str(BIN), "validate", str(one / "van-phong.xlsx"), "--as-of", args.as_of, "--store", "none"],
+                         args.repeat, env)
+        line("sheetsync validate (một đơn vị nhỏ, không kho lịch sử)", val_s)
+
+        ward_dir = tmp / "ward"
+        ward_dir.mkdir()
+        ward = copy_ward(demo, ward_dir, args.units)
+        sync = [str(BIN), "sync", str(ward), "--as-of", args.as_of]
+        print(f"\nPhường {args.units} đơn vị nhỏ (bản sao 6 tệp của phường mẫu):")
+        first, _ = timed(sync, 1, env)
+        line("lần đầu", first)
+        settle, _ = timed(sync, 1, env)  # months approved on the first sync are frozen on it
+        line("lần hai (các tháng vừa khóa ở lần đầu được xét lại)", settle)
+        size = store_size(ward_dir)
+        same, runs = timed(sync, args.repeat, env)
+        grew = growth(size, store_size(ward_dir))
+        line("không đổi gì", same, f"(các lần: {', '.join(f'{t:.2f}' for t in runs)})")
+        print(f"  {'  → mỗi đơn vị (trừ khởi động của --help)':<58}{(same - help_s) / args.units * 1000:>7.0f} ms")
+        print(f"  {'  → kho lịch sử sau ' + str(args.repeat) + ' lần không đổi':<58}{grew}")
+        edit_one_cell(ward_dir / "don-vi-01.xlsx")
+        changed, _ = timed(sync, 1, env)
+        line("sau khi sửa một ô ở một đơn vị", changed)
+
+        if args.year:
+            year_dir = tmp / "year"
+            t0 = time.perf_counter()
+            year = build_demo_ward(year_dir, months=[f"2026-{m:02d}" for m in range(1, 13)])
+            print(f"\nPhường mẫu cả năm (01..12/2026), tạo trong {time.perf_counter() - t0:.0f} s:")
+            ysync = [str(BIN), "sync", str(year), "--as-of", "2026-12-31"]
+            line("lần đầu", timed(ysync, 1, env)[0])
+            line("lần hai", timed(ysync, 1, env)[0])
+            size = store_size(year_dir)
+            y_same, runs = timed(ysync, args.repeat, env)
+            grew = growth(size, store_size(year_dir))
+            books = sorted(str(p) for p in year_dir.glob("*.xlsx"))
+            read_s, _ = timed([sys.executable, "-c", READ_ALL, *books], args.repeat, env)
+            line("không đổi gì", y_same, f"(các lần: {', '.join(f'{t:.2f}' for t in runs)})")
+            line("script: import pandas + đọc mọi trang bằng python-calamine", read_s)
+            print(f"  {'  → tỉ lệ':<58}{y_same / read_s:>7.2f} ×")
+            print(f"  {'  → kho lịch sử sau ' + str(args.repeat) + ' lần không đổi':<58}{grew}")
+
+
+if __name__ == "__main__":
+    main()

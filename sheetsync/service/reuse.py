@@ -1,0 +1,216 @@
+"""Cost follows change: a unit that has not changed since its last sync is not evaluated again.
+
+A sync that leaves a unit's workbook exactly as the engine wants it (nothing to write, or the
+write just made) stores, beside the history, a compact form of the unit's result and the key
+it was computed under. The next run reads the workbook, computes the key again and, when it
+matches, shows the stored result instead of validating, scoring, planning and recording.
+
+The key covers everything the result depends on:
+- every cell of every tab as read (input cells *and* engine cells: a person typing into a grey
+  column is a change the next sync must undo), merged ranges and cell issues; the engine's
+  summary tab by its content apart from the sync time;
+- the evaluation date (deadline warnings depend on it), the months asked for, the unit's name
+  and whether it is exceptional;
+- the effective content of the schemas and the profile, sheetsync's version and its code;
+- the unit's frozen months in the store (freezing, reopening).
+A key that does not match only costs a full evaluation, so a write whose read-back cannot be
+predicted exactly simply leads to one more full sync.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sheetsync.engine.findings import COLUMNS
+from sheetsync.engine.grid import SheetGrid
+from sheetsync.engine.writeplan import SummaryTab, WritePlan
+from sheetsync.results import Notice, RecordedEvaluation, UnitResult, plain
+from sheetsync.text import normalize_key
+
+FORMAT = 1  # of the stored compact result; part of the key
+# Notices that belong to the evaluation (shown again when reused), not to one run's write or record.
+EVALUATION_NOTICES = ("run.month-without-data", "history.month-edited-after-approval")
+SUMMARY_VOLATILE_ROWS = SummaryTab.__dataclass_fields__["volatile_rows"].default
+
+
+# -- the key ---------------------------------------------------------------------------------------
+
+_code_print: str | None = None
+
+
+def code_fingerprint() -> str:
+    """sheetsync's version and its code as installed (size and time of every module), so that an
+    upgrade, or a developer's edit, never shows a result computed by other code."""
+    global _code_print
+    if _code_print is None:
+        import sheetsync
+
+        root = Path(sheetsync.__file__).parent
+        h = hashlib.sha256(sheetsync.__version__.encode())
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", "emulator"))
+            for name in sorted(filenames):
+                if name.endswith((".py", ".yaml", ".yml", ".json")):
+                    st = os.stat(os.path.join(dirpath, name))
+                    h.update(f"{os.path.relpath(dirpath, root)}/{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+        _code_print = h.hexdigest()
+    return _code_print
+
+
+_config_prints: dict[int, tuple[Any, Any, str]] = {}
+
+
+def config_fingerprint(schemas, profile) -> str:
+    """The effective content of the schemas and the profile (every field of their dataclasses;
+    where they were loaded from is not part of it)."""
+    cached = _config_prints.get(id(schemas) ^ id(profile))
+    if cached and cached[0] is schemas and cached[1] is profile:
+        return cached[2]
+    digest = hashlib.sha256((_content(schemas) + "\n" + _content(profile)).encode()).hexdigest()
+    _config_prints[id(schemas) ^ id(profile)] = (schemas, profile, digest)
+    return digest
+
+
+def _content(obj) -> str:
+    """Every field of a dataclass but `source` (where it was loaded from), as text."""
+    return repr({k: v for k, v in vars(obj).items() if k != "source"})
+
+
+def _blank(v: Any) -> bool:
+    return v is None or v == ""
+
+
+def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
+    """Rows without their trailing empty cells and the grid without trailing empty rows: a
+    sheet's used area grows and shrinks as engine cells are written and cleared."""
+    out = []
+    for row in rows:
+        n = len(row)
+        while n and _blank(row[n - 1]):
+            n -= 1
+        out.append(row if n == len(row) else row[:n])
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _summary_rows(rows: list[list[Any]]) -> list[tuple]:
+    """The engine's summary tab as `summary_differs` compares it: apart from the sync time,
+    blank text as empty, whole numbers as floats."""
+    kept = [[None if v == "" else (float(v) if type(v) is int else v) for v in r]
+            for i, r in enumerate(rows) if i not in SUMMARY_VOLATILE_ROWS]
+    return _trimmed(kept)
+
+
+def content_hash(grids: dict[str, SheetGrid], summary_title: str) -> str:
+    """The hash of a unit's cells as read (see the module's docstring)."""
+    h = hashlib.sha256()
+    summary_key = normalize_key(summary_title)
+    for title, g in grids.items():
+        summary = normalize_key(title) == summary_key
+        rows = _summary_rows(g.rows) if summary else _trimmed(g.rows)
+        h.update(repr((title, summary, g.first_row, g.first_col, sorted(g.merged),
+                       sorted((k, repr(v)) for k, v in g.issues.items()))).encode())
+        h.update(repr(rows).encode())
+    return h.hexdigest()
+
+
+def _as_read(value: Any, blank: Any) -> Any:
+    """A written value as the reader gives it back: numbers as floats, empty as the grid's blank."""
+    if value is None or value == "":
+        return blank
+    if type(value) is int:
+        return float(value)
+    return value
+
+
+def written_grids(grids: dict[str, SheetGrid], plan: WritePlan) -> dict[str, SheetGrid]:
+    """The unit's cells as the next read should give them once `plan` has been written (the
+    tabs it touches copied). A wrong guess costs one full evaluation, never a wrong result."""
+    out = dict(grids)
+    for p in plan.patches:
+        if not p or p.title not in grids:
+            continue
+        g = grids[p.title]
+        rows = [list(r) for r in g.rows]
+        blank = "" if any(v == "" for r in rows[:200] for v in r) else None
+        cells = {**{(p.header_row, c): t for c, t in p.new_headers.items()}, **p.cells}
+        for (r, c), v in cells.items():
+            i, j = r - g.first_row, c - g.first_col
+            if i < 0 or j < 0:
+                continue
+            while len(rows) <= i:
+                rows.append([])
+            if len(rows[i]) <= j:
+                rows[i].extend([blank] * (j + 1 - len(rows[i])))
+            rows[i][j] = _as_read(v, blank)
+        out[p.title] = SheetGrid(g.title, rows, g.first_row, g.first_col, g.merged, g.issues)
+    if plan.summary is not None:
+        s = plan.summary
+        rows = [[c.value for c in row] for row in s.grid]
+        old = grids.get(s.title)
+        out[s.title] = SheetGrid(s.title, rows, 1, 1, old.merged if old else [], {})
+    return out
+
+
+def run_key(content: str, *, schemas, profile, as_of: pd.Timestamp, months: list[str] | None, unit: str,
+            exceptional: bool, frozen: list[tuple[str, int]]) -> str:
+    parts = (FORMAT, code_fingerprint(), config_fingerprint(schemas, profile), content,
+             as_of.date().isoformat() if as_of is not None else date.today().isoformat(),
+             sorted(months) if months else None, unit, bool(exceptional), sorted(frozen))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+# -- the compact result ----------------------------------------------------------------------------
+
+class RecordedFreeze(dict):
+    """A unit's freeze report as recorded (what `FreezeReport.to_dict` gave)."""
+
+    def to_dict(self) -> dict:
+        return dict(self)
+
+    @property
+    def edited_months(self) -> list[str]:
+        return sorted({e["month"] for e in self.get("edits", [])})
+
+
+def compact(result: UnitResult) -> dict:
+    """What a reused result needs, as JSON: findings (with their row's month), counts, scores,
+    the freeze report and the evaluation's notices."""
+    ev = result.evaluation
+    f = ev.findings
+    month_of = ev.month_of_rows()
+    findings = []
+    for rec in f.to_dict("records"):
+        d = {k: plain(rec.get(k)) for k in COLUMNS}
+        d["month"] = month_of.get((d["tab"], d["row"])) if d["row"] is not None else None
+        findings.append(d)
+    return {
+        "unit": result.unit,
+        "months": list(ev.months),
+        "month_filter": ev.month_filter,
+        "as_of": ev.as_of.date().isoformat(),
+        "summaries": ev.month_summaries(),
+        "staff": ev.staff_ids(),
+        "findings": findings,
+        "freeze": result.freeze.to_dict() if result.freeze is not None else None,
+        "notices": [n.to_dict() for n in result.notices if n.code in EVALUATION_NOTICES],
+    }
+
+
+def restore(result: UnitResult, data: dict) -> None:
+    """Fill `result` from a compact result."""
+    f = pd.DataFrame(data["findings"], columns=[*COLUMNS, "month"])
+    f["row"] = f["row"].astype("Int64")
+    result.unit = data["unit"]
+    result.evaluation = RecordedEvaluation(data["unit"], f, list(data["months"]), data["summaries"],
+                                           list(data["staff"]), pd.Timestamp(data["as_of"]), data["month_filter"])
+    result.freeze = RecordedFreeze(data["freeze"]) if data.get("freeze") is not None else None
+    result.notices.extend(Notice(n["code"], n["message"], n["level"]) for n in data.get("notices", []))
+    result.reused = True
