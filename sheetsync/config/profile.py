@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from sheetsync.config.resources import profiles_dir, schemas_dir
+from sheetsync.config.resources import profiles_dir, read_yaml, schemas_dir
 from sheetsync.domain.ratings import RatingScale
 from sheetsync.errors import ProfileError
 
@@ -85,7 +85,7 @@ def known_ratings() -> list[dict]:
     names, which a profile's bands inherit unless they give their own."""
     path = schemas_dir() / "enums.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(f"không đọc được {path}: {exc}") from exc
     values = raw.get("rating") if isinstance(raw, dict) else None
@@ -113,7 +113,7 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         known = ", ".join(sorted(p.stem for p in profiles_dir().glob("*.yaml")))
         raise ProfileError(f"không tìm thấy bộ tiêu chí chấm điểm '{spec}' (có sẵn: {known})")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(f"không đọc được bộ tiêu chí {path}: {exc}") from exc
     bonus = raw.get("bonus") or {}

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from sheetsync.config.resources import schemas_dir
+from sheetsync.config.resources import read_yaml, schemas_dir
 from sheetsync.domain.ratings import RatingScale
 from sheetsync.errors import SchemaError
 from sheetsync.text import normalize_key
@@ -226,7 +226,7 @@ TAB_FILES = ("staff", "catalogue", "tasks", "evaluations", "okr")
 def _load_yaml(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return read_yaml(fh)
     except (OSError, yaml.YAMLError) as exc:
         raise SchemaError(f"không đọc được tệp lược đồ {path}: {exc}") from exc
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from sheetsync.config.resources import read_yaml
 from sheetsync.errors import SourceNotFound, WardConfigError
 
 
@@ -34,7 +35,7 @@ class WardConfig:
 def load_ward(path: str | Path) -> WardConfig:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise WardConfigError(f"Không đọc được tệp cấu hình phường {path}: {exc.strerror or exc}.") from exc
     except yaml.YAMLError as exc:

@@ -113,18 +113,24 @@ def resolve_units(sources: list[str]) -> tuple[WardConfig | None, list[UnitSpec]
     return ward, kept, notices
 
 
-def open_run_store(store, sources: list[str]):
+def open_run_store(store, sources: list[str], *, create: bool = True):
     """The store a run records into: `store` may be a Store, a SQLite path or database URL
     (`none` for no store), False for none, or None for the default (see `store_target`).
-    Returns (store or None, whether this call opened it)."""
-    from sheetsync.history.store import Store, open_store, store_target
+    Returns (store or None, whether this call opened it). With create=False a default SQLite
+    store that does not exist yet is not created (a validate has nothing to read there), and
+    the database libraries are not even loaded."""
+    from sheetsync.history.location import store_target
 
     if store is False:
         return None, False
-    if isinstance(store, Store):
-        return store, False
+    if store is not None and not isinstance(store, (str, os.PathLike)):
+        return store, False  # a Store already open
     target = store_target(store, sources)
-    return (open_store(target), True) if target else (None, False)
+    if not target or (not create and store is None and "://" not in target and not Path(target).exists()):
+        return None, False
+    from sheetsync.history.store import open_store
+
+    return open_store(target), True
 
 
 def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str | None = None, key: str = "",
@@ -218,7 +224,7 @@ def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: P
                   months, name: str, exceptional: bool):
     """Fill `result` from the store when the unit is as its last sync left it. Returns what
     saving a new result needs: a function of the content hash to the key, and the months."""
-    from sheetsync.service import reuse
+    import sheetsync.service.reuse as reuse
 
     frozen, last = store.reuse_state(name, result.key)
 
@@ -233,8 +239,8 @@ def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: P
 
 
 def _reuse_save(store, result: UnitResult, grids, schemas: Schemas, keyed) -> None:
+    import sheetsync.service.reuse as reuse
     from sheetsync.history.capture import capture_months
-    from sheetsync.service import reuse
 
     content, key_of, _ = keyed
     if result.written:
@@ -272,7 +278,7 @@ def run(sources: list[str], *, write: bool, month: str | None = None, as_of: dat
         ward, specs, notices = resolve_units(list(sources))
         prof = load_run_profile(profile, ward)
         schemas = schemas or load_schemas()
-        st, opened = open_run_store(store, sources)
+        st, opened = open_run_store(store, sources, create=write or mode == "report")
     except SheetsyncError as exc:
         try:
             prof = load_run_profile(profile, None)

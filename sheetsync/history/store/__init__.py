@@ -6,16 +6,14 @@
 """
 
 from sheetsync.history.capture import MonthCapture, capture, row_keys
+from sheetsync.history.location import DEFAULT_FILE, default_store_path, store_target
 from sheetsync.history.store.db import StoreError
 from sheetsync.history.store.store import (
-    DEFAULT_FILE,
     FreezeState,
     RecordedMonth,
     RecordResult,
     Store,
-    default_store_path,
     open_store,
-    store_target,
 )
 
 __all__ = [

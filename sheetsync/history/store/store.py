@@ -41,7 +41,6 @@ from sheetsync.text import normalize_key
 if TYPE_CHECKING:
     from sheetsync.results import Evaluation
 
-DEFAULT_FILE = "sheetsync.db"
 
 
 @dataclass
@@ -456,34 +455,6 @@ def _frame(objs, columns: list[str] | None = None) -> pd.DataFrame:
     if columns is None and not rows:
         return pd.DataFrame()
     return pd.DataFrame(rows, columns=columns) if columns else pd.DataFrame(rows)
-
-
-NO_STORE = ("none", "off", "0", "no")
-
-
-def store_target(explicit: str | os.PathLike | None, sources: list[str]) -> str | None:
-    """Where a command's store lives: the path or URL it was given (`none` for no store), else
-    `SHEETSYNC_STORE`, else `default_store_path`. None means: no store. Every command asks here,
-    so sync, report and the history commands always meet in the same store."""
-    choice = str(explicit) if explicit is not None else (os.environ.get("SHEETSYNC_STORE", "").strip() or None)
-    if choice is not None:
-        return None if choice.strip().lower() in NO_STORE else choice
-    return default_store_path(list(sources))
-
-
-def default_store_path(sources: list[str]) -> str | None:
-    """Where the store lives when `--store` is not given: beside the ward file, else beside the
-    first workbook (or inside the folder of workbooks); None for remote-only sources."""
-    from pathlib import Path
-
-    for spec in sources:
-        if spec.startswith(("gsheet:", "https://")):
-            continue
-        p = Path(spec)
-        if p.is_dir():
-            return str(p / DEFAULT_FILE)
-        return str(p.parent / DEFAULT_FILE)
-    return None
 
 
 def open_store(url_or_path: str | os.PathLike) -> Store:

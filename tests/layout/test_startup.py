@@ -1,0 +1,43 @@
+"""A command pays only for the libraries it needs: `--help` loads none of the heavy ones, and a
+validate that has no history store never loads the database layer (nor creates a store)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from unitbook import UnitBook
+
+HEAVY = ("pandas", "numpy", "sqlalchemy", "openpyxl", "python_calamine", "gspread", "jinja2", "yaml")
+PROBE = """
+import sys
+from sheetsync.cli import main
+sys.argv = ["sheetsync", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print("LOADED:" + ",".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
+"""
+
+
+def loaded(*args: str, cwd=None) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+    line = next(x for x in done.stderr.splitlines() if x.startswith("LOADED:"))
+    return set(filter(None, line[len("LOADED:"):].split(",")))
+
+
+def test_help_loads_no_heavy_library():
+    assert loaded("--help") == set()
+    assert loaded("sync", "--help") == set()
+
+
+def test_validate_without_a_store_loads_no_database_layer_and_creates_no_store(tmp_path):
+    path = UnitBook(tmp_path / "unit.xlsx").save()
+    mods = loaded("validate", str(path), "--as-of", "2026-11-24")
+    assert "pandas" in mods and "sqlalchemy" not in mods
+    assert not (tmp_path / "sheetsync.db").exists()
+    mods = loaded("sync", str(path), "--as-of", "2026-11-24")  # a sync records: it creates the store
+    assert "sqlalchemy" in mods and (tmp_path / "sheetsync.db").exists()
+    assert "sqlalchemy" in loaded("validate", str(path), "--as-of", "2026-11-24")  # and validate reads it
