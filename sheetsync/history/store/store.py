@@ -204,7 +204,7 @@ class Store:
 
     def save_result(self, unit: str, source_key: str, key: str, result: dict, now: datetime | None = None) -> None:
         """Keep a unit's last result (replacing the one before)."""
-        now = now or datetime.now()
+        now = now or self.clock()
 
         def work(s: Session) -> None:
             stmt = self._insert(UnitResultRecord).values(unit=unit, source=source_key, key=key, result=result, at=now)
@@ -215,7 +215,7 @@ class Store:
     def note_unchanged(self, unit: str, source: str, months: list[str], now: datetime | None = None) -> None:
         """A sync found the unit as its last sync left it: the months' latest snapshots were seen
         again and the last run stands for this one too; nothing is added to the store."""
-        now = now or datetime.now()
+        now = now or self.clock()
 
         def work(s: Session) -> None:
             heads = select(UnitMonth.head_id).where(UnitMonth.unit == unit, UnitMonth.month.in_(months),
