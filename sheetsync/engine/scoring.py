@@ -283,18 +283,23 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     settle(staff_rows, profile.staff_components)
     rating_of: dict[str, str | None] = dict(zip(sid[staff_rows], final_of(staff_rows)))
     # Leaders from the leaves of the management tree upwards, so d sees their people's ratings.
+    # Everyone a leader manages stands lower in the tree, so the leaders of one height settle together.
     height = _height(parent)
-    for r in sorted(idx[leader.to_numpy()], key=lambda r: height.get(sid[r], 0)):
-        s = sid[r]
-        team = desc.get(s, set())
-        rated = [x for x in (rating_of.get(m) for m in team) if isinstance(x, str)]
-        p.at[r, "score_d"] = profile.d_any_fail if profile.bands[-1].rating in rated else profile.d_all_pass
-        tot = tasks.loc[tasks["owner"].isin(team | {s}), ["A", "D", "Q", "T"]].sum()
-        full = np.isclose(tot["D"], tot["A"]) and np.isclose(tot["Q"], tot["A"]) and np.isclose(tot["T"], tot["A"])
-        p.at[r, "score_dd"] = profile.dd_all_done if full else profile.dd_otherwise
-        one = pd.Index([r])
-        settle(one, profile.leader_components)
-        rating_of[s] = final_of(one).iloc[0]
+    levels: dict[int, list] = {}
+    for r in idx[leader.to_numpy()]:
+        levels.setdefault(height.get(sid[r], 0), []).append(r)
+    for h in sorted(levels):
+        level = pd.Index(levels[h])
+        for r in level:
+            s = sid[r]
+            team = desc.get(s, set())
+            rated = [x for x in (rating_of.get(m) for m in team) if isinstance(x, str)]
+            p.at[r, "score_d"] = profile.d_any_fail if profile.bands[-1].rating in rated else profile.d_all_pass
+            tot = tasks.loc[tasks["owner"].isin(team | {s}), ["A", "D", "Q", "T"]].sum()
+            full = np.isclose(tot["D"], tot["A"]) and np.isclose(tot["Q"], tot["A"]) and np.isclose(tot["T"], tot["A"])
+            p.at[r, "score_dd"] = profile.dd_all_done if full else profile.dd_otherwise
+        settle(level, profile.leader_components)
+        rating_of.update(zip(sid[level], final_of(level)))
 
     for c in (f for f in SCORE_FIELDS if f != "total_points"):  # the total is rounded from unrounded parts
         p[c] = round_half_up(p[c].astype("float64").to_numpy(), profile.rounding)
