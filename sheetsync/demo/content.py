@@ -118,6 +118,7 @@ class Content:
     performance: dict[str, Any]
     plants: dict[str, Any]
     places: dict[str, Any]
+    documents: dict[str, Any]
 
     def unit(self, key: str) -> UnitSpec:
         return next(u for u in self.units if u.key == key)
@@ -188,4 +189,5 @@ def content() -> Content:
         names=_read("names"), products=products, roles=_templates(tasks, month_sets),
         role_rows={r: tuple(s["rows"]) for r, s in tasks["roles"].items()},
         units=tuple(_unit(u) for u in _read("units")["units"]),
-        performance=_read("performance"), plants=_read("plants"), places=_read("places"))
+        performance=_read("performance"), plants=_read("plants"), places=_read("places"),
+        documents=_read("documents"))

@@ -120,53 +120,32 @@ def weighted(rng: random.Random, weights: dict[str, int]) -> str:
 
 def bases(unit: Unit, month: Month, rng: random.Random, ward: WardNames, numbers: DocNumbers
           ) -> dict[str, list[Basis]]:
-    """The documents this unit's tasks rest on this month, by task group."""
+    """The documents this unit's tasks rest on this month, by task group (documents.yaml)."""
     spec = unit.spec
+    docs = content().documents["school" if spec.school else "office"]
     first = month.first
-    own_plans = f"KH-{spec.abbr}"
+    sy = month.year if month.month >= 8 else month.year - 1
+    own = f"KH-{spec.abbr}"
+    before = on_or_before(first - timedelta(days=rng.randint(2, 5)))
 
     def dates(n: int, lo: int, hi: int) -> list[date]:
         return sorted(on_or_before(first + timedelta(days=rng.randint(lo, hi))) for _ in range(n))
 
-    prev = on_or_before(first - timedelta(days=rng.randint(2, 5)))
-    if spec.school:
-        sy = month.year if month.month >= 8 else month.year - 1
-        regular = [Basis(f"Kế hoạch giáo dục nhà trường năm học {sy}-{sy + 1} của {spec.name}", date(sy, 8, 25)),
-                   Basis(f"Kế hoạch số {numbers.take(own_plans)}/{own_plans} ngày {prev:%d/%m/%Y} về nhiệm vụ "
-                         f"tháng {month.text}", prev)]
-    else:
-        regular = [Basis(f"Chương trình công tác tháng {month.text} của UBND {ward.lower}", prev),
-                   Basis(f"Quy chế làm việc của UBND {ward.lower} (Quyết định số 15/QĐ-UBND ngày 15/07/2025)",
-                         date(2025, 7, 15))]
-    focus = []
-    for i, d in enumerate(dates(rng.randint(2, 3), -1, 5)):
-        t = rng.choice(spec.topics)
-        if spec.school:
-            text = f"Kế hoạch số {numbers.take(own_plans)}/{own_plans} ngày {d:%d/%m/%Y} của {spec.name} về {t}"
-        elif i == 2:
-            text = (f"Kế hoạch số {numbers.take('TP:KH-UBND')}/KH-UBND ngày {d:%d/%m/%Y} của UBND Thành phố Hà Nội "
-                    f"về {t}")
-        else:
-            text = f"Kế hoạch số {numbers.take('KH-UBND')}/KH-UBND ngày {d:%d/%m/%Y} của UBND {ward.lower} về {t}"
-        focus.append(Basis(text, d, t))
-    adhoc = []
-    for d in dates(rng.randint(1, 2), 2, 14):
-        t = rng.choice(spec.topics)
-        kind = "school" if spec.school else rng.choice(content().places["adhoc_kinds"])
-        adhoc.append(Basis(_adhoc_text(kind, d, t, ward, numbers), d, t))
+    def doc(d: dict, day: date, topic: str | None) -> Basis:
+        series = own if d.get("series") == "own" else d.get("series")
+        text = d["text"].format(n=numbers.take(series) if series else "", date=f"{day:%d/%m/%Y}", month=month.text,
+                                unit=spec.name, ward=ward.lower, topic=topic, school_year=f"{sy}-{sy + 1}", own=own)
+        return Basis(text, day, topic)
+
+    def dated(d: dict) -> date:
+        when = d.get("dated")
+        return before if when == "before_month" else date(sy, 8, 25) if when == "school_year" else when
+
+    regular = [doc(d, dated(d), None) for d in docs["regular"]]
+    focus = [doc(docs["focus"][min(i, len(docs["focus"]) - 1)], day, rng.choice(spec.topics))
+             for i, day in enumerate(dates(rng.randint(2, 3), -1, 5))]
+    adhoc = [doc(rng.choice(docs["adhoc"]), day, rng.choice(spec.topics)) for day in dates(rng.randint(1, 2), 2, 14)]
     return {REGULAR: regular, FOCUS: focus, ADHOC: adhoc}
-
-
-def _adhoc_text(kind: str, d: date, topic: str, ward: WardNames, numbers: DocNumbers) -> str:
-    """The text of a document behind unplanned work: a letter, a meeting's conclusions..."""
-    on = f"ngày {d:%d/%m/%Y}"
-    if kind == "school":
-        return f"Công văn số {numbers.take('VHXH')}/VHXH {on} của Phòng Văn hóa - Xã hội về {topic}"
-    if kind == "letter":
-        return f"Công văn số {numbers.take('UBND-VP')}/UBND-VP {on} của UBND {ward.lower} về việc {topic}"
-    if kind == "conclusion":
-        return f"Thông báo kết luận số {numbers.take('TB-UBND')}/TB-UBND {on} của Chủ tịch UBND {ward.lower}"
-    return f"Chỉ đạo của Chủ tịch UBND {ward.lower} tại cuộc họp giao ban {on}"
 
 
 # -- each person's rows ------------------------------------------------------------------------
