@@ -16,10 +16,12 @@ ensure_venv() {
     fi
   fi
   local stamp="$VENV/.sheetsync-installed-$extras"
-  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$ROOT/emulator/pyproject.toml" -nt "$stamp" ]; then
     echo "» Cài sheetsync và thư viện cần thiết ($extras)" >&2
     "$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
     "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$extras]"
+    # The Google Sheets emulator is its own package (stdlib only); tests and demos need it.
+    "$VENV/bin/python" -m pip install --quiet -e "$ROOT/emulator"
     touch "$stamp"
   fi
 }

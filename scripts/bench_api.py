@@ -209,8 +209,8 @@ def main() -> None:
     from sheetsync.backends.google import backend as gsheets
     from sheetsync.config.ward import load_ward
     from sheetsync.demo import build_demo_ward
-    from sheetsync.emulator import EmulatorServer, FaultConfig
-    from sheetsync.emulator.client import emulator_client
+    from sheets_emulator import EmulatorServer, FaultConfig
+    from sheets_emulator.client import emulator_client
 
     emu = EmulatorServer(port=0).start()
     os.environ["SHEETSYNC_GOOGLE_API_URL"] = emu.url

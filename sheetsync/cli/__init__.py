@@ -8,6 +8,7 @@ and a typo answer at once.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -225,10 +226,41 @@ def demo(out, months, as_of, formats, as_json) -> None:
 @click.option("--latency-ms", type=float, default=0.0, help="Độ trễ thêm cho mỗi yêu cầu (ms).")
 def emulator(port, data_dir, quota_per_minute, error_rate, drop_rate, latency_ms) -> None:
     """Chạy bộ giả lập Google Sheets API ngoại tuyến để thực hành và kiểm thử."""
-    from sheetsync.emulator import FaultConfig, serve
-
-    serve(port=port, data_dir=data_dir, faults=FaultConfig(quota_per_minute=quota_per_minute, error_rate=error_rate,
-                                                            drop_rate=drop_rate, latency_ms=latency_ms))
+    try:  # a separate package (sheets-emulator): sheetsync itself never needs it
+        from sheets_emulator import EmulatorServer, FaultConfig
+        from sheets_emulator.server import StateFileError
+    except ImportError:
+        click.echo("Chưa cài bộ giả lập Google Sheets (gói sheets-emulator). "
+                   "Cài bằng: pip install -e emulator (trong thư mục mã nguồn sheetsync).", err=True)
+        sys.exit(2)
+    faults = FaultConfig(quota_per_minute=quota_per_minute, error_rate=error_rate, drop_rate=drop_rate,
+                         latency_ms=latency_ms)
+    try:
+        faults.validate()
+        server = EmulatorServer(port, data_dir, faults).start()
+    except StateFileError as exc:
+        click.echo(f"Tệp trạng thái của bộ giả lập bị hỏng: {exc.path} ({exc.reason}). "
+                   "Hãy sửa hoặc xoá tệp này rồi chạy lại.", err=True)
+        sys.exit(2)
+    except ValueError as exc:
+        click.echo(f"Thông số không hợp lệ: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"Không mở được cổng {port}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Bộ giả lập Google Sheets đang chạy tại {server.url}")
+    click.echo(f"  Để sheetsync dùng nó: export SHEETSYNC_GOOGLE_API_URL={server.url}")
+    if server.state_path is not None:
+        click.echo(f"  Trạng thái được lưu ở: {server.state_path}")
+    click.echo("  Nhấn Ctrl-C để dừng.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        click.echo("Đã dừng bộ giả lập.")
 
 
 def _register_history() -> None:

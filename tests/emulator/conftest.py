@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sheetsync.emulator import EmulatorServer
-from sheetsync.emulator.client import emulator_client
+from sheets_emulator import EmulatorServer
+from sheets_emulator.client import emulator_client
 
 
 @pytest.fixture

@@ -298,8 +298,8 @@ def test_share_copy_and_export(gc, sh):
 
 
 def test_back_off_client_retries_through_injected_faults(emulator, monkeypatch):
-    from sheetsync.emulator import FaultConfig
-    from sheetsync.emulator.client import emulator_client
+    from sheets_emulator import FaultConfig
+    from sheets_emulator.client import emulator_client
 
     monkeypatch.setattr(gspread.http_client.time, "sleep", lambda seconds: None)
     gc = emulator_client(emulator.url, http_client=gspread.BackOffHTTPClient)

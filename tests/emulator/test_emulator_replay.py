@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from sheetsync.emulator import EmulatorServer
+from sheets_emulator import EmulatorServer
 
 RECORDINGS = Path(__file__).parent / "recordings"
 RECORDING_FILES = sorted(RECORDINGS.glob("*.json"))

@@ -11,8 +11,8 @@ import pytest
 import requests
 from gspread.exceptions import APIError
 
-from sheetsync.emulator import EmulatorServer, FaultConfig
-from sheetsync.emulator.client import ENV_VAR, emulator_client, emulator_session
+from sheets_emulator import EmulatorServer, FaultConfig
+from sheets_emulator.client import ENV_VAR, emulator_client, emulator_session
 
 # --------------------------------------------------------------------------- faults
 
@@ -45,7 +45,7 @@ def test_quota_exceeded_answers_googles_429(emulator, sh):
 
 
 def test_quota_window_rolls_over(emulator, api, monkeypatch):
-    import sheetsync.emulator.faults as faults
+    import sheets_emulator.faults as faults
 
     clock = [1000.0]
     monkeypatch.setattr(faults.time, "monotonic", lambda: clock[0])
@@ -210,6 +210,7 @@ def test_client_reads_url_from_environment(emulator, monkeypatch):
     gc = emulator_client()
     assert gc.create("từ biến môi trường").title == "từ biến môi trường"
     monkeypatch.delenv(ENV_VAR)
+    monkeypatch.delenv("SHEETSYNC_GOOGLE_API_URL", raising=False)
     with pytest.raises(ValueError):
         emulator_session()
 
@@ -234,7 +235,7 @@ def test_listens_on_loopback_only(emulator):
 
 def test_command_line_entry_point(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sheetsync.emulator", "--port", "0", "--data", str(tmp_path), "--latency-ms", "1"],
+        [sys.executable, "-m", "sheets_emulator", "--port", "0", "--data", str(tmp_path), "--latency-ms", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -252,7 +253,7 @@ def test_command_line_entry_point(tmp_path):
 
 def test_command_line_rejects_bad_fault_values():
     result = subprocess.run(
-        [sys.executable, "-m", "sheetsync.emulator", "--error-rate", "2"], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "sheets_emulator", "--error-rate", "2"], capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 2
     assert "error_rate" in result.stderr

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sheetsync.emulator import a1, fieldmask, formula, numfmt
-from sheetsync.emulator.model import Calculator, Sheet, Spreadsheet, new_sheet_properties
+from sheets_emulator import a1, fieldmask, formula, numfmt
+from sheets_emulator.model import Calculator, Sheet, Spreadsheet, new_sheet_properties
 
 # --------------------------------------------------------------------------- A1
 

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from sheets_emulator import EmulatorServer
+from sheets_emulator import faults as emulator_faults
+from sheets_emulator.client import emulator_client
 from sheetsync.backends.google import backend as gsheets
-from sheetsync.emulator import EmulatorServer
-from sheetsync.emulator import faults as emulator_faults
-from sheetsync.emulator.client import emulator_client
 
 FAST = {
     "SHEETSYNC_GOOGLE_READS_PER_MINUTE": "0",

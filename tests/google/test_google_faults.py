@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from googlebook import SCHEMAS, GoogleBook, small_unit
 
+from sheets_emulator import FaultConfig
 from sheetsync import service
-from sheetsync.emulator import FaultConfig
 from sheetsync.errors import EXIT_PROBLEM
 
 UNITS = ("Phòng Nội vụ", "Phòng Tư pháp", "Phòng Y tế")

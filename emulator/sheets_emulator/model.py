@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import string
 import tempfile
 import threading
@@ -592,19 +593,74 @@ class Store:
                 (sheets_dir / f"{file_id}.json").unlink(missing_ok=True)
 
     def load(self, directory: Path) -> None:
-        with open(directory / "state.json", encoding="utf-8") as fh:
-            index = json.load(fh)
+        """Read a saved store; a damaged or foreign file raises :class:`StateFileError`, never a traceback.
+
+        Ids become file names under ``spreadsheets/``, so an id that is not a plain Drive id
+        (``../x``) is refused rather than followed outside the folder.
+        """
+        index_path = directory / "state.json"
+        index = _read_json(index_path)
+        if not isinstance(index, dict):
+            raise StateFileError(index_path, "not a JSON object")
         if index.get("version") != STATE_VERSION:
-            raise ValueError(f"unsupported emulator state version {index.get('version')!r}")
-        self.root_folder_id = index.get("rootFolderId", self.root_folder_id)
-        self.files = {f["id"]: DriveFile.from_json(f) for f in index.get("files", [])}
-        self.spreadsheets = {}
-        for file_id in self.files:
+            raise StateFileError(index_path, f"unsupported emulator state version {index.get('version')!r}")
+        files: dict[str, DriveFile] = {}
+        entries = index.get("files", [])
+        if not isinstance(entries, list):
+            raise StateFileError(index_path, "'files' is not a list")
+        for entry in entries:
+            if not isinstance(entry, dict) or not is_valid_file_id(entry.get("id")):
+                shown = entry.get("id") if isinstance(entry, dict) else entry
+                raise StateFileError(index_path, f"invalid file id {shown!r}")
+            files[entry["id"]] = DriveFile.from_json(entry)
+        spreadsheets = {}
+        for file_id in files:
             path = directory / "spreadsheets" / f"{file_id}.json"
             if path.exists():
-                with open(path, encoding="utf-8") as fh:
-                    self.spreadsheets[file_id] = Spreadsheet.from_json(json.load(fh))
+                try:
+                    spreadsheets[file_id] = Spreadsheet.from_json(_read_json(path))
+                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                    if isinstance(exc, StateFileError):
+                        raise
+                    raise StateFileError(path, f"not a spreadsheet ({type(exc).__name__}: {exc})") from None
+        root = index.get("rootFolderId", self.root_folder_id)
+        if not is_valid_file_id(root):
+            raise StateFileError(index_path, f"invalid rootFolderId {root!r}")
+        self.root_folder_id = root
+        self.files = files
+        self.spreadsheets = spreadsheets
         self.dirty = set()
+
+
+class StateFileError(ValueError):
+    """A saved state file that cannot be used (truncated, not JSON, foreign ids)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+_FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+def is_valid_file_id(value: Any) -> bool:
+    """Drive ids are URL-safe base64 letters; anything else could name a path."""
+    return isinstance(value, str) and _FILE_ID.fullmatch(value) is not None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except UnicodeDecodeError:
+        raise StateFileError(path, "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise StateFileError(path, f"damaged JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise StateFileError(path, "JSON nested too deeply") from None
+    except OSError as exc:
+        raise StateFileError(path, exc.strerror or str(exc)) from None
 
 
 def _atomic_write(path: Path, data: Any) -> None:

@@ -1,4 +1,4 @@
-"""``python -m sheetsync.emulator --port 8765 --data DIR [fault switches]``."""
+"""``python -m sheets_emulator --port 8765 --data DIR [fault switches]``."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import logging
 import sys
 
 from .faults import FaultConfig
-from .model import DEFAULT_ACCOUNT_EMAIL
+from .model import DEFAULT_ACCOUNT_EMAIL, StateFileError
 from .server import serve
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m sheetsync.emulator",
+        prog="python -m sheets_emulator",
         description="Offline emulator of the Google Sheets API v4 and Drive v3 (127.0.0.1 only).",
     )
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (0 = any free port)")
@@ -44,7 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    serve(args.port, args.data, config, account_email=args.account)
+    try:
+        serve(args.port, args.data, config, account_email=args.account)
+    except StateFileError as exc:
+        print(f"error: damaged state file {exc.path}: {exc.reason} (repair or remove it)", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot listen on port {args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,6 +1,6 @@
 """The HTTP server: one port on 127.0.0.1 serving Sheets v4, Drive v3 and control endpoints.
 
-Clients talk real HTTP to it (gspread through :func:`~sheetsync.emulator.client.emulator_client`),
+Clients talk real HTTP to it (gspread through :func:`~sheets_emulator.client.emulator_client`),
 so everything down to status codes, JSON bodies and dropped connections
 behaves like the network would.  Control endpoints under ``/_emulator/`` let
 another process read request counts, reset state and switch faults:
@@ -25,7 +25,7 @@ from typing import Any
 from . import api
 from .api import Response
 from .faults import FaultConfig, FaultInjector
-from .model import DEFAULT_ACCOUNT_EMAIL, Store
+from .model import DEFAULT_ACCOUNT_EMAIL, StateFileError, Store
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +278,7 @@ def serve(
     """Run the emulator in the foreground until Ctrl-C."""
     server = EmulatorServer(port, data_dir, faults, account_email=account_email).start()
     print(f"Google Sheets emulator listening on {server.url}", flush=True)
-    print(f"  clients: export SHEETSYNC_GOOGLE_API_URL={server.url}", flush=True)
+    print(f"  clients: export SHEETS_EMULATOR_URL={server.url}", flush=True)
     if data_dir is not None:
         print(f"  state:   {server.state_path}", flush=True)
     try:

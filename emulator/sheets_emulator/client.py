@@ -14,7 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-ENV_VAR = "SHEETSYNC_GOOGLE_API_URL"
+ENV_VAR = "SHEETS_EMULATOR_URL"
+LEGACY_ENV_VAR = "SHEETSYNC_GOOGLE_API_URL"  # what sheetsync's backend reads; accepted too
 GOOGLE_HOSTS = frozenset({"sheets.googleapis.com", "www.googleapis.com", "googleapis.com"})
 
 
@@ -43,7 +44,7 @@ class EmulatorSession(requests.Session):
 
 
 def emulator_session(url: str | None = None) -> EmulatorSession:
-    base = url or os.environ.get(ENV_VAR)
+    base = url or os.environ.get(ENV_VAR) or os.environ.get(LEGACY_ENV_VAR)
     if not base:
         raise ValueError(f"no emulator URL given and ${ENV_VAR} is not set")
     return EmulatorSession(base)
