@@ -8,10 +8,13 @@ routes be tested directly.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import csv
+import io
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import parse_qs, unquote
 
 from . import batch_update, drive, fieldmask, values
@@ -92,11 +95,12 @@ def _check_keys(body: dict[str, Any], allowed: set[str], at: str = "") -> None:
             raise unknown_name(key, at)
 
 
-def dispatch(store: Store, method: str, path: str, query: str, raw_body: bytes) -> Response:
-    """Handle one API request; raises nothing — errors become Google-shaped responses."""
+def dispatch(store: Store, method: str, path: str, query: str, raw_body: bytes, caller: str | None = None) -> Response:
+    """Handle one API request from ``caller`` (an e-mail; None = the default account); raises
+    nothing — errors become Google-shaped responses."""
     route = classify(method, path)
     try:
-        with store.lock:
+        with store.lock, _as_caller(store, caller):
             if route.api == "sheets":
                 params = parse_query(query)
                 response = _sheets(store, method, path, params, raw_body)
@@ -109,6 +113,16 @@ def dispatch(store: Store, method: str, path: str, query: str, raw_body: bytes) 
         return Response(404, {"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}})
     except ApiError as exc:
         return Response(exc.code, exc.body)
+
+
+@contextlib.contextmanager
+def _as_caller(store: Store, caller: str | None) -> Iterator[None]:
+    """The store's lock serialises requests, so the caller can live on the store meanwhile."""
+    store.caller = caller
+    try:
+        yield
+    finally:
+        store.caller = None
 
 
 # --------------------------------------------------------------------------- Sheets
@@ -130,7 +144,7 @@ def _sheets(store: Store, method: str, path: str, params: dict[str, Any], raw: b
         raise sheets_error(404, "Requested entity was not found.")
     parts = rest.lstrip("/").split("/")
     spreadsheet_id, action = _split_action(unquote(parts[0]))
-    ss = store.spreadsheet(spreadsheet_id)
+    ss = store.spreadsheet(spreadsheet_id, write=method != "GET")
     if len(parts) == 1:
         if action is None and method == "GET":
             if params.get("fields"):
@@ -245,7 +259,7 @@ def _copy_to(store: Store, ss: Spreadsheet, sheet_part: str, body: dict[str, Any
         raise invalid_value("sheet_id", "TYPE_INT32", sheet_part) from None
     if source is None:
         raise sheets_error(404, "Requested entity was not found.")
-    destination = store.spreadsheet(str(body.get("destinationSpreadsheetId") or ""))
+    destination = store.spreadsheet(str(body.get("destinationSpreadsheetId") or ""), write=True)
     sheet = copy.deepcopy(source)
     n = 1
     while destination.sheet_by_title(f"Copy of {source.title}" + (f" {n}" if n > 1 else "")) is not None:
@@ -266,7 +280,7 @@ def _copy_to(store: Store, ss: Spreadsheet, sheet_part: str, body: dict[str, Any
 
 def _drive(store: Store, method: str, path: str, params: dict[str, Any], raw: bytes) -> Response:
     if path.startswith("/upload/"):
-        raise drive_error(501, "Uploads are not implemented by the sheetsync emulator.", "notImplemented")
+        return _upload(store, method, path, params, raw)
     rest = path[len(DRIVE_PREFIX):].strip("/")
     parts = [unquote(p) for p in rest.split("/")] if rest else []
     if not parts:
@@ -308,3 +322,32 @@ def _drive(store: Store, method: str, path: str, params: dict[str, Any], raw: by
             drive.delete_permission(store, file_id, permission_id)
             return Response(204)
     raise drive_error(404, "Not Found", "notFound")
+
+
+UPLOAD_PREFIXES = ("/upload/drive/v2/files/", "/upload/drive/v3/files/")
+
+
+def _upload(store: Store, method: str, path: str, params: dict[str, Any], raw: bytes) -> Response:
+    """Media upload of CSV into an existing spreadsheet (gspread's ``import_csv``): the first sheet
+    is emptied and refilled as if typed in, every other sheet is removed. Other uploads are 501."""
+    prefix = next((p for p in UPLOAD_PREFIXES if path.startswith(p)), None)
+    file_id = unquote(path[len(prefix):].strip("/")) if prefix else ""
+    media = str(params.get("uploadType", "media")) == "media"
+    if not file_id or "/" in file_id or method not in ("PUT", "PATCH") or not media:
+        raise drive_error(501, "Only media uploads into an existing spreadsheet are implemented by the emulator.",
+                          "notImplemented")
+    f = drive.get_file(store, file_id, write=True)
+    ss = store.spreadsheets.get(file_id)
+    if ss is None:
+        raise drive_error(501, "Only uploads converted into a spreadsheet are implemented by the emulator.",
+                          "notImplemented")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise drive_error(400, "The uploaded CSV is not UTF-8 text.", "badContent") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    values.replace_with_rows(ss, rows)
+    store.touch(ss.id)
+    if prefix == UPLOAD_PREFIXES[1]:
+        return Response(200, drive.render_file(store, f, params.get("fields")))
+    return Response(200, drive.file_resource_v2(store, f))

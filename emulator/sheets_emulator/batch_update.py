@@ -30,10 +30,12 @@ from .model import (
     clone,
     new_int_id,
     new_sheet_properties,
+    scalar_to_extended,
 )
 from .resource import color_json, grid_range_json, protected_range_json, sheet_properties_json, spreadsheet_json
 from .schema import IMPLEMENTED_REQUESTS, OTHER_REQUESTS, as_int, snake, validate
 from .structure import move_sheet, rename_references, resize, rewrite_formulas, shift_sheet
+from .values import render_cell
 
 # Colour fields that Google keeps in step with their *Style twin.
 _COLOR_PAIRS = (("backgroundColor", "backgroundColorStyle"), ("foregroundColor", "foregroundColorStyle"),
@@ -485,8 +487,215 @@ def update_dimension_properties(batch: Batch, req: dict[str, Any]) -> dict[str, 
     return {}
 
 
+# Approximate metrics of the default font (Arial 10): Google measures rendered text, the emulator
+# counts characters, which is enough for "wider than before" and "fits a short label".
+CHAR_PIXELS = 7
+CELL_PADDING = 8
+LINE_PIXELS = 21
+
+
 def auto_resize_dimensions(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
-    batch.dimension_range(req.get("dimensions"))  # validated; pixel sizes depend on fonts, kept as they are
+    """Fit columns to their widest shown value and rows to their line count; empty ones keep their size."""
+    sheet, dimension, start, end = batch.dimension_range(req.get("dimensions"))
+    size = sheet.row_count if dimension == "ROWS" else sheet.col_count
+    end = min(end, size)
+    calc = Calculator(batch.ss)
+    needed: dict[int, int] = {}
+    for (r, c), cell in sheet.cells.items():
+        index = r if dimension == "ROWS" else c
+        if not start <= index < end or "userEnteredValue" not in cell:
+            continue
+        shown = render_cell(calc, sheet, r, c, "FORMATTED_VALUE", "SERIAL_NUMBER")
+        lines = str(shown if shown is not None else "").split("\n")
+        if dimension == "COLUMNS":
+            pixels = max(len(line) for line in lines) * CHAR_PIXELS + CELL_PADDING
+        else:
+            pixels = len(lines) * LINE_PIXELS
+        needed[index] = max(needed.get(index, 0), pixels)
+    meta = sheet.row_meta if dimension == "ROWS" else sheet.col_meta
+    for index, pixels in needed.items():
+        meta[index] = {**(meta.get(index) or {}), "pixelSize": pixels}
+    return {}
+
+
+# --------------------------------------------------------------------------- dimension groups
+
+MAX_GROUP_DEPTH = 8
+
+
+def _group_range(batch: Batch, dim_range: dict[str, Any] | None) -> tuple[Sheet, str, int, int]:
+    sheet, dimension, start, end = batch.dimension_range(dim_range)
+    size = sheet.row_count if dimension == "ROWS" else sheet.col_count
+    if end > size:
+        raise RequestError(f"range.endIndex [{end}] is beyond the {dimension.lower()} count [{size}].")
+    if end <= start:
+        raise RequestError("range must span at least one row or column.")
+    return sheet, dimension, start, end
+
+
+def add_dimension_group(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
+    """Nesting as Google documents it: each index covered gets one level deeper, so a superset,
+    subset or partial overlap of an existing group yields the documented pair of groups."""
+    sheet, dimension, start, end = _group_range(batch, req.get("range"))
+    depths = sheet.group_depth[dimension]
+    if any(depths.get(i, 0) >= MAX_GROUP_DEPTH for i in range(start, end)):
+        raise RequestError(f"Cannot add a group deeper than {MAX_GROUP_DEPTH} levels.")
+    for i in range(start, end):
+        depths[i] = depths.get(i, 0) + 1
+    return {"addDimensionGroup": {"dimensionGroups": sheet.dimension_groups(dimension)}}
+
+
+def delete_dimension_group(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
+    sheet, dimension, start, end = _group_range(batch, req.get("range"))
+    depths = sheet.group_depth[dimension]
+    if not any(depths.get(i, 0) for i in range(start, end)):
+        raise RequestError("There is no group in the given range.")
+    for i in range(start, end):
+        if depths.get(i, 0) > 1:
+            depths[i] -= 1
+        else:
+            depths.pop(i, None)
+    live = {(g["range"]["startIndex"], g["range"]["endIndex"], g["depth"]) for g in sheet.dimension_groups(dimension)}
+    sheet.collapsed_groups[dimension] = [g for g in sheet.collapsed_groups[dimension] if tuple(g) in live]
+    groups = sheet.dimension_groups(dimension)
+    return {"deleteDimensionGroup": {"dimensionGroups": groups} if groups else {}}
+
+
+def update_dimension_group(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
+    group = req.get("dimensionGroup") or {}
+    sheet, dimension, start, end = _group_range(batch, group.get("range"))
+    depth = as_int(group.get("depth"), 0) or 0
+    paths = fieldmask.leaf_paths(batch.fields(req))
+    existing = {(g["range"]["startIndex"], g["range"]["endIndex"], g["depth"]) for g in sheet.dimension_groups(dimension)}
+    if (start, end, depth) not in existing:
+        raise RequestError(f"No group found for range {start}:{end} at depth {depth}.")
+    if any(path[0] in ("*", "collapsed") for path in paths):
+        key = [start, end, depth]
+        collapsed = [g for g in sheet.collapsed_groups[dimension] if g != key]
+        if group.get("collapsed"):
+            collapsed.append(key)
+        sheet.collapsed_groups[dimension] = collapsed
+    return {}
+
+
+# --------------------------------------------------------------------------- copy / cut and paste
+
+# Which parts of a cell each paste type carries (None: the whole cell).
+_PASTE_PARTS: dict[str, tuple[str, ...] | None] = {
+    "PASTE_NORMAL": None,
+    "PASTE_NO_BORDERS": None,
+    "PASTE_VALUES": ("userEnteredValue",),
+    "PASTE_FORMULA": ("userEnteredValue",),
+    "PASTE_FORMAT": ("userEnteredFormat",),
+    "PASTE_DATA_VALIDATION": ("dataValidation",),
+    "PASTE_CONDITIONAL_FORMATTING": (),
+}
+
+
+def _pasted_cell(source: dict[str, Any] | None, target: dict[str, Any] | None, paste_type: str,
+                 value: dict[str, Any] | None) -> dict[str, Any]:
+    """The destination cell after pasting ``source`` onto ``target``; ``value`` replaces a formula
+    for PASTE_VALUES (its computed value), or carries a formula already shifted for the new place."""
+    parts = _PASTE_PARTS[paste_type]
+    source = dict(source or {})
+    if value is not None:
+        source["userEnteredValue"] = value
+    elif "userEnteredValue" in source and paste_type == "PASTE_VALUES":
+        source.pop("userEnteredValue")
+    if parts is None:
+        cell = {k: v for k, v in source.items() if k in _WRITABLE_CELL_FIELDS}
+        if paste_type == "PASTE_NO_BORDERS" and cell.get("userEnteredFormat"):
+            fmt = {k: v for k, v in cell["userEnteredFormat"].items() if k != "borders"}
+            cell["userEnteredFormat"] = fmt
+            previous = ((target or {}).get("userEnteredFormat") or {}).get("borders")
+            if previous:
+                fmt["borders"] = previous
+        return cell
+    cell = dict(target or {})
+    for part in parts:
+        if part in source:
+            cell[part] = source[part]
+        else:
+            cell.pop(part, None)
+    return cell
+
+
+def _snapshot(batch: Batch, sheet: Sheet, r0: int, r1: int, c0: int, c1: int,
+              paste_type: str) -> list[list[tuple[dict[str, Any] | None, dict[str, Any] | None]]]:
+    """Source cells with, for formulas, what PASTE_VALUES must write instead."""
+    calc = Calculator(batch.ss) if paste_type == "PASTE_VALUES" else None
+    out = []
+    for r in range(r0, r1):
+        row = []
+        for c in range(c0, c1):
+            cell = sheet.cells.get((r, c))
+            value = None
+            if calc is not None and cell and "formulaValue" in (cell.get("userEnteredValue") or {}):
+                value = scalar_to_extended(calc.effective(sheet, r, c))
+            row.append((cell, value))
+        out.append(row)
+    return out
+
+
+def _check_fits(sheet: Sheet, r0: int, r1: int, c0: int, c1: int) -> None:
+    if r1 > sheet.row_count or c1 > sheet.col_count:
+        label = a1.format_range(sheet.title, r0, r1, c0, c1)
+        raise RequestError(
+            f"Range ({label}) exceeds grid limits. Max rows: {sheet.row_count}, max columns: {sheet.col_count}"
+        )
+
+
+def copy_paste(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
+    """Paste the source into the destination; a destination that is a multiple of the source
+    repeats it, a smaller one still receives the whole source (both as Google documents)."""
+    src, sr0, sr1, sc0, sc1 = batch.grid_box(req.get("source"))
+    dst, dr0, dr1, dc0, dc1 = batch.grid_box(req.get("destination"))
+    paste_type = req.get("pasteType") or "PASTE_NORMAL"
+    transpose = req.get("pasteOrientation") == "TRANSPOSE"
+    block = _snapshot(batch, src, sr0, sr1, sc0, sc1, paste_type)
+    if transpose:
+        block = [list(col) for col in zip(*block)]
+    height, width = len(block), len(block[0]) if block else 0
+    if not height or not width:
+        return {}
+    tiles_down = (dr1 - dr0) // height if (dr1 - dr0) >= height and (dr1 - dr0) % height == 0 else 1
+    tiles_across = (dc1 - dc0) // width if (dc1 - dc0) >= width and (dc1 - dc0) % width == 0 else 1
+    _check_fits(dst, dr0, dr0 + height * tiles_down, dc0, dc0 + width * tiles_across)
+    for ty in range(tiles_down):
+        for tx in range(tiles_across):
+            for i, row in enumerate(block):
+                for j, (cell, value) in enumerate(row):
+                    r, c = dr0 + ty * height + i, dc0 + tx * width + j
+                    src_r, src_c = (sr0 + j, sc0 + i) if transpose else (sr0 + i, sc0 + j)
+                    if value is None and paste_type in ("PASTE_NORMAL", "PASTE_NO_BORDERS", "PASTE_FORMULA"):
+                        entered = (cell or {}).get("userEnteredValue") or {}
+                        if "formulaValue" in entered:  # relative references follow the copy
+                            value = {"formulaValue": formula.offset_references(
+                                entered["formulaValue"], r - src_r, c - src_c)}
+                    dst.put(r, c, _pasted_cell(cell, dst.cells.get((r, c)), paste_type, value))
+    return {}
+
+
+def cut_paste(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
+    """Move the source to the destination corner; the source is emptied of what was moved.
+    Formulas move unchanged (a cut keeps their references, unlike a copy)."""
+    src, sr0, sr1, sc0, sc1 = batch.grid_box(req.get("source"))
+    coordinate = req.get("destination") or {}
+    dst = batch.sheet(coordinate.get("sheetId"))
+    dr0, dc0 = as_int(coordinate.get("rowIndex"), 0) or 0, as_int(coordinate.get("columnIndex"), 0) or 0
+    paste_type = req.get("pasteType") or "PASTE_NORMAL"
+    block = _snapshot(batch, src, sr0, sr1, sc0, sc1, paste_type)
+    _check_fits(dst, dr0, dr0 + (sr1 - sr0), dc0, dc0 + (sc1 - sc0))
+    parts = _PASTE_PARTS[paste_type]
+    for r in range(sr0, sr1):
+        for c in range(sc0, sc1):
+            cell = src.cells.get((r, c))
+            if cell:
+                src.put(r, c, {} if parts is None else {k: v for k, v in cell.items() if k not in parts})
+    for i, row in enumerate(block):
+        for j, (cell, value) in enumerate(row):
+            r, c = dr0 + i, dc0 + j
+            dst.put(r, c, _pasted_cell(cell, dst.cells.get((r, c)), paste_type, value))
     return {}
 
 
@@ -749,10 +958,8 @@ def merge_cells(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
     else:
         boxes = [(r0, r1, c0, c1)]
     boxes = [b for b in boxes if (b[1] - b[0]) * (b[3] - b[2]) > 1]
-    for box in boxes:
-        for existing in sheet.merges:
-            if _overlaps(box, _merge_box(sheet, existing)):
-                raise RequestError("You can't merge cells that are already partially merged.")
+    # Like Google: merges the new ones overlap are replaced, not refused.
+    sheet.merges = [m for m in sheet.merges if not any(_overlaps(box, _merge_box(sheet, m)) for box in boxes)]
     for box in boxes:
         br0, br1, bc0, bc1 = box
         for r, c, cell in list(sheet.cells_in(br0, br1, bc0, bc1)):
@@ -772,8 +979,10 @@ def unmerge_cells(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
 
 def set_basic_filter(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
     spec = copy.deepcopy(req.get("filter") or {})
-    sheet, *_ = batch.grid_box(spec.get("range"))
-    spec["range"] = _stored_range(spec.get("range"))
+    sheet, r0, r1, c0, c1 = batch.grid_box(spec.get("range"))
+    # Google stores the resolved box (open sides clipped to the grid) and echoes all four indexes.
+    spec["range"] = {"sheetId": sheet.sheet_id, "startRowIndex": r0, "endRowIndex": r1,
+                     "startColumnIndex": c0, "endColumnIndex": c1}
     sheet.basic_filter = {k: v for k, v in spec.items() if v is not None}
     return {}
 
@@ -853,6 +1062,28 @@ def _new_named_range_id() -> str:
     return "".join(_RNG.choice(string.ascii_lowercase + string.digits) for _ in range(12))
 
 
+def update_named_range(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
+    ss = batch.ss
+    named = req.get("namedRange") or {}
+    wanted = named.get("namedRangeId")
+    entry = next((n for n in ss.named_ranges if n.get("namedRangeId") == wanted), None)
+    if entry is None:
+        raise RequestError(f"No named range with id: {wanted}")
+    paths = fieldmask.leaf_paths(batch.fields(req))
+    every = any(path[0] == "*" for path in paths)
+    if every or any(path[0] == "name" for path in paths):
+        name = named.get("name") or ""
+        if not name or not name.replace("_", "a").isalnum() or name[0].isdigit():
+            raise RequestError(f"Invalid named range name: {name}")
+        if any(n is not entry and n["name"].casefold() == name.casefold() for n in ss.named_ranges):
+            raise RequestError(f"A named range with the name \"{name}\" already exists.")
+        entry["name"] = name
+    if every or any(path[0] == "range" for path in paths):
+        batch.grid_box(named.get("range"))
+        entry["range"] = _stored_range(named.get("range"))
+    return {}
+
+
 def delete_named_range(batch: Batch, req: dict[str, Any]) -> dict[str, Any]:
     ss = batch.ss
     wanted = req.get("namedRangeId")
@@ -889,6 +1120,12 @@ HANDLERS: dict[str, Handler] = {
     "updateBorders": update_borders,
     "addNamedRange": add_named_range,
     "deleteNamedRange": delete_named_range,
+    "updateNamedRange": update_named_range,
+    "addDimensionGroup": add_dimension_group,
+    "deleteDimensionGroup": delete_dimension_group,
+    "updateDimensionGroup": update_dimension_group,
+    "copyPaste": copy_paste,
+    "cutPaste": cut_paste,
 }
 assert set(HANDLERS) == set(IMPLEMENTED_REQUESTS)
 
@@ -925,7 +1162,7 @@ def batch_update(store: Store, ss: Spreadsheet, body: dict[str, Any]) -> dict[st
     for i, request in enumerate(requests):
         kind = _request_kind(request, i)
         if kind in OTHER_REQUESTS:
-            raise sheets_error(501, f"Request type '{kind}' (requests[{i}]) is not implemented by the sheetsync emulator.")
+            raise sheets_error(501, f"Request type '{kind}' (requests[{i}]) is not implemented by the emulator.")
         validate(request[kind], IMPLEMENTED_REQUESTS[kind], f"requests[{i}].{snake(kind)}")
         kinds.append(kind)
     work = clone(ss)

@@ -26,6 +26,7 @@ from .model import (
     Store,
     clone,
     now_rfc3339,
+    is_valid_file_id,
     permission_id_for,
 )
 from .values import value_range
@@ -69,12 +70,12 @@ def _check_file_fields(tree: fieldmask.MaskTree, fields: str) -> None:
 # --------------------------------------------------------------------------- resources
 
 
-def _user(store: Store) -> dict[str, Any]:
-    email = store.account_email
+def _user(store: Store, email: str | None = None) -> dict[str, Any]:
+    email = email or store.account_email
     return {
         "kind": "drive#user",
         "displayName": email.split("@")[0],
-        "me": True,
+        "me": email.casefold() == store.account_email.casefold(),
         "permissionId": permission_id_for(email),
         "emailAddress": email,
     }
@@ -90,6 +91,8 @@ def file_resource(store: Store, f: DriveFile) -> dict[str, Any]:
         if f.mime_type == FOLDER_MIME
         else f"https://drive.google.com/file/d/{f.id}/view?usp=drivesdk"
     )
+    owner = next((str(p.get("emailAddress")) for p in f.permissions if p.get("role") == "owner" and p.get("emailAddress")),
+                 store.account_email)
     resource: dict[str, Any] = {
         "kind": "drive#file",
         "id": f.id,
@@ -114,10 +117,10 @@ def file_resource(store: Store, f: DriveFile) -> dict[str, Any]:
         modifiedTime=f.modified,
         modifiedByMeTime=f.modified,
         modifiedByMe=True,
-        owners=[_user(store)],
+        owners=[_user(store, owner)],
         lastModifyingUser=_user(store),
         shared=len(f.permissions) > 1,
-        ownedByMe=True,
+        ownedByMe=owner.casefold() == store.account_email.casefold(),
         capabilities={
             "canEdit": True,
             "canCopy": True,
@@ -153,11 +156,43 @@ def render_file(store: Store, f: DriveFile, fields: str | None) -> dict[str, Any
     return fieldmask.apply(file_resource(store, f), tree)
 
 
-def _file(store: Store, file_id: str) -> DriveFile:
+def _file(store: Store, file_id: str, *, write: bool = False) -> DriveFile:
+    """A file the caller can see: Drive answers 404 for files not shared with them (it does not
+    reveal they exist) and 403 for changes a reader may not make."""
     f = store.files.get(file_id)
-    if f is None:
+    if f is None or store.role_of(file_id) is None:
         raise drive_file_not_found(file_id)
+    if write and not store.can_write(file_id):
+        raise drive_error(403, "The user does not have sufficient permissions for this file.",
+                          "insufficientFilePermissions")
     return f
+
+
+def get_file(store: Store, file_id: str, *, write: bool = False) -> DriveFile:
+    return _file(store, file_id, write=write)
+
+
+def file_resource_v2(store: Store, f: DriveFile) -> dict[str, Any]:
+    """The Drive v2 file resource (what the v2 upload endpoint answers), its commonest members."""
+    v3 = file_resource(store, f)
+    owner = v3["owners"][0]["emailAddress"]
+    return {
+        "kind": "drive#file",
+        "id": f.id,
+        "selfLink": f"https://www.googleapis.com/drive/v2/files/{f.id}",
+        "title": v3["name"],
+        "mimeType": f.mime_type,
+        "editable": store.can_write(f.id),
+        "createdDate": f.created,
+        "modifiedDate": f.modified,
+        "ownerNames": [owner],
+        "lastModifyingUserName": store.account_email,
+        "userPermission": {"kind": "drive#permission", "id": "me", "type": "user",
+                           "role": store.role_of(f.id) or "reader", "pendingOwner": False},
+        "exportLinks": v3.get("exportLinks", {}),
+        "parents": [{"kind": "drive#parentReference", "id": p, "isRoot": p == store.root_folder_id}
+                    for p in f.parents],
+    }
 
 
 def _resolve_parents(store: Store, parents: Any) -> list[str]:
@@ -183,12 +218,18 @@ def _resolve_parents(store: Store, parents: Any) -> list[str]:
 def create(store: Store, body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     mime = body.get("mimeType") or "application/octet-stream"
     parents = _resolve_parents(store, body.get("parents"))
+    wanted_id = body.get("id")  # Drive accepts an id chosen beforehand (files.generateIds)
+    if wanted_id is not None:
+        if not is_valid_file_id(wanted_id):
+            raise drive_error(400, f"Invalid value for id: {wanted_id}", "invalid", location="id", location_type="other")
+        if wanted_id in store.files:
+            raise drive_error(409, "A file already exists with the provided ID.", "duplicate")
     if mime == SPREADSHEET_MIME:
-        ss = store.create_spreadsheet(body.get("name") or "Untitled spreadsheet")
+        ss = store.create_spreadsheet(body.get("name") or "Untitled spreadsheet", spreadsheet_id=wanted_id)
         f = store.files[ss.id]
         f.parents = parents
     else:
-        f = store.create_file(body.get("name") or "Untitled", mime, parents)
+        f = store.create_file(body.get("name") or "Untitled", mime, parents, file_id=wanted_id)
     if body.get("description"):
         f.description = body["description"]
     if body.get("starred"):
@@ -201,7 +242,7 @@ def get(store: Store, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def delete(store: Store, file_id: str) -> None:
-    f = _file(store, file_id)
+    f = _file(store, file_id, write=True)
     if f.mime_type == FOLDER_MIME:
         for child in [c for c in store.files.values() if file_id in c.parents]:
             delete(store, child.id)
@@ -209,7 +250,7 @@ def delete(store: Store, file_id: str) -> None:
 
 
 def update(store: Store, file_id: str, body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    f = _file(store, file_id)
+    f = _file(store, file_id, write=True)
     if "name" in body and body["name"] is not None:
         f.name = str(body["name"])
         ss = store.spreadsheets.get(file_id)
@@ -254,7 +295,7 @@ def _matches(query: str, store: Store) -> Callable[[DriveFile], bool]:
 def list_files(store: Store, params: dict[str, Any]) -> dict[str, Any]:
     query = str(params.get("q") or "").strip()
     test = _matches(query, store) if query else (lambda f: True)
-    files = [f for f in store.files.values() if test(f)]
+    files = [f for f in store.files.values() if store.role_of(f.id) is not None and test(f)]
     order = str(params.get("orderBy") or "")
     for clause in reversed([c.strip() for c in order.split(",") if c.strip()]):
         key, _, direction = clause.partition(" ")
@@ -313,7 +354,7 @@ def export(store: Store, file_id: str, params: dict[str, Any]) -> tuple[bytes, s
         raise drive_error(400, "Required parameter: mimeType", "required", location="mimeType")
     if mime not in EXPORT_TYPES:
         raise drive_error(
-            501, f"Export to {mime} is not implemented by the sheetsync emulator (only CSV/TSV).", "notImplemented"
+            501, f"Export to {mime} is not implemented by the emulator (only CSV/TSV).", "notImplemented"
         )
     sheet = ss.sheets[0]
     grid = value_range(Calculator(ss), sheet, (0, sheet.row_count, 0, sheet.col_count), "ROWS", "FORMATTED_VALUE", "SERIAL_NUMBER")
@@ -334,7 +375,7 @@ def _render_permission(p: dict[str, Any], fields: str | None, default: str = DEF
 
 
 def create_permission(store: Store, file_id: str, body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    f = _file(store, file_id)
+    f = _file(store, file_id, write=True)
     role, kind = body.get("role"), body.get("type")
     if not role:
         raise drive_error(400, "The permission role field is required.", "required",
@@ -413,7 +454,7 @@ def get_permission(store: Store, file_id: str, permission_id: str, params: dict[
 def update_permission(
     store: Store, file_id: str, permission_id: str, body: dict[str, Any], params: dict[str, Any]
 ) -> dict[str, Any]:
-    perm = _permission(_file(store, file_id), permission_id)
+    perm = _permission(_file(store, file_id, write=True), permission_id)
     role = body.get("role")
     if role is not None:
         if role not in ROLES:
@@ -426,7 +467,7 @@ def update_permission(
 
 
 def delete_permission(store: Store, file_id: str, permission_id: str) -> None:
-    f = _file(store, file_id)
+    f = _file(store, file_id, write=True)
     perm = _permission(f, permission_id)
     if perm["role"] == "owner":
         raise drive_error(403, "The owner of a file cannot be removed.", "cannotRemoveOwner")

@@ -45,6 +45,11 @@ def sheets_error(code: int, message: str, details: list[dict[str, Any]] | None =
     return ApiError(code, {"error": error})
 
 
+def permission_denied() -> ApiError:
+    """What Sheets answers for a spreadsheet that exists but is not shared with the caller."""
+    return sheets_error(403, "The caller does not have permission")
+
+
 def invalid_argument(message: str) -> ApiError:
     return sheets_error(400, message)
 

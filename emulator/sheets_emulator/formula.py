@@ -441,6 +441,37 @@ def shift_reference(text: str, dimension: str, index: int, count: int) -> str:
     return prefix + ":".join(rebuilt)
 
 
+def offset_references(formula: str, rows: int, cols: int) -> str:
+    """Move the relative parts of every reference by (rows, cols), as pasting a copied formula
+    does; ``$``-anchored parts stay, and a reference pushed off the grid becomes ``#REF!``."""
+
+    def rewrite(_sheet: str | None, text: str) -> str | None:
+        prefix, body = "", text
+        if "!" in text:
+            head, _, body = text.rpartition("!")
+            prefix = head + "!"
+        parsed = [_ENDPOINT_RE.match(e) for e in body.split(":")]
+        if not all(parsed):
+            return None
+        rebuilt = []
+        for m in parsed:
+            col_abs, col, row_abs, row = m.group(1), m.group(2), m.group(3), m.group(4)  # type: ignore[union-attr]
+            if col and not col_abs:
+                index = a1.column_index(col) + cols
+                if index < 0:
+                    return "#REF!"
+                col = a1.column_letters(index)
+            if row and not row_abs:
+                number = int(row) + rows
+                if number < 1:
+                    return "#REF!"
+                row = str(number)
+            rebuilt.append(f"{col_abs}{col or ''}{row_abs}{row or ''}")
+        return prefix + ":".join(rebuilt)
+
+    return rewrite_refs(formula, rewrite)
+
+
 # --------------------------------------------------------------------------- coercion
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import a1, formula
-from .errors import ApiError, invalid_argument, not_found
+from .errors import ApiError, invalid_argument, not_found, permission_denied
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 FOLDER_MIME = "application/vnd.google-apps.folder"
@@ -120,6 +120,10 @@ class Sheet:
         self.protected_ranges: list[dict[str, Any]] = []
         self.merges: list[dict[str, Any]] = []
         self.basic_filter: dict[str, Any] | None = None
+        # Dimension groups as nesting depth per index ("ROWS"/"COLUMNS" -> {index: depth}); the
+        # groups Google lists are the maximal runs of depth >= d. Collapsed groups by (start, end, depth).
+        self.group_depth: dict[str, dict[int, int]] = {"ROWS": {}, "COLUMNS": {}}
+        self.collapsed_groups: dict[str, list[list[int]]] = {"ROWS": [], "COLUMNS": []}
 
     @property
     def sheet_id(self) -> int:
@@ -170,6 +174,8 @@ class Sheet:
             "protectedRanges": self.protected_ranges,
             "merges": self.merges,
             "basicFilter": self.basic_filter,
+            "groupDepth": {dim: [[i, d] for i, d in sorted(depths.items())] for dim, depths in self.group_depth.items()},
+            "collapsedGroups": self.collapsed_groups,
         }
 
     @classmethod
@@ -181,7 +187,30 @@ class Sheet:
         sheet.protected_ranges = data.get("protectedRanges", [])
         sheet.merges = data.get("merges", [])
         sheet.basic_filter = data.get("basicFilter")
+        depth = data.get("groupDepth") or {}
+        sheet.group_depth = {dim: {int(i): int(d) for i, d in depth.get(dim, [])} for dim in ("ROWS", "COLUMNS")}
+        collapsed = data.get("collapsedGroups") or {}
+        sheet.collapsed_groups = {dim: [list(map(int, g)) for g in collapsed.get(dim, [])] for dim in ("ROWS", "COLUMNS")}
         return sheet
+
+    def dimension_groups(self, dimension: str) -> list[dict[str, Any]]:
+        """Groups as Google lists them: by depth, then start; each a maximal run of depth >= d."""
+        depths = self.group_depth[dimension]
+        out = []
+        for level in range(1, max(depths.values(), default=0) + 1):
+            start = None
+            for i in range(0, max(depths) + 2):
+                inside = depths.get(i, 0) >= level
+                if inside and start is None:
+                    start = i
+                elif not inside and start is not None:
+                    group: dict[str, Any] = {"range": {"dimension": dimension, "startIndex": start, "endIndex": i},
+                                             "depth": level}
+                    if [start, i, level] in self.collapsed_groups[dimension]:
+                        group["collapsed"] = True
+                    out.append(group)
+                    start = None
+        return out
 
 
 def new_sheet_properties(title: str, sheet_id: int, index: int, rows: int, cols: int) -> dict[str, Any]:
@@ -274,8 +303,25 @@ class Spreadsheet:
         try:
             bounds = a1.parse_bounds(ref)
         except ValueError:
-            raise failure from None
+            named = self.named_range(ref)
+            if named is None:
+                raise failure from None
+            return self._named_bounds(named, failure)
         return sheet, bounds, ":" in ref
+
+    def named_range(self, name: str) -> dict[str, Any] | None:
+        """Named ranges are matched case-insensitively, like sheet titles."""
+        folded = name.casefold()
+        return next((n for n in self.named_ranges if str(n.get("name", "")).casefold() == folded), None)
+
+    def _named_bounds(self, named: dict[str, Any], failure: ApiError) -> tuple["Sheet", a1.Bounds, bool]:
+        """A name stands for its range wherever an A1 range is accepted (``Totals``, ``Sheet1!Totals``)."""
+        grid = named.get("range") or {}
+        sheet = self.sheet_by_id(int(grid.get("sheetId") or 0))
+        if sheet is None:
+            raise failure
+        return sheet, a1.Bounds(grid.get("startRowIndex"), grid.get("endRowIndex"),
+                                grid.get("startColumnIndex"), grid.get("endColumnIndex")), True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -460,6 +506,9 @@ class DriveFile:
         return f
 
 
+ROLE_RANK = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 4, "organizer": 5, "owner": 6}
+
+
 def owner_permission(email: str) -> dict[str, Any]:
     return {
         "kind": "drive#permission",
@@ -486,12 +535,41 @@ class Store:
     """
 
     def __init__(self, account_email: str = DEFAULT_ACCOUNT_EMAIL) -> None:
-        self.account_email = account_email
+        self.default_account = account_email
+        # Who the current request comes from (set by api.dispatch under the lock); None = the default.
+        self.caller: str | None = None
         self.files: dict[str, DriveFile] = {}
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self.lock = threading.RLock()
         self.root_folder_id = new_file_id(19)
         self.dirty: set[str] = set()
+
+    @property
+    def account_email(self) -> str:
+        """The signed-in account of the current request: owner of what it creates, ``me`` in Drive."""
+        return self.caller or self.default_account
+
+    # -- access ---------------------------------------------------------------
+    def role_of(self, file_id: str, email: str | None = None) -> str | None:
+        """The caller's best role on a file (None: not shared with them). Files are visible to
+        their owner and to whom they are shared with: a user, their domain, or anyone."""
+        f = self.files.get(file_id)
+        if f is None:
+            return "owner"  # a spreadsheet without Drive metadata (never the case via the API)
+        who = (email or self.account_email).casefold()
+        domain = who.rpartition("@")[2]
+        best = None
+        for p in f.permissions:
+            kind = p.get("type")
+            if (kind in ("user", "group") and str(p.get("emailAddress", "")).casefold() == who) \
+                    or (kind == "domain" and str(p.get("domain", "")).casefold() == domain) or kind == "anyone":
+                role = p.get("role", "reader")
+                if best is None or ROLE_RANK.get(role, 0) > ROLE_RANK.get(best, 0):
+                    best = role
+        return best
+
+    def can_write(self, file_id: str) -> bool:
+        return ROLE_RANK.get(self.role_of(file_id) or "", 0) >= ROLE_RANK["writer"]
 
     # -- creation -----------------------------------------------------------
     def create_spreadsheet(
@@ -514,9 +592,10 @@ class Store:
         self.mark(ss.id)
         return ss
 
-    def create_file(self, name: str, mime_type: str, parents: list[str] | None = None) -> DriveFile:
+    def create_file(self, name: str, mime_type: str, parents: list[str] | None = None,
+                    file_id: str | None = None) -> DriveFile:
         length = 44 if mime_type.startswith("application/vnd.google-apps.") and mime_type != FOLDER_MIME else 33
-        drive_file = DriveFile(self._free_id(length), name, mime_type, self.account_email)
+        drive_file = DriveFile(file_id or self._free_id(length), name, mime_type, self.account_email)
         drive_file.parents = list(parents or [self.root_folder_id])
         self.files[drive_file.id] = drive_file
         return drive_file
@@ -528,10 +607,14 @@ class Store:
                 return candidate
 
     # -- lookup and change tracking ----------------------------------------
-    def spreadsheet(self, spreadsheet_id: str) -> Spreadsheet:
+    def spreadsheet(self, spreadsheet_id: str, *, write: bool = False) -> Spreadsheet:
+        """A spreadsheet the caller may read (or write): 404 when it does not exist, 403 when it
+        exists but is not shared with the caller (or only for reading), as Google answers."""
         ss = self.spreadsheets.get(spreadsheet_id)
         if ss is None:
             raise not_found()
+        if self.role_of(spreadsheet_id) is None or (write and not self.can_write(spreadsheet_id)):
+            raise permission_denied()
         return ss
 
     def file_name(self, drive_file: DriveFile) -> str:
@@ -572,7 +655,7 @@ class Store:
     def index_json(self) -> dict[str, Any]:
         return {
             "version": STATE_VERSION,
-            "accountEmail": self.account_email,
+            "accountEmail": self.default_account,
             "rootFolderId": self.root_folder_id,
             "files": [f.to_json() for f in self.files.values()],
         }
@@ -698,5 +781,7 @@ def clone(ss: Spreadsheet) -> Spreadsheet:
         twin.protected_ranges = copy.deepcopy(sheet.protected_ranges)
         twin.merges = copy.deepcopy(sheet.merges)
         twin.basic_filter = copy.deepcopy(sheet.basic_filter)
+        twin.group_depth = copy.deepcopy(sheet.group_depth)
+        twin.collapsed_groups = copy.deepcopy(sheet.collapsed_groups)
         new.sheets.append(twin)
     return new

@@ -218,6 +218,10 @@ def sheet_json(sheet: Sheet, owner: str) -> dict[str, Any]:
         basic = dict(sheet.basic_filter)
         basic["range"] = grid_range_json(basic.get("range", {}))
         entry["basicFilter"] = basic
+    for key, dimension in (("rowGroups", "ROWS"), ("columnGroups", "COLUMNS")):
+        groups = sheet.dimension_groups(dimension)
+        if groups:
+            entry[key] = groups
     return entry
 
 

@@ -42,6 +42,11 @@ CONDITION_TYPE = enum(
     "FILTER_EXPRESSION",
 )
 
+PASTE_TYPE = enum(
+    "PasteType", "PASTE_NORMAL", "PASTE_VALUES", "PASTE_FORMAT", "PASTE_NO_BORDERS", "PASTE_FORMULA",
+    "PASTE_DATA_VALIDATION", "PASTE_CONDITIONAL_FORMATTING",
+)
+
 MESSAGES: dict[str, dict[str, FieldType]] = {
     "GridRange": {
         "sheetId": "int32", "startRowIndex": "int32", "endRowIndex": "int32",
@@ -172,6 +177,16 @@ MESSAGES: dict[str, dict[str, FieldType]] = {
     },
     "AddNamedRangeRequest": {"namedRange": "NamedRange"},
     "DeleteNamedRangeRequest": {"namedRangeId": "string"},
+    "UpdateNamedRangeRequest": {"namedRange": "NamedRange", "fields": "FieldMask"},
+    "DimensionGroup": {"range": "DimensionRange", "depth": "int32", "collapsed": "bool"},
+    "AddDimensionGroupRequest": {"range": "DimensionRange"},
+    "DeleteDimensionGroupRequest": {"range": "DimensionRange"},
+    "UpdateDimensionGroupRequest": {"dimensionGroup": "DimensionGroup", "fields": "FieldMask"},
+    "CopyPasteRequest": {
+        "source": "GridRange", "destination": "GridRange", "pasteType": PASTE_TYPE,
+        "pasteOrientation": enum("PasteOrientation", "NORMAL", "TRANSPOSE"),
+    },
+    "CutPasteRequest": {"source": "GridRange", "destination": "GridCoordinate", "pasteType": PASTE_TYPE},
     "BatchUpdateSpreadsheetRequest": {
         "requests": ANY, "includeSpreadsheetInResponse": "bool", "responseRanges": ["string"],
         "responseIncludeGridData": "bool",
@@ -205,14 +220,20 @@ IMPLEMENTED_REQUESTS: dict[str, str] = {
     "updateBorders": "UpdateBordersRequest",
     "addNamedRange": "AddNamedRangeRequest",
     "deleteNamedRange": "DeleteNamedRangeRequest",
+    "updateNamedRange": "UpdateNamedRangeRequest",
+    "addDimensionGroup": "AddDimensionGroupRequest",
+    "deleteDimensionGroup": "DeleteDimensionGroupRequest",
+    "updateDimensionGroup": "UpdateDimensionGroupRequest",
+    "copyPaste": "CopyPasteRequest",
+    "cutPaste": "CutPasteRequest",
 }
 OTHER_REQUESTS = frozenset(
-    """updateNamedRange autoFill cutPaste copyPaste addFilterView deleteEmbeddedObject deleteFilterView
+    """autoFill addFilterView deleteEmbeddedObject deleteFilterView
     duplicateFilterView findReplace insertRange moveDimension updateEmbeddedObjectPosition pasteData
     textToColumns updateFilterView deleteRange addConditionalFormatRule updateConditionalFormatRule
     deleteConditionalFormatRule addChart updateChartSpec updateBanding addBanding deleteBanding
-    createDeveloperMetadata updateDeveloperMetadata deleteDeveloperMetadata randomizeRange addDimensionGroup
-    deleteDimensionGroup updateDimensionGroup trimWhitespace deleteDuplicates updateEmbeddedObjectBorder
+    createDeveloperMetadata updateDeveloperMetadata deleteDeveloperMetadata randomizeRange 
+    trimWhitespace deleteDuplicates updateEmbeddedObjectBorder
     addSlicer updateSlicerSpec addDataSource updateDataSource deleteDataSource refreshDataSource
     cancelDataSourceRefresh addTable updateTable deleteTable""".split()
 )

@@ -73,9 +73,22 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def _caller(self) -> str | None:
+        """The identity behind ``Authorization: Bearer <token>``: a token that is an e-mail address
+        is that account, a token in the server's ``identities`` maps to one, anything else (or no
+        header) is the default account."""
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        mapped = self.server.emulator.identities.get(token)
+        if mapped:
+            return mapped
+        return token if "@" in token else None
+
     def _handle(self, method: str) -> None:
         body = self._read_body()
-        response = self.server.emulator.handle(method, self.path, body)
+        response = self.server.emulator.handle(method, self.path, body, caller=self._caller())
         if response is None:  # injected connection drop
             self.close_connection = True
             try:
@@ -133,8 +146,12 @@ class EmulatorServer:
         faults: FaultConfig | None = None,
         *,
         account_email: str = DEFAULT_ACCOUNT_EMAIL,
+        identities: dict[str, str] | None = None,
     ) -> None:
+        """``account_email`` is the default caller; ``identities`` maps bearer tokens to other
+        callers (a token that is itself an e-mail address needs no entry)."""
         self.port = port
+        self.identities = dict(identities or {})
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.store = Store(account_email)
         self.faults = FaultInjector(faults)
@@ -205,7 +222,7 @@ class EmulatorServer:
             self.request_count["total"] += 1
 
     # -- request handling -----------------------------------------------------
-    def handle(self, method: str, raw_path: str, body: bytes) -> Response | None:
+    def handle(self, method: str, raw_path: str, body: bytes, caller: str | None = None) -> Response | None:
         """Process one HTTP request; None means "drop the connection"."""
         path, _, query = raw_path.partition("?")
         if path.startswith("/_emulator/"):
@@ -221,7 +238,7 @@ class EmulatorServer:
         if fault is not None:
             return None if fault.drop else Response(fault.status, fault.body)
         try:
-            response = api.dispatch(self.store, method, path, query, body)
+            response = api.dispatch(self.store, method, path, query, body, caller)
         except Exception:  # an emulator bug: answer like Google's 500 but make it loud in the log
             log.exception("emulator failed on %s %s", method, raw_path)
             return Response(500, {"error": {"code": 500, "message": "Internal error encountered.", "status": "INTERNAL"}})

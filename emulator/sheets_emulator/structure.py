@@ -43,6 +43,15 @@ def shift_sheet(ss: Spreadsheet, sheet: Sheet, dimension: str, index: int, count
         sheet.row_meta = shifted  # type: ignore[assignment]
     else:
         sheet.col_meta = shifted  # type: ignore[assignment]
+    depths = {move(i): d for i, d in sheet.group_depth[dimension].items()}
+    depths.pop(None, None)
+    if count > 0:  # rows inserted inside a group join it, as in the UI
+        for k in range(index, index + n):
+            inner = min(sheet.group_depth[dimension].get(index - 1, 0), sheet.group_depth[dimension].get(index, 0))
+            if inner:
+                depths[k] = inner
+    sheet.group_depth[dimension] = depths  # type: ignore[assignment]
+    sheet.collapsed_groups[dimension] = []
 
     start_key, end_key = ("startRowIndex", "endRowIndex") if rows else ("startColumnIndex", "endColumnIndex")
 

@@ -401,13 +401,14 @@ def _has_value(cell: dict[str, Any]) -> bool:
 
 def find_table(sheet: Sheet, r0: int, r1: int, c0: int, c1: int) -> tuple[int, int, int, int] | None:
     """The 'table' values.append looks for: the region of contiguous data around the
-    first non-empty cell of the range (it may extend past the range, so that
-    ``table_range="A1"`` finds a table starting at A1)."""
+    last non-empty cell of the range in reading order (it may extend past the range, so that
+    ``table_range="A1"`` finds a table starting at A1). Recorded: with data in A1 and C1 only,
+    Google reports ``tableRange`` C1 and appends at C2, so the search ends at the last cell."""
     filled = {(r, c) for (r, c), cell in sheet.cells.items() if _has_value(cell)}
     seeds = sorted((r, c) for r, c in filled if r0 <= r < r1 and c0 <= c < c1)
     if not seeds:
         return None
-    top, left = seeds[0]
+    top, left = seeds[-1]
     bottom, right = top + 1, left + 1
     while True:  # grow the rectangle while any cell touching its border holds data
         before = (top, bottom, left, right)
@@ -465,6 +466,22 @@ def append(
         result["tableRange"] = a1.format_range(sheet.title, *table)
     result["updates"] = _update_response(ss, sheet, start_row, start_col, rows, counts, opts)
     return result
+
+
+def replace_with_rows(ss: Spreadsheet, rows: list[list[str]]) -> None:
+    """Make ``rows`` the whole content of the first sheet (typed in: numbers and dates parsed)
+    and drop every other sheet, as converting an uploaded CSV into the spreadsheet does."""
+    first = ss.sheets[0]
+    ss.sheets = [first]
+    first.cells = {}
+    first.merges = []
+    first.basic_filter = None
+    height = len(rows)
+    width = max((len(r) for r in rows), default=0)
+    first.grid["rowCount"] = max(first.row_count, height)
+    first.grid["columnCount"] = max(first.col_count, width)
+    ss.named_ranges = [n for n in ss.named_ranges if (n.get("range") or {}).get("sheetId", 0) == first.sheet_id]
+    write_block(ss, first, 0, 0, [[v if v != "" else None for v in row] for row in rows], "USER_ENTERED")
 
 
 def clear(ss: Spreadsheet, range_text: str) -> str:
