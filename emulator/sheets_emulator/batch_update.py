@@ -598,10 +598,10 @@ def _pasted_cell(source: dict[str, Any] | None, target: dict[str, Any] | None, p
     for PASTE_VALUES (its computed value), or carries a formula already shifted for the new place."""
     parts = _PASTE_PARTS[paste_type]
     source = dict(source or {})
-    if value is not None:
+    if value:
         source["userEnteredValue"] = value
-    elif "userEnteredValue" in source and paste_type == "PASTE_VALUES":
-        source.pop("userEnteredValue")
+    elif value is not None:  # {}: a formula whose result is empty pastes as nothing
+        source.pop("userEnteredValue", None)
     if parts is None:
         cell = {k: v for k, v in source.items() if k in _WRITABLE_CELL_FIELDS}
         if paste_type == "PASTE_NO_BORDERS" and cell.get("userEnteredFormat"):
@@ -631,7 +631,7 @@ def _snapshot(batch: Batch, sheet: Sheet, r0: int, r1: int, c0: int, c1: int,
             cell = sheet.cells.get((r, c))
             value = None
             if calc is not None and cell and "formulaValue" in (cell.get("userEnteredValue") or {}):
-                value = scalar_to_extended(calc.effective(sheet, r, c))
+                value = scalar_to_extended(calc.effective(sheet, r, c)) or {}
             row.append((cell, value))
         out.append(row)
     return out

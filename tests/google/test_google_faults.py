@@ -3,6 +3,8 @@ final state as a calm run; a unit that keeps failing is reported by name and the
 
 from __future__ import annotations
 
+import pytest
+
 from googlebook import SCHEMAS, GoogleBook, small_unit
 
 from sheets_emulator import FaultConfig
@@ -92,3 +94,21 @@ def test_persistent_errors_give_up_in_bounded_time(emulator, gc, tmp_path, monke
     for unit, u in zip(UNITS, result.units):
         assert u.error and unit in str(u.error) and "đã thử 3 lần" in str(u.error)
         assert "Google không phản hồi ổn định" in str(u.error) and u.error.code == "google.unreachable"
+
+
+def test_sheet_not_shared_with_the_caller_is_explained_in_vietnamese(emulator):
+    """Someone else's spreadsheet: the emulator answers 403 like Google, and the real backend
+    tells the user to share it (the emulator knows callers by their bearer token)."""
+    import requests
+
+    from sheetsync.backends import open_source
+    from sheetsync.errors import GooglePermissionError
+
+    r = requests.post(emulator.url + "/drive/v3/files", timeout=10,
+                      json={"name": "Phường khác", "mimeType": "application/vnd.google-apps.spreadsheet"},
+                      headers={"Authorization": "Bearer can-bo@phuong-khac.gov.vn"})
+    assert r.status_code == 200, r.text
+    backend = open_source(f"gsheet:{r.json()['id']}")
+    with pytest.raises(GooglePermissionError) as err:
+        backend.read()
+    assert "chưa được chia sẻ bảng tính này" in str(err.value) and err.value.code == "google.permission"
