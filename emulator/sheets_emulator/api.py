@@ -73,15 +73,48 @@ def classify(method: str, path: str) -> Route:
     return Route("none", "none", False)
 
 
+MAX_JSON_DEPTH = 100  # Google's JSON/proto parsers refuse deeper nesting; so does Python's stack
+
+
+class JsonBodyError(ValueError):
+    """A body that is not UTF-8 JSON of sane depth."""
+
+
+def parse_json(raw: bytes) -> Any:
+    """Decode a request body; every way it can be bad becomes :class:`JsonBodyError`."""
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise JsonBodyError("Invalid UTF-8 in the request body") from None
+    except json.JSONDecodeError as exc:
+        raise JsonBodyError(exc.msg) from None
+    except RecursionError:
+        raise JsonBodyError(f"Nesting deeper than {MAX_JSON_DEPTH} levels") from None
+    _check_depth(value)
+    return value
+
+
+def _check_depth(value: Any) -> None:
+    """Iterative, so the check itself cannot overflow the stack."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise JsonBodyError(f"Nesting deeper than {MAX_JSON_DEPTH} levels")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
 def _json_body(raw: bytes, api: str) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        body = parse_json(raw)
+    except JsonBodyError as exc:
         if api == "drive":
             raise drive_error(400, "Parse Error", "parseError") from None
-        raise invalid_argument(f"Invalid JSON payload received. {exc.msg}.") from None
+        raise invalid_argument(f"Invalid JSON payload received. {exc}.") from None
     if not isinstance(body, dict):
         if api == "drive":
             raise drive_error(400, "Parse Error", "parseError")

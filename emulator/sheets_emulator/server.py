@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -31,6 +32,20 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "state.json"
 COUNT_KINDS = ("read", "write", "drive", "total")
+
+
+MAX_BODY_BYTES = 32 * 1024 * 1024  # far above any sane Sheets request; bounds memory per request
+IDLE_TIMEOUT = 60.0  # seconds a connection may sit silent, mid-request or between requests
+MAX_CHUNK_LINE = 1024
+MAX_TRAILER_LINES = 32
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
+
+
+class _BadBody(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -59,19 +74,57 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
+    def setup(self) -> None:
+        # A socket timeout bounds how long a silent or half-sent request may hold a thread.
+        self.timeout = self.server.emulator.idle_timeout
+        super().setup()
+
     def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+        """The request body, refusing what Google's front end refuses: a malformed length or
+        chunk (400), more than ``max_body_bytes`` (413, without reading it), a body cut short (400)."""
+        limit = self.server.emulator.max_body_bytes
+        encoding = self.headers.get("Transfer-Encoding")
+        if encoding is not None:
+            if encoding.strip().lower() != "chunked":
+                raise _BadBody(400, f"Unsupported Transfer-Encoding: {encoding[:40]}")
+            chunks, total = [], 0
             while True:
-                size = int(self.rfile.readline().strip() or b"0", 16)
+                line = self.rfile.readline(MAX_CHUNK_LINE + 1)
+                size_text = line.split(b";", 1)[0].strip()
+                if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
+                    raise _BadBody(400, "Malformed chunk size")
+                size = int(size_text, 16)
                 if size == 0:
-                    self.rfile.readline()
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+                    for _ in range(MAX_TRAILER_LINES):  # trailers, up to the empty line
+                        if self.rfile.readline(MAX_CHUNK_LINE + 1).strip() == b"":
+                            return b"".join(chunks)
+                    raise _BadBody(400, "Too many trailer lines")
+                total += size
+                if total > limit:
+                    raise _BadBody(413, f"Request payload size exceeds the limit: {limit} bytes.")
+                data = self.rfile.read(size)
+                if len(data) < size or self.rfile.readline(MAX_CHUNK_LINE + 1).strip() != b"":
+                    raise _BadBody(400, "Truncated chunk")
+                chunks.append(data)
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return b""
+        text = raw.strip()
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
+            raise _BadBody(400, f"Invalid Content-Length: {raw[:40]}")
+        length = int(text)
+        if length > limit:
+            raise _BadBody(413, f"Request payload size exceeds the limit: {limit} bytes.")
+        data = self.rfile.read(length) if length else b""
+        if len(data) < length:
+            raise _BadBody(400, "Request body shorter than its Content-Length")
+        return data
+
+    def _refuse(self, status: int, message: str) -> None:
+        """Answer a request whose body could not be read, then close: the stream is out of step."""
+        reason = {400: "INVALID_ARGUMENT", 408: "DEADLINE_EXCEEDED", 413: "INVALID_ARGUMENT"}.get(status, "UNKNOWN")
+        self.close_connection = True
+        self._send(Response(status, {"error": {"code": status, "message": message, "status": reason}}), "POST")
 
     def _caller(self) -> str | None:
         """The identity behind ``Authorization: Bearer <token>``: a token that is an e-mail address
@@ -87,7 +140,14 @@ class _Handler(BaseHTTPRequestHandler):
         return token if "@" in token else None
 
     def _handle(self, method: str) -> None:
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except _BadBody as exc:
+            self._refuse(exc.status, exc.message)
+            return
+        except TimeoutError:
+            self._refuse(408, "The request body did not arrive in time.")
+            return
         response = self.server.emulator.handle(method, self.path, body, caller=self._caller())
         if response is None:  # injected connection drop
             self.close_connection = True
@@ -96,7 +156,15 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        payload = _encode(response)
+        self._send(response, method)
+
+    def _send(self, response: Response, method: str) -> None:
+        try:
+            payload = _encode(response)
+        except (RecursionError, TypeError, ValueError):  # never a dropped connection
+            log.exception("emulator could not encode its answer")
+            response = Response(500, {"error": {"code": 500, "message": "Internal error encountered.", "status": "INTERNAL"}})
+            payload = _encode(response)
         self.send_response(response.status)
         if response.status != 204:
             self.send_header("Content-Type", response.content_type)
@@ -147,11 +215,15 @@ class EmulatorServer:
         *,
         account_email: str = DEFAULT_ACCOUNT_EMAIL,
         identities: dict[str, str] | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        idle_timeout: float = IDLE_TIMEOUT,
     ) -> None:
         """``account_email`` is the default caller; ``identities`` maps bearer tokens to other
         callers (a token that is itself an e-mail address needs no entry)."""
         self.port = port
         self.identities = dict(identities or {})
+        self.max_body_bytes = max_body_bytes
+        self.idle_timeout = idle_timeout
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.store = Store(account_email)
         self.faults = FaultInjector(faults)
@@ -249,9 +321,11 @@ class EmulatorServer:
     def _control(self, method: str, path: str, query: str, body: bytes) -> Response:
         name = path[len("/_emulator/"):].strip("/")
         try:
-            payload = json.loads(body.decode("utf-8")) if body.strip() else {}
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            payload = api.parse_json(body) if body.strip() else {}
+        except api.JsonBodyError:
             return Response(400, {"error": "body must be JSON"})
+        if not isinstance(payload, dict):
+            return Response(400, {"error": "body must be a JSON object"})
         params = api.parse_query(query)
         if name == "health":
             return Response(200, {"ok": True})
