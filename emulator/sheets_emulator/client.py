@@ -22,7 +22,8 @@ GOOGLE_HOSTS = frozenset({"sheets.googleapis.com", "www.googleapis.com", "google
 class EmulatorSession(requests.Session):
     """A session that sends Google API requests to ``base_url`` instead."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, token: str = "sheets-emulator") -> None:
+        """``token`` names the caller (an e-mail address, or a token the server maps to one)."""
         super().__init__()
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -30,7 +31,7 @@ class EmulatorSession(requests.Session):
         self.base_scheme = parts.scheme
         self.base_netloc = parts.netloc
         self.base_path = parts.path.rstrip("/")
-        self.headers["Authorization"] = "Bearer sheetsync-emulator"
+        self.headers["Authorization"] = f"Bearer {token}"
 
     def rewrite(self, url: str) -> str:
         parts = urlsplit(url)
@@ -43,11 +44,11 @@ class EmulatorSession(requests.Session):
         return super().send(request, **kwargs)
 
 
-def emulator_session(url: str | None = None) -> EmulatorSession:
+def emulator_session(url: str | None = None, token: str = "sheets-emulator") -> EmulatorSession:
     base = url or os.environ.get(ENV_VAR) or os.environ.get(LEGACY_ENV_VAR)
     if not base:
         raise ValueError(f"no emulator URL given and ${ENV_VAR} is not set")
-    return EmulatorSession(base)
+    return EmulatorSession(base, token)
 
 
 def emulator_client(url: str | None = None, http_client: type | None = None):  # type: ignore[no-untyped-def]
