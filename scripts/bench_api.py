@@ -206,11 +206,12 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args()
 
+    from sheets_emulator import EmulatorServer, FaultConfig
+    from sheets_emulator.client import emulator_client
+
     from sheetsync.backends.google import backend as gsheets
     from sheetsync.config.ward import load_ward
     from sheetsync.demo import build_demo_ward
-    from sheets_emulator import EmulatorServer, FaultConfig
-    from sheets_emulator.client import emulator_client
 
     emu = EmulatorServer(port=0).start()
     os.environ["SHEETSYNC_GOOGLE_API_URL"] = emu.url

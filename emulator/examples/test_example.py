@@ -15,7 +15,6 @@ import pytest
 from sheets_emulator import EmulatorServer, FaultConfig
 from sheets_emulator.client import emulator_client, emulator_session
 
-
 # --------------------------------------------------------------------------- the code under test
 
 

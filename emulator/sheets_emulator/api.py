@@ -13,8 +13,9 @@ import copy
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from . import batch_update, drive, fieldmask, values

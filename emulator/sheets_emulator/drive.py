@@ -25,8 +25,8 @@ from .model import (
     DriveFile,
     Store,
     clone,
-    now_rfc3339,
     is_valid_file_id,
+    now_rfc3339,
     permission_id_for,
 )
 from .values import value_range

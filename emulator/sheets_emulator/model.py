@@ -314,7 +314,7 @@ class Spreadsheet:
         folded = name.casefold()
         return next((n for n in self.named_ranges if str(n.get("name", "")).casefold() == folded), None)
 
-    def _named_bounds(self, named: dict[str, Any], failure: ApiError) -> tuple["Sheet", a1.Bounds, bool]:
+    def _named_bounds(self, named: dict[str, Any], failure: ApiError) -> tuple[Sheet, a1.Bounds, bool]:
         """A name stands for its range wherever an A1 range is accepted (``Totals``, ``Sheet1!Totals``)."""
         grid = named.get("range") or {}
         sheet = self.sheet_by_id(int(grid.get("sheetId") or 0))

@@ -11,12 +11,12 @@ implemented requests are described; ``ANY`` skips validation of a subtree.
 from __future__ import annotations
 
 import re
-from typing import Any, Union
+from typing import Any
 
 from .errors import invalid_value, unknown_name
 
 ANY = "any"
-FieldType = Union[str, tuple, list]
+FieldType = str | tuple | list
 
 SHEETS_TYPE = "type.googleapis.com/google.apps.sheets.v4."
 
@@ -232,7 +232,7 @@ OTHER_REQUESTS = frozenset(
     duplicateFilterView findReplace insertRange moveDimension updateEmbeddedObjectPosition pasteData
     textToColumns updateFilterView deleteRange addConditionalFormatRule updateConditionalFormatRule
     deleteConditionalFormatRule addChart updateChartSpec updateBanding addBanding deleteBanding
-    createDeveloperMetadata updateDeveloperMetadata deleteDeveloperMetadata randomizeRange 
+    createDeveloperMetadata updateDeveloperMetadata deleteDeveloperMetadata randomizeRange
     trimWhitespace deleteDuplicates updateEmbeddedObjectBorder
     addSlicer updateSlicerSpec addDataSource updateDataSource deleteDataSource refreshDataSource
     cancelDataSourceRefresh addTable updateTable deleteTable""".split()

@@ -26,7 +26,7 @@ from typing import Any
 from . import api
 from .api import Response
 from .faults import FaultConfig, FaultInjector
-from .model import DEFAULT_ACCOUNT_EMAIL, StateFileError, Store
+from .model import DEFAULT_ACCOUNT_EMAIL, Store
 
 log = logging.getLogger(__name__)
 

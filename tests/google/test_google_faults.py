@@ -4,10 +4,9 @@ final state as a calm run; a unit that keeps failing is reported by name and the
 from __future__ import annotations
 
 import pytest
-
 from googlebook import SCHEMAS, GoogleBook, small_unit
-
 from sheets_emulator import FaultConfig
+
 from sheetsync import service
 from sheetsync.errors import EXIT_PROBLEM
 
