@@ -15,6 +15,7 @@ Run standalone with ``python -m sheets_emulator --port 8765 --data DIR``.
 """
 
 from .faults import FaultConfig
+from .model import StateFileError
 from .server import EmulatorServer, serve
 
-__all__ = ["EmulatorServer", "FaultConfig", "serve"]
+__all__ = ["EmulatorServer", "FaultConfig", "StateFileError", "serve"]

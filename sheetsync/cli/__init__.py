@@ -227,9 +227,10 @@ def demo(out, months, as_of, formats, as_json) -> None:
 def emulator(port, data_dir, quota_per_minute, error_rate, drop_rate, latency_ms) -> None:
     """Chạy bộ giả lập Google Sheets API ngoại tuyến để thực hành và kiểm thử."""
     try:  # a separate package (sheets-emulator): sheetsync itself never needs it
-        from sheets_emulator import EmulatorServer, FaultConfig
-        from sheets_emulator.server import StateFileError
-    except ImportError:
+        from sheets_emulator import EmulatorServer, FaultConfig, StateFileError
+    except ModuleNotFoundError as exc:
+        if exc.name != "sheets_emulator":
+            raise
         click.echo("Chưa cài bộ giả lập Google Sheets (gói sheets-emulator). "
                    "Cài bằng: pip install -e emulator (trong thư mục mã nguồn sheetsync).", err=True)
         sys.exit(2)
