@@ -2,7 +2,7 @@
 their posts and objectives, how people perform, the problems to plant, places.
 
 Everything here is data; the generator's modules decide how it is drawn. The files are read
-once per process (`content()`), with `yaml.safe_load`.
+once per process (`content()`), with the package's safe YAML reader.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
+from sheetsync.config.resources import read_yaml
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -129,7 +129,7 @@ class Content:
 
 
 def _read(name: str) -> Any:
-    return yaml.safe_load((DATA_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    return read_yaml((DATA_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
 def _weight(v: Any) -> float:
