@@ -208,7 +208,6 @@ def main() -> None:
 
     from sheets_emulator import EmulatorServer, FaultConfig
     from sheets_emulator.client import emulator_client
-
     from sheetsync.backends.google import backend as gsheets
     from sheetsync.config.ward import load_ward
     from sheetsync.demo import build_demo_ward

@@ -7,10 +7,10 @@ import time
 from types import SimpleNamespace
 
 import pytest
+
 from sheets_emulator import EmulatorServer
 from sheets_emulator import faults as emulator_faults
 from sheets_emulator.client import emulator_client
-
 from sheetsync.backends.google import backend as gsheets
 
 FAST = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from googlebook import SCHEMAS, GoogleBook, small_unit
-from sheets_emulator import FaultConfig
 
+from sheets_emulator import FaultConfig
 from sheetsync import service
 from sheetsync.errors import EXIT_PROBLEM
 
