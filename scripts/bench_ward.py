@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -40,15 +42,32 @@ for path in sys.argv[1:]:
 """
 
 
-def timed(cmd: list[str], repeat: int, env=None) -> tuple[float, list[float]]:
-    times = []
+@dataclass
+class Timing:
+    wall: float  # median wall time of the runs
+    runs: list[float]
+    cpu: float  # median CPU time (user + system): on a busy machine the wall time is mostly waiting
+
+    def show(self) -> str:
+        runs = f"; các lần {', '.join(f'{t:.2f}' for t in self.runs)}" if len(self.runs) > 1 else ""
+        return f"{self.wall:>7.2f} s  (CPU {self.cpu:.2f} s{runs})"
+
+
+def cpu_of_children() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd: list[str], repeat: int, env=None) -> Timing:
+    times, cpus = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_of_children()
         done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         times.append(time.perf_counter() - t0)
+        cpus.append(cpu_of_children() - c0)
         if done.returncode not in (0, 1):
             raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
-    return statistics.median(times), times
+    return Timing(statistics.median(times), times, statistics.median(cpus))
 
 
 def store_size(folder: Path) -> tuple[int, int]:
@@ -93,8 +112,12 @@ def edit_one_cell(path: Path) -> None:
     ooxml.patch_workbook(path, [ooxml.SheetPatch(title, cells={(3, col): 0})])
 
 
-def line(name: str, seconds: float, note: str = "") -> None:
-    print(f"  {name:<58}{seconds:>7.2f} s  {note}")
+def line(name: str, t: Timing) -> None:
+    print(f"  {name:<58}{t.show()}")
+
+
+def note(name: str, text: str) -> None:
+    print(f"  {'  → ' + name:<58}{text}")
 
 
 def main() -> None:
@@ -112,33 +135,30 @@ def main() -> None:
         tmp = Path(tmp)
         demo = build_demo_ward(tmp / "demo", months=["2026-10"])
         print(f"Khởi động (trung vị {args.repeat} lần):")
-        help_s, _ = timed([str(BIN), "--help"], args.repeat, env)
-        line("sheetsync --help", help_s)
+        help_t = timed([str(BIN), "--help"], args.repeat, env)
+        line("sheetsync --help", help_t)
         one = tmp / "one"
         one.mkdir()
         shutil.copy(demo.parent / "van-phong.xlsx", one / "van-phong.xlsx")
-        val_s, _ = timed([str(BIN), "validate", str(one / "van-phong.xlsx"), "--as-of", args.as_of, "--store", "none"],
-                         args.repeat, env)
-        line("sheetsync validate (một đơn vị nhỏ, không kho lịch sử)", val_s)
+        line("sheetsync validate (một đơn vị nhỏ, chưa có kho lịch sử)",
+             timed([str(BIN), "validate", str(one / "van-phong.xlsx"), "--as-of", args.as_of], args.repeat, env))
 
         ward_dir = tmp / "ward"
         ward_dir.mkdir()
         ward = copy_ward(demo, ward_dir, args.units)
         sync = [str(BIN), "sync", str(ward), "--as-of", args.as_of]
         print(f"\nPhường {args.units} đơn vị nhỏ (bản sao 6 tệp của phường mẫu):")
-        first, _ = timed(sync, 1, env)
-        line("lần đầu", first)
-        settle, _ = timed(sync, 1, env)  # months approved on the first sync are frozen on it
-        line("lần hai (các tháng vừa khóa ở lần đầu được xét lại)", settle)
+        line("lần đầu", timed(sync, 1, env))
+        line("lần hai (các tháng vừa khóa ở lần đầu được xét lại)", timed(sync, 1, env))
         size = store_size(ward_dir)
-        same, runs = timed(sync, args.repeat, env)
+        same = timed(sync, args.repeat, env)
         grew = growth(size, store_size(ward_dir))
-        line("không đổi gì", same, f"(các lần: {', '.join(f'{t:.2f}' for t in runs)})")
-        print(f"  {'  → mỗi đơn vị (trừ khởi động của --help)':<58}{(same - help_s) / args.units * 1000:>7.0f} ms")
-        print(f"  {'  → kho lịch sử sau ' + str(args.repeat) + ' lần không đổi':<58}{grew}")
+        line("không đổi gì", same)
+        note("mỗi đơn vị (trừ khởi động của --help)", f"{(same.wall - help_t.wall) / args.units * 1000:.0f} ms, "
+             f"CPU {(same.cpu - help_t.cpu) / args.units * 1000:.0f} ms")
+        note(f"kho lịch sử sau {args.repeat} lần không đổi", grew)
         edit_one_cell(ward_dir / "don-vi-01.xlsx")
-        changed, _ = timed(sync, 1, env)
-        line("sau khi sửa một ô ở một đơn vị", changed)
+        line("sau khi sửa một ô ở một đơn vị", timed(sync, 1, env))
 
         if args.year:
             year_dir = tmp / "year"
@@ -146,17 +166,17 @@ def main() -> None:
             year = build_demo_ward(year_dir, months=[f"2026-{m:02d}" for m in range(1, 13)])
             print(f"\nPhường mẫu cả năm (01..12/2026), tạo trong {time.perf_counter() - t0:.0f} s:")
             ysync = [str(BIN), "sync", str(year), "--as-of", "2026-12-31"]
-            line("lần đầu", timed(ysync, 1, env)[0])
-            line("lần hai", timed(ysync, 1, env)[0])
+            line("lần đầu", timed(ysync, 1, env))
+            line("lần hai", timed(ysync, 1, env))
             size = store_size(year_dir)
-            y_same, runs = timed(ysync, args.repeat, env)
+            y_same = timed(ysync, args.repeat, env)
             grew = growth(size, store_size(year_dir))
             books = sorted(str(p) for p in year_dir.glob("*.xlsx"))
-            read_s, _ = timed([sys.executable, "-c", READ_ALL, *books], args.repeat, env)
-            line("không đổi gì", y_same, f"(các lần: {', '.join(f'{t:.2f}' for t in runs)})")
-            line("script: import pandas + đọc mọi trang bằng python-calamine", read_s)
-            print(f"  {'  → tỉ lệ':<58}{y_same / read_s:>7.2f} ×")
-            print(f"  {'  → kho lịch sử sau ' + str(args.repeat) + ' lần không đổi':<58}{grew}")
+            read_t = timed([sys.executable, "-c", READ_ALL, *books], args.repeat, env)
+            line("không đổi gì", y_same)
+            line("script: import pandas + đọc mọi trang bằng python-calamine", read_t)
+            note("tỉ lệ", f"{y_same.wall / read_t.wall:.2f} × (CPU {y_same.cpu / read_t.cpu:.2f} ×)")
+            note(f"kho lịch sử sau {args.repeat} lần không đổi", grew)
 
 
 if __name__ == "__main__":

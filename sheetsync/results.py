@@ -151,12 +151,22 @@ class RecordedEvaluation:
     scores = None
     tabs: dict = field(default_factory=dict)
 
-    rows_with = Evaluation.rows_with
     error_count = Evaluation.error_count
     warning_count = Evaluation.warning_count
 
     def month_summaries(self) -> dict[str, dict]:
         return self.summaries
+
+    def rows_with(self, severity: str, findings: pd.DataFrame | None = None) -> int:
+        """As `Evaluation.rows_with` (a row's worst finding decides), counted without a groupby:
+        a reused result is shown for the price of reading the workbook."""
+        f = self.findings if findings is None else findings
+        f = f[f["row"].notna()]
+        keys = list(zip(f["tab"].tolist(), f["row"].tolist()))
+        with_error = {k for k, s in zip(keys, f["severity"].tolist()) if s == ERROR}
+        if severity == ERROR:
+            return len(with_error)
+        return len({k for k, s in zip(keys, f["severity"].tolist()) if s == severity} - with_error)
 
     def staff_ids(self) -> list[str]:
         return list(self.staff)

@@ -128,9 +128,20 @@ def open_run_store(store, sources: list[str], *, create: bool = True):
     target = store_target(store, sources)
     if not target or (not create and store is None and "://" not in target and not Path(target).exists()):
         return None, False
+    if "://" not in target:
+        from sheetsync.history.location import SCHEMA_VERSION
+        from sheetsync.history.quickstore import QuickStore, schema_version
+
+        if schema_version(target) == SCHEMA_VERSION:
+            # An existing SQLite store: an unchanged unit needs no database library at all.
+            return QuickStore(target, lambda: _open_store(target)), True
+    return _open_store(target), True
+
+
+def _open_store(target: str):
     from sheetsync.history.store import open_store
 
-    return open_store(target), True
+    return open_store(target)
 
 
 def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str | None = None, key: str = "",

@@ -208,3 +208,37 @@ def test_a_store_from_before_is_upgraded(tmp_path):
     with sqlite3.connect(path) as c:
         assert c.execute("SELECT max(version) FROM schema_version").fetchone()[0] == LATEST
         assert c.execute("SELECT count(*) FROM unit_results").fetchone()[0] == 0
+
+
+def test_a_ward_sync_on_a_sqlite_store_reuses_without_loading_the_database_layer(unit, tmp_path):
+    """The service opens an existing SQLite store lazily: unchanged units are answered with the
+    standard library's sqlite3 and the full store opens only when a unit must be recorded."""
+    from sheetsync.history.location import SCHEMA_VERSION
+    from sheetsync.history.quickstore import QuickStore
+    from sheetsync.service.units import open_run_store, run
+
+    assert SCHEMA_VERSION == LATEST
+    book, _, june = unit
+    target = str(tmp_path / "sheetsync.db")
+
+    def sync_all():
+        return run([str(book.path)], write=True, as_of="2026-06-24", store=target).units[0]
+
+    assert not sync_all().reused  # creates the store, records, freezes May
+    st, opened = open_run_store(None, [str(book.path)])
+    assert isinstance(st, QuickStore) and opened
+    st.close()
+    sync_all()
+    with open_store(target) as s:
+        before = store_size(s)
+    for _ in range(2):
+        res = sync_all()
+        assert res.reused and res.record_error is None
+    with open_store(target) as s:
+        assert store_size(s) == before
+        assert s.runs(UNIT, kind="sync")["repeats"].iloc[-1] == 3  # the sync that found nothing new, two reused
+    cells = {(june["evaluations"]["CB2"], book.column_of("evaluations", k)): 29 for k in ("self_general", "mgr_general")}
+    ooxml.patch_workbook(book.path, [ooxml.SheetPatch(SCHEMAS["evaluations"].title, cells=cells)])
+    res = sync_all()  # a change: the full store opens behind the quick one and records
+    assert not res.reused and res.written and res.record_error is None
+    assert sync_all().reused

@@ -1,5 +1,6 @@
-"""A command pays only for the libraries it needs: `--help` loads none of the heavy ones, and a
-validate that has no history store never loads the database layer (nor creates a store)."""
+"""A command pays only for the libraries it needs: `--help` loads none of the heavy ones, a
+validate that has no history store never loads the database layer (nor creates a store), and
+a sync or validate of a unit unchanged since its last sync does not either."""
 
 from __future__ import annotations
 
@@ -40,4 +41,11 @@ def test_validate_without_a_store_loads_no_database_layer_and_creates_no_store(t
     assert not (tmp_path / "sheetsync.db").exists()
     mods = loaded("sync", str(path), "--as-of", "2026-11-24")  # a sync records: it creates the store
     assert "sqlalchemy" in mods and (tmp_path / "sheetsync.db").exists()
-    assert "sqlalchemy" in loaded("validate", str(path), "--as-of", "2026-11-24")  # and validate reads it
+
+
+def test_an_unchanged_unit_is_synced_and_validated_without_the_database_layer(tmp_path):
+    path = UnitBook(tmp_path / "unit.xlsx").save()
+    assert "sqlalchemy" in loaded("sync", str(path), "--as-of", "2026-11-24")
+    for command in ("sync", "validate"):
+        assert "sqlalchemy" not in loaded(command, str(path), "--as-of", "2026-11-24")
+    assert "sqlalchemy" in loaded("sync", str(path), "--as-of", "2026-11-30")  # another date: evaluated, recorded

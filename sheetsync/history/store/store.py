@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from typing_extensions import Self
 
@@ -103,7 +102,12 @@ class Store:
         return self.engine.dialect.name
 
     def _insert(self, model):
-        return (postgresql.insert(model) if self.dialect == "postgresql" else sqlite.insert(model))
+        # The dialect's own INSERT (ON CONFLICT), imported only for the dialect in use.
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        return dialect_insert(model)
 
     # -- recording ---------------------------------------------------------------------------
 

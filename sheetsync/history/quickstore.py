@@ -1,0 +1,99 @@
+"""An unchanged unit's few statements on a SQLite store, with the standard library's sqlite3.
+
+Loading SQLAlchemy costs about as much CPU as reading a year of a ward's workbooks; a sync
+where no unit changed needs only two reads and two updates per unit (`reuse_state`,
+`note_unchanged`). `QuickStore` answers those directly and opens the real `Store` (and its
+migrations) the first time anything else is asked. It is used only on an existing SQLite
+store already at this version's schema (`SCHEMA_VERSION`); the statements mirror the Store's
+methods of the same names, and the tests run both against the same store.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+SQLITE_BUSY_S = 30.0
+_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
+
+
+def schema_version(path: str) -> int | None:
+    """The store's schema version, or None when the file is not a store sheetsync can read."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=SQLITE_BUSY_S)
+    except sqlite3.Error:
+        return None
+    try:
+        return con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+
+
+class QuickStore:
+    """A SQLite store as seen by a sync of unchanged units (see the module's docstring)."""
+
+    def __init__(self, path: str, open_full: Callable[[], Any]):
+        self.path = path
+        self._open_full = open_full
+        self._full = None
+        self.clock: Callable[[], datetime] = datetime.now
+
+    def full(self):
+        if self._full is None:
+            self._full = self._open_full()
+            self._full.clock = self.clock
+        return self._full
+
+    def __getattr__(self, name: str):
+        return getattr(self.full(), name)
+
+    def close(self) -> None:
+        if self._full is not None:
+            self._full.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=SQLITE_BUSY_S, isolation_level=None)
+        con.execute("PRAGMA synchronous=FULL")
+        return con
+
+    def reuse_state(self, unit: str, source_key: str) -> tuple[list[tuple[str, int]], tuple[str, dict] | None]:
+        if self._full is not None:
+            return self._full.reuse_state(unit, source_key)
+        con = self._connect()
+        try:
+            frozen = [(m, int(f)) for m, f in con.execute(
+                "SELECT month, frozen_id FROM unit_months WHERE unit = ? AND frozen_id IS NOT NULL", (unit,))]
+            row = con.execute("SELECT key, result FROM unit_results WHERE unit = ? AND source = ?",
+                              (unit, source_key)).fetchone()
+        finally:
+            con.close()
+        return sorted(frozen), (None if row is None else (row[0], json.loads(row[1])))
+
+    def note_unchanged(self, unit: str, source: str, months: list[str], now: datetime | None = None) -> None:
+        if self._full is not None:
+            return self._full.note_unchanged(unit, source, months, now)
+        at = (now or self.clock()).strftime(_TIME)
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            marks = ",".join("?" * len(months))
+            if months:
+                con.execute(f"UPDATE snapshots SET last_seen_at = ? WHERE id IN (SELECT head_id FROM unit_months "
+                            f"WHERE unit = ? AND month IN ({marks}) AND frozen_id IS NULL AND head_id IS NOT NULL)",
+                            (at, unit, *months))
+            prev = con.execute("SELECT id, source, months FROM runs WHERE unit = ? AND kind = 'sync' "
+                               "ORDER BY id DESC LIMIT 1", (unit,)).fetchone()
+            if prev is not None and prev[1] == source and list(json.loads(prev[2]) or []) == list(months):
+                con.execute("UPDATE runs SET last_at = ?, repeats = coalesce(repeats, 0) + 1 WHERE id = ?",
+                            (at, prev[0]))
+                con.execute("COMMIT")
+                return None
+            con.execute("ROLLBACK")
+        finally:
+            con.close()
+        return self.full().note_unchanged(unit, source, months, now)  # a new run row: the Store writes it
