@@ -58,7 +58,9 @@ class QuickStore:
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=SQLITE_BUSY_S, isolation_level=None)
-        con.execute("PRAGMA synchronous=FULL")
+        # Only bookkeeping is written here (when the unit was last seen); in WAL mode NORMAL waits
+        # for no disk flush per commit, and a power cut can at worst lose that timestamp.
+        con.execute("PRAGMA synchronous=NORMAL")
         return con
 
     def reuse_state(self, unit: str, source_key: str) -> tuple[list[tuple[str, int]], tuple[str, dict] | None]:
