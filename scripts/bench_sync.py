@@ -3,6 +3,7 @@ first sync, unchanged re-sync, and a re-sync after a person edited a handful of 
 
     python scripts/bench_sync.py              # 20,000 task rows, 200 people, 12 months
     python scripts/bench_sync.py --tasks 50000
+    python scripts/bench_sync.py --weekly     # and the year's weekly reports (about 3 per task)
 
 The edit is made with the same surgical writer the engine uses, so the timing of the measured
 sync is not polluted by a full openpyxl save of the setup.
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 import openpyxl
+from benchdata import weekly_rows
 
 from sheetsync.backends.xlsx import ooxml as xlsx_io
 from sheetsync.backends.xlsx.backend import XlsxBackend
@@ -27,7 +29,8 @@ from sheetsync.config.schema import load_schemas
 from sheetsync.service import run_unit
 
 
-def build(path: Path, n_tasks: int, n_people: int, seed: int = 1) -> None:
+def build(path: Path, n_tasks: int, n_people: int, seed: int = 1, weekly: bool = False) -> int:
+    """Write the workbook; returns the number of weekly report rows."""
     rng = random.Random(seed)
     schemas = load_schemas()
     init_workbook(path, schemas, "Đơn vị đo hiệu năng", overwrite=True)
@@ -45,6 +48,7 @@ def build(path: Path, n_tasks: int, n_people: int, seed: int = 1) -> None:
     for i in range(40):
         cat.append([f"SP{i:02d}", f"Sản phẩm {i}", "văn bản", rng.choice([0.5, 1, 1.5, 2])])
     tasks = wb["Nhiệm vụ"]
+    task_rows = []
     months = [f"{m:02d}/2026" for m in range(1, 13)]
     for i in range(n_tasks):
         m = months[i * 12 // n_tasks]
@@ -60,6 +64,7 @@ def build(path: Path, n_tasks: int, n_people: int, seed: int = 1) -> None:
                "done_date": due if done else None, "evidence": "vb" if done else None,
                "review": "Đạt" if done else None, "returns": 0}
         tasks.append([row.get(k) for k in headers("tasks")])
+        task_rows.append(row)
     ev = wb["Đánh giá tháng"]
     for m in months:
         for i in range(n_people):
@@ -67,7 +72,12 @@ def build(path: Path, n_tasks: int, n_people: int, seed: int = 1) -> None:
                    "self_date": dt.date(2026, int(m[:2]), 24), "mgr_general": 27,
                    "mgr_date": dt.date(2026, int(m[:2]), 25), "leader_e": 90 if i == 0 else None}
             ev.append([row.get(k) for k in headers("evaluations")])
+    reports = weekly_rows(task_rows) if weekly else []
+    ws = wb[schemas["weekly"].title]
+    for row in reports:
+        ws.append([row.get(k) for k in headers("weekly")])
     wb.save(path)
+    return len(reports)
 
 
 def timed_sync(path: Path, as_of: str, store=None) -> dict:
@@ -107,13 +117,15 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=20_000)
     ap.add_argument("--people", type=int, default=200)
     ap.add_argument("--edits", type=int, default=5)
+    ap.add_argument("--weekly", action="store_true", help="fill the Báo cáo tuần tab for the year")
     ap.add_argument("--store", action="store_true", help="also record every sync in a SQLite history store")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "don-vi.xlsx"
         t0 = time.perf_counter()
-        build(path, args.tasks, args.people)
-        print(f"Tạo tệp {args.tasks:,} nhiệm vụ, {args.people} người × 12 tháng: {time.perf_counter() - t0:.1f} s, "
+        n_weekly = build(path, args.tasks, args.people, weekly=args.weekly)
+        print(f"Tạo tệp {args.tasks:,} nhiệm vụ, {n_weekly:,} báo cáo tuần, {args.people} người × 12 tháng: "
+              f"{time.perf_counter() - t0:.1f} s, "
               f"{path.stat().st_size / 1e6:.1f} MB")
         as_of = "2026-12-31"
         store = None

@@ -85,3 +85,39 @@ def tasks_frame(n: int, seed: int = 7, error_rate: float = 0.03) -> pd.DataFrame
     if len(dup) > 1:
         df.loc[dup, "task_id"] = "NV-DUP"
     return df
+
+
+def weekly_rows(tasks: list[dict], seed: int = 3) -> list[dict]:
+    """A year of `Báo cáo tuần` for the given task rows (dicts with task_id, owner_id, start_date,
+    due_date, done_date as dates): the owner reports every week from the start to the week of the
+    done date (or of the due date), progress rising; some weeks are skipped, some carry obstacles
+    and proposals, some are sent after Friday. Weeks are written the ways people write them."""
+    import datetime as dt
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for t in tasks:
+        first = t["start_date"] - dt.timedelta(days=t["start_date"].weekday())
+        last = t.get("done_date") or t["due_date"]
+        weeks = []
+        day = first
+        while day <= last:
+            weeks.append(day)
+            day += dt.timedelta(days=7)
+        progress = 0
+        for i, monday in enumerate(weeks):
+            if rng.random() < 0.1:
+                continue  # a week without a report
+            progress = min(100, progress + rng.randint(10, 40)) if i < len(weeks) - 1 else 100
+            iso = monday.isocalendar()
+            form = rng.random()
+            week = (f"{iso[0]}-W{iso[1]:02d}" if form < 0.6 else f"Tuần {iso[1]}/{iso[0]}" if form < 0.8
+                    else monday + dt.timedelta(days=rng.randint(0, 4)))
+            trouble = rng.random() < 0.08
+            out.append({"staff_id": t["owner_id"], "week": week, "task_id": t["task_id"], "progress_pct": progress,
+                        "work_done": f"Thực hiện {t['task_id']} tuần {iso[1]}",
+                        "obstacles": "Chờ ý kiến phối hợp của phòng chuyên môn" if trouble else None,
+                        "proposals": "Đề nghị lãnh đạo đôn đốc" if trouble else None,
+                        "report_date": monday + dt.timedelta(days=4 if rng.random() < 0.85 else rng.randint(5, 9))})
+    return out

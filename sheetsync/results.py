@@ -69,6 +69,7 @@ class Evaluation:
     profile: Profile
     as_of: pd.Timestamp
     month_filter: list[str] | None = None
+    weekly: pd.DataFrame | None = None  # per task: its latest weekly report (engine.weekly.LATEST_COLUMNS)
 
     def rows_with(self, severity: str, findings: pd.DataFrame | None = None) -> int:
         """Rows whose worst finding is `severity`."""

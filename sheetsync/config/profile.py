@@ -49,6 +49,7 @@ class Profile:
     okr: dict
     periods: dict
     field_overrides: dict = field(default_factory=dict)
+    weekly: dict = field(default_factory=dict)  # report_day (ISO weekday), stale_weeks
     source: Path | None = None
     scale: RatingScale = field(default_factory=lambda: RatingScale(()))
 
@@ -148,9 +149,26 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         okr=dict(raw.get("okr") or {}),
         periods=dict(raw.get("periods") or {}),
         field_overrides=dict(raw.get("field_overrides") or {}),
+        weekly=_weekly(raw.get("weekly"), path),
         source=path,
         scale=RatingScale.build(raw_bands, known_ratings()),
     )
+
+
+WEEKLY_DEFAULTS = {"report_day": 5, "stale_weeks": 2}
+
+
+def _weekly(raw: Any, path: Path) -> dict:
+    """The weekly-report settings, defaults filled in and checked (a day of the week 1..7)."""
+    if raw is not None and not isinstance(raw, dict):
+        raise ProfileError(f"{path}: mục `weekly` phải là một bảng (report_day, stale_weeks)")
+    out = {**WEEKLY_DEFAULTS, **(raw or {})}
+    day, stale = out["report_day"], out["stale_weeks"]
+    if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 7:
+        raise ProfileError(f"{path}: `weekly.report_day` phải là một số từ 1 (thứ Hai) đến 7 (Chủ nhật), không phải {day!r}")
+    if isinstance(stale, bool) or not isinstance(stale, int) or stale < 1:
+        raise ProfileError(f"{path}: `weekly.stale_weeks` phải là một số nguyên từ 1 trở lên, không phải {stale!r}")
+    return out
 
 
 def round_half_up(x, digits: int = 2):

@@ -20,7 +20,7 @@ from sheetsync.errors import SchemaError
 from sheetsync.text import normalize_key
 
 RATING_ENUM = "rating"  # the enum a profile's rating scale replaces
-FIELD_TYPES = {"text", "number", "integer", "percent", "date", "month", "period", "enum", "list"}
+FIELD_TYPES = {"text", "number", "integer", "percent", "date", "month", "period", "week", "enum", "list"}
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,7 @@ class TabSchema:
     key: list[str] = field(default_factory=list)
     month_field: str | None = None
     tree: dict | None = None
+    key_message: str | None = None  # the duplicate-key message, {header} and {others} filled in
     checks: list[Check] = field(default_factory=list)
     sums: list[SumRule] = field(default_factory=list)
 
@@ -220,7 +221,7 @@ class Schemas:
         return clone
 
 
-TAB_FILES = ("staff", "catalogue", "tasks", "evaluations", "okr")
+TAB_FILES = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly")
 
 
 def _load_yaml(path: Path) -> Any:
@@ -302,6 +303,7 @@ def _parse_tab(raw: dict, enums: dict[str, Enum]) -> TabSchema:
         key=list(raw.get("key", [])),
         month_field=raw.get("month_field"),
         tree=raw.get("tree"),
+        key_message=raw.get("key_message"),
         checks=[Check(**c) for c in raw.get("checks", [])],
         sums=[SumRule(**s) for s in raw.get("sums", [])],
     )

@@ -171,3 +171,74 @@ def parse_year(text: str | int) -> Period:
     if m:
         return Period("year", int(m.group(1)))
     raise PeriodError(f"'{text}' không phải năm; cần dạng yyyy, ví dụ 2026.")
+
+
+# -- ISO weeks ---------------------------------------------------------------------------------
+# A week is keyed `2026-W47` (ISO 8601: weeks start on Monday, week 1 holds the year's first
+# Thursday) and shown `Tuần 47/2026 (16/11–22/11)`. People may type `2026-W47`, `W47/2026`,
+# `Tuần 47/2026`, `47/2026` where a week is asked for, or any date in the week.
+WEEK_ISO = re.compile(r"^(\d{4})\s*-?\s*w\s*(\d{1,2})$", re.IGNORECASE)  # 2026-W47
+WEEK_WRITTEN = re.compile(r"^(?:w|tuần)\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$", re.IGNORECASE)  # Tuần 47/2026, W47/2026
+WEEK_BARE = re.compile(r"^(\d{1,2})\s*/\s*(\d{4})$")  # 47/2026: a week only where one is asked for
+
+
+def week_key(year: int, week: int) -> str:
+    return f"{year:04d}-W{week:02d}"
+
+
+def weeks_in_year(year: int) -> int:
+    """52 or 53: the ISO week of 28 December is always the year's last."""
+    return date(year, 12, 28).isocalendar()[1]
+
+
+def week_of(day: date) -> str:
+    iso = day.isocalendar()
+    return week_key(iso[0], iso[1])
+
+
+def week_start(week: str) -> date:
+    """The Monday of an ISO week key."""
+    return date.fromisocalendar(int(week[:4]), int(week[6:8]), 1)
+
+
+def week_end(week: str) -> date:
+    return week_start(week) + timedelta(days=6)
+
+
+def week_day(week: str, weekday: int) -> date:
+    """Day `weekday` (ISO: 1 = Monday … 7 = Sunday) of the week: the weekly report day."""
+    return week_start(week) + timedelta(days=weekday - 1)
+
+
+def week_label(week: str) -> str:
+    """`2026-W47` as people read it: `Tuần 47/2026 (16/11–22/11)`."""
+    a, b = week_start(week), week_end(week)
+    return f"Tuần {int(week[6:8])}/{week[:4]} ({a:%d/%m}–{b:%d/%m})"
+
+
+def parse_week(text: str | date) -> str:
+    """`2026-W47`, `W47/2026`, `Tuần 47/2026`, `47/2026` or a date in the week → `2026-W47`;
+    anything else raises PeriodError."""
+    if isinstance(text, date):
+        return week_of(text)
+    t = " ".join(str(text).split())
+    m = WEEK_ISO.match(t)
+    if m:
+        y, w = int(m.group(1)), int(m.group(2))
+    else:
+        m = WEEK_WRITTEN.match(t) or WEEK_BARE.match(t)
+        if not m:
+            try:
+                return week_of(parse_date(t))
+            except PeriodError:
+                raise PeriodError(f"'{text}' không phải tuần; cần dạng yyyy-Www (ví dụ 2026-W47), "
+                                  "Tuần 47/2026 hoặc một ngày trong tuần.") from None
+        w, y = int(m.group(1)), int(m.group(2))
+    if not 1 <= w <= weeks_in_year(y):
+        raise PeriodError(f"'{text}' không phải tuần: năm {y} có các tuần từ 1 đến {weeks_in_year(y)}.")
+    return week_key(y, w)
+
+
+def weeks_between(first: str, last: str) -> int:
+    """How many weeks `last` is after `first` (negative when before)."""
+    return (week_start(last) - week_start(first)).days // 7

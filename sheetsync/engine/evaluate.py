@@ -25,6 +25,7 @@ from sheetsync.engine.scoring import (
 )
 from sheetsync.engine.summary import build_summary
 from sheetsync.engine.validate import TabChecker, TabData, check_references, check_tree
+from sheetsync.engine.weekly import check_weekly, stale_tasks
 from sheetsync.engine.writeplan import WritePlan, diff_tab, summary_differs
 from sheetsync.results import Evaluation
 from sheetsync.text import normalize_key
@@ -65,6 +66,11 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
                 targets[f.ref["tab"]] = (tabs.get(f.ref["tab"]), f.ref["field"])
         check_references(tab, targets, findings)
     parent = check_tree(tabs["staff"], findings) if "staff" in tabs else {}
+    weekly = None
+    if "weekly" in tabs:
+        weekly = check_weekly(tabs["weekly"], tabs.get("tasks"), as_of_ts, findings)
+        if "tasks" in tabs:
+            stale_tasks(tabs["tasks"], weekly, profile, as_of_ts, findings)
 
     scores = None
     scored_months: list[str] = []
@@ -82,7 +88,8 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
             unscored_task_months(ts, scored_months, profile, as_of_ts, tabs["tasks"], findings)
         okr = score_okr(tabs["okr"], profile, findings, as_of_ts) if "okr" in tabs else None
         scores = Scores(ts, month_scores, evals_out, okr)
-    return Evaluation(unit, tabs, bound, findings.frame(), scores, scored_months, profile, as_of_ts, months)
+    return Evaluation(unit, tabs, bound, findings.frame(), scores, scored_months, profile, as_of_ts, months,
+                      weekly=weekly)
 
 
 def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:

@@ -21,6 +21,7 @@ TYPE_EXPECTED = {
     "date": "một ngày dạng dd/mm/yyyy, ví dụ 05/11/2026",
     "month": "một tháng dạng mm/yyyy, ví dụ 11/2026",
     "period": "một tháng (11/2026), một quý (Q4/2026) hoặc một năm (2026)",
+    "week": "một tuần dạng yyyy-Www (ví dụ 2026-W47), Tuần 47/2026 hoặc một ngày trong tuần",
 }
 
 MESSAGES = {

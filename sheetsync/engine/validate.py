@@ -215,7 +215,9 @@ class TabChecker:
         msgs = {}
         for rows in groups:
             for r in rows:
-                msgs[r] = message("row.key-duplicate", header=header, others=", ".join(str(x) for x in rows if x != r))
+                others = ", ".join(str(x) for x in rows if x != r)
+                msgs[r] = (self.schema.key_message.format(header=header, others=others) if self.schema.key_message
+                           else message("row.key-duplicate", header=header, others=others))
         self.report(key[0], dup, "row.key-duplicate", pd.Series(msgs))
 
     def check_row_bounds(self, f: Field) -> None:

@@ -13,6 +13,7 @@ Rules (documented in the README):
 - Dates: real date cells, spreadsheet serial numbers, and text `dd/mm/yyyy`, `d/m/yyyy`,
   `dd-mm-yyyy`, `dd.mm.yyyy`, ISO `yyyy-mm-dd` (a time part is ignored); years 1900 to 2100.
 - Months: `mm/yyyy`, `m/yyyy`, `yyyy-mm`, `Tháng 11/2026`, or any date in the month.
+- Weeks: ISO `2026-W47`, `W47/2026`, `Tuần 47/2026`, `47/2026`, or any date in the week.
 - Enums and yes/no: the canonical text, a code or an alias, in any case or composition.
 """
 
@@ -26,8 +27,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sheetsync.domain.calendar import MONTH_FIRST, QUARTER_WRITTEN, YEAR_FIRST, YEAR_WRITTEN, month_end, month_start
+from sheetsync.domain.calendar import (
+    MONTH_FIRST,
+    QUARTER_WRITTEN,
+    WEEK_BARE,
+    YEAR_FIRST,
+    YEAR_WRITTEN,
+    month_end,
+    month_start,
+    week_of,
+)
+from sheetsync.domain.calendar import (
+    parse_week as _parse_week_text,
+)
 from sheetsync.engine.cells import CellIssue
+from sheetsync.errors import PeriodError
 from sheetsync.text import normalize_key
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -264,6 +278,38 @@ def parse_period(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     return Parsed(value, month.empty, bad, month.issue)
 
 
+def parse_week(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
+    """ISO weeks as canonical "YYYY-Www" text (from week text or any date in the week)."""
+    ty = cell_types(raw) if ty is None else ty
+    issue = _issue_mask(ty)
+    empty = _blank(raw, ty) | issue
+    value = pd.Series(None, index=raw.index, dtype=object)
+    is_str = (ty == str) & ~empty
+    if is_str.any():
+        s = raw[is_str].str.strip()
+        value[is_str] = s.map(_week_or_none)
+        dated = value.isna() & is_str
+        if dated.any():
+            d = _dates_from_text(s[dated[dated].index])
+            value[d.index] = d.map(lambda t: week_of(t.date()) if pd.notna(t) and MIN_YEAR <= t.year <= MAX_YEAR else None)
+    rest = ~is_str & ~empty
+    if rest.any():
+        d = parse_date(raw[rest], ty[rest])
+        value[rest] = d.value.map(lambda t: week_of(t.date()) if pd.notna(t) else None)
+    bad = ~empty & value.isna()
+    return Parsed(value, empty, bad, issue)
+
+
+def _week_or_none(text: str) -> str | None:
+    """A week written as a week; `11/2026` is refused in a cell (it reads as a month)."""
+    if WEEK_BARE.match(text):
+        return None
+    try:
+        return _parse_week_text(text)
+    except PeriodError:
+        return None
+
+
 def parse_enum(raw: pd.Series, lookup: dict[str, str], default: str | None = None,
                ty: pd.Series | None = None) -> Parsed:
     ty = cell_types(raw) if ty is None else ty
@@ -334,6 +380,8 @@ def _parse_distinct(field, raw: pd.Series) -> Parsed:
         return parse_month(raw, ty)
     if t == "period":
         return parse_period(raw, ty)
+    if t == "week":
+        return parse_week(raw, ty)
     if t == "enum":
         return parse_enum(raw, field.enum.lookup(), field.default, ty)
     if t == "list":
