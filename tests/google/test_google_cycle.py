@@ -87,8 +87,8 @@ def test_engine_columns_added_when_missing(emulator, gc):
     sh.sheet1.update_title(titles["staff"])
     for name in ("catalogue", "tasks", "evaluations", "okr"):
         sh.add_worksheet(titles[name], rows=20, cols=len(SCHEMAS[name].input_fields))
-    for name, tab in SCHEMAS.tabs.items():
-        headers = [f.header for f in tab.input_fields if not f.optional_column]
+    for name in ("staff", "catalogue", "tasks", "evaluations", "okr"):  # no optional Báo cáo tuần
+        headers = [f.header for f in SCHEMAS[name].input_fields if not f.optional_column]
         sh.worksheet(titles[name]).update([headers], "A1")
     ws = sh.worksheet(titles["staff"])
     ws.update([["CB01", "Nguyễn Văn A", "", "", "", "Công chức", "Người đứng đầu"]], "A2")
