@@ -98,6 +98,7 @@ class Field:
     not_before: str | None = None
     engine: bool = False
     optional_column: bool = False
+    score_neutral: bool = False  # an error here is reported but does not hold back the row's score
     width: float | None = None
     note: str | None = None
 
@@ -286,6 +287,7 @@ def _parse_field(raw: dict, enums: dict[str, Enum], tab: str) -> Field:
         not_before=raw.get("not_before"),
         engine=bool(raw.get("engine", False)),
         optional_column=bool(raw.get("optional_column", False)),
+        score_neutral=bool(raw.get("score_neutral", False)),
         width=raw.get("width"),
         note=raw.get("note"),
     )

@@ -90,7 +90,8 @@ def score_tasks(tasks: TabData, catalogue: TabData | None, profile: Profile) -> 
             unusable |= err[f]
         if f not in t:
             unusable |= True
-    other_error = err.drop(columns=[c for c in TASK_UNUSABLE_FIELDS if c in err]).any(axis=1) \
+    neutral = {f.key for f in tasks.schema.fields if f.score_neutral}
+    other_error = err.drop(columns=[c for c in err if c in TASK_UNUSABLE_FIELDS or c in neutral]).any(axis=1) \
         if len(err.columns) else pd.Series(False, index=rows)
     zeroed = ~unusable & other_error
 

@@ -196,6 +196,9 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
             result.notices.append(Notice("history.month-edited-after-approval",
                                          f"Tháng {month_label(m)} đã được phê duyệt và khóa nhưng bảng tính bị sửa "
                                          f"sau đó ({n} chỗ); điểm và xếp loại giữ theo bản đã phê duyệt.", "warning"))
+        from sheetsync.history.returns import check_returns
+
+        check_returns(store, name, ev)  # a return count lower than recorded: a warning on the row
     t2 = time.perf_counter()
     result.plan = plan_writes(ev, grids, schemas)
     t3 = time.perf_counter()

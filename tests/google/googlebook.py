@@ -104,7 +104,7 @@ def small_unit(book: GoogleBook) -> GoogleBook:
     book.product("SP2", 1.5, name="Tờ trình")
     book.task("NV01", "CB01", done=1, review="Đạt")
     book.task("NV02", "CB02", product="SP2", qty=2, done=2, review="Đạt")
-    book.task("NV03", "CB02", done=1, review="Trả lại")
+    book.task("NV03", "CB02", done=1, review="Trả lại", return_reason="Sai biểu mẫu")
     book.task("NV04", "CB03", product="SPX", qty=1)  # unknown product: an error on this row
     book.task("NV05", "CB03", qty=3, done=4, review="Đạt")  # done above assigned: a warning
     for sid in ("CB01", "CB02", "CB03"):

@@ -41,3 +41,19 @@ def test_weekly_reports_are_checked_on_google_like_on_xlsx(emulator, gc):
     assert status == ["Hợp lệ", "Hợp lệ", "Cảnh báo", "Lỗi"]
     again, _ = sync(book, as_of="2026-11-24")
     assert not again.plan
+
+
+def test_returns_need_a_reason_on_google(emulator, gc):
+    book = GoogleBook(gc)
+    book.person("S1")
+    book.product("SP1", 1)
+    book.task("T1", "S1", done=1, review="Trả lại", returns=1)
+    book.task("T2", "S1", done=1, review="Trả lại", returns=1, return_reason="Thiếu minh chứng")
+    book.evaluation("S1")
+    book.save()
+    result, _ = sync(book, as_of="2026-11-24")
+    f = result.evaluation.findings
+    missing = f[f["code"] == "task.return-without-reason"]
+    assert list(missing["row"]) == [2] and list(missing["severity"]) == ["error"]
+    col = book.column_of("tasks", "check_status") - 1
+    assert [r[col] for r in book.values("tasks")[1:3]] == ["Lỗi", "Hợp lệ"]
