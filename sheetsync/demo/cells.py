@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sheetsync.demo.content import GOOD, RATING_CODES, RATING_LETTERS, RATINGS, YES, content
+from sheetsync.demo.content import GOOD, RATING_CODES, RATING_LETTERS, RATINGS, RETURNED, YES, content
 from sheetsync.demo.people import Unit
 from sheetsync.demo.tasks import Draft, Month, on_or_before
 
@@ -78,11 +78,21 @@ def _task_cells(d: Draft, task_id: str, unit: Unit, month: Month, typist: Typist
         "assigned_qty": d.q, "start_date": typist.day(d.start), "due_date": typist.day(d.due),
         "output": d.template.output, "quality_criteria": d.template.criteria, "progress_pct": progress,
         "done_qty": o.done, "done_date": typist.day(o.done_date), "evidence": o.evidence or None,
-        "review": o.review or None, "returns": o.returns, "delays": o.delays,
+        "review": o.review or None, "returns": o.returns, "return_reason": _return_reason(o, task_id),
+        "delays": o.delays,
         "excused": ("x" if unit.spec.school else YES) if o.excused else None,
     }
     cells.update(d.cells)
     return cells
+
+
+def _return_reason(o, task_id: str) -> str | None:
+    """The manager's reason for a returned task, drawn from the task's own seed so that adding
+    it leaves every other draw of the demo as it was."""
+    reasons = content().return_reasons
+    if not reasons or not (o.review == RETURNED or (o.returns or 0) > 0):
+        return None
+    return random.Random(task_id).choice(reasons)
 
 
 def rating_text(rating: str | None, school: bool, rng: random.Random) -> str | None:

@@ -119,6 +119,7 @@ class Content:
     plants: dict[str, Any]
     places: dict[str, Any]
     documents: dict[str, Any]
+    return_reasons: tuple[str, ...] = ()
 
     def unit(self, key: str) -> UnitSpec:
         return next(u for u in self.units if u.key == key)
@@ -190,4 +191,4 @@ def content() -> Content:
         role_rows={r: tuple(s["rows"]) for r, s in tasks["roles"].items()},
         units=tuple(_unit(u) for u in _read("units")["units"]),
         performance=_read("performance"), plants=_read("plants"), places=_read("places"),
-        documents=_read("documents"))
+        documents=_read("documents"), return_reasons=tuple(tasks.get("return_reasons", ())))
