@@ -101,9 +101,37 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
                 text = q.get("message") or (f"Tỷ lệ {q['rating']} trong {q['label']}: {q['count']} người, "
                                             f"tối đa {q['limit']}: đạt yêu cầu.")
                 line(SummaryCell(text, "warning" if q["exceeded"] else "text"))
+            for text, style in _weekly_lines(ev, month):
+                line(SummaryCell(text, style))
             line()
     widths = [c.width for c in cols]
     return SummaryTab(schemas.summary_title, grid, widths, volatile_rows=(1,))
+
+
+def _weekly_lines(ev: Evaluation, month: str) -> list[tuple[str, str]]:
+    """The month's weekly reports missing or late, per person (none when the unit keeps no
+    weekly reports): a heading and one line per person."""
+    from sheetsync.engine.weekly import weekly_report_items
+
+    if "weekly" not in ev.tabs:
+        return []
+    items = weekly_report_items(ev, [month], ev.as_of, ev.profile)
+    if not items:
+        return []
+    per: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for it in items:
+        per.setdefault((it["staff_id"], it["full_name"]), {"weekly-missing": [], "weekly-late": []})[it["code"]].append(
+            str(int(it["week"][6:8])))
+    out = [(f"Báo cáo tuần tháng {month_label(month)}: {sum(len(v['weekly-missing']) for v in per.values())} "
+            f"báo cáo thiếu, {sum(len(v['weekly-late']) for v in per.values())} báo cáo trễ hạn", "bold")]
+    for (sid, name), v in sorted(per.items()):
+        parts = []
+        if v["weekly-missing"]:
+            parts.append(f"thiếu {len(v['weekly-missing'])} (tuần {', '.join(v['weekly-missing'])})")
+        if v["weekly-late"]:
+            parts.append(f"trễ {len(v['weekly-late'])} (tuần {', '.join(v['weekly-late'])})")
+        out.append((f"{sid} {name}".strip() + ": " + "; ".join(parts), "warning"))
+    return out
 
 
 def _person_note(person: dict) -> str | None:

@@ -22,23 +22,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sheetsync.domain.calendar import (
-    last_months,
-    month_end,
-    month_label,
-    month_of,
-    month_start,
-    week_day,
-    week_label,
-    week_of,
-    week_start,
-)
+from sheetsync.domain.calendar import last_months, month_label
 from sheetsync.engine.scoring import STEPS, deadline_day
+from sheetsync.engine.weekly import weekly_report_items
 from sheetsync.history.capture import capture_months, month_rows, row_inputs, row_keys
 from sheetsync.text import normalize_key
 
@@ -273,78 +264,8 @@ def year_counts(store: Store, year: int, units: list[str] | None = None) -> pd.D
     return pm[COUNT_COLUMNS].sort_values(["unit", "staff_id", "month"]).reset_index(drop=True)
 
 
-WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
-
 
 def weekly_items(unit: str, ev: Evaluation, months: list[str], as_of: pd.Timestamp, profile: Profile,
                  names: dict[str, tuple[str, str]]) -> list[dict]:
     """Weekly reports missing or late per person (see the module docstring)."""
-    from sheetsync.config.profile import WEEKLY_DEFAULTS
-
-    wk, tasks = ev.tabs.get("weekly"), ev.tabs.get("tasks")
-    if wk is None or tasks is None or not months or not {"staff_id", "week"} <= set(wk.values):
-        return []
-    w = wk.values.loc[wk.rows]
-    errs = wk.errors.reindex(w.index).fillna(False)
-    ok = w["staff_id"].notna() & w["week"].notna()
-    for k in ("staff_id", "week"):
-        if k in errs:
-            ok &= ~errs[k].astype(bool)
-    w = w[ok]
-    if w.empty:
-        return []
-    day = int({**WEEKLY_DEFAULTS, **(profile.weekly or {})}["report_day"])
-    today = as_of.date()
-    first = max(min(w["week"]), week_of(month_start(min(months))))
-    last_day = min(today, month_end(max(months)))
-    weeks, monday = [], week_start(first)
-    while monday <= last_day:
-        weeks.append(week_of(monday))
-        monday += timedelta(days=7)
-    weeks = [x for x in weeks if month_of(week_day(x, day)) in set(months)]
-    if not weeks:
-        return []
-    # Who reported when, per (person, week): the first report date (NaT when undated).
-    keys = w["staff_id"].map(normalize_key)
-    dates = w["report_date"] if "report_date" in w else pd.Series(pd.NaT, index=w.index)
-    first_report = dates.groupby([keys, w["week"]]).min()
-    reported = set(first_report.index)
-    # Who had a task running in each week.
-    t = tasks.values.loc[tasks.rows]
-    if "start_date" not in t or "owner_id" not in t:
-        return []
-    start, end = pd.Timestamp(week_start(weeks[0])), pd.Timestamp(week_day(weeks[-1], day))
-    done = t["done_date"] if "done_date" in t else pd.Series(pd.NaT, index=t.index)
-    live = t["start_date"].notna() & (t["start_date"] <= end) & ~(done < start).fillna(False)
-    expected: dict[str, set[str]] = {}
-    week_days = {x: (pd.Timestamp(week_start(x)), pd.Timestamp(week_day(x, day))) for x in weeks}
-    collab = t["collaborators"] if "collaborators" in t else pd.Series(None, index=t.index)
-    for s0, d0, owner, helpers in zip(t.loc[live, "start_date"], done[live], t.loc[live, "owner_id"], collab[live]):
-        people = [owner] if isinstance(owner, str) else []
-        if isinstance(helpers, tuple):
-            people += list(helpers)
-        if not people:
-            continue
-        for x, (mon, due) in week_days.items():
-            if s0 <= due and (pd.isna(d0) or d0 >= mon):
-                expected.setdefault(x, set()).update(normalize_key(p) for p in people)
-    out: list[dict] = []
-    for x in weeks:
-        due = week_day(x, day)
-        deadline = pd.Timestamp(due)
-        base = {"unit": unit, "month": month_of(due)}
-        label = week_label(x)
-        for sid in sorted(expected.get(x, ())):
-            staff_id, name = names.get(sid, (sid, ""))
-            if (sid, x) in reported:
-                got = first_report[(sid, x)]
-                if pd.notna(got) and got > deadline:
-                    out.append({**base, "staff_id": staff_id, "full_name": name, "code": "weekly-late", "since": got,
-                                "message": f"Báo cáo {label[0].lower()}{label[1:]} ngày {_d(got)}, sau hạn "
-                                           f"{WEEKDAYS[day - 1]} {_d(deadline)}."})
-            elif as_of > deadline:
-                out.append({**base, "staff_id": staff_id, "full_name": name, "code": "weekly-missing",
-                            "since": deadline,
-                            "message": f"Chưa báo cáo {label[0].lower()}{label[1:]} (hạn {WEEKDAYS[day - 1]} "
-                                       f"{_d(deadline)})."})
-    return out
+    return [{"unit": unit, **it} for it in weekly_report_items(ev, months, as_of, profile, names)]

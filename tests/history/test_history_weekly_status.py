@@ -67,3 +67,18 @@ def test_status_command_lists_weekly_items(tmp_path):
     codes = res.report.codes()
     assert codes.get("weekly-late") == 1 and codes.get("weekly-missing") == 2
     assert res.exit_code == 1
+
+
+def test_the_unit_summary_shows_each_persons_missing_and_late_weekly_reports(tmp_path):
+    import openpyxl
+    from unitbook import sync
+
+    b = weekly_book(tmp_path)
+    for sid in ROSTER:
+        b.evaluation(sid)
+    sync(b.save(), as_of="2026-11-24")
+    ws = openpyxl.load_workbook(b.path)["Tổng hợp"]
+    lines = [r[0] for r in ws.iter_rows(values_only=True) if isinstance(r[0], str)]
+    at = lines.index("Báo cáo tuần tháng 11/2026: 2 báo cáo thiếu, 1 báo cáo trễ hạn")
+    assert lines[at + 1:at + 4] == ["CB1 Nguyễn Văn An: trễ 1 (tuần 46)", "CB2 Trần Thị Bình: thiếu 1 (tuần 47)",
+                                    "CB3 Lê Văn Cường: thiếu 1 (tuần 46)"]
