@@ -62,6 +62,17 @@ def _is_blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
 
+def _all_blank(raw: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Rows whose cells in `keys` are all blank. Column by column over the rows still blank, so
+    the cost follows the blank rows, not rows × columns (a filled first column settles most)."""
+    left = raw.index
+    for k in keys:
+        if not len(left):
+            break
+        left = left[raw.loc[left, k].map(_is_blank).to_numpy(dtype=bool)]
+    return pd.Series(raw.index.isin(left), index=raw.index)
+
+
 def find_tab(schema: TabSchema, titles: list[str]) -> str | None:
     wanted = schema.match_keys
     for t in titles:
@@ -127,8 +138,8 @@ def bind_tab(schema: TabSchema, grid: SheetGrid, findings: Findings) -> BoundTab
     engine_keys = [f.key for f in schema.engine_fields if f.key in columns]
     blank = pd.Series(dtype=bool)
     if len(raw):
-        blank_in = raw[input_keys].map(_is_blank).all(axis=1) if input_keys else pd.Series(True, index=raw.index)
-        blank_eng = raw[engine_keys].map(_is_blank).all(axis=1) if engine_keys else pd.Series(True, index=raw.index)
+        blank_in = _all_blank(raw, input_keys)
+        blank_eng = _all_blank(raw, engine_keys)
         keep = ~(blank_in & blank_eng)
         raw = raw[keep]
         blank = blank_in[keep]

@@ -78,7 +78,10 @@ def _same_column(have: pd.Series, want: pd.Series) -> np.ndarray:
         h = pd.to_numeric(have.where(is_num), errors="coerce").to_numpy(dtype="float64")
         close = is_num & (np.abs(h - w) <= 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(w))))
         return np.where(np.isnan(w), blank, close)
-    w = want.map(clean)
+    # Engine text repeats (three statuses, mostly empty notes): clean each distinct value once.
+    codes, uniques = pd.factorize(want, use_na_sentinel=True)
+    cleaned = np.array([clean(u) for u in uniques] + [None], dtype=object)
+    w = pd.Series(cleaned.take(np.where(codes < 0, len(uniques), codes)), index=want.index, dtype=object)
     is_str = types.eq(str).to_numpy()
     h = have.where(is_str).str.replace("\r\n", "\n", regex=False)
     equal = (h == w).fillna(False).to_numpy(dtype=bool) & is_str
