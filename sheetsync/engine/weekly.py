@@ -305,16 +305,13 @@ def weekly_report_items(ev: Evaluation, months: list[str], as_of: pd.Timestamp, 
     live = t["start_date"].notna() & (t["start_date"] <= end) & ~(done < start).fillna(False)
     expected: dict[str, set[str]] = {}
     week_days = {x: (pd.Timestamp(week_start(x)), pd.Timestamp(week_day(x, day))) for x in weeks}
-    collab = t["collaborators"] if "collaborators" in t else pd.Series(None, index=t.index)
-    for s0, d0, owner, helpers in zip(t.loc[live, "start_date"], done[live], t.loc[live, "owner_id"], collab[live]):
-        people = [owner] if isinstance(owner, str) else []
-        if isinstance(helpers, tuple):
-            people += list(helpers)
-        if not people:
+    # The owner answers for the task's weekly report; collaborators may report too.
+    for s0, d0, owner in zip(t.loc[live, "start_date"], done[live], t.loc[live, "owner_id"]):
+        if not isinstance(owner, str):
             continue
         for x, (mon, due) in week_days.items():
             if s0 <= due and (pd.isna(d0) or d0 >= mon):
-                expected.setdefault(x, set()).update(normalize_key(p) for p in people)
+                expected.setdefault(x, set()).add(normalize_key(owner))
     names = _roster_names(ev) if names is None else names
     out: list[dict] = []
     for x in weeks:

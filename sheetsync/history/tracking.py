@@ -12,9 +12,9 @@
   quantity, done date, evidence, review) have not changed in the store's record for
   `deadlines.progress_stale_days` days (default 7);
 - weekly reports (tab Báo cáo tuần), from the first week the unit reported on: each week whose
-  report day (profile `weekly.report_day`, default Friday) has passed, every person with a task
-  running that week (owner or collaborator; started by the report day, not done before the
-  week began) and no report row for the week is "missing"; a person whose first report of the
+  report day (profile `weekly.report_day`, default Friday) has passed, every person responsible
+  for a task running that week (started by the report day, not done before the week began) and
+  with no report row for the week is "missing" (collaborators may report, the owner must); a person whose first report of the
   week is dated after the report day is "late"; weeks in open months only;
 - per person and month of the year, from the record: tasks, returns, delays, overdue tasks.
 """

@@ -15,16 +15,18 @@ ROSTER = {"CB1": {"name": "Nguyễn Văn An"}, "CB2": {"name": "Trần Thị Bì
 
 
 def weekly_book(tmp_path):
-    """November 2026 (Fridays 6, 13, 20, 27): CB1 and CB2 share a task, CB3 has one finished
-    on 10/11, and nobody reported before week 45."""
+    """November 2026 (Fridays 6, 13, 20, 27): CB1 owns a task CB2 helps with (CB2 reports on it
+    in weeks 45 and 46 though not asked to), CB2 owns one from week 47 and reports nothing that
+    week, CB3 has one finished on 10/11; nobody reported before week 45."""
     b = new_book(tmp_path / "unit.xlsx", ROSTER)
     b.task("NV-CHUNG", "CB1", collaborators="CB2", start_date=dt.date(2026, 11, 2), due=dt.date(2026, 11, 30))
+    b.task("NV-RIENG", "CB2", start_date=dt.date(2026, 11, 16), due=dt.date(2026, 11, 30))  # CB2's own, from week 47
     b.task("NV-NGAN", "CB3", qty=1, done=1, review="Đạt", start_date=dt.date(2026, 11, 2), due=dt.date(2026, 11, 10),
            done_date=dt.date(2026, 11, 10))
     for sid, week, sent in [("CB1", "2026-W45", dt.date(2026, 11, 6)), ("CB2", "2026-W45", dt.date(2026, 11, 6)),
                             ("CB1", "2026-W46", dt.date(2026, 11, 16)),  # Monday after: late
                             ("CB2", "2026-W46", dt.date(2026, 11, 13)),
-                            ("CB1", "2026-W47", dt.date(2026, 11, 20))]:  # CB2 skips week 47
+                            ("CB1", "2026-W47", dt.date(2026, 11, 20))]:
         b.add("weekly", staff_id=sid, week=week, task_id="NV-CHUNG", work_done="Thực hiện", report_date=sent)
     b.add("weekly", staff_id="CB3", week="2026-W45", task_id="NV-NGAN", work_done="Hoàn thành",
           report_date=dt.date(2026, 11, 6))
@@ -82,3 +84,13 @@ def test_the_unit_summary_shows_each_persons_missing_and_late_weekly_reports(tmp
     at = lines.index("Báo cáo tuần tháng 11/2026: 2 báo cáo thiếu, 1 báo cáo trễ hạn")
     assert lines[at + 1:at + 4] == ["CB1 Nguyễn Văn An: trễ 1 (tuần 46)", "CB2 Trần Thị Bình: thiếu 1 (tuần 47)",
                                     "CB3 Lê Văn Cường: thiếu 1 (tuần 46)"]
+
+
+def test_a_collaborator_may_report_but_is_not_asked_to(tmp_path):
+    b = new_book(tmp_path / "unit.xlsx", ROSTER)
+    b.task("NV-1", "CB1", collaborators="CB2", start_date=dt.date(2026, 11, 2), due=dt.date(2026, 11, 30))
+    for week in ("2026-W45", "2026-W46", "2026-W47"):
+        b.add("weekly", staff_id="CB1", week=week, task_id="NV-1", work_done="Thực hiện")
+    b.save()
+    report = status({UNIT: evaluate_file(b.path, UNIT, "2026-11-24")}, None, "2026-11-24", PROFILE)
+    assert not report.items["code"].str.startswith("weekly").any()
