@@ -206,3 +206,22 @@ def test_several_months_keep_people_and_keys(ward, ward_info, tmp_path):
         people = r.evaluation.scores.months[m].people
         assert people["total_points"].notna().mean() >= 0.9
         assert any(q["exceeded"] for q in r.evaluation.scores.months[m].quota)
+
+
+def test_people_report_weekly_mostly_on_time_with_a_few_obstacles(ward, ward_info, synced):
+    """Every unit keeps weekly reports; none of them is wrong, some are late and a few raise an
+    obstacle with a proposal; returned tasks carry the manager's reason."""
+    from sheetsync import service
+
+    f = _findings(synced)
+    weekly = f[f["tab"] == "Báo cáo tuần"]
+    assert weekly.empty, weekly[["unit", "cell", "message"]].to_string()
+    assert not (f["code"] == "task.return-without-reason").any()
+    reports = [r for u in ward_info["units"] for r in _rows(ward.parent / u["source"], "Báo cáo tuần")]
+    assert len(reports) > 500
+    with_obstacles = [r for r in reports if r["Khó khăn, vướng mắc"]]
+    assert 0.03 < len(with_obstacles) / len(reports) < 0.15
+    assert all(r["Đề xuất, kiến nghị"] for r in with_obstacles)
+    codes = service.status([str(ward)], as_of=AS_OF, store="none").report.codes()
+    assert 0 < codes.get("weekly-late", 0) < len(reports) * 0.2
+    assert 0 < codes.get("weekly-missing", 0) < len(reports) * 0.1

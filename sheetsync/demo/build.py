@@ -17,6 +17,7 @@ from sheetsync.demo.content import content
 from sheetsync.demo.fitting import UnitMonth, approve, fit, start
 from sheetsync.demo.people import Unit, WardNames, build_units
 from sheetsync.demo.tasks import DocNumbers, Month, bases, draft_person, plan_month, plan_tiers, plant_rows
+from sheetsync.demo.weekly import weekly_rows
 from sheetsync.demo.workbook import UnitSheets, write_workbook
 from sheetsync.domain.calendar import day_in_month, month_end, parse_month
 
@@ -72,7 +73,7 @@ def _number_evidence(um: UnitMonth, numbers: DocNumbers) -> None:
         d.outcome.evidence = d.outcome.evidence.replace("{n}", str(numbers.take(symbol)))
 
 
-def _type_month(sheets: UnitSheets, um: UnitMonth, numbers: DocNumbers, typist: Typist) -> None:
+def _type_month(sheets: UnitSheets, um: UnitMonth, numbers: DocNumbers, typist: Typist, report_day: int) -> None:
     """Type the month's task and evaluation rows, with the layout problems of the first month."""
     _number_evidence(um, numbers)
     plants, people = content().plants, um.unit.people
@@ -82,6 +83,7 @@ def _type_month(sheets: UnitSheets, um: UnitMonth, numbers: DocNumbers, typist: 
     rows, merges = task_rows(um.unit, um.month, um.drafts, typist, blank_at)
     sheets.merges += [("tasks", "basis", len(sheets.tasks) + a, len(sheets.tasks) + b) for a, b in merges]
     sheets.tasks += rows
+    sheets.weekly += weekly_rows(um.unit, um.month, um.drafts, rows, report_day)
     sheets.evaluations += evaluation_rows(um.unit, um.month, um.inputs, um.suggested, um.approved,
                                           um.plan.late_self, typist, um.rng)
 
@@ -111,7 +113,7 @@ def build_demo_ward(out_dir: str | Path, *, months: list[str] | None = None, see
     for ums, numbers in planned:
         for um in ums:
             approve(um, profile)
-            _type_month(sheets[um.unit.spec.key], um, numbers, typist)
+            _type_month(sheets[um.unit.spec.key], um, numbers, typist, profile.weekly["report_day"])
     for u in units:
         sheets[u.spec.key].okr = okr_rows(u, month_list, random.Random(f"{seed}:okr:{u.spec.key}"))
         write_workbook(out / f"{u.spec.key}.xlsx", u.spec.name, sheets[u.spec.key], schemas)
