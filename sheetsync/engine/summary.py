@@ -66,6 +66,7 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
     # the right), the count and share go under the first score columns.
     count_col = next((i for i, c in enumerate(cols) if c.style == "number"), 3)
     scores = ev.scores
+    weekly = _weekly_by_month(ev, list(scores.months)) if scores is not None else {}
     if scores is None or not scores.months:
         line(SummaryCell("Chưa có tháng nào để tổng hợp (trang Đánh giá tháng chưa có hàng hợp lệ).", "muted"))
     else:
@@ -101,21 +102,27 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
                 text = q.get("message") or (f"Tỷ lệ {q['rating']} trong {q['label']}: {q['count']} người, "
                                             f"tối đa {q['limit']}: đạt yêu cầu.")
                 line(SummaryCell(text, "warning" if q["exceeded"] else "text"))
-            for text, style in _weekly_lines(ev, month):
+            for text, style in _weekly_lines(weekly.get(month, []), month):
                 line(SummaryCell(text, style))
             line()
     widths = [c.width for c in cols]
     return SummaryTab(schemas.summary_title, grid, widths, volatile_rows=(1,))
 
 
-def _weekly_lines(ev: Evaluation, month: str) -> list[tuple[str, str]]:
-    """The month's weekly reports missing or late, per person (none when the unit keeps no
-    weekly reports): a heading and one line per person."""
+def _weekly_by_month(ev: Evaluation, months: list[str]) -> dict[str, list[dict]]:
+    """Weekly reports missing or late, per month (none when the unit keeps no weekly reports)."""
     from sheetsync.engine.weekly import weekly_report_items
 
-    if "weekly" not in ev.tabs:
-        return []
-    items = weekly_report_items(ev, [month], ev.as_of, ev.profile)
+    if "weekly" not in ev.tabs or not months:
+        return {}
+    out: dict[str, list[dict]] = {}
+    for it in weekly_report_items(ev, months, ev.as_of, ev.profile):
+        out.setdefault(it["month"], []).append(it)
+    return out
+
+
+def _weekly_lines(items: list[dict], month: str) -> list[tuple[str, str]]:
+    """A heading and one line per person with missing or late weekly reports in the month."""
     if not items:
         return []
     per: dict[tuple[str, str], dict[str, list[str]]] = {}

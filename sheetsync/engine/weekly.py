@@ -292,26 +292,31 @@ def weekly_report_items(ev: Evaluation, months: list[str], as_of: pd.Timestamp, 
     if not weeks:
         return []
     # Who reported when, per (person, week): the first report date (NaT when undated).
-    keys = w["staff_id"].map(normalize_key)
+    keys = _keys(w["staff_id"])
     dates = w["report_date"] if "report_date" in w else pd.Series(pd.NaT, index=w.index)
     first_report = dates.groupby([keys, w["week"]]).min()
     reported = set(first_report.index)
-    # Who had a task running in each week.
+    # Who had a task running in each week: tasks × weeks at once (the owner answers for the
+    # task's weekly report; collaborators may report too).
     t = tasks.values.loc[tasks.rows]
     if "start_date" not in t or "owner_id" not in t:
         return []
     start, end = pd.Timestamp(week_start(weeks[0])), pd.Timestamp(week_day(weeks[-1], day))
     done = t["done_date"] if "done_date" in t else pd.Series(pd.NaT, index=t.index)
-    live = t["start_date"].notna() & (t["start_date"] <= end) & ~(done < start).fillna(False)
+    live = (t["start_date"].notna() & (t["start_date"] <= end) & ~(done < start).fillna(False)
+            & t["owner_id"].notna()).to_numpy(dtype=bool)
+    owners = _keys(t["owner_id"][live]).to_numpy(dtype=object)
+    s0 = t["start_date"][live].to_numpy(dtype="datetime64[ns]")
+    d0 = done[live].to_numpy(dtype="datetime64[ns]")
+    mons = np.array([week_start(x) for x in weeks], dtype="datetime64[ns]")
+    dues = np.array([week_day(x, day) for x in weeks], dtype="datetime64[ns]")
+    running = (s0[:, None] <= dues[None, :]) & (np.isnat(d0)[:, None] | (d0[:, None] >= mons[None, :]))
+    ti, wi = np.nonzero(running)
+    pairs = pd.DataFrame({"sid": owners[ti], "week": np.array(weeks, dtype=object)[wi]}).drop_duplicates()
     expected: dict[str, set[str]] = {}
-    week_days = {x: (pd.Timestamp(week_start(x)), pd.Timestamp(week_day(x, day))) for x in weeks}
-    # The owner answers for the task's weekly report; collaborators may report too.
-    for s0, d0, owner in zip(t.loc[live, "start_date"], done[live], t.loc[live, "owner_id"]):
-        if not isinstance(owner, str):
-            continue
-        for x, (mon, due) in week_days.items():
-            if s0 <= due and (pd.isna(d0) or d0 >= mon):
-                expected.setdefault(x, set()).add(normalize_key(owner))
+    for sid, x in zip(pairs["sid"], pairs["week"]):
+        if isinstance(sid, str):
+            expected.setdefault(x, set()).add(sid)
     names = _roster_names(ev) if names is None else names
     out: list[dict] = []
     for x in weeks:
