@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from typing import Any
 
 EXIT_OK, EXIT_FINDINGS, EXIT_PROBLEM = 0, 1, 2  # the CLI's exit codes (README, "Mã thoát")
@@ -179,32 +180,72 @@ class UnexpectedError(SheetsyncError):
     code = "unexpected"
 
 
+# -- the operating system's errors, in Vietnamese ----------------------------------------------------
+
 _ERRNO_TEXT = {
     errno.ENOSPC: ("source.write-failed", "ổ đĩa đã đầy; hãy giải phóng dung lượng rồi chạy lại"),
-    errno.EDQUOT: ("source.write-failed", "đã hết hạn mức dung lượng đĩa của tài khoản"),
-    errno.EACCES: ("source.locked", "không có quyền đọc hoặc ghi (kiểm tra quyền của tệp và thư mục)"),
-    errno.EPERM: ("source.locked", "hệ điều hành không cho phép thao tác này (kiểm tra quyền của tệp)"),
-    errno.EROFS: ("source.locked", "ổ đĩa hoặc thư mục chỉ cho đọc"),
+    errno.EDQUOT: ("source.write-failed", "đã hết hạn mức dung lượng của tài khoản trên ổ đĩa; hãy giải phóng "
+                                          "dung lượng rồi chạy lại"),
+    errno.EACCES: ("source.locked", "không có quyền truy cập; hãy kiểm tra quyền của tệp và thư mục chứa nó"),
+    errno.EPERM: ("source.locked", "hệ điều hành không cho phép thao tác này; hãy kiểm tra quyền của tệp và "
+                                   "thư mục chứa nó"),
+    errno.EROFS: ("source.locked", "ổ đĩa hoặc thư mục chỉ cho phép đọc; hãy chép tệp sang nơi ghi được"),
     errno.ENOENT: ("source.not-found", "không tìm thấy tệp hoặc thư mục"),
     errno.EISDIR: ("source.unsupported", "đây là một thư mục, không phải tệp"),
     errno.ENOTDIR: ("source.not-found", "một phần của đường dẫn không phải thư mục"),
-    errno.ENAMETOOLONG: ("source.unsupported", "tên tệp hoặc đường dẫn quá dài"),
-    errno.EBUSY: ("source.locked", "tệp đang bị chương trình khác sử dụng"),
-    errno.EIO: ("source.unreadable", "lỗi đọc/ghi của ổ đĩa"),
+    errno.ENAMETOOLONG: ("source.write-failed", "tên hoặc đường dẫn tệp quá dài; hãy đặt tên ngắn hơn hoặc "
+                                                "chuyển tệp lên thư mục gần gốc"),
+    errno.EMFILE: ("source.unreadable", "mở quá nhiều tệp cùng lúc; hãy chạy lại"),
+    errno.EBUSY: ("source.locked", "tệp đang được chương trình khác sử dụng; hãy đóng nó rồi chạy lại"),
+    errno.ETXTBSY: ("source.locked", "tệp đang được chương trình khác sử dụng; hãy đóng nó rồi chạy lại"),
+    errno.EIO: ("source.unreadable", "lỗi đọc/ghi của ổ đĩa; hãy kiểm tra ổ đĩa hoặc kết nối mạng tới thư mục "
+                                     "dùng chung"),
+    errno.ELOOP: ("source.not-found", "đường dẫn có liên kết tượng trưng lặp vòng"),
 }
 _CODE_CLASS: dict[str, type[SourceError]] = {}
 
 
-def os_error(exc: OSError, where: str | os.PathLike | None = None) -> SourceError:
+def os_error_message(exc: OSError, path: object = None) -> str:
+    """An OSError as a person reads it, in Vietnamese: what happened to which file and what to
+    do (never "[Errno 28] No space left on device")."""
+    place = path if path is not None else (exc.filename or "")
+    where = f"{os.fspath(place)}: " if place else ""
+    _, text = _ERRNO_TEXT.get(exc.errno or -1, ("", ""))
+    if not text:
+        name = errno.errorcode.get(exc.errno or -1)
+        text = f"lỗi hệ điều hành ({name or ' '.join(str(exc.strerror or exc).split())[:200]})"
+    return where + text + "."
+
+
+def os_error(exc: OSError, where: str | os.PathLike | None = None, *, writing: bool = False) -> SourceError:
     """An operating-system failure as a typed error with a Vietnamese sentence (never the raw
-    English `[Errno 28] ...`)."""
+    English `[Errno 28] ...`): permissions and read-only media are `source.locked`, a missing
+    file `source.not-found`, a full disk `source.write-failed`; an errno without its own entry
+    is `source.write-failed` when writing, `source.unreadable` otherwise."""
     if not _CODE_CLASS:
         _CODE_CLASS.update({c.code: c for c in (SourceWriteFailed, SourceLocked, SourceNotFound, SourceUnsupported,
                                                 SourceUnreadable)})
-    code, text = _ERRNO_TEXT.get(exc.errno or -1, ("source", f"lỗi hệ thống (mã {exc.errno})"))
-    place = where if where is not None else (exc.filename or "")
-    prefix = f"{os.fspath(place)}: " if place else ""
-    return _CODE_CLASS.get(code, SourceError)(f"{prefix}{text}.", code=code, errno=exc.errno)
+    code, _ = _ERRNO_TEXT.get(exc.errno or -1, ("source.write-failed" if writing else "source.unreadable", ""))
+    return _CODE_CLASS.get(code, SourceError)(os_error_message(exc, where), code=code, errno=exc.errno)
+
+
+def require_regular_file(path: object, error: type[Exception], what: str = "tệp") -> None:
+    """Refuse a path that is not a regular file (a folder, a FIFO, a device such as /dev/zero,
+    possibly behind a symlink): opening one would hang or read forever. Checked with stat,
+    which never blocks."""
+    try:
+        st = os.stat(path)  # follows symlinks: the target is what would be read
+    except OSError as exc:
+        raise error(os_error_message(exc, path)) from exc
+    if stat.S_ISREG(st.st_mode):
+        return
+    kind = ("một thư mục" if stat.S_ISDIR(st.st_mode) else "một đường ống (FIFO)" if stat.S_ISFIFO(st.st_mode)
+            else "một thiết bị" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "một socket" if stat.S_ISSOCK(st.st_mode) else "một loại tệp đặc biệt")
+    raise error(f"{what[:1].upper() + what[1:]} {os.fspath(path)} là {kind}, không phải một tệp thường; "
+                "hãy chỉ tới đúng tệp.")
+
+
 
 
 def error_dict(error: SheetsyncError | None) -> dict[str, Any] | None:

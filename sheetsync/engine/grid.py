@@ -151,6 +151,12 @@ def bind_tab(schema: TabSchema, grid: SheetGrid, findings: Findings) -> BoundTab
 def _data_frame(grid: SheetGrid, start: int, columns: dict[str, int]) -> pd.DataFrame:
     body = grid.rows[start:]
     index = pd.RangeIndex(grid.first_row + start, grid.first_row + start + len(body))
+    # A sparse read leaves rows without any cell as empty lists (a stray cell a million rows
+    # down); they are blank by definition, so they never become frame rows.
+    present = [i for i, r in enumerate(body) if r]
+    if len(present) < len(body):
+        index = pd.Index([grid.first_row + start + i for i in present], dtype="int64")
+        body = [body[i] for i in present]
     data = {}
     for key, col in columns.items():
         c = col - grid.first_col

@@ -1,19 +1,27 @@
 """The .xlsx backend: values read with python-calamine (fast, Rust), cells the reader cannot
 tell apart (formula errors, uncomputed formulas) found by a light scan of the sheet XML, and
-write-back by surgical, atomic patching of the file (`ooxml`), never a full load and save."""
+write-back by surgical, atomic patching of the file (`ooxml`), never a full load and save.
+
+Before any reader inflates the package, `guard.check_package` bounds what it may cost, and each
+sheet's used extent is measured from its XML: calamine reads a sheet as one rectangle from A1
+to its farthest cell, so a single cell at XFD1048576 would make it allocate terabytes (the
+process aborts). Sheets whose rectangle is past `MAX_DENSE_CELLS` are read cell by cell instead
+(`_read_sparse`), and a sheet with more used cells than `MAX_USED_CELLS` is refused."""
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from pathlib import Path
 
 import python_calamine
 
-from sheetsync.backends.xlsx import ooxml
+from sheetsync.backends.xlsx import guard, ooxml
 from sheetsync.engine.cells import CellIssue
 from sheetsync.engine.grid import SheetGrid
 from sheetsync.engine.writeplan import WritePlan
-from sheetsync.errors import SourceLocked, SourceNotFound, SourceUnreadable
+from sheetsync.errors import SourceLocked, SourceNotFound, SourceTooLarge, SourceUnreadable, require_regular_file
+from sheetsync.limits import limit
 
 
 class XlsxBackend:
@@ -25,7 +33,9 @@ class XlsxBackend:
     def read(self) -> dict[str, SheetGrid]:
         if not self.path.exists():
             raise SourceNotFound(f"Không tìm thấy tệp {self.path}.")
+        require_regular_file(self.path, SourceUnreadable, "tệp bảng tính")
         self._fingerprint = ooxml.fingerprint(self.path)
+        guard.check_package(self.path)
         try:
             book = python_calamine.CalamineWorkbook.from_path(str(self.path))
         except PermissionError as exc:
@@ -35,37 +45,81 @@ class XlsxBackend:
             raise SourceUnreadable(f"Không đọc được tệp {self.path} như một bảng tính Excel (.xlsx): {exc}") from exc
         names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
         try:
-            special = ooxml.scan_special_cells(self.path, names)
+            scanned = ooxml.scan_sheets(self.path, names)
         except (zipfile.BadZipFile, KeyError) as exc:
             raise SourceUnreadable(f"Tệp {self.path} bị hỏng hoặc không phải .xlsx: {exc}") from exc
         grids: dict[str, SheetGrid] = {}
         for name in names:
-            sheet = book.get_sheet_by_name(name)
-            try:
-                rows = sheet.to_python(skip_empty_area=False)
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException:  # noqa: BLE001 — calamine panics (pyo3 PanicException) on some odd cells
-                rows = self._read_with_openpyxl(name)
-            merged = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
-            issues = {rc: CellIssue(e.code, e.formula) for rc, e in special.get(name, {}).items()}
+            special, extent = scanned[name]
+            if extent.cells > limit("MAX_USED_CELLS"):
+                raise SourceTooLarge(
+                    f"Trang “{name}” của tệp {self.path.name} có {extent.cells:,} ô có dữ liệu, vượt giới hạn "
+                    f"{limit('MAX_USED_CELLS'):,} ô: quá lớn để là một bảng tính thật. Đơn vị này không được xử lý."
+                    .replace(",", "."), cells=extent.cells, limit=limit("MAX_USED_CELLS"))
+            rows = None
+            # calamine builds the whole rectangle as soon as a sheet is opened: only when small.
+            if extent.rectangle <= limit("MAX_DENSE_CELLS"):
+                try:
+                    sheet = book.get_sheet_by_name(name)
+                    rows = sheet.to_python(skip_empty_area=False)
+                    merged = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1)
+                              for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException:  # noqa: BLE001 — calamine panics (pyo3 PanicException) on some odd cells
+                    rows = None
+            if rows is None:
+                rows = self._read_sparse(name)
+                merged = list(extent.merged)
+            issues = {rc: CellIssue(e.code, e.formula) for rc, e in special.items()}
             grids[name] = SheetGrid(name, rows, 1, 1, merged, issues)
         return grids
 
-    def _read_with_openpyxl(self, name: str) -> list[list]:
-        """The slow, tolerant reader, for a sheet the fast one cannot read (e.g. a date
-        cell holding a number far outside any calendar)."""
+    def _read_sparse(self, name: str) -> list[list]:
+        """The slow, tolerant reader: cell by cell with openpyxl's sheet parser, for a sheet
+        the fast one cannot read (a date cell holding a number far outside any calendar) or
+        must not (a stray cell far away from the data). Only the cells present are
+        materialised: each row up to its own last value, missing rows as one shared empty
+        row, so a single cell at XFD1048576 costs one row, not the rectangle up to it."""
         import warnings
 
         import openpyxl
+        from openpyxl.worksheet._reader import WorkSheetParser
 
+        budget = limit("MAX_DENSE_CELLS")
+        empty: list = []
+        rows: list[list] = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
             try:
-                return [list(r) for r in wb[name].iter_rows(values_only=True)]
+                ws = wb[name]
+                with ws._get_source() as src:
+                    parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+                    for idx, cells in parser.parse():
+                        values = [(c["column"], c["value"]) for c in cells if c["value"] is not None]
+                        if not values:
+                            continue
+                        width = max(col for col, _ in values)
+                        budget -= width
+                        if budget < 0:
+                            raise SourceTooLarge(
+                                f"Trang “{name}” của tệp {self.path.name} có dữ liệu trải quá rộng (ô ở rất xa, "
+                                f"ví dụ hàng {idx}). Hãy xóa các ô thừa ở cuối trang rồi lưu lại.")
+                        if idx > len(rows) + 1:
+                            rows.extend([empty] * (idx - 1 - len(rows)))
+                        row = [None] * width
+                        for col, value in values:
+                            # calamine's convention: a date without a time of day is a date.
+                            if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+                                value = value.date()
+                            row[col - 1] = value
+                        if idx == len(rows) + 1:
+                            rows.append(row)
             finally:
                 wb.close()
+        return rows
 
     def write(self, plan: WritePlan) -> dict:
         patches = [
@@ -76,6 +130,12 @@ class XlsxBackend:
             )
             for p in plan.patches if p
         ]
+        for p in patches:
+            far = [col for (_, col) in list(p.headers) + list(p.cells) if col > ooxml.MAX_COLS]
+            if far:
+                raise SourceTooLarge(
+                    f"Trang “{p.sheet}” của tệp {self.path.name} không còn chỗ thêm cột của hệ thống: đã có ô ở cột "
+                    "cuối cùng của Excel (XFD). Hãy xóa các ô thừa ở cuối hàng rồi chạy lại.")
         replace = None
         widths = None
         if plan.summary is not None:

@@ -538,9 +538,15 @@ class _Package:
         if info.flag_bits & 0x1:
             raise _read_error(self.path, "tệp zip bị mã hóa")
         try:
-            return self.zip.read(info)
+            data = self.zip.read(info)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
             raise _read_error(self.path, f"thành phần {part} bị hỏng ({exc})") from exc
+        if part.lower().endswith((".xml", ".rels")) and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
+            # Excel never writes a DTD; an entity would not survive re-serialisation and the
+            # file written back would no longer open.
+            raise _read_error(self.path, f"thành phần {part} có khai báo DOCTYPE/ENTITY, Excel không bao giờ "
+                                         "ghi như vậy; hãy mở tệp bằng Excel và lưu lại")
+        return data
 
     def write(self, part: str, data: bytes) -> None:
         """Stage new content for a part (callers skip writes that change nothing)."""
@@ -1616,6 +1622,20 @@ def scan_special_cells(path: PathLike, sheet_names: list[str]) -> dict[str, dict
         for name in sheet_names:
             part = pkg.worksheet_part(name)
             result[name] = _scan_sheet(pkg.read(part), part)
+        return result
+
+
+def scan_sheets(path: PathLike, sheet_names: list[str]) -> dict[str, tuple[dict[tuple[int, int], CellError], "Extent"]]:
+    """`scan_special_cells` and each sheet's used extent (`guard.sheet_extent`) in one pass
+    over the sheet XML, so the reader knows how big a sheet really is before reading it."""
+    from sheetsync.backends.xlsx.guard import sheet_extent
+
+    with _Package(Path(path)) as pkg:
+        result = {}
+        for name in sheet_names:
+            part = pkg.worksheet_part(name)
+            data = pkg.read(part)
+            result[name] = (_scan_sheet(data, part), sheet_extent(data))
         return result
 
 
