@@ -25,8 +25,9 @@ def normalize_keys(values) -> list[str]:
 
 
 def shorten(text: str, limit: int = 40) -> str:
-    """A value quoted in a message: one line, at most `limit` characters."""
-    one_line = _SPACES.sub(" ", str(text)).strip()
+    """A value quoted in a message: one line, at most `limit` characters, control characters
+    made visible (`visible`), so a cell holding ESC or BEL cannot act on the terminal."""
+    one_line = _SPACES.sub(" ", visible(str(text), keep="\t\n\r")).strip()
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
 
 
@@ -50,11 +51,31 @@ def cell_text(text: str) -> str:
     return cut.decode("utf-16-le")
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters a terminal (or a log viewer) would act on instead of showing: C0 controls but tab
+# and newline, DEL, C1 controls (0x9b is CSI on 8-bit terminals), and the bidirectional
+# overrides that reorder what is shown.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _picture(m: re.Match) -> str:
+    c = ord(m.group(0))
+    if c < 0x20:
+        return chr(0x2400 + c)  # ␛ for ESC, ␇ for BEL, ...
+    if c == 0x7F:
+        return "\u2421"  # ␡
+    return f"<U+{c:04X}>"
+
+
+def visible(text: str, keep: str = "\t\n") -> str:
+    """Control characters made visible but inert (ESC → ␛, BEL → ␇, CSI → <U+009B>), so a
+    value echoed in a message cannot retitle, recolour or rewrite the terminal; `keep` lists
+    the ones left as they are."""
+    if keep:
+        return _CONTROLS.sub(lambda m: m.group(0) if m.group(0) in keep else _picture(m), text)
+    return _CONTROLS.sub(_picture, text)
 
 
 def terminal_safe(text: str) -> str:
-    """Control characters made visible and inert (ESC → ␛, BEL → ␇): a cell echoed in a message
-    must never move the cursor, retitle the window or ring the bell of the terminal it reaches."""
-    return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else
-                        ("␡" if m.group() == "\x7f" else "�"), text)
+    """Text as it may reach a terminal: control characters made visible and inert (`visible`);
+    a cell echoed in a message must never move the cursor, retitle the window or ring the bell."""
+    return visible(text)

@@ -35,11 +35,37 @@ i18n.install()
 
 
 class Group(click.Group):
-    """Commands show `[TÙY CHỌN]` in their usage line, like the rest of the help."""
+    """Commands show `[TÙY CHỌN]` in their usage line, like the rest of the help. Last resort:
+    an error no command caught still ends in a Vietnamese message and exit 2, never a
+    traceback (SHEETSYNC_DEBUG=1 shows it)."""
 
     def command(self, *args, **kwargs):
         kwargs.setdefault("options_metavar", "[TÙY CHỌN]")
         return super().command(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except SheetsyncError as exc:
+            fail(exc)
+        except OSError as exc:
+            from sheetsync.errors import os_error
+
+            fail(os_error(exc))
+        except MemoryError:
+            fail("không đủ bộ nhớ để xử lý; hãy kiểm tra các tệp đầu vào (có thể quá lớn).")
+        except Exception as exc:  # noqa: BLE001 — the last resort: an answer, not a traceback
+            import os
+            import traceback
+
+            from sheetsync.text import shorten
+
+            if os.environ.get("SHEETSYNC_DEBUG"):
+                traceback.print_exc()
+            fail(f"lỗi không mong đợi ({type(exc).__name__}: {shorten(str(exc), 200)}). Hãy gửi lệnh đã chạy "
+                 "và thông báo này cho bộ phận kỹ thuật.")
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]},

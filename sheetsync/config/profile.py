@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sheetsync.config.resources import profiles_dir, read_yaml, schemas_dir
+from sheetsync.config.resources import profiles_dir, schemas_dir
+from sheetsync.config.yamlfile import load_yaml, yes_no
 from sheetsync.domain.ratings import RatingScale
 from sheetsync.errors import ProfileError
+from sheetsync.text import shorten
 
 DEFAULT_PROFILE = "nd335"
 
@@ -84,74 +85,205 @@ class Profile:
 def known_ratings() -> list[dict]:
     """The `rating` enum of schemas/enums.yaml: codes, short labels and aliases of the usual
     names, which a profile's bands inherit unless they give their own."""
-    path = schemas_dir() / "enums.yaml"
-    try:
-        raw = read_yaml(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ProfileError(f"không đọc được {path}: {exc}") from exc
+    raw = load_yaml(schemas_dir() / "enums.yaml", ProfileError, "tệp danh mục") or {}
     values = raw.get("rating") if isinstance(raw, dict) else None
     return [v for v in values or [] if isinstance(v, dict) and "value" in v]
 
 
-def _get(raw: dict, path: str, default: Any = ...) -> Any:
-    cur: Any = raw
-    for part in path.split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            if default is ...:
-                raise ProfileError(f"bộ tiêu chí thiếu mục `{path}`")
-            return default
-        cur = cur[part]
-    return cur
+# -- the declared shape of a profile -------------------------------------------------------------
+# Each key: (kind, required). Kinds: "text", "number", "integer", "day" (1..31), "yes/no",
+# "texts" (a list of text), "ratings" ("rated" or a list of ratings), "scopes", "bands", "table"
+# (any mapping, checked where it is used), or a nested dict for a section.
+
+NUMBER, INTEGER, TEXT, TEXTS, DAY, YESNO = "number", "integer", "text", "texts", "day", "yes/no"
+
+PROFILE_SHAPE: dict[str, Any] = {
+    "name": (TEXT, False),
+    "title": (TEXT, False),
+    "general": ({"max": (NUMBER, True), "field": (TEXT, True), "fallback_field": (TEXT, False)}, True),
+    "task_points": ({"max": (NUMBER, True), "staff_components": (TEXTS, True),
+                     "leader_components": (TEXTS, True)}, True),
+    "deductions": ({"per_return": (NUMBER, True), "per_delay": (NUMBER, True)}, True),
+    "leaders": ({"roles": (TEXTS, True), "d_all_pass": (NUMBER, True), "d_any_fail": (NUMBER, True),
+                 "dd_all_done": (NUMBER, True), "dd_otherwise": (NUMBER, True)}, True),
+    "bonus": ({"field": (TEXT, True), "max": (NUMBER, True)}, False),
+    "rounding": (INTEGER, False),
+    "bands": ("bands", True),
+    "discipline_rating": (TEXT, True),
+    "quota": ({"rating": (TEXT, True), "of": ("ratings", True), "max_ratio": (NUMBER, True),
+               "exceptional_max_ratio": (NUMBER, False), "scopes": ("scopes", False)}, True),
+    "deadlines": ({"self_assessment": (DAY, False), "manager_review": (DAY, False), "approval": (DAY, False),
+                   "forms_to_ward": (DAY, False), "publication_next_month": (DAY, False),
+                   "progress_stale_days": (INTEGER, False)}, True),
+    "checks": ({"approved_above_suggested": (YESNO, False), "approved_with_missing_evidence": (YESNO, False)}, False),
+    "okr": ({"equal_weights_warning_min_krs": (INTEGER, False), "attainment_cap": (NUMBER, False)}, False),
+    "periods": ({"aggregation": (TEXT, False), "year_deviation_levels": (NUMBER, False)}, False),
+    "field_overrides": ("table", False),
+}
+QUOTA_SCOPES = ("unit", "peer_group")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"giá trị đúng/sai {value}"
+    if isinstance(value, list):
+        return "một danh sách"
+    if isinstance(value, dict):
+        return "một bảng khóa: giá trị"
+    return f"'{shorten(str(value))}'"
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+
+
+def _check_value(kind: Any, value: Any, where: str, path: Path) -> Any:
+    """One value against its declared kind; returns it normalised (yes/no as bool)."""
+    def bad(expected: str) -> ProfileError:
+        return ProfileError(f"bộ tiêu chí {path}: `{where}` phải là {expected}, không phải {_describe(value)}")
+
+    if isinstance(kind, dict):
+        if not isinstance(value, dict):
+            raise bad("một bảng khóa: giá trị (các mục con thụt vào dưới nó)")
+        return _check_section(kind, value, where + ".", path)
+    if kind == NUMBER:
+        if not _is_number(value):
+            raise bad("một số, ví dụ 30 hoặc 0.25")
+        return value
+    if kind in (INTEGER, DAY):
+        if not _is_number(value) or float(value) != int(value):
+            raise bad("một số nguyên" + (" từ 1 đến 31 (ngày trong tháng)" if kind == DAY else ""))
+        if kind == DAY and not 1 <= int(value) <= 31:
+            raise bad("một ngày trong tháng, từ 1 đến 31")
+        return int(value)
+    if kind == TEXT:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise bad("một dòng chữ")
+        return str(value)
+    if kind == TEXTS:
+        if not isinstance(value, list) or not all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in value):
+            raise bad("một danh sách chữ, ví dụ [a, b, c]")
+        return [str(x) for x in value]
+    if kind == YESNO:
+        return yes_no(value, f"bộ tiêu chí {path}: `{where}`", ProfileError)
+    if kind == "ratings":
+        if value == "rated":
+            return value
+        return _check_value(TEXTS, value, where, path)
+    if kind == "scopes":
+        scopes = _check_value(TEXTS, value, where, path)
+        wrong = [x for x in scopes if x not in QUOTA_SCOPES]
+        if wrong:
+            raise bad(f"danh sách gồm {', '.join(QUOTA_SCOPES)}")
+        return scopes
+    if kind == "bands":
+        if not isinstance(value, list) or not value:
+            raise bad("một danh sách ngưỡng xếp loại, mỗi ngưỡng {min: số, rating: tên xếp loại}")
+        out = []
+        for i, band in enumerate(value, start=1):
+            spot = f"{where}[{i}]"
+            if not isinstance(band, dict):
+                raise ProfileError(f"bộ tiêu chí {path}: `{spot}` phải là {{min: số, rating: tên xếp loại}}, "
+                                   f"không phải {_describe(band)}")
+            band = _check_section({"min": ("min", False), "rating": (TEXT, True), "code": (TEXT, False),
+                                   "short": (TEXT, False), "aliases": (TEXTS, False)}, band, spot + ".", path)
+            out.append(band)
+        return out
+    if kind == "min":
+        if value is not None and not _is_number(value):
+            raise bad("một số (hoặc null ở ngưỡng cuối)")
+        return value
+    if kind == "table":
+        if not isinstance(value, dict):
+            raise bad("một bảng khóa: giá trị")
+        return value
+    raise AssertionError(kind)
+
+
+def _check_section(shape: dict[str, Any], raw: dict, prefix: str, path: Path) -> dict:
+    out = {}
+    for key in raw:
+        if key not in shape:
+            close = difflib.get_close_matches(str(key), list(shape), n=1, cutoff=0.6)
+            hint = f" — có phải '{close[0]}'?" if close else f" (các mục dùng được: {', '.join(shape)})"
+            raise ProfileError(f"bộ tiêu chí {path}: mục `{prefix}{shorten(str(key))}` không hợp lệ{hint}")
+    for key, (kind, required) in shape.items():
+        value = raw.get(key)
+        if value is None:
+            if required:
+                raise ProfileError(f"bộ tiêu chí {path} thiếu mục `{prefix}{key}`")
+            out[key] = None
+            continue
+        out[key] = _check_value(kind, value, prefix + key, path)
+    return out
+
+
+def validate_profile(raw: Any, path: Path) -> dict:
+    """A profile's data checked against `PROFILE_SHAPE`: every problem a Vietnamese
+    ProfileError naming the key, never a KeyError or a float('abc') deep in the scoring."""
+    if not isinstance(raw, dict):
+        raise ProfileError(f"bộ tiêu chí {path} phải là một bảng khóa: giá trị (general:, task_points:, bands:...), "
+                           f"không phải {_describe(raw) if raw is not None else 'một tệp rỗng'}")
+    return _check_section(PROFILE_SHAPE, raw, "", path)
+
+
+def _section(raw: dict, key: str) -> dict:
+    return {k: v for k, v in (raw.get(key) or {}).items() if v is not None}
 
 
 def load_profile(name_or_path: str | Path | None = None) -> Profile:
     """Load a profile by name (a file in schemas/profiles/) or by path."""
+    if name_or_path is not None and not isinstance(name_or_path, (str, Path)):
+        raise ProfileError(f"bộ tiêu chí phải là một tên hoặc đường dẫn, không phải {_describe(name_or_path)}")
     spec = str(name_or_path or DEFAULT_PROFILE)
     path = Path(spec)
     if not (path.suffix in (".yaml", ".yml") and path.exists()):
         path = profiles_dir() / f"{spec}.yaml"
     if not path.exists():
         known = ", ".join(sorted(p.stem for p in profiles_dir().glob("*.yaml")))
-        raise ProfileError(f"không tìm thấy bộ tiêu chí chấm điểm '{spec}' (có sẵn: {known})")
-    try:
-        raw = read_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ProfileError(f"không đọc được bộ tiêu chí {path}: {exc}") from exc
+        raise ProfileError(f"không tìm thấy bộ tiêu chí chấm điểm '{shorten(spec)}' (có sẵn: {known})")
+    raw = validate_profile(load_yaml(path, ProfileError, "bộ tiêu chí"), path)
     bonus = raw.get("bonus") or {}
-    raw_bands = _get(raw, "bands")
-    bands = [Band(b.get("min"), b["rating"]) for b in raw_bands]
+    bands = [Band(b["min"], b["rating"]) for b in raw["bands"]]
     if bands[-1].min is not None:
         raise ProfileError(f"{path}: ngưỡng xếp loại cuối cùng phải có `min: null` (nhận mọi tổng điểm thấp hơn)")
+    if any(b.min is None for b in bands[:-1]):
+        raise ProfileError(f"{path}: chỉ ngưỡng xếp loại cuối cùng được có `min: null`")
+    mins = [b.min for b in bands[:-1]]
+    if mins != sorted(mins, reverse=True):
+        raise ProfileError(f"{path}: các ngưỡng xếp loại phải xếp từ cao xuống thấp (min giảm dần)")
+    general, tasks, leaders = raw["general"], raw["task_points"], raw["leaders"]
     return Profile(
-        name=raw.get("name", path.stem),
-        title=raw.get("title", path.stem),
-        general_max=float(_get(raw, "general.max")),
-        general_field=_get(raw, "general.field"),
-        general_fallback=_get(raw, "general.fallback_field", None),
-        task_max=float(_get(raw, "task_points.max")),
-        staff_components=list(_get(raw, "task_points.staff_components")),
-        leader_components=list(_get(raw, "task_points.leader_components")),
-        per_return=float(_get(raw, "deductions.per_return")),
-        per_delay=float(_get(raw, "deductions.per_delay")),
-        leader_roles=list(_get(raw, "leaders.roles")),
-        d_all_pass=float(_get(raw, "leaders.d_all_pass")),
-        d_any_fail=float(_get(raw, "leaders.d_any_fail")),
-        dd_all_done=float(_get(raw, "leaders.dd_all_done")),
-        dd_otherwise=float(_get(raw, "leaders.dd_otherwise")),
+        name=raw.get("name") or path.stem,
+        title=raw.get("title") or path.stem,
+        general_max=float(general["max"]),
+        general_field=general["field"],
+        general_fallback=general.get("fallback_field"),
+        task_max=float(tasks["max"]),
+        staff_components=list(tasks["staff_components"]),
+        leader_components=list(tasks["leader_components"]),
+        per_return=float(raw["deductions"]["per_return"]),
+        per_delay=float(raw["deductions"]["per_delay"]),
+        leader_roles=list(leaders["roles"]),
+        d_all_pass=float(leaders["d_all_pass"]),
+        d_any_fail=float(leaders["d_any_fail"]),
+        dd_all_done=float(leaders["dd_all_done"]),
+        dd_otherwise=float(leaders["dd_otherwise"]),
         bonus_field=bonus.get("field"),
-        bonus_max=float(bonus.get("max", 0)),
-        rounding=int(raw.get("rounding", 2)),
+        bonus_max=float(bonus.get("max") or 0),
+        rounding=int(raw["rounding"] if raw.get("rounding") is not None else 2),
         bands=bands,
-        discipline_rating=_get(raw, "discipline_rating"),
-        quota=dict(_get(raw, "quota")),
-        deadlines=dict(_get(raw, "deadlines")),
-        checks=dict(raw.get("checks") or {}),
-        okr=dict(raw.get("okr") or {}),
-        periods=dict(raw.get("periods") or {}),
+        discipline_rating=raw["discipline_rating"],
+        quota=_section(raw, "quota"),
+        deadlines=_section(raw, "deadlines"),
+        checks=_section(raw, "checks"),
+        okr=_section(raw, "okr"),
+        periods=_section(raw, "periods"),
         field_overrides=dict(raw.get("field_overrides") or {}),
         weekly=_weekly(raw.get("weekly"), path),
         source=path,
-        scale=RatingScale.build(raw_bands, known_ratings()),
+        scale=RatingScale.build([{k: v for k, v in b.items() if v is not None} for b in raw["bands"]],
+                                known_ratings()),
     )
 
 

@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sheetsync.config.resources import read_yaml, schemas_dir
+from sheetsync.config.resources import schemas_dir
 from sheetsync.domain.ratings import RatingScale
 from sheetsync.errors import SchemaError
-from sheetsync.text import normalize_key
+from sheetsync.text import normalize_key, shorten
 
 RATING_ENUM = "rating"  # the enum a profile's rating scale replaces
 FIELD_TYPES = {"text", "number", "integer", "percent", "date", "month", "period", "week", "enum", "list"}
@@ -64,13 +62,16 @@ class Bound:
     def parse(cls, raw: Any) -> Bound | None:
         if raw is None:
             return None
-        if isinstance(raw, (int, float)):
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return cls(value=float(raw))
         if isinstance(raw, dict):
+            value = raw.get("value")
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise SchemaError(f"min/max: `value` phải là một số, không phải {value!r}")
             return cls(
-                value=float(raw["value"]) if raw.get("value") is not None else None,
+                value=float(value) if value is not None else None,
                 field=raw.get("field"),
-                exclusive=bool(raw.get("exclusive", False)),
+                exclusive=_flag(raw, "exclusive", False, "min/max"),
                 severity=raw.get("severity", "error"),
                 code=raw.get("code"),
             )
@@ -210,8 +211,13 @@ class Schemas:
             tab = clone.tabs.get(tab_name)
             if tab is None:
                 raise SchemaError(f"field_overrides nêu trang không có trong lược đồ: {tab_name!r}")
+            if not isinstance(fields, dict) or not all(isinstance(a, dict) for a in fields.values()):
+                raise SchemaError(f"field_overrides.{tab_name} phải là bảng cột → {{thuộc tính: giá trị}}")
             for key, attrs in fields.items():
-                f = tab.field(key)
+                try:
+                    f = tab.field(key)
+                except KeyError:
+                    raise SchemaError(f"field_overrides.{tab_name} nêu cột không có trong lược đồ: {key!r}") from None
                 for attr, raw in attrs.items():
                     if attr in ("min", "max"):
                         setattr(f, attr, Bound.parse(raw))
@@ -226,11 +232,18 @@ TAB_FILES = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly")
 
 
 def _load_yaml(path: Path) -> Any:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return read_yaml(fh)
-    except (OSError, yaml.YAMLError) as exc:
-        raise SchemaError(f"không đọc được tệp lược đồ {path}: {exc}") from exc
+    from sheetsync.config.yamlfile import load_yaml
+
+    if not path.exists():
+        raise SchemaError(f"không tìm thấy tệp lược đồ {path}")
+    return load_yaml(path, SchemaError, "tệp lược đồ")
+
+
+def _flag(raw: dict, key: str, default: bool, where: str) -> bool:
+    """A yes/no attribute of a column or tab (`required: true`), read like the sheets' yes/no."""
+    from sheetsync.config.yamlfile import yes_no
+
+    return yes_no(raw.get(key), f"lược đồ {where}, `{key}`", SchemaError, default)
 
 
 def _parse_enums(raw: dict) -> dict[str, Enum]:
@@ -272,8 +285,8 @@ def _parse_field(raw: dict, enums: dict[str, Enum], tab: str) -> Field:
         header=str(header),
         type=ftype,
         aliases=[str(a) for a in raw.get("aliases", [])],
-        required=bool(raw.get("required", False)),
-        unique=bool(raw.get("unique", False)),
+        required=_flag(raw, "required", False, f"{tab}.{key}"),
+        unique=_flag(raw, "unique", False, f"{tab}.{key}"),
         enum=enum,
         default=raw.get("default"),
         min=Bound.parse(raw.get("min")),
@@ -285,9 +298,9 @@ def _parse_field(raw: dict, enums: dict[str, Enum], tab: str) -> Field:
         ref=raw.get("ref"),
         required_when=raw.get("required_when"),
         not_before=raw.get("not_before"),
-        engine=bool(raw.get("engine", False)),
-        optional_column=bool(raw.get("optional_column", False)),
-        score_neutral=bool(raw.get("score_neutral", False)),
+        engine=_flag(raw, "engine", False, f"{tab}.{key}"),
+        optional_column=_flag(raw, "optional_column", False, f"{tab}.{key}"),
+        score_neutral=_flag(raw, "score_neutral", False, f"{tab}.{key}"),
         width=raw.get("width"),
         note=raw.get("note"),
     )
@@ -301,7 +314,7 @@ def _parse_tab(raw: dict, enums: dict[str, Enum]) -> TabSchema:
         title=raw["title"],
         fields=fields,
         aliases=list(raw.get("aliases", [])),
-        required=bool(raw.get("required", True)),
+        required=_flag(raw, "required", True, name),
         key=list(raw.get("key", [])),
         month_field=raw.get("month_field"),
         tree=raw.get("tree"),
@@ -319,6 +332,15 @@ def _parse_tab(raw: dict, enums: dict[str, Enum]) -> TabSchema:
 def load_schemas(directory: str | Path | None = None) -> Schemas:
     """Load every tab schema from `directory` (default: the bundled `schemas/`)."""
     root = Path(directory) if directory else schemas_dir()
+    try:
+        return _load_schemas(root)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # A schema file of the wrong shape (a list where a table belongs, a missing key).
+        raise SchemaError(f"bộ lược đồ {root} không đúng cấu trúc ({type(exc).__name__}: {shorten(str(exc), 120)}); "
+                          "hãy đối chiếu với các tệp trong schemas/ đi kèm sheetsync") from None
+
+
+def _load_schemas(root: Path) -> Schemas:
     enums = _parse_enums(_load_yaml(root / "enums.yaml"))
     tabs = {}
     for stem in TAB_FILES:

@@ -6,6 +6,8 @@ typed it (shortened); other placeholders are named per message.
 
 from __future__ import annotations
 
+from sheetsync.text import visible
+
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo", "valid": "Hợp lệ"}
 
 
@@ -82,4 +84,6 @@ MESSAGES = {
 
 
 def message(code: str, **values) -> str:
-    return MESSAGES[code].format(**values)
+    """The message for `code`; any text put into it has its control characters made visible
+    (a name or code from a cell can hold ESC or BEL, and messages reach terminals and logs)."""
+    return MESSAGES[code].format(**{k: visible(v) if isinstance(v, str) else v for k, v in values.items()})

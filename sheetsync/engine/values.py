@@ -327,6 +327,18 @@ def parse_enum(raw: pd.Series, lookup: dict[str, str], default: str | None = Non
     return Parsed(value, empty, bad, issue)
 
 
+def yes_no(value, lookup: dict[str, str], yes: str = "Có") -> bool | None:
+    """One value read as a cell of a yes/no column is (`parse_enum` over the `yesno` list):
+    True for yes, False for no or blank, None when it is neither. Configuration reads its
+    yes/no settings through this too, so `"false"` or `Không` there never means yes."""
+    p = parse_enum(pd.Series([value], dtype=object), lookup)
+    if bool(p.empty.iloc[0]):
+        return False
+    if bool(p.bad.iloc[0]):
+        return None
+    return p.value.iloc[0] == yes
+
+
 def parse_text(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     ty = cell_types(raw) if ty is None else ty
     issue = _issue_mask(ty)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 
 from sheetsync.config.resources import templates_dir
 from sheetsync.domain.ratings import RatingScale
+from sheetsync.errors import TemplateError
 from sheetsync.forms.model import default_scale
 from sheetsync.results import COMPONENT_FIELDS
 
@@ -45,7 +45,7 @@ def column_kinds(form: FormName, scale: RatingScale) -> dict[str, str]:
     }
 
 
-class LayoutError(ValueError):
+class LayoutError(TemplateError, ValueError):
     """A template the office edited cannot be used; the message says which file and why."""
 
 
@@ -172,10 +172,9 @@ def find_template(name: str, dirs: list[Path]) -> Path:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise LayoutError(f"Tệp mẫu {path} không đúng cú pháp YAML: {exc}") from exc
+    from sheetsync.config.yamlfile import load_yaml
+
+    data = load_yaml(path, LayoutError, "tệp mẫu") or {}
     if not isinstance(data, dict):
         raise LayoutError(f"Tệp mẫu {path} phải là một bảng khóa: giá trị")
     return data

@@ -74,7 +74,17 @@ def add_cell(path: Path, title: str, ref: str, value: str = "lạc") -> Path:
         if chunk.endswith("/>"):
             new = chunk[:-2] + ">" + cell + "</row>"
         else:
-            new = chunk[: -len("</row>")] + cell + "</row>"
+            # Keep cells in column order: drop a cell already at `ref`, insert before the first
+            # cell further right.
+            head_end = chunk.index(">") + 1
+            body = chunk[head_end: -len("</row>")]
+            cells = re.findall(r'<c r="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', body, re.S)
+            parts = re.findall(r'<c r="[A-Z]+\d+"[^>]*?(?:/>|>.*?</c>)', body, re.S)
+            width = lambda letters: int("".join(f"{ord(ch) - 64:02d}" for ch in letters.rjust(3, "@")))
+            kept = [(c, p) for c, p in zip(cells, parts) if c != col]
+            kept.append((col, cell))
+            kept.sort(key=lambda cp: width(cp[0]))
+            new = chunk[:head_end] + "".join(p for _, p in kept) + "</row>"
         xml = xml[: same.start()] + new + xml[same.end():]
     else:
         new = f'<row r="{row}">{cell}</row>'

@@ -29,7 +29,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-import yaml
 
 from sheetsync.backends.google.pacing import PacingConfig
 from sheetsync.errors import ConfigError, GoogleCredentialsError
@@ -70,10 +69,12 @@ def _config_file(environ: Mapping[str, str]) -> dict[str, Any]:
     path = Path(environ.get("SHEETSYNC_CONFIG") or DEFAULT_CONFIG).expanduser()
     if not path.is_file():
         return {}
+    from sheetsync.config.yamlfile import load_yaml
+
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"Không đọc được tệp cấu hình {path}: {exc}", code="config.google") from None
+        raw = load_yaml(path, ConfigError, "tệp cấu hình") or {}
+    except ConfigError as exc:
+        raise ConfigError(str(exc), code="config.google") from None
     section = raw.get("google") if isinstance(raw, dict) else None
     if section is None:
         return {}

@@ -34,6 +34,7 @@ class XlsxBackend:
         if not self.path.exists():
             raise SourceNotFound(f"Không tìm thấy tệp {self.path}.")
         require_regular_file(self.path, SourceUnreadable, "tệp bảng tính")
+        ooxml.clean_stale_temps(self.path.resolve().parent)  # left by a write that was killed
         self._fingerprint = ooxml.fingerprint(self.path)
         guard.check_package(self.path)
         try:

@@ -159,7 +159,8 @@ def sheet_extent(data: bytes) -> Extent:
     """Bounds of the cells a sheet's XML holds, whatever its <dimension> says (calamine
     ignores it too). Cells without an address (allowed, rare) make the width unknown: it is
     then taken as the widest a sheet can be, which sends the sheet to the sparse reader."""
-    from sheetsync.backends.xlsx.ooxml import MAX_COLS, _col_number, _range_bounds
+    from sheetsync.backends.xlsx.ooxml import MAX_COLS, _range_bounds
+    from sheetsync.domain.a1 import col_number as _col_number
 
     pm = _PREFIX.search(data)
     if pm is None:
