@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
+
+from sheetsync.errors import TemplateError, require_regular_file
 
 from sheetsync.forms.charts import Chart
 from sheetsync.forms.layout import HeaderCell, Layout, template_dirs
@@ -75,11 +78,29 @@ def chart_view(caption: str, chart: Chart) -> ChartView:
     return ChartView(caption, chart.alt, f"data:image/svg+xml;base64,{data}")
 
 
+class _RegularFileLoader(jinja2.FileSystemLoader):
+    """FileSystemLoader that reads only regular files of a bounded size: a FIFO or /dev/zero
+    named report.html.j2 in a `--templates` folder would otherwise hang or never end."""
+
+    def get_source(self, environment, template):
+        from sheetsync.config.yamlfile import read_text
+        from sheetsync.limits import limit
+
+        for folder in self.searchpath:  # jinja2 would skip a FIFO silently and use another template
+            candidate = Path(folder, *jinja2.loaders.split_template_path(template))
+            if candidate.exists() and not candidate.is_file():
+                require_regular_file(candidate, TemplateError, "tệp mẫu")
+        source, filename, uptodate = super().get_source(environment, template)
+        return read_text(filename, TemplateError, "tệp mẫu", limit("MAX_TEMPLATE_BYTES")), filename, uptodate
+
+
 def environment(templates_dir: str | Path | None) -> jinja2.Environment:
-    """Jinja2 with autoescape always on: every name on the page came from a shared sheet."""
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(templates_dir)])
-    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    """Jinja2 with autoescape always on (every name on the page came from a shared sheet), in
+    a sandbox: templates edited by users (`--templates`) are trusted configuration, but the
+    sandbox keeps a template from reaching Python (no `__class__`, `__globals__`, os...)."""
+    loader = jinja2.ChoiceLoader([_RegularFileLoader(str(d)) for d in template_dirs(templates_dir)])
+    return SandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def render_html(path: Path, page_title: str, forms: dict[str, FormView], charts: Sequence[ChartView],
@@ -87,17 +108,25 @@ def render_html(path: Path, page_title: str, forms: dict[str, FormView], charts:
     """Write the page for one scope; the look comes from the 01A layout's fonts and margins."""
     env = environment(templates_dir)
     layout = forms["01A"].layout
-    # CSS is not HTML: escaping would break quoted font names; "</" is neutralised below instead.
-    css = env.overlay(autoescape=False).get_template(CSS_TEMPLATE).render(
-        font=layout.font, font_family=layout.font.css_family, margins=layout.margins_mm,
-        orientation=layout.orientation,
-    )
-    html = env.get_template(PAGE_TEMPLATE).render(
-        page_title=page_title,
-        css=Markup(css.replace("</", "<\\/")),
-        forms=forms,
-        charts=list(charts),
-    )
+    try:
+        # CSS is not HTML: escaping would break quoted font names; "</" is neutralised below instead.
+        css = env.overlay(autoescape=False).get_template(CSS_TEMPLATE).render(
+            font=layout.font, font_family=layout.font.css_family, margins=layout.margins_mm,
+            orientation=layout.orientation,
+        )
+        html = env.get_template(PAGE_TEMPLATE).render(
+            page_title=page_title,
+            css=Markup(css.replace("</", "<\\/")),
+            forms=forms,
+            charts=list(charts),
+        )
+    except SecurityError as exc:
+        raise TemplateError(f"Mẫu trang báo cáo dùng thao tác không được phép trong mẫu ({exc}); mẫu chỉ được "
+                            "dùng dữ liệu biểu mẫu, không gọi được Python.") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"Mẫu {exc.filename or exc.name} có lỗi cú pháp ở dòng {exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"Không dựng được trang báo cáo từ mẫu: {exc}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path

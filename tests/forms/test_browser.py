@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sheetsync.forms.pdf import HEADLESS_FLAGS
+from sheetsync.forms.pdf import browser_flags
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright-python chưa được cài (pip install playwright)")
@@ -18,7 +18,8 @@ SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "build" / "forms-screensh
 def page(browser):
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(browser), headless=True,
-                                      args=[f for f in HEADLESS_FLAGS if f != "--headless"])
+                                      # Playwright drives the page with script; printing keeps it off.
+                                      args=[f for f in browser_flags() if f != "--headless" and "script" not in f])
         context = chromium.new_context(viewport={"width": 1280, "height": 900})
         tab = context.new_page()
         problems: list[str] = []
