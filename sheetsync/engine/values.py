@@ -328,15 +328,17 @@ def parse_enum(raw: pd.Series, lookup: dict[str, str], default: str | None = Non
 
 
 def yes_no(value, lookup: dict[str, str], yes: str = "Có") -> bool | None:
-    """One value read as a cell of a yes/no column is (`parse_enum` over the `yesno` list):
-    True for yes, False for no or blank, None when it is neither. Configuration reads its
-    yes/no settings through this too, so `"false"` or `Không` there never means yes."""
-    p = parse_enum(pd.Series([value], dtype=object), lookup)
-    if bool(p.empty.iloc[0]):
+    """One value read as a cell of a yes/no column is (the `yesno` list, matched on
+    `normalize_key` like `parse_enum`): True for yes, False for no or blank, None when it is
+    neither. Configuration reads its yes/no settings through this too, so `"false"` or `Không`
+    there never means yes."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
         return False
-    if bool(p.bad.iloc[0]):
-        return None
-    return p.value.iloc[0] == yes
+    text = value if isinstance(value, str) else _display_one(value)
+    if not text.strip():
+        return False
+    found = lookup.get(normalize_key(text))
+    return None if found is None else found == yes
 
 
 def parse_text(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:

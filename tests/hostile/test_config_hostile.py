@@ -241,3 +241,16 @@ def test_the_cli_answers_a_fifo_source_with_exit_2(tmp_path):
     data = json.loads(res.output)
     assert data["units"][0]["error_code"] == "source.unreadable"
     assert "FIFO" in data["units"][0]["error"]
+
+
+def test_a_fifo_as_the_store_is_refused_without_hanging(tmp_path):
+    import os
+
+    from builders import good_unit
+
+    unit = good_unit(tmp_path / "don-vi.xlsx")
+    fifo = tmp_path / "kho.db"
+    os.mkfifo(fifo)
+    res = CliRunner().invoke(main, ["sync", str(unit), "--store", str(fifo), "--json", "--as-of", "2026-11-24"])
+    assert res.exit_code == 2
+    assert "FIFO" in json.loads(res.output)["problems"][0]

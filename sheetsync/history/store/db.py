@@ -32,7 +32,12 @@ def store_url(url_or_path: str | os.PathLike) -> str:
             # Plain libpq URLs get the driver this project installs (psycopg 3).
             text = "postgresql+psycopg://" + text.split("://", 1)[1]
         return text
-    return "sqlite:///" + str(Path(text).expanduser().resolve())
+    path = Path(text).expanduser().resolve()
+    if path.exists():  # a FIFO or a device would hang SQLite; a folder is no database either
+        from sheetsync.errors import require_regular_file
+
+        require_regular_file(path, StoreError, "tệp kho lịch sử")
+    return "sqlite:///" + str(path)
 
 
 def make_engine(url: str) -> Engine:
