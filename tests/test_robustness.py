@@ -90,3 +90,138 @@ def test_random_cells_in_a_real_workbook_never_change_an_input_cell(tmp_path_fac
     sync(path, as_of="2026-11-29")
     assert input_cells(path) == before
     assert not sync(path, as_of="2026-11-29").written
+
+
+# -- hostile and unlucky inputs (issue 8): far-away cells, zip parts of any size, any config text ----
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import sys  # noqa: E402
+import zipfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent / "hostile"))
+from builders import add_cell, good_unit, inflate_member, sheet_part  # noqa: E402
+
+from sheetsync.backends.xlsx.backend import XlsxBackend  # noqa: E402
+from sheetsync.config.profile import load_profile as _load_profile  # noqa: E402
+from sheetsync.config.resources import profiles_dir  # noqa: E402
+from sheetsync.config.ward import load_ward  # noqa: E402
+from sheetsync.engine.evaluate import evaluate as _evaluate  # noqa: E402
+from sheetsync.errors import ConfigError, SheetsyncError, SourceTooLarge, SourceUnreadable  # noqa: E402
+
+_HOSTILE = settings(max_examples=10, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def small_unit(tmp_path_factory) -> Path:
+    return good_unit(tmp_path_factory.mktemp("good") / "unit.xlsx")
+
+
+def _copy(src: Path, tmp_path_factory) -> Path:
+    dst = tmp_path_factory.mktemp("case") / "unit.xlsx"
+    shutil.copy(src, dst)
+    return dst
+
+
+def _col_letters(col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@_HOSTILE
+@given(cells=st.lists(st.tuples(st.sampled_from(["Nhiệm vụ", "Cán bộ", "Đánh giá tháng"]),
+                                st.one_of(st.integers(1, 12), st.integers(1000, 1_048_576)),
+                                st.one_of(st.integers(1, 30), st.integers(100, 16_384))),
+                      min_size=1, max_size=3, unique_by=lambda c: (c[0], c[1], c[2])))
+def test_random_far_away_cells_are_read_without_the_rectangle(small_unit, tmp_path_factory, cells):
+    path = _copy(small_unit, tmp_path_factory)
+    for tab, row, col in cells:
+        add_cell(path, tab, f"{_col_letters(col)}{row}", "lạc")
+    grids = XlsxBackend(path).read()  # before: an abort (exit 134) or gigabytes for far cells
+    for tab, row, col in cells:
+        assert grids[tab].cell(row, col) == "lạc"
+    ev = _evaluate(grids, SCHEMAS, PROFILE, as_of="2026-11-29")
+    assert all(isinstance(m, str) and m for m in ev.findings["message"])
+
+
+@_HOSTILE
+@given(member=st.sampled_from(["sheet", "xl/styles.xml", "docProps/core.xml", "docProps/app.xml"]),
+       size=st.integers(0, 6 << 20), part_limit=st.integers(1 << 20, 4 << 20))
+def test_random_zip_part_sizes_are_read_or_refused_by_their_bound(small_unit, tmp_path_factory, member, size,
+                                                                   part_limit):
+    path = _copy(small_unit, tmp_path_factory)
+    if member == "sheet":
+        member = sheet_part(path, "Nhiệm vụ")
+    inflate_member(path, member, size)
+    declared = zipfile.ZipFile(path).getinfo(member).file_size
+    os.environ["SHEETSYNC_LIMIT_MAX_PART_BYTES"] = str(part_limit)
+    try:
+        XlsxBackend(path).read()
+        refused = False
+    except SourceTooLarge:
+        refused = True
+    finally:
+        del os.environ["SHEETSYNC_LIMIT_MAX_PART_BYTES"]
+    assert refused == (declared > part_limit)
+
+
+_config_values = st.one_of(st.none(), st.booleans(), st.integers(-10, 10), st.floats(allow_nan=True),
+                           st.text(max_size=20), st.lists(st.text(max_size=5), max_size=3),
+                           st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
+                           st.sampled_from(["Có", "Không", "false", "true", "x", "0", "1", "\x1b]0;x\x07", "*a", "&a"]))
+
+
+@_HOSTILE
+@given(key=st.sampled_from(["ward", "office", "place", "profile", "issuing_body", "wrd", "units_", "name"]),
+       value=_config_values, unit_key=st.sampled_from(["name", "source", "exceptional", "nam", "exeptional"]),
+       unit_value=_config_values)
+def test_random_config_values_in_ward_yaml_are_answered_with_a_message(tmp_path_factory, key, value, unit_key,
+                                                                        unit_value):
+    folder = tmp_path_factory.mktemp("ward")
+    unit = {"name": "Phòng A", "source": "a.xlsx", unit_key: unit_value}
+    path = folder / "ward.yaml"
+    path.write_text(yaml.safe_dump({key: value, "units": [unit]}, allow_unicode=True), encoding="utf-8")
+    try:
+        ward = load_ward(path)
+    except ConfigError as exc:
+        assert str(exc)
+        return
+    assert isinstance(ward.name, str) and all(isinstance(u.exceptional, bool) for u in ward.units)
+
+
+@_HOSTILE
+@given(text=st.one_of(st.text(max_size=200), st.binary(max_size=200).map(lambda b: b.decode("latin-1"))),
+       encoding=st.sampled_from(["utf-8", "utf-16", "utf-16-le", "cp1258", "latin-1"]))
+def test_any_ward_file_text_in_any_encoding_is_answered_with_a_message(tmp_path_factory, text, encoding):
+    path = tmp_path_factory.mktemp("ward") / "ward.yaml"
+    path.write_bytes(text.encode(encoding, errors="replace"))
+    try:
+        load_ward(path)
+    except ConfigError as exc:
+        assert str(exc)
+
+
+@_HOSTILE
+@given(data=st.data())
+def test_random_values_in_a_profile_are_answered_with_a_message(tmp_path_factory, data):
+    raw = yaml.safe_load((profiles_dir() / "nd335.yaml").read_text(encoding="utf-8"))
+    section = data.draw(st.sampled_from(sorted(k for k, v in raw.items() if isinstance(v, dict))))
+    key = data.draw(st.sampled_from(sorted(raw[section])))
+    raw[section][key] = data.draw(_config_values)
+    path = tmp_path_factory.mktemp("profile") / "p.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    try:
+        profile = _load_profile(path)
+    except SheetsyncError as exc:
+        assert exc.code.startswith("config")
+        return
+    grids = XlsxBackend(good_unit(tmp_path_factory.mktemp("u") / "u.xlsx")).read()
+    _evaluate(grids, SCHEMAS, profile, as_of="2026-11-29")

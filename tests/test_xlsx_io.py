@@ -38,7 +38,7 @@ from sheetsync.backends.xlsx.ooxml import (
     patch_workbook,
     scan_special_cells,
 )
-from sheetsync.errors import SourceChanged, SourceError, SourceLocked
+from sheetsync.errors import SourceChanged, SourceError, SourceLocked, SourceWriteFailed
 
 TASKS = "Nhiệm vụ"
 NOTES = "Ghi chú"
@@ -480,8 +480,10 @@ def test_crash_while_writing_leaves_original_intact(book: Path, monkeypatch, whe
         monkeypatch.setattr(xlsx_io._ZipWriter, "finish", boom)
     else:
         monkeypatch.setattr(xlsx_io.os, "replace", boom)
-    with pytest.raises(OSError, match="disk full"):
+    # Reported as the source's write failure (in Vietnamese, errors.os_error), the cause kept.
+    with pytest.raises(SourceWriteFailed, match="disk full") as info:
         patch_workbook(book, [SheetPatch(TASKS, {(2, 8): "x"})], replace_sheets={SUMMARY: summary_grid()})
+    assert isinstance(info.value.__cause__, OSError)
     assert book.read_bytes() == before
     assert sorted(p.name for p in book.parent.iterdir()) == listing
 

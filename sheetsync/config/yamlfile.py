@@ -25,6 +25,7 @@ import yaml
 
 from sheetsync.errors import ConfigError, require_regular_file
 from sheetsync.limits import human_bytes, limit
+from sheetsync.text import shorten
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # before UTF-16: same first bytes
@@ -91,8 +92,9 @@ def load_yaml(path: str | Path, error: type[Exception] = ConfigError, what: str 
 
 def loads(text: str, path: str | Path = "<văn bản>", error: type[Exception] = ConfigError,
           what: str = "tệp cấu hình") -> Any:
-    loader = _BoundedLoader(text)
+    loader = None
     try:
+        loader = _BoundedLoader(text)  # the reader refuses some characters at once
         node = loader.get_single_node()
         if node is None:
             return None
@@ -102,12 +104,19 @@ def loads(text: str, path: str | Path = "<văn bản>", error: type[Exception] =
         mark = exc.problem_mark or exc.context_mark
         where = f" (dòng {mark.line + 1}, cột {mark.column + 1})" if mark is not None else ""
         raise error(f"{what.capitalize()} {path} không đúng cú pháp YAML{where}: {exc.problem or exc.context}.") from None
+    except yaml.reader.ReaderError as exc:
+        raise error(f"{what.capitalize()} {path} có ký tự điều khiển không được phép trong YAML "
+                    f"(mã {exc.character:#x}, vị trí {exc.position}); hãy xóa ký tự đó.") from None
     except yaml.YAMLError as exc:
-        raise error(f"{what.capitalize()} {path} không đúng cú pháp YAML: {exc}.") from None
+        raise error(f"{what.capitalize()} {path} không đúng cú pháp YAML: {shorten(str(exc), 200)}.") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date such as 2026-13-45
+        raise error(f"{what.capitalize()} {path} có giá trị không đọc được ({shorten(str(exc), 120)}); "
+                    "hãy đặt giá trị đó trong dấu nháy.") from None
     except RecursionError:
         raise error(f"{what.capitalize()} {path} lồng quá sâu để là tệp cấu hình.") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _check_expansion(root: yaml.Node, path, error, what) -> None:

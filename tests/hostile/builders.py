@@ -88,8 +88,11 @@ def add_cell(path: Path, title: str, ref: str, value: str = "lạc") -> Path:
         xml = xml[: same.start()] + new + xml[same.end():]
     else:
         new = f'<row r="{row}">{cell}</row>'
+        later = next((m for m in rows if int(m.group(1)) > int(row)), None)
         if "<sheetData/>" in xml:
             xml = xml.replace("<sheetData/>", f"<sheetData>{new}</sheetData>")
+        elif later is not None:  # rows stay in order, as Excel writes them
+            xml = xml[: later.start()] + new + xml[later.start():]
         else:
             xml = xml.replace("</sheetData>", new + "</sheetData>")
     xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{ref}"/>', xml)

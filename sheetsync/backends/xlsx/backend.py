@@ -81,15 +81,15 @@ class XlsxBackend:
         the fast one cannot read (a date cell holding a number far outside any calendar) or
         must not (a stray cell far away from the data). Only the cells present are
         materialised: each row up to its own last value, missing rows as one shared empty
-        row, so a single cell at XFD1048576 costs one row, not the rectangle up to it."""
+        row, so a single cell at XFD1048576 costs one row, not the rectangle up to it. Rows
+        may come in any order (Excel writes them in order; a hand-made file need not)."""
         import warnings
 
         import openpyxl
         from openpyxl.worksheet._reader import WorkSheetParser
 
         budget = limit("MAX_DENSE_CELLS")
-        empty: list = []
-        rows: list[list] = []
+        by_row: dict[int, list] = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
@@ -102,25 +102,25 @@ class XlsxBackend:
                         values = [(c["column"], c["value"]) for c in cells if c["value"] is not None]
                         if not values:
                             continue
-                        width = max(col for col, _ in values)
-                        budget -= width
+                        row = by_row.get(idx, [])
+                        width = max(len(row), max(col for col, _ in values))
+                        budget -= width - len(row)
                         if budget < 0:
                             raise SourceTooLarge(
                                 f"Trang “{name}” của tệp {self.path.name} có dữ liệu trải quá rộng (ô ở rất xa, "
                                 f"ví dụ hàng {idx}). Hãy xóa các ô thừa ở cuối trang rồi lưu lại.")
-                        if idx > len(rows) + 1:
-                            rows.extend([empty] * (idx - 1 - len(rows)))
-                        row = [None] * width
+                        row.extend([None] * (width - len(row)))
                         for col, value in values:
                             # calamine's convention: a date without a time of day is a date.
                             if isinstance(value, dt.datetime) and value.time() == dt.time(0):
                                 value = value.date()
                             row[col - 1] = value
-                        if idx == len(rows) + 1:
-                            rows.append(row)
+                        by_row[idx] = row
             finally:
                 wb.close()
-        return rows
+        empty: list = []  # shared by every row without cells
+        last = max(by_row, default=0)
+        return [by_row.get(r, empty) for r in range(1, last + 1)]
 
     def write(self, plan: WritePlan) -> dict:
         patches = [
