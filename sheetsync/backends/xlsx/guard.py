@@ -171,7 +171,8 @@ def sheet_extent(data: bytes) -> Extent:
     columns = _CELL_COLUMN.findall(data, start, end)  # cell addresses (row r= are digits only)
     max_col = max((_col_number(c.upper().decode()) for c in set(columns)), default=0)
     p = pm.group(1) or b""
-    opens = sum(data.count(b"<" + p + b"c" + tail, start, end) for tail in (b" ", b">", b"/>"))
+    # Cells with attributes ("<c r=... s=...") and bare ones ("<c>"); "<c/>" holds nothing.
+    opens = data.count(b"<" + p + b"c ", start, end) + data.count(b"<" + p + b"c>", start, end)
     if opens > len(columns):  # cells placed by order, not by address
         max_col = MAX_COLS
     rows = _last_row_number(data) or data.count(b"<" + p + b"row", start, end)
