@@ -100,6 +100,8 @@ def loads(text: str, path: str | Path = "<văn bản>", error: type[Exception] =
             return None
         _check_expansion(node, path, error, what)
         return loader.construct_document(node)
+    except error:  # ours (a bound crossed); LayoutError is also a ValueError
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" (dòng {mark.line + 1}, cột {mark.column + 1})" if mark is not None else ""

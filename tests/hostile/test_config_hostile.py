@@ -239,8 +239,8 @@ def test_the_cli_answers_a_fifo_source_with_exit_2(tmp_path):
     res = CliRunner().invoke(main, ["validate", str(fifo), "--json", "--store", "none"])
     assert res.exit_code == 2
     data = json.loads(res.output)
-    assert data["units"][0]["error_code"] == "source.unreadable"
-    assert "FIFO" in data["units"][0]["error"]
+    assert data["units"][0]["error"]["code"] == "source.unreadable"
+    assert "FIFO" in data["units"][0]["error"]["message"]
 
 
 def test_a_fifo_as_the_store_is_refused_without_hanging(tmp_path):
@@ -253,4 +253,5 @@ def test_a_fifo_as_the_store_is_refused_without_hanging(tmp_path):
     os.mkfifo(fifo)
     res = CliRunner().invoke(main, ["sync", str(unit), "--store", str(fifo), "--json", "--as-of", "2026-11-24"])
     assert res.exit_code == 2
-    assert "FIFO" in json.loads(res.output)["problems"][0]
+    problem = json.loads(res.output)["problems"][0]
+    assert problem["code"] == "store" and "FIFO" in problem["message"]

@@ -33,8 +33,9 @@ def _cli(*args: str):
 def test_a_read_only_workbook_is_not_replaced_even_in_a_writable_folder(unit_file):
     unit_file.chmod(0o444)
     before = unit_file.read_bytes()
-    with pytest.raises(SourceLocked, match="chỉ cho phép đọc"):
-        sync(unit_file)
+    result = sync(unit_file)  # the unit keeps its findings; nothing is written
+    assert isinstance(result.error, SourceLocked) and "chỉ cho phép đọc" in str(result.error)
+    assert not result.written and result.evaluation is not None
     assert unit_file.read_bytes() == before
     assert oct(unit_file.stat().st_mode & 0o777) == oct(0o444)
 
@@ -47,8 +48,8 @@ def test_a_lock_held_by_another_process_is_honoured(unit_file):
     try:
         assert holder.stdout.readline().strip() == "locked"
         before = unit_file.read_bytes()
-        with pytest.raises(SourceLocked):
-            sync(unit_file)
+        result = sync(unit_file)
+        assert isinstance(result.error, SourceLocked) and not result.written
         assert unit_file.read_bytes() == before
     finally:
         holder.kill()
@@ -142,15 +143,15 @@ def test_a_full_disk_is_reported_in_vietnamese_and_the_workbook_is_kept(unit_fil
     assert list(tiny_disk.glob(".sheetsync-*.tmp")) == []
     res = _cli("sync", str(target), "--json")
     unit = json.loads(res.output)["units"][0]
-    assert res.exit_code == 2 and unit["error_code"] == "source.write-failed"
+    assert res.exit_code == 2 and unit["error"]["code"] == "source.write-failed"
 
 
 def test_a_read_only_disk_is_reported_in_vietnamese(unit_file, tiny_disk):
     target = tiny_disk / "don-vi.xlsx"
     shutil.copy(unit_file, target)
     subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True)
-    with pytest.raises(SourceLocked, match="chỉ cho phép đọc"):
-        sync(target)
+    result = sync(target)
+    assert isinstance(result.error, SourceLocked) and "chỉ cho phép đọc" in str(result.error)
 
 
 def test_os_errors_have_vietnamese_messages():
@@ -175,11 +176,11 @@ def test_control_characters_in_a_cell_are_shown_but_inert(unit_file):
         assert raw not in res.output
 
 
-def test_the_last_resort_filter_keeps_newlines_and_the_progress_bar(capsys):
-    from sheetsync.text import inert_output
+def test_what_the_command_line_prints_is_made_inert_but_keeps_its_layout():
+    from sheetsync.text import terminal_safe
 
-    assert inert_output("a\nb\tc\r\x1b[?25ld\x1b[?25h") == "a\nb\tc\r\x1b[?25ld\x1b[?25h"
-    assert inert_output("tên\x1b]0;x\x07") == "tên␛]0;x␇"
+    assert terminal_safe("a\nb\tc") == "a\nb\tc"
+    assert terminal_safe("tên\x1b]0;x\x07\x9b\u202e") == "tên␛]0;x␇<U+009B><U+202E>"
 
 
 # -- the whole command line: one hostile unit among good ones ---------------------------------------
@@ -208,5 +209,5 @@ def test_a_ward_with_hostile_units_syncs_the_good_ones_and_reports_the_rest(tmp_
     units = {u["unit"]: u for u in json.loads(proc.stdout)["units"]}
     assert units["Phòng A"]["written"] and units["Phòng B"]["written"] and units["Phòng ô xa"]["written"]
     assert units["Phòng A"]["error"] is None
-    assert units["Phòng bom"]["error_code"] == "source.too-large"
-    assert units["Phòng DTD"]["error_code"] == "source.unreadable"
+    assert units["Phòng bom"]["error"]["code"] == "source.too-large"
+    assert units["Phòng DTD"]["error"]["code"] == "source.unreadable"
