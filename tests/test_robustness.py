@@ -111,7 +111,7 @@ from sheetsync.config.profile import load_profile as _load_profile  # noqa: E402
 from sheetsync.config.resources import profiles_dir  # noqa: E402
 from sheetsync.config.ward import load_ward  # noqa: E402
 from sheetsync.engine.evaluate import evaluate as _evaluate  # noqa: E402
-from sheetsync.errors import ConfigError, SheetsyncError, SourceTooLarge, SourceUnreadable  # noqa: E402
+from sheetsync.errors import ConfigError, SheetsyncError, SourceTooLarge  # noqa: E402
 
 _HOSTILE = settings(max_examples=10, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

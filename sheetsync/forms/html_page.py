@@ -15,7 +15,6 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from sheetsync.errors import TemplateError, require_regular_file
-
 from sheetsync.forms.charts import Chart
 from sheetsync.forms.layout import HeaderCell, Layout, template_dirs
 from sheetsync.forms.table import TableRow, cell_text

@@ -190,7 +190,6 @@ class _DevTools:
 def _print_via_devtools(browser: Path, html_path: Path, pdf_path: Path, profile: str, no_sandbox: bool,
                         timeout: float) -> tuple[bool, str]:
     import base64
-
     import fcntl
 
     def high(fd: int) -> int:  # above 4, so the shell's 3<& and 4>& cannot clobber it

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 from unitbook import UnitBook
@@ -80,7 +79,9 @@ def add_cell(path: Path, title: str, ref: str, value: str = "lạc") -> Path:
             body = chunk[head_end: -len("</row>")]
             cells = re.findall(r'<c r="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', body, re.S)
             parts = re.findall(r'<c r="[A-Z]+\d+"[^>]*?(?:/>|>.*?</c>)', body, re.S)
-            width = lambda letters: int("".join(f"{ord(ch) - 64:02d}" for ch in letters.rjust(3, "@")))
+            def width(letters: str) -> int:
+                return int("".join(f"{ord(ch) - 64:02d}" for ch in letters.rjust(3, "@")))
+
             kept = [(c, p) for c, p in zip(cells, parts) if c != col]
             kept.append((col, cell))
             kept.sort(key=lambda cp: width(cp[0]))

@@ -8,17 +8,17 @@ import json
 import time
 
 import pytest
+from builders import alias_bomb
 from click.testing import CliRunner
 
-from builders import alias_bomb
 from sheetsync.cli import main
 from sheetsync.config.profile import load_profile
+from sheetsync.config.resources import profiles_dir, schemas_dir
 from sheetsync.config.schema import load_schemas
 from sheetsync.config.ward import load_ward
 from sheetsync.config.yamlfile import load_yaml, yes_no
 from sheetsync.errors import ConfigError, ProfileError, SchemaError, WardConfigError
 from sheetsync.forms.layout import load_layout
-from sheetsync.config.resources import profiles_dir, schemas_dir, templates_dir
 
 WARD = "ward: Phường Thử\nunits:\n  - name: Phòng A\n    source: a.xlsx\n"
 
@@ -77,6 +77,7 @@ def test_schemas_and_templates_are_read_through_the_same_guard(tmp_path):
 
 def test_no_yaml_is_read_outside_the_one_loader():
     import pathlib
+
     import sheetsync
 
     root = pathlib.Path(sheetsync.__file__).parent
@@ -118,8 +119,8 @@ def test_exceptional_refuses_what_is_neither_yes_nor_no(tmp_path, text):
 
 
 def test_yes_no_is_the_engines_definition():
-    from sheetsync.engine.values import yes_no as engine_yes_no
     from sheetsync.config.yamlfile import yes_no_lookup
+    from sheetsync.engine.values import yes_no as engine_yes_no
 
     for value in ["Có", "x", "TRUE", 1, True, "Không", "sai", 0, False]:
         assert yes_no(value, "w") == engine_yes_no(value, yes_no_lookup())

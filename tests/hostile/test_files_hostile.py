@@ -13,13 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from builders import add_cell, good_unit, inflate_member, sheet_part
-from sheetsync.backends.xlsx import ooxml
+from click.testing import CliRunner
+from unitbook import sync
+
 from sheetsync.cli import main
 from sheetsync.errors import SourceLocked, SourceWriteFailed
-from unitbook import sync
 
 AS_OF = "2026-11-24"
 

@@ -40,8 +40,9 @@ def token_endpoint():
 
 
 def test_init_on_google_with_a_rejected_key_answers_in_vietnamese(tmp_path, monkeypatch, token_endpoint):
-    from sheetsync.backends.google import backend as gsheets
     from tests_google_key import service_account_file
+
+    from sheetsync.backends.google import backend as gsheets
 
     key = service_account_file(tmp_path, token_uri=token_endpoint)
     for name in ("SHEETSYNC_GOOGLE_API_URL", "SHEETSYNC_GOOGLE_CREDENTIALS"):

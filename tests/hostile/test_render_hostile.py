@@ -8,9 +8,9 @@ import shutil
 import subprocess
 
 import pytest
+from builders import good_unit
 from click.testing import CliRunner
 
-from builders import good_unit
 from sheetsync.cli import main
 from sheetsync.config.resources import templates_dir
 from sheetsync.forms import pdf

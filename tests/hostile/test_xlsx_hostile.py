@@ -8,13 +8,12 @@ import sys
 import time
 
 import pytest
-
-from builders import (add_cell, add_doctype, inflate_member, lie_about_size, read_member, rewrite_zip,
-                      sheet_part)
-from sheetsync.backends.xlsx.backend import XlsxBackend
-from sheetsync.backends.xlsx import ooxml
-from sheetsync.errors import SourceTooLarge, SourceUnreadable
+from builders import add_cell, add_doctype, inflate_member, lie_about_size, read_member, rewrite_zip, sheet_part
 from unitbook import sync
+
+from sheetsync.backends.xlsx import ooxml
+from sheetsync.backends.xlsx.backend import XlsxBackend
+from sheetsync.errors import SourceTooLarge, SourceUnreadable
 
 TASKS = "Nhiệm vụ"
 
@@ -126,7 +125,7 @@ def test_a_real_zip_bomb_is_refused_quickly_and_without_the_memory(unit_file):
 
 def test_the_year_long_unit_stays_well_inside_the_bounds(tmp_path):
     from sheetsync.backends.xlsx.guard import check_package
-    from sheetsync.limits import MAX_PART_BYTES, MAX_DENSE_CELLS
+    from sheetsync.limits import MAX_DENSE_CELLS, MAX_PART_BYTES
 
     sys.path.insert(0, "scripts")
     from bench_sync import build

@@ -1625,9 +1625,10 @@ def scan_special_cells(path: PathLike, sheet_names: list[str]) -> dict[str, dict
         return result
 
 
-def scan_sheets(path: PathLike, sheet_names: list[str]) -> dict[str, tuple[dict[tuple[int, int], CellError], "Extent"]]:
+def scan_sheets(path: PathLike, sheet_names: list[str]) -> dict[str, tuple[dict[tuple[int, int], CellError], object]]:
     """`scan_special_cells` and each sheet's used extent (`guard.sheet_extent`) in one pass
-    over the sheet XML, so the reader knows how big a sheet really is before reading it."""
+    over the sheet XML, so the reader knows how big a sheet really is before reading it
+    (the second item is a `guard.Extent`)."""
     from sheetsync.backends.xlsx.guard import sheet_extent
 
     with _Package(Path(path)) as pkg:
