@@ -33,4 +33,8 @@ def open_source(spec: str, *, unit: str | None = None):
     path = Path(spec)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return XlsxBackend(path)
-    raise SourceUnsupported(f"Không nhận ra nguồn '{spec}': cần một tệp .xlsx, một thư mục chứa tệp .xlsx hoặc một tệp ward.yaml.")
+    if path.suffix.lower() in (".xls", ".ods", ".csv"):
+        raise SourceUnsupported(f"Tệp '{spec}' là {path.suffix.lower()}, không phải .xlsx: hãy mở bằng Excel hoặc "
+                                "LibreOffice và lưu thành Sổ làm việc Excel (.xlsx).")
+    raise SourceUnsupported(f"Không nhận ra nguồn '{spec}': mỗi đơn vị cần một tệp .xlsx, một thư mục chứa tệp "
+                            ".xlsx hoặc một bảng tính Google (gsheet:<mã>).")

@@ -256,3 +256,13 @@ def test_a_fifo_as_the_store_is_refused_without_hanging(tmp_path):
     assert res.exit_code == 2
     problem = json.loads(res.output)["problems"][0]
     assert problem["code"] == "store" and "FIFO" in problem["message"]
+
+
+def test_a_unit_source_that_is_no_workbook_says_what_is_accepted(tmp_path):
+    from sheetsync.backends import open_source
+    from sheetsync.errors import SourceUnsupported
+
+    with pytest.raises(SourceUnsupported, match="lưu thành Sổ làm việc Excel"):
+        open_source(str(tmp_path / "cu.xls"))
+    with pytest.raises(SourceUnsupported, match="thư mục chứa tệp .xlsx hoặc một bảng tính Google"):
+        open_source(str(tmp_path / "khong-ro.txt"))
