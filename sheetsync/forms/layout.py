@@ -180,6 +180,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _flag(raw: Mapping[str, Any], key: str, where: str) -> bool:
+    """A yes/no setting of a template, read like the sheets' Có/Không (`"false"` is no)."""
+    from sheetsync.config.yamlfile import yes_no
+
+    return yes_no(raw.get(key), f"{where}: `{key}`", LayoutError)
+
+
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Mappings merge key by key; any other value (lists included) replaces the base value."""
     merged = dict(base)
@@ -215,8 +222,8 @@ def _lines(items: Any, context: Mapping[str, str], where: str) -> tuple[Line, ..
             raise LayoutError(f"{where}: mỗi dòng phải là chữ hoặc {{text: ..., bold: ...}}")
         text = fill(item.get("text", ""), context)
         if text.strip():
-            lines.append(Line(text, bool(item.get("bold")), bool(item.get("italic")),
-                              bool(item.get("underline"))))
+            lines.append(Line(text, _flag(item, "bold", where), _flag(item, "italic", where),
+                              _flag(item, "underline", where)))
     return tuple(lines)
 
 
@@ -301,7 +308,7 @@ def load_layout(form: FormName, kind: str, context: Mapping[str, str],
         issuing_body=_lines(data.get("issuing_body"), ctx, where),
         motto=_lines(data.get("motto"), ctx, where),
         columns=_columns(form, data.get("columns"), kind, ctx, where, scale or default_scale()),
-        column_numbers=bool(data.get("column_numbers", False)),
+        column_numbers=_flag(data, "column_numbers", where),
         rating_text=rating_text,
         font=Font(
             name=str(font.get("name", "Times New Roman")),

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from sheetsync.cli import main
 from sheetsync.config.profile import load_profile
-from sheetsync.config.resources import profiles_dir, schemas_dir
+from sheetsync.config.resources import profiles_dir, schemas_dir, templates_dir
 from sheetsync.config.schema import load_schemas
 from sheetsync.config.ward import load_ward
 from sheetsync.config.yamlfile import load_yaml, yes_no
@@ -266,3 +266,19 @@ def test_a_unit_source_that_is_no_workbook_says_what_is_accepted(tmp_path):
         open_source(str(tmp_path / "cu.xls"))
     with pytest.raises(SourceUnsupported, match="thư mục chứa tệp .xlsx hoặc một bảng tính Google"):
         open_source(str(tmp_path / "khong-ro.txt"))
+
+
+def test_yes_no_in_form_templates_is_read_like_the_sheets(tmp_path):
+    import shutil
+
+    custom = tmp_path / "tpl"
+    shutil.copytree(templates_dir() / "forms", custom)
+    doc = custom / "document.yaml"
+    text = doc.read_text(encoding="utf-8")
+    assert "bold: true" in text
+    doc.write_text(text.replace("bold: true", 'bold: "false"'), encoding="utf-8")
+    layout = load_layout("01A", "unit", {}, custom)
+    assert not any(line.bold for line in layout.issuing_body + layout.motto)
+    doc.write_text(text.replace("bold: true", "bold: hơi đậm"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="có/không"):
+        load_layout("01A", "unit", {}, custom)
