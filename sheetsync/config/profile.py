@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync.config.resources import profiles_dir, schemas_dir
-from sheetsync.config.yamlfile import load_yaml, yes_no
+from sheetsync.config.schema import yes_no
+from sheetsync.config.yamlfile import load_yaml
 from sheetsync.domain.ratings import RatingScale
 from sheetsync.errors import ProfileError
 from sheetsync.text import shorten

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync.config.resources import schemas_dir
+from sheetsync.config.yamlfile import load_yaml
 from sheetsync.domain.ratings import RatingScale
-from sheetsync.errors import SchemaError
+from sheetsync.errors import ConfigError, SchemaError
 from sheetsync.text import normalize_key, shorten
 
 RATING_ENUM = "rating"  # the enum a profile's rating scale replaces
@@ -232,8 +233,6 @@ TAB_FILES = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly")
 
 
 def _load_yaml(path: Path) -> Any:
-    from sheetsync.config.yamlfile import load_yaml
-
     if not path.exists():
         raise SchemaError(f"không tìm thấy tệp lược đồ {path}")
     return load_yaml(path, SchemaError, "tệp lược đồ")
@@ -241,9 +240,46 @@ def _load_yaml(path: Path) -> Any:
 
 def _flag(raw: dict, key: str, default: bool, where: str) -> bool:
     """A yes/no attribute of a column or tab (`required: true`), read like the sheets' yes/no."""
-    from sheetsync.config.yamlfile import yes_no
-
     return yes_no(raw.get(key), f"lược đồ {where}, `{key}`", SchemaError, default)
+
+
+# -- yes/no settings --------------------------------------------------------------------------------
+
+def yes_no(value: Any, where: str, error: type[Exception] = ConfigError, default: bool = False) -> bool:
+    """A yes/no setting read the way the sheets read their yes/no columns (the schemas' `yesno`
+    list: Có/Không, true/false, 1/0, x...), so `"false"` and `Không` mean no. Anything else is
+    refused with a message, never taken as "yes" because it is a non-empty string."""
+    from sheetsync.engine.values import yes_no as read_yes_no
+
+    if value is None:
+        return default
+    answer = read_yes_no(value, yes_no_lookup(), yes_value())
+    if answer is None:
+        raise error(f"{where}: '{value}' không phải giá trị có/không; hãy ghi Có hoặc Không "
+                    "(true/false, 1/0 cũng được).")
+    return answer
+
+
+def yes_no_lookup() -> dict[str, str]:
+    """The `yesno` enum of the schemas in use (normalised text → Có/Không), read once."""
+    folder = schemas_dir()
+    key = str(folder)
+    cached = _YES_NO_CACHE.get(key)
+    if cached is None:
+        enums = _parse_enums(load_yaml(folder / "enums.yaml", what="tệp danh mục"))
+        enum = enums.get("yesno")
+        cached = (enum.lookup(), enum.canonical[0]) if enum is not None else ({}, "Có")
+        _YES_NO_CACHE[key] = cached
+    return cached[0]
+
+
+def yes_value() -> str:
+    """The canonical "yes" of the `yesno` enum (its first value)."""
+    yes_no_lookup()
+    return _YES_NO_CACHE[str(schemas_dir())][1]
+
+
+_YES_NO_CACHE: dict[str, tuple[dict[str, str], str]] = {}
 
 
 def _parse_enums(raw: dict) -> dict[str, Enum]:

@@ -9,7 +9,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sheetsync.config.yamlfile import load_yaml, yes_no
+from sheetsync.config.schema import yes_no
+from sheetsync.config.yamlfile import load_yaml
 from sheetsync.errors import SourceNotFound, WardConfigError
 from sheetsync.text import shorten
 

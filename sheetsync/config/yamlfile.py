@@ -1,5 +1,5 @@
 """The one way sheetsync reads a YAML file (ward.yaml, profiles, schemas, form templates,
-config.yaml), and the one way a yes/no setting in one is read.
+config.yaml). (Yes/no settings in them are read by `schema.yes_no`.)
 
 Configuration is typed by people in whatever editor is at hand, and sometimes handed over by
 someone else, so reading it must never hang, exhaust memory or end in a traceback:
@@ -153,50 +153,3 @@ def _check_expansion(root: yaml.Node, path, error, what) -> None:
         return total
 
     size(root)
-
-
-# -- yes/no settings --------------------------------------------------------------------------------
-
-def yes_no(value: Any, where: str, error: type[Exception] = ConfigError, default: bool = False) -> bool:
-    """A yes/no setting read the way the sheets read their yes/no columns (the schemas' `yesno`
-    list: Có/Không, true/false, 1/0, x...), so `"false"` and `Không` mean no. Anything else is
-    refused with a message, never taken as "yes" because it is a non-empty string."""
-    from sheetsync.engine.values import yes_no as read_yes_no
-
-    if value is None:
-        return default
-    answer = read_yes_no(value, yes_no_lookup(), yes_value())
-    if answer is None:
-        raise error(f"{where}: '{value}' không phải giá trị có/không; hãy ghi Có hoặc Không "
-                    "(true/false, 1/0 cũng được).")
-    return answer
-
-
-def yes_no_lookup() -> dict[str, str]:
-    """The `yesno` enum of the schemas in use (normalised text → Có/Không), read once."""
-    from sheetsync.config.resources import schemas_dir
-
-    folder = schemas_dir()
-    key = str(folder)
-    cached = _YES_NO_CACHE.get(key)
-    if cached is None:
-        from sheetsync.config.schema import _parse_enums
-
-        enums = _parse_enums(load_yaml(folder / "enums.yaml", what="tệp danh mục"))
-        enum = enums.get("yesno")
-        cached = (enum.lookup(), enum.canonical[0]) if enum is not None else ({}, "Có")
-        _YES_NO_CACHE[key] = cached
-    return cached[0]
-
-
-def yes_value() -> str:
-    """The canonical "yes" of the `yesno` enum (its first value)."""
-    yes_no_lookup()
-    from sheetsync.config.resources import schemas_dir
-
-    return _YES_NO_CACHE[str(schemas_dir())][1]
-
-
-_YES_NO_CACHE: dict[str, tuple[dict[str, str], str]] = {}
-
-

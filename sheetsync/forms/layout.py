@@ -182,7 +182,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 def _flag(raw: Mapping[str, Any], key: str, where: str) -> bool:
     """A yes/no setting of a template, read like the sheets' Có/Không (`"false"` is no)."""
-    from sheetsync.config.yamlfile import yes_no
+    from sheetsync.config.schema import yes_no
 
     return yes_no(raw.get(key), f"{where}: `{key}`", LayoutError)
 

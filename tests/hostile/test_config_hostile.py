@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from sheetsync.cli import main
 from sheetsync.config.profile import load_profile
 from sheetsync.config.resources import profiles_dir, schemas_dir, templates_dir
-from sheetsync.config.schema import load_schemas
+from sheetsync.config.schema import load_schemas, yes_no
 from sheetsync.config.ward import load_ward
-from sheetsync.config.yamlfile import load_yaml, yes_no
+from sheetsync.config.yamlfile import load_yaml
 from sheetsync.errors import ConfigError, ProfileError, SchemaError, WardConfigError
 from sheetsync.forms.layout import load_layout
 
@@ -119,7 +119,7 @@ def test_exceptional_refuses_what_is_neither_yes_nor_no(tmp_path, text):
 
 
 def test_yes_no_is_the_engines_definition():
-    from sheetsync.config.yamlfile import yes_no_lookup
+    from sheetsync.config.schema import yes_no_lookup
     from sheetsync.engine.values import yes_no as engine_yes_no
 
     for value in ["Có", "x", "TRUE", 1, True, "Không", "sai", 0, False]:

@@ -26,11 +26,13 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from sheetsync.domain.a1 import col_number, parse_ref
 from sheetsync.errors import SourceTooLarge, SourceUnreadable
 from sheetsync.limits import human_bytes, limit
 
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # signature .. extra length (30 bytes)
 _CHUNK = 1 << 20
+MAX_COLS = 16_384  # Excel's last column, XFD
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 
@@ -159,9 +161,6 @@ def sheet_extent(data: bytes) -> Extent:
     """Bounds of the cells a sheet's XML holds, whatever its <dimension> says (calamine
     ignores it too). Cells without an address (allowed, rare) make the width unknown: it is
     then taken as the widest a sheet can be, which sends the sheet to the sparse reader."""
-    from sheetsync.backends.xlsx.ooxml import MAX_COLS, _range_bounds
-    from sheetsync.domain.a1 import col_number as _col_number
-
     pm = _PREFIX.search(data)
     if pm is None:
         return Extent(0, 0, 0)
@@ -169,7 +168,7 @@ def sheet_extent(data: bytes) -> Extent:
     end = data.rfind(b"sheetData>")
     end = len(data) if end < start else end
     columns = _CELL_COLUMN.findall(data, start, end)  # cell addresses (row r= are digits only)
-    max_col = max((_col_number(c.upper().decode()) for c in set(columns)), default=0)
+    max_col = max((col_number(c.upper().decode()) for c in set(columns)), default=0)
     p = pm.group(1) or b""
     # Cells with attributes ("<c r=... s=...") and bare ones ("<c>"); "<c/>" holds nothing.
     opens = data.count(b"<" + p + b"c ", start, end) + data.count(b"<" + p + b"c>", start, end)
@@ -179,6 +178,15 @@ def sheet_extent(data: bytes) -> Extent:
     merged = tuple(filter(None, (_range_bounds(m.decode("ascii", "replace"))
                                  for m in _MERGE_REF.findall(data, end))))
     return Extent(rows, max_col, max(opens, len(columns)), merged)
+
+
+def _range_bounds(ref: str) -> tuple[int, int, int, int] | None:
+    """`A1:B3` → (1, 1, 3, 2), 1-based (r1, c1, r2, c2); None when it is no range."""
+    parts = [parse_ref(x) for x in ref.split(":")]
+    if not parts or len(parts) > 2 or any(p is None for p in parts):
+        return None
+    (r1, c1), (r2, c2) = parts[0], parts[-1]
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
 def _last_row_number(data: bytes) -> int:
