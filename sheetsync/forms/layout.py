@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-
 from sheetsync.config.resources import templates_dir
 from sheetsync.domain.ratings import RatingScale
 from sheetsync.errors import TemplateError
