@@ -29,10 +29,3 @@ def templates_dir() -> Path:
 def profiles_dir() -> Path:
     return schemas_dir() / "profiles"
 
-
-def read_yaml(text_or_stream):
-    """YAML as `yaml.safe_load` reads it, with libyaml's C parser where installed (several
-    times faster; every command reads the schemas and the profile at start)."""
-    import yaml
-
-    return yaml.load(text_or_stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 — a safe loader

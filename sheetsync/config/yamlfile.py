@@ -80,7 +80,7 @@ def _guess(data: bytes) -> str:
     return "có vẻ là một bảng mã cũ như Windows-1258, TCVN3 (ABC) hoặc VNI"
 
 
-class _BoundedLoader(yaml.SafeLoader):
+class _BoundedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where installed
     """SafeLoader whose document is measured, aliases expanded, before it is constructed."""
 
 

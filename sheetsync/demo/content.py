@@ -2,7 +2,7 @@
 their posts and objectives, how people perform, the problems to plant, places.
 
 Everything here is data; the generator's modules decide how it is drawn. The files are read
-once per process (`content()`), with the package's safe YAML reader.
+once per process (`content()`), with the package's one YAML loader (`config.yamlfile`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-
-from sheetsync.config.resources import read_yaml
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -130,7 +128,9 @@ class Content:
 
 
 def _read(name: str) -> Any:
-    return read_yaml((DATA_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    from sheetsync.config.yamlfile import load_yaml
+
+    return load_yaml(DATA_DIR / f"{name}.yaml", what="tệp dữ liệu phường mẫu")
 
 
 def _weight(v: Any) -> float:
