@@ -102,8 +102,8 @@ PROFILE_SHAPE: dict[str, Any] = {
     "name": (TEXT, False),
     "title": (TEXT, False),
     "general": ({"max": (NUMBER, True), "field": (TEXT, True), "fallback_field": (TEXT, False)}, True),
-    "task_points": ({"max": (NUMBER, True), "staff_components": (TEXTS, True),
-                     "leader_components": (TEXTS, True)}, True),
+    "task_points": ({"max": (NUMBER, True), "staff_components": ("components", True),
+                     "leader_components": ("components", True)}, True),
     "deductions": ({"per_return": (NUMBER, True), "per_delay": (NUMBER, True)}, True),
     "leaders": ({"roles": (TEXTS, True), "d_all_pass": (NUMBER, True), "d_any_fail": (NUMBER, True),
                  "dd_all_done": (NUMBER, True), "dd_otherwise": (NUMBER, True)}, True),
@@ -171,6 +171,14 @@ def _check_value(kind: Any, value: Any, where: str, path: Path) -> Any:
         if value == "rated":
             return value
         return _check_value(TEXTS, value, where, path)
+    if kind == "components":
+        from sheetsync.results import COMPONENT_FIELDS
+
+        known = [f.removeprefix("score_") for f in COMPONENT_FIELDS]
+        parts = _check_value(TEXTS, value, where, path)
+        if not parts or any(x not in known for x in parts):
+            raise bad(f"một danh sách thành phần điểm lấy trong {', '.join(known)}")
+        return parts
     if kind == "scopes":
         scopes = _check_value(TEXTS, value, where, path)
         wrong = [x for x in scopes if x not in QUOTA_SCOPES]
@@ -228,6 +236,19 @@ def validate_profile(raw: Any, path: Path) -> dict:
     return _check_section(PROFILE_SHAPE, raw, "", path)
 
 
+def _check_fields(path: Path, refs: dict[str, str | None]) -> None:
+    """The columns a profile names must be columns of the `Đánh giá tháng` schema (a typo
+    there would otherwise surface deep in the scoring as a KeyError)."""
+    raw = load_yaml(schemas_dir() / "evaluations.yaml", ProfileError, "tệp lược đồ") or {}
+    keys = {str(f.get("key")) for f in raw.get("fields", []) if isinstance(f, dict)} if isinstance(raw, dict) else set()
+    for where, key in refs.items():
+        if key is not None and keys and key not in keys:
+            close = difflib.get_close_matches(key, sorted(keys), n=1, cutoff=0.6)
+            hint = f" — có phải '{close[0]}'?" if close else ""
+            raise ProfileError(f"bộ tiêu chí {path}: `{where}` nêu cột '{shorten(key)}' không có trong trang "
+                               f"Đánh giá tháng{hint}")
+
+
 def _section(raw: dict, key: str) -> dict:
     return {k: v for k, v in (raw.get(key) or {}).items() if v is not None}
 
@@ -254,6 +275,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
     if mins != sorted(mins, reverse=True):
         raise ProfileError(f"{path}: các ngưỡng xếp loại phải xếp từ cao xuống thấp (min giảm dần)")
     general, tasks, leaders = raw["general"], raw["task_points"], raw["leaders"]
+    _check_fields(path, {"general.field": general["field"], "general.fallback_field": general.get("fallback_field"),
+                         "bonus.field": bonus.get("field")})
     return Profile(
         name=raw.get("name") or path.stem,
         title=raw.get("title") or path.stem,
