@@ -120,6 +120,7 @@ PROFILE_SHAPE: dict[str, Any] = {
     "okr": ({"equal_weights_warning_min_krs": (INTEGER, False), "attainment_cap": (NUMBER, False)}, False),
     "periods": ({"aggregation": (TEXT, False), "year_deviation_levels": (NUMBER, False)}, False),
     "field_overrides": ("table", False),
+    "weekly": ("table", False),  # checked by _weekly
 }
 QUOTA_SCOPES = ("unit", "peer_group")
 

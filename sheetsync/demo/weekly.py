@@ -13,8 +13,6 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-import yaml
-
 from sheetsync.demo.content import DATA_DIR
 from sheetsync.demo.people import Unit
 from sheetsync.demo.tasks import Draft, Month
@@ -23,7 +21,9 @@ from sheetsync.demo.tasks import Draft, Month
 @functools.cache
 def weekly_content() -> dict[str, Any]:
     """data/weekly.yaml: shares of skipped, late and troubled reports, and their texts."""
-    return yaml.safe_load((DATA_DIR / "weekly.yaml").read_text(encoding="utf-8"))
+    from sheetsync.config.yamlfile import load_yaml
+
+    return load_yaml(DATA_DIR / "weekly.yaml", what="tệp dữ liệu phường mẫu")
 
 
 def weekly_rows(unit: Unit, month: Month, drafts: dict[str, list[Draft]], rows: list[dict[str, Any] | None],
