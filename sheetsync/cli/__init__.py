@@ -296,4 +296,11 @@ def _register_history() -> None:
     register(main)
 
 
+def _register_web() -> None:
+    from sheetsync.cli.web import register
+
+    register(main)
+
+
 _register_history()
+_register_web()

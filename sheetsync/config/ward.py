@@ -31,10 +31,11 @@ class WardConfig:
     place: str = ""
     profile: str | None = None
     path: Path | None = None
+    service: dict = field(default_factory=dict)  # `sheetsync serve`: schedule, smtp, base_url (web/config.py)
     extra: dict = field(default_factory=dict)
 
 
-WARD_KEYS = ("ward", "name", "units", "office", "issuing_body", "place", "profile")
+WARD_KEYS = ("ward", "name", "units", "office", "issuing_body", "place", "profile", "service")
 UNIT_KEYS = ("name", "source", "exceptional")
 
 
@@ -91,6 +92,9 @@ def load_ward(path: str | Path) -> WardConfig:
                 continue
         units.append(UnitSpec(name or Path(src).stem, src, exceptional))
     profile = raw.get("profile")
+    service = raw.get("service") or {}
+    if not isinstance(service, dict):
+        raise WardConfigError(f"Mục 'service:' trong {path} phải là một khối khóa: giá trị (schedule, smtp, base_url).")
     return WardConfig(
         name=_text(raw, "ward", str(path)) or _text(raw, "name", str(path)) or path.parent.name,
         units=units,
@@ -99,6 +103,7 @@ def load_ward(path: str | Path) -> WardConfig:
         place=_text(raw, "place", str(path)),
         profile=_text(raw, "profile", str(path)) or None if profile is not None else None,
         path=path,
+        service=service,
     )
 
 

@@ -282,14 +282,19 @@ def load_run_profile(profile, ward: WardConfig | None) -> Profile:
 
 def run(sources: list[str], *, write: bool, month: str | None = None, as_of: date | str | None = None,
         profile: str | Path | Profile | None = None, schemas: Schemas | None = None,
-        progress: Progress | None = None, store=None, mode: str | None = None) -> RunResult:
-    """Validate (write=False) or sync (write=True) every unit named by `sources`. A sync records
+        progress: Progress | None = None, store=None, mode: str | None = None,
+        only: Iterable[str] | None = None) -> RunResult:
+    """Validate (write=False) or sync (write=True) every unit named by `sources` (with `only`,
+    just the units of those names: the web service syncs one unit at a time). A sync records
     every unit's months in the store (see `open_run_store`); both honour frozen months."""
     as_of_ts = as_of_timestamp(as_of)
     months = [month] if month else None
     mode = mode or ("sync" if write else "validate")
     try:
         ward, specs, notices = resolve_units(list(sources))
+        if only is not None:
+            wanted = set(only)
+            specs = [s for s in specs if s.name in wanted]
         prof = load_run_profile(profile, ward)
         schemas = schemas or load_schemas()
         st, opened = open_run_store(store, sources, create=write or mode == "report")

@@ -48,10 +48,18 @@ def _v3(conn: Connection) -> None:
     Base.metadata.create_all(conn, tables=[Base.metadata.tables["unit_results"]])
 
 
+def _v4(conn: Connection) -> None:
+    # The ward office service (`sheetsync serve`): accounts, audit, unit states, uploads, locks.
+    from sheetsync.history.store.web_models import WEB_TABLES
+
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[name] for name in WEB_TABLES])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
     (2, "finding severity stored as a code", _v2),
     (3, "unchanged syncs: run repeats, last result per unit", _v3),
+    (4, "ward office service: accounts, audit log, unit states, uploads, locks", _v4),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -1,0 +1,3 @@
+from sheetsync.cli import main
+
+main()

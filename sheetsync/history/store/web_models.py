@@ -1,0 +1,105 @@
+"""The ward office service's tables (`sheetsync serve`): accounts, audit log, each unit's last
+sync as the pages show it, uploaded workbook versions, and locks shared by every process.
+
+They live in the history store so that one SQLite file (or one PostgreSQL database) is all a
+ward keeps; created by migration step 4 (publications and feedback: step 5).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sheetsync.history.store.models import Base, JSONType
+
+
+class WebUser(Base):
+    """An account: `admin` (ward office), `unit` (focal person of the units listed), `viewer`."""
+
+    __tablename__ = "web_users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(20))
+    units: Mapped[list] = mapped_column(JSONType)  # unit names (role `unit` only)
+    full_name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Who did what, when, from where (logins too, failed ones included: they rate-limit logins)."""
+
+    __tablename__ = "web_audit"
+    __table_args__ = (Index("ix_web_audit_at", "at"), Index("ix_web_audit_action_ip", "action", "ip"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class UnitState(Base):
+    """A unit's last sync as the pages show it: the result (findings, people, scores) and the
+    deadline items computed when it was synced, so that no page reads a workbook."""
+
+    __tablename__ = "web_unit_state"
+    unit: Mapped[str] = mapped_column(String(300), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # "ok" | "failing"
+    synced_at: Mapped[datetime] = mapped_column(DateTime)
+    ok_at: Mapped[datetime | None] = mapped_column(DateTime)
+    error_code: Mapped[str | None] = mapped_column(String(80))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict | None] = mapped_column(JSONType)  # UnitResult.to_dict() of the last good sync
+    tracking: Mapped[list | None] = mapped_column(JSONType)  # status items (missing/late steps, tasks)
+    requests: Mapped[int] = mapped_column(Integer, default=0)  # API requests of the last sync (Google)
+
+
+class Upload(Base):
+    """An uploaded version of an .xlsx unit's workbook: checked at once, shown, then accepted
+    (copied into place and synced) or left. Files are never overwritten."""
+
+    __tablename__ = "web_uploads"
+    __table_args__ = (UniqueConstraint("unit", "version", name="uq_web_uploads_unit_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit: Mapped[str] = mapped_column(String(300))
+    version: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(Text)  # as the person named it
+    path: Mapped[str] = mapped_column(Text)  # where it is kept
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))  # "pending" | "accepted" | "superseded"
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    result: Mapped[dict | None] = mapped_column(JSONType)  # the check's UnitResult.to_dict()
+
+
+class ServiceLock(Base):
+    """A named lock valid across processes (one sync of a unit at a time): held until released
+    or until `expires_at`; a holder on this host whose process is gone is taken over."""
+
+    __tablename__ = "web_locks"
+    name: Mapped[str] = mapped_column(String(400), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ServiceFlag(Base):
+    """Small named facts the service keeps (the month whose forms the schedule made, ...)."""
+
+    __tablename__ = "web_flags"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[dict | None] = mapped_column(JSONType)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+WEB_TABLES = ("web_users", "web_audit", "web_unit_state", "web_uploads", "web_locks", "web_flags")

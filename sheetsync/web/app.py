@@ -1,0 +1,449 @@
+"""The web application: pages of the month for the ward office and the units' focal persons.
+
+Every page reads the store (the unit states the syncs left there), never a workbook. Every form
+carries the session's CSRF token; every unit URL checks the account's units first and answers
+404 (no data, not even whether the unit exists) to an account that may not see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from sheetsync.config.resources import templates_dir
+from sheetsync.domain.calendar import month_label
+from sheetsync.errors import SheetsyncError
+from sheetsync.web import auth, jobs, views
+from sheetsync.web.state import ROLE_LABELS, ROLES, User
+
+STATIC = Path(__file__).parent / "static"
+SECRET_FILE = "session-secret"
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(templates_dir() / "web")), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["month"] = month_label
+    env.filters["dt"] = lambda v: "" if v is None else (v.strftime("%d/%m/%Y %H:%M") if isinstance(v, datetime)
+                                                         else str(v))
+    env.filters["d"] = lambda v: "" if v is None else (v.strftime("%d/%m/%Y") if isinstance(v, date) else str(v))
+    env.filters["num"] = lambda v: "" if v is None else (f"{v:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+                                                         if isinstance(v, float) else str(v))
+    env.filters["first_upper"] = lambda v: str(v)[:1].upper() + str(v)[1:]
+    env.filters["form_kind"] = lambda k: {"01A.xlsx": "Mẫu 01A (.xlsx)", "02A.xlsx": "Mẫu 02A (.xlsx)",
+                                          "pdf": "Bản in (PDF)", "html": "Trang web"}.get(k, k)
+    env.filters["urlq"] = lambda v: quote(str(v), safe="")
+    return env
+
+
+def _secret(ward: jobs.Ward) -> str:
+    """The session signing key: kept beside the store (0600), made once."""
+    import os
+    import secrets
+
+    ward.dir.mkdir(parents=True, exist_ok=True)
+    path = ward.dir / SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+class Pages:
+    def __init__(self, ward: jobs.Ward, today=None):
+        self.ward = ward
+        self.env = _env()
+        self.today = today or date.today
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def render(self, request: Request, name: str, status_code: int = 200, **ctx) -> HTMLResponse:
+        session = request.session
+        if "csrf" not in session:
+            session["csrf"] = auth.new_csrf_token()
+        html = self.env.get_template(name).render(
+            request=request, user=request.state.user if hasattr(request.state, "user") else None,
+            csrf=session["csrf"], ward=self.ward.config, flash=session.pop("flash", None), roles=ROLE_LABELS,
+            **ctx)
+        return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+    def user(self, request: Request) -> User | None:
+        uid = request.session.get("uid")
+        if uid is None:
+            return None
+        started = request.session.get("at", 0)
+        if datetime.now().timestamp() - started > self.ward.service.session_hours * 3600:
+            request.session.clear()
+            return None
+        user = self.ward.state.user(uid)
+        if user is None or request.session.get("pw") != self.ward.state.password_stamp(uid):
+            request.session.clear()
+            return None
+        request.state.user = user
+        return user
+
+    def need_user(self, request: Request) -> User:
+        user = self.user(request)
+        if user is None:
+            raise _Redirect("/dang-nhap?next=" + quote(request.url.path))
+        return user
+
+    def need_admin(self, request: Request) -> User:
+        user = self.need_user(request)
+        if not user.is_admin:
+            raise HTTPException(403, "Chỉ quản trị viên (văn phòng phường) được làm việc này.")
+        return user
+
+    def unit_for(self, request: Request, user: User):
+        spec = self.ward.unit(request.path_params["unit"])
+        if spec is None or not user.can_see(spec.name):
+            raise HTTPException(404, "Không tìm thấy đơn vị.")
+        return spec
+
+    async def form(self, request: Request):
+        form = await request.form(max_files=1, max_fields=50, max_part_size=1024 * 1024)
+        if not auth.csrf_ok(request.session, form.get("csrf")):
+            raise HTTPException(403, "Phiên làm việc hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF); "
+                                     "hãy tải lại trang rồi thử lại.")
+        return form
+
+    def audit(self, request: Request, action: str, target: str | None = None, detail: str | None = None) -> None:
+        user = getattr(request.state, "user", None)
+        self.ward.state.audit(user.username if user else None, action, target, client_ip(request), detail)
+
+    def flash(self, request: Request, text: str, level: str = "ok") -> None:
+        request.session["flash"] = {"text": text, "level": level}
+
+    # -- login -----------------------------------------------------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        nxt = request.query_params.get("next", "/")
+        if request.method == "GET":
+            return self.render(request, "login.html.j2", next=nxt)
+        form = await self.form(request)
+        username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
+        nxt = str(form.get("next") or "/")
+        if not nxt.startswith("/") or nxt.startswith("//"):
+            nxt = "/"
+        ip = client_ip(request)
+        if await run_in_threadpool(auth.login_blocked, self.ward.state, ip, username):
+            self.ward.state.audit(None, "login-blocked", username, ip)
+            return self.render(request, "login.html.j2", status_code=429, next=nxt, username=username,
+                               error=f"Đăng nhập sai quá {auth.MAX_FAILURES} lần; hãy thử lại sau "
+                                     f"{int(auth.WINDOW.total_seconds() // 60)} phút.")
+        user = await run_in_threadpool(auth.authenticate, self.ward.state, username, password)
+        if user is None:
+            self.ward.state.audit(None, "login-failed", username, ip)
+            await asyncio.sleep(0.5)
+            return self.render(request, "login.html.j2", status_code=401, next=nxt, username=username,
+                               error="Sai tên đăng nhập hoặc mật khẩu.")
+        request.session.clear()
+        request.session.update(uid=user.id, at=datetime.now().timestamp(), csrf=auth.new_csrf_token(),
+                               pw=self.ward.state.password_stamp(user.id))
+        self.ward.state.audit(user.username, "login", None, ip)
+        return RedirectResponse(nxt, 303)
+
+    async def logout(self, request: Request) -> Response:
+        user = self.user(request)
+        await self.form(request)
+        if user:
+            self.audit(request, "logout")
+        request.session.clear()
+        return RedirectResponse("/dang-nhap", 303)
+
+    # -- dashboard ---------------------------------------------------------------------------------------
+
+    async def dashboard(self, request: Request) -> Response:
+        user = self.need_user(request)
+        data = await run_in_threadpool(views.dashboard, self.ward, user, request.query_params.get("month"),
+                                       self.today())
+        return self.render(request, "dashboard.html.j2", **data)
+
+    async def status_page(self, request: Request) -> Response:
+        user = self.need_user(request)
+        data = await run_in_threadpool(views.status_page, self.ward, user, self.today())
+        return self.render(request, "status.html.j2", **data)
+
+    # -- a unit ---------------------------------------------------------------------------------------------
+
+    async def unit(self, request: Request) -> Response:
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        q = request.query_params
+        data = await run_in_threadpool(views.unit_page, self.ward, user, spec, q.get("month"), q.get("severity"),
+                                       q.get("tab"), self.today())
+        return self.render(request, "unit.html.j2", **data)
+
+    async def sync_now(self, request: Request) -> Response:
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        await self.form(request)
+        if not user.can_change(spec.name):
+            raise HTTPException(403, "Tài khoản chỉ được xem, không được đồng bộ.")
+        out = await run_in_threadpool(jobs.sync_unit, self.ward, spec, as_of=self.today(), by=user.username)
+        self.audit(request, "sync", spec.name, out.status)
+        self.flash(request, {"ok": "Đã đồng bộ xong.", "busy": out.message}.get(out.status, "Đồng bộ không thành công: "
+                                                                                 + out.message),
+                   "ok" if out.status == "ok" else "warn")
+        return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
+
+    async def workbook(self, request: Request) -> Response:
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        path = Path(spec.source)
+        if spec.source.startswith(("gsheet:", "https://")) or not path.is_file():
+            raise HTTPException(404, "Đơn vị này không có tệp .xlsx để tải về.")
+        self.audit(request, "download", spec.name, "workbook")
+        return FileResponse(path, filename=path.name, media_type=XLSX)
+
+    async def upload(self, request: Request) -> Response:
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        if not user.can_change(spec.name):
+            raise HTTPException(403, "Tài khoản chỉ được xem, không được tải tệp lên.")
+        limit = int(self.ward.service.upload_max_mb * 1024 * 1024)
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > limit + 64 * 1024:
+            raise HTTPException(413, f"Tệp quá lớn; giới hạn {self.ward.service.upload_max_mb:.0f} MB.")
+        if spec.source.startswith(("gsheet:", "https://")):
+            raise HTTPException(400, "Đơn vị này dùng Google Sheets: sửa trực tiếp trên bảng tính.")
+        try:
+            form = await request.form(max_files=1, max_fields=10, max_part_size=limit + 1024)
+        except Exception as exc:  # multipart parser: part too large, malformed body
+            raise HTTPException(400, f"Không đọc được tệp gửi lên ({exc}).") from exc
+        if not auth.csrf_ok(request.session, form.get("csrf")):
+            raise HTTPException(403, "Phiên làm việc hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF); "
+                                     "hãy tải lại trang rồi thử lại.")
+        f = form.get("file")
+        if f is None or not hasattr(f, "read"):
+            self.flash(request, "Chưa chọn tệp.", "warn")
+            return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
+        data = await f.read(limit + 1)
+        try:
+            upload_id = await run_in_threadpool(jobs.store_upload, self.ward, spec, f.filename or "tep.xlsx", data,
+                                                user.username, self.today())
+        except SheetsyncError as exc:
+            self.audit(request, "upload-refused", spec.name, str(exc))
+            self.flash(request, str(exc), "error")
+            return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
+        self.audit(request, "upload", spec.name, f"{f.filename} (#{upload_id})")
+        return RedirectResponse(f"/don-vi/{request.path_params['unit']}/tai-len/{upload_id}", 303)
+
+    def _upload_of(self, request: Request, spec) -> dict:
+        try:
+            up = self.ward.state.upload(int(request.path_params["upload"]))
+        except ValueError:
+            up = None
+        if up is None or up["unit"] != spec.name:
+            raise HTTPException(404, "Không tìm thấy phiên bản tải lên.")
+        return up
+
+    async def upload_page(self, request: Request) -> Response:
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        up = self._upload_of(request, spec)
+        data = views.upload_view(self.ward, user, spec, up, request.query_params.get("severity"),
+                                 request.query_params.get("tab"))
+        return self.render(request, "upload.html.j2", **data)
+
+    async def upload_file(self, request: Request) -> Response:
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        up = self._upload_of(request, spec)
+        self.audit(request, "download", spec.name, f"upload v{up['version']}")
+        return FileResponse(up["path"], filename=f"{jobs.slug(spec.name)}-v{up['version']}.xlsx", media_type=XLSX)
+
+    async def accept(self, request: Request) -> Response:
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        up = self._upload_of(request, spec)
+        await self.form(request)
+        if not user.can_change(spec.name):
+            raise HTTPException(403, "Tài khoản chỉ được xem.")
+        if up["status"] != "pending":
+            self.flash(request, "Phiên bản này đã được xử lý trước đó.", "warn")
+            return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
+        try:
+            out = await run_in_threadpool(jobs.accept_upload, self.ward, spec, up, user.username)
+        except SheetsyncError as exc:
+            self.flash(request, str(exc), "error")
+            return RedirectResponse(request.url.path.rsplit("/", 1)[0], 303)
+        self.audit(request, "upload-accepted", spec.name, f"v{up['version']}")
+        self.flash(request, f"Đã nhận phiên bản {up['version']} và đồng bộ"
+                   + ("." if out.status == "ok" else f": {out.message}"), "ok" if out.status == "ok" else "warn")
+        return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
+
+    # -- forms ----------------------------------------------------------------------------------------------
+
+    async def make_forms(self, request: Request) -> Response:
+        self.need_admin(request)
+        form = await self.form(request)
+        month = views.parse_month(str(form.get("month", "")))
+        if month is None:
+            raise HTTPException(400, "Tháng không hợp lệ.")
+        rep = await run_in_threadpool(jobs.make_forms, self.ward, month, self.today())
+        self.audit(request, "forms", None, month)
+        if rep.output is None:
+            self.flash(request, "Không lập được biểu mẫu: " + "; ".join(rep.messages), "error")
+        else:
+            self.flash(request, f"Đã lập Mẫu 01A, 02A tháng {month_label(month)}."
+                       + (" " + " ".join(rep.output.messages) if rep.output.messages else ""))
+        return RedirectResponse(f"/?month={month}", 303)
+
+    async def form_file(self, request: Request) -> Response:
+        user = self.need_user(request)
+        month = views.parse_month(request.path_params["month"])
+        name = request.path_params["file"]
+        files = {f["file"]: f for f in jobs.form_files(self.ward, month)} if month else {}
+        f = files.get(name)
+        if f is None or not views.may_see_form(user, f):
+            raise HTTPException(404, "Không tìm thấy biểu mẫu.")
+        self.audit(request, "download", f["unit"], name)
+        media = {"xlsx": XLSX, "pdf": "application/pdf", "html": "text/html; charset=utf-8"}[name.rsplit(".", 1)[1]]
+        return FileResponse(jobs.forms_dir(self.ward, month) / name, media_type=media,
+                            filename=name if not name.endswith(".html") else None)
+
+    # -- admin --------------------------------------------------------------------------------------------------
+
+    async def users(self, request: Request) -> Response:
+        self.need_admin(request)
+        error = None
+        if request.method == "POST":
+            form = await self.form(request)
+            action = form.get("action")
+            try:
+                if action == "add":
+                    units = [u for u in form.getlist("units") if u]
+                    views.add_user(self.ward, str(form.get("username", "")).strip(), str(form.get("password", "")),
+                                   str(form.get("role", "")), units, str(form.get("full_name", "")),
+                                   str(form.get("email", "")))
+                    self.audit(request, "user-add", str(form.get("username")), str(form.get("role")))
+                    self.flash(request, f"Đã tạo tài khoản {form.get('username')}.")
+                elif action == "remove":
+                    name = str(form.get("username", ""))
+                    if name == request.state.user.username:
+                        raise SheetsyncError("Không thể tự xoá tài khoản đang dùng.")
+                    if self.ward.state.remove_user(name):
+                        self.audit(request, "user-remove", name)
+                        self.flash(request, f"Đã xoá tài khoản {name}.")
+                elif action == "passwd":
+                    name = str(form.get("username", ""))
+                    if self.ward.state.set_password(name, auth.hash_password(str(form.get("password", "")))):
+                        self.audit(request, "user-passwd", name)
+                        self.flash(request, f"Đã đổi mật khẩu của {name}.")
+                return RedirectResponse("/quan-tri/tai-khoan", 303)
+            except SheetsyncError as exc:
+                error = str(exc)
+        return self.render(request, "users.html.j2", status_code=400 if error else 200, error=error,
+                           users=self.ward.state.users(), units=self.ward.units, role_names=ROLES)
+
+    async def audit_page(self, request: Request) -> Response:
+        self.need_admin(request)
+        return self.render(request, "audit.html.j2", events=self.ward.state.audit_log())
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+class _Redirect(Exception):
+    def __init__(self, url: str):
+        self.url = url
+
+
+def create_app(ward: jobs.Ward, *, scheduler: bool = True, today=None, https_only: bool = False) -> Starlette:
+    """The application for one ward. With `scheduler`, the units are synced on the ward's
+    schedule from a background thread of this process."""
+    pages = Pages(ward, today)
+
+    async def redirect(request: Request, exc: _Redirect) -> Response:
+        return RedirectResponse(exc.url, 303)
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code in (304,):
+            return Response(status_code=exc.status_code)
+        return pages.render(request, "error.html.j2", status_code=exc.status_code, code=exc.status_code,
+                            message=exc.detail if isinstance(exc.detail, str) and exc.detail else "Không tìm thấy trang.")
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        import logging
+
+        logging.getLogger("sheetsync.web").exception("Lỗi không mong đợi ở %s", request.url.path)
+        html = pages.env.get_template("error.html.j2").render(
+            request=request, user=None, csrf="", ward=ward.config, flash=None, roles=ROLE_LABELS, code=500,
+            message="Lỗi không mong đợi ở máy chủ; hãy thử lại hoặc báo cho bộ phận kỹ thuật (chi tiết trong nhật ký "
+                    "của dịch vụ).")
+        return HTMLResponse(html, status_code=500, headers=SECURITY_HEADERS)
+
+    routes = [
+        Route("/dang-nhap", pages.login, methods=["GET", "POST"]),
+        Route("/dang-xuat", pages.logout, methods=["POST"]),
+        Route("/", pages.dashboard),
+        Route("/tinh-trang", pages.status_page),
+        Route("/don-vi/{unit}", pages.unit),
+        Route("/don-vi/{unit}/dong-bo", pages.sync_now, methods=["POST"]),
+        Route("/don-vi/{unit}/bang-tinh", pages.workbook),
+        Route("/don-vi/{unit}/tai-len", pages.upload, methods=["POST"]),
+        Route("/don-vi/{unit}/tai-len/{upload}", pages.upload_page),
+        Route("/don-vi/{unit}/tai-len/{upload}/tep", pages.upload_file),
+        Route("/don-vi/{unit}/tai-len/{upload}/nhan", pages.accept, methods=["POST"]),
+        Route("/bieu-mau", pages.make_forms, methods=["POST"]),
+        Route("/bieu-mau/{month}/{file}", pages.form_file),
+        Route("/quan-tri/tai-khoan", pages.users, methods=["GET", "POST"]),
+        Route("/quan-tri/nhat-ky", pages.audit_page),
+        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    ]
+    middleware = [Middleware(SessionMiddleware, secret_key=_secret(ward), session_cookie="sheetsync_session",
+                             max_age=int(ward.service.session_hours * 3600), same_site="strict",
+                             https_only=https_only)]
+
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app):
+        ticker = None
+        if scheduler:
+            from sheetsync.web.scheduler import Ticker
+
+            ticker = Ticker(ward, today=today)
+            ticker.start()
+        try:
+            yield
+        finally:
+            if ticker is not None:
+                ticker.stop()
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={_Redirect: redirect, HTTPException: http_error, Exception: server_error})
+    app.state.ward = ward
+    app.state.pages = pages
+    return app
+
+
+def json_dumps(v) -> str:
+    return json.dumps(v, ensure_ascii=False, default=str)

@@ -1,0 +1,104 @@
+"""The `service:` block of ward.yaml: when the schedule runs, where mail goes, the public URL.
+
+    service:
+      schedule:
+        every_minutes: 10        # one tick every 10 minutes ...
+        hours: "07:00-18:00"     # ... within these hours (local time)
+        days: "1-6"              # Monday=1 ... Sunday=7
+      base_url: https://okr.phuong.example.vn
+      smtp: {host: 127.0.0.1, port: 25, from: okr@phuong.example.vn, user: ..., password_env: ...}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from sheetsync.errors import WardConfigError
+
+KNOWN_KEYS = {"schedule", "smtp", "base_url", "upload_max_mb", "session_hours"}
+SCHEDULE_KEYS = {"every_minutes", "hours", "days", "enabled"}
+SMTP_KEYS = {"host", "port", "from", "user", "password_env", "starttls"}
+
+
+@dataclass
+class Schedule:
+    enabled: bool = True
+    every_minutes: float = 10
+    start: time = time(7, 0)
+    end: time = time(18, 0)
+    days: frozenset[int] = frozenset(range(1, 7))  # Monday..Saturday
+
+    def is_working(self, now: datetime) -> bool:
+        return now.isoweekday() in self.days and self.start <= now.time() <= self.end
+
+
+@dataclass
+class ServiceConfig:
+    schedule: Schedule = field(default_factory=Schedule)
+    smtp: dict | None = None
+    base_url: str = ""
+    upload_max_mb: float = 20
+    session_hours: float = 8
+
+
+def _hours(text: str) -> tuple[time, time]:
+    try:
+        a, b = (x.strip() for x in str(text).split("-"))
+        return time.fromisoformat(a), time.fromisoformat(b)
+    except ValueError as exc:
+        raise WardConfigError(f"service.schedule.hours '{text}' cần dạng 07:00-18:00.") from exc
+
+
+def _days(text) -> frozenset[int]:
+    try:
+        if isinstance(text, list):
+            return frozenset(int(d) for d in text)
+        a, _, b = str(text).partition("-")
+        return frozenset(range(int(a), int(b or a) + 1))
+    except ValueError as exc:
+        raise WardConfigError(f"service.schedule.days '{text}' cần dạng 1-6 (thứ Hai = 1, Chủ nhật = 7).") from exc
+
+
+def _unknown(block: dict, known: set[str], where: str) -> None:
+    bad = sorted(set(block) - known)
+    if bad:
+        raise WardConfigError(f"Khóa không hợp lệ trong {where}: {', '.join(bad)} (chỉ có: {', '.join(sorted(known))}).")
+
+
+def service_config(raw: dict | None) -> ServiceConfig:
+    """The ward's `service:` block, checked: unknown keys and bad values are reported, not ignored."""
+    raw = raw or {}
+    _unknown(raw, KNOWN_KEYS, "service")
+    cfg = ServiceConfig()
+    sched = raw.get("schedule") or {}
+    if not isinstance(sched, dict):
+        raise WardConfigError("service.schedule phải là một khối khóa: giá trị (every_minutes, hours, days).")
+    _unknown(sched, SCHEDULE_KEYS, "service.schedule")
+    if "every_minutes" in sched:
+        try:
+            cfg.schedule.every_minutes = float(sched["every_minutes"])
+        except (TypeError, ValueError) as exc:
+            raise WardConfigError("service.schedule.every_minutes phải là một số phút.") from exc
+        if cfg.schedule.every_minutes <= 0:
+            raise WardConfigError("service.schedule.every_minutes phải lớn hơn 0.")
+    if "hours" in sched:
+        cfg.schedule.start, cfg.schedule.end = _hours(sched["hours"])
+    if "days" in sched:
+        cfg.schedule.days = _days(sched["days"])
+    if "enabled" in sched:
+        cfg.schedule.enabled = bool(sched["enabled"])
+    smtp = raw.get("smtp")
+    if smtp:
+        if not isinstance(smtp, dict) or not smtp.get("host") or not smtp.get("from"):
+            raise WardConfigError("service.smtp cần ít nhất host và from.")
+        _unknown(smtp, SMTP_KEYS, "service.smtp")
+        cfg.smtp = dict(smtp)
+    cfg.base_url = str(raw.get("base_url") or "").rstrip("/")
+    for key in ("upload_max_mb", "session_hours"):
+        if key in raw:
+            try:
+                setattr(cfg, key, float(raw[key]))
+            except (TypeError, ValueError) as exc:
+                raise WardConfigError(f"service.{key} phải là một số.") from exc
+    return cfg

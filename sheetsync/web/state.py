@@ -1,0 +1,252 @@
+"""The service's records in the store: accounts, the audit log, each unit's last sync, uploaded
+versions and cross-process locks. Every call is one transaction (`with_retry`)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from sheetsync.history.store import Store
+from sheetsync.history.store.db import with_retry
+from sheetsync.history.store.web_models import AuditEvent, ServiceFlag, ServiceLock, UnitState, Upload, WebUser
+
+ROLES = ("admin", "unit", "viewer")
+ROLE_LABELS = {"admin": "Quản trị (văn phòng phường)", "unit": "Đầu mối đơn vị", "viewer": "Chỉ xem"}
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    role: str
+    units: tuple[str, ...]
+    full_name: str = ""
+    email: str = ""
+
+    def can_see(self, unit: str) -> bool:
+        return self.role in ("admin", "viewer") or unit in self.units
+
+    def can_change(self, unit: str) -> bool:
+        return self.role == "admin" or (self.role == "unit" and unit in self.units)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _user(u: WebUser) -> User:
+    return User(u.id, u.username, u.role, tuple(u.units or ()), u.full_name or "", u.email or "")
+
+
+def _plain(obj, columns: list[str]) -> dict:
+    return {c: getattr(obj, c) for c in columns}
+
+
+UPLOAD_COLUMNS = ["id", "unit", "version", "filename", "path", "sha256", "size", "by", "at", "status",
+                  "accepted_at", "result"]
+
+
+class WebState:
+    def __init__(self, store: Store):
+        self.store = store
+        self.engine = store.engine
+
+    def _do(self, work, readonly: bool = False):
+        return with_retry(self.engine, work, readonly=readonly)
+
+    # -- accounts --------------------------------------------------------------------------------
+
+    def add_user(self, username: str, password_hash: str, role: str, units: list[str], full_name: str = "",
+                 email: str = "") -> User:
+        now = datetime.now()
+
+        def work(s: Session) -> User:
+            u = WebUser(username=username, password_hash=password_hash, role=role, units=list(units),
+                        full_name=full_name or None, email=email or None, created_at=now, password_changed_at=now)
+            s.add(u)
+            s.flush()
+            return _user(u)
+        return self._do(work)
+
+    def user_exists(self, username: str) -> bool:
+        return self._do(lambda s: s.execute(select(WebUser.id).where(WebUser.username == username)).first()
+                        is not None, readonly=True)
+
+    def users(self) -> list[User]:
+        return self._do(lambda s: [_user(u) for u in s.execute(select(WebUser).order_by(WebUser.username)).scalars()],
+                        readonly=True)
+
+    def user(self, user_id: int) -> User | None:
+        return self._do(lambda s: (lambda u: _user(u) if u else None)(s.get(WebUser, user_id)), readonly=True)
+
+    def password_stamp(self, user_id: int) -> str | None:
+        """Changes when the password does: a session opened before a change is ended."""
+        def work(s: Session) -> str | None:
+            u = s.get(WebUser, user_id)
+            return u.password_changed_at.isoformat() if u else None
+        return self._do(work, readonly=True)
+
+    def credentials(self, username: str) -> tuple[User, str] | None:
+        def work(s: Session):
+            u = s.execute(select(WebUser).where(WebUser.username == username)).scalar_one_or_none()
+            return (_user(u), u.password_hash) if u else None
+        return self._do(work, readonly=True)
+
+    def set_password(self, username: str, password_hash: str) -> bool:
+        def work(s: Session) -> bool:
+            u = s.execute(select(WebUser).where(WebUser.username == username)).scalar_one_or_none()
+            if u is None:
+                return False
+            u.password_hash, u.password_changed_at = password_hash, datetime.now()
+            return True
+        return self._do(work)
+
+    def remove_user(self, username: str) -> bool:
+        return self._do(lambda s: s.execute(delete(WebUser).where(WebUser.username == username)).rowcount > 0)
+
+    # -- audit -------------------------------------------------------------------------------------
+
+    def audit(self, username: str | None, action: str, target: str | None = None, ip: str | None = None,
+              detail: str | None = None) -> None:
+        self._do(lambda s: s.add(AuditEvent(at=datetime.now(), username=username, action=action, target=target,
+                                            ip=ip, detail=detail)))
+
+    def audit_log(self, limit: int = 500) -> list[dict]:
+        cols = ["at", "username", "action", "target", "ip", "detail"]
+        return self._do(lambda s: [_plain(e, cols) for e in s.execute(
+            select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)).scalars()], readonly=True)
+
+    def failed_logins(self, ip: str, username: str, since: datetime) -> tuple[int, int]:
+        """Failed logins since `since`: (for this account, from this address)."""
+        def work(s: Session) -> tuple[int, int]:
+            base = select(func.count(AuditEvent.id)).where(AuditEvent.action == "login-failed", AuditEvent.at >= since)
+            return (int(s.execute(base.where(AuditEvent.target == username)).scalar() or 0),
+                    int(s.execute(base.where(AuditEvent.ip == ip)).scalar() or 0))
+        return self._do(work, readonly=True)
+
+    # -- unit states -------------------------------------------------------------------------------
+
+    def save_unit_state(self, unit: str, source: str, *, ok: bool, now: datetime, result: dict | None,
+                        tracking: list | None, error_code: str | None = None, error_message: str | None = None,
+                        requests: int = 0) -> None:
+        """A failing sync keeps the last good result (the page shows it, marked as failing)."""
+        def work(s: Session) -> None:
+            st = s.get(UnitState, unit)
+            if st is None:
+                st = UnitState(unit=unit, source=source, status="ok", synced_at=now)
+                s.add(st)
+            st.source, st.synced_at, st.requests = source, now, requests
+            st.status = "ok" if ok else "failing"
+            st.error_code, st.error_message = error_code, error_message
+            if ok:
+                st.ok_at = now
+            if result is not None:
+                st.result = result
+            if tracking is not None:
+                st.tracking = tracking
+        self._do(work)
+
+    def unit_states(self, with_result: bool = True) -> dict[str, dict]:
+        cols = ["unit", "source", "status", "synced_at", "ok_at", "error_code", "error_message", "tracking",
+                "requests"] + (["result"] if with_result else [])
+        return self._do(lambda s: {st.unit: _plain(st, cols) for st in s.execute(select(UnitState)).scalars()},
+                        readonly=True)
+
+    def unit_state(self, unit: str) -> dict | None:
+        cols = ["unit", "source", "status", "synced_at", "ok_at", "error_code", "error_message", "tracking",
+                "requests", "result"]
+        return self._do(lambda s: (lambda st: _plain(st, cols) if st else None)(s.get(UnitState, unit)),
+                        readonly=True)
+
+    # -- uploads -------------------------------------------------------------------------------------
+
+    def next_upload_version(self, unit: str) -> int:
+        return self._do(lambda s: int(s.execute(select(func.max(Upload.version)).where(Upload.unit == unit)).scalar()
+                                      or 0) + 1, readonly=True)
+
+    def add_upload(self, **fields) -> int:
+        def work(s: Session) -> int:
+            up = Upload(**fields)
+            s.add(up)
+            s.flush()
+            return up.id
+        return self._do(work)
+
+    def uploads(self, unit: str) -> list[dict]:
+        return self._do(lambda s: [_plain(u, UPLOAD_COLUMNS) for u in s.execute(
+            select(Upload).where(Upload.unit == unit).order_by(Upload.version.desc())).scalars()], readonly=True)
+
+    def upload(self, upload_id: int) -> dict | None:
+        return self._do(lambda s: (lambda u: _plain(u, UPLOAD_COLUMNS) if u else None)(s.get(Upload, upload_id)),
+                        readonly=True)
+
+    def mark_accepted(self, upload_id: int, now: datetime) -> None:
+        def work(s: Session) -> None:
+            up = s.get(Upload, upload_id)
+            for other in s.execute(select(Upload).where(Upload.unit == up.unit, Upload.status == "accepted")).scalars():
+                other.status = "superseded"
+            up.status, up.accepted_at = "accepted", now
+        self._do(work)
+
+    # -- flags ----------------------------------------------------------------------------------------
+
+    def flag(self, name: str) -> dict | None:
+        return self._do(lambda s: (lambda f: {"value": f.value, "at": f.at, "done": f.done} if f else None)(
+            s.get(ServiceFlag, name)), readonly=True)
+
+    def set_flag(self, name: str, value: dict | None = None, done: bool = True) -> None:
+        def work(s: Session) -> None:
+            f = s.get(ServiceFlag, name)
+            if f is None:
+                s.add(ServiceFlag(name=name, value=value, at=datetime.now(), done=done))
+            else:
+                f.value, f.at, f.done = value, datetime.now(), done
+        self._do(work)
+
+    # -- locks ----------------------------------------------------------------------------------------
+
+    def acquire(self, name: str, ttl: timedelta = timedelta(minutes=30)) -> str | None:
+        """Take the named lock; returns a token to release it with, or None when another live
+        holder has it. A holder on this host whose process has died is taken over at once."""
+        token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        now = datetime.now()
+
+        def work(s: Session) -> str | None:
+            lock = s.get(ServiceLock, name, with_for_update=True)
+            if lock is not None and lock.expires_at > now and _alive(lock.holder):
+                return None
+            if lock is None:
+                s.add(ServiceLock(name=name, holder=token, acquired_at=now, expires_at=now + ttl))
+            else:
+                lock.holder, lock.acquired_at, lock.expires_at = token, now, now + ttl
+            return token
+        return self._do(work)
+
+    def release(self, name: str, token: str) -> None:
+        self._do(lambda s: s.execute(delete(ServiceLock).where(ServiceLock.name == name, ServiceLock.holder == token)))
+
+    def locks(self) -> dict[str, dict]:
+        return self._do(lambda s: {lk.name: {"holder": lk.holder, "acquired_at": lk.acquired_at,
+                                             "expires_at": lk.expires_at}
+                                   for lk in s.execute(select(ServiceLock)).scalars()}, readonly=True)
+
+
+def _alive(holder: str) -> bool:
+    """False only when the holder ran on this host and its process is gone."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,216 @@
+"""What each page shows, computed from the store (unit states, uploads, flags): plain dicts for
+the templates. No workbook is opened here."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sheetsync.domain.calendar import month_label
+from sheetsync.engine.scoring import deadline_day
+from sheetsync.history.tracking import DEADLINE_STEPS
+from sheetsync.web import auth, jobs
+from sheetsync.web.state import User
+
+SEVERITY = {"error": "Lỗi", "warning": "Cảnh báo"}
+STEP_CODES = {"self_assessment": "self_assessment", "manager_review": "manager_review", "approval": "approval",
+              "forms_to_ward": "forms"}
+STATE_TEXT = {"done": "Xong", "late": "Trễ hạn", "missing": "Thiếu", "pending": "Chưa đến hạn", "open": "Đang làm"}
+
+
+def parse_month(text: str | None) -> str | None:
+    if not text:
+        return None
+    m = re.fullmatch(r"\s*(\d{4})-(\d{2})\s*", text) or None
+    if m and 1 <= int(m.group(2)) <= 12:
+        return f"{m.group(1)}-{m.group(2)}"
+    m = re.fullmatch(r"\s*(\d{1,2})/(\d{4})\s*", text)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return f"{m.group(2)}-{int(m.group(1)):02d}"
+    return None
+
+
+def _months(states: dict[str, dict]) -> list[str]:
+    return sorted({m for st in states.values() for m in ((st.get("result") or {}).get("months") or {})})
+
+
+def pick_month(asked: str | None, months: list[str], today: date) -> str:
+    m = parse_month(asked)
+    if m:
+        return m
+    current = f"{today:%Y-%m}"
+    earlier = [x for x in months if x <= current]
+    return earlier[-1] if earlier else (months[-1] if months else current)
+
+
+def deadline_steps(ward: jobs.Ward, month: str) -> list[dict]:
+    """The month's steps with their days, as the profile sets them."""
+    out = []
+    for key, label, next_month in DEADLINE_STEPS:
+        day = ward.profile.deadlines.get(key)
+        if isinstance(day, int) and not isinstance(day, bool):
+            out.append({"key": key, "label": label, "day": deadline_day(month, day, next_month=next_month).date()})
+    return out
+
+
+def step_states(ward: jobs.Ward, state: dict, month: str, steps: list[dict], today: date,
+                forms_made: bool = False) -> list[dict]:
+    """Per step: done, late, missing (with how many people) or not due yet, from the tracking
+    items the last sync computed, the forms made since, and the publication flag."""
+    items = [i for i in (state.get("tracking") or []) if i.get("month") == month]
+    if forms_made:
+        items = [i for i in items if i["code"] != "forms-missing"]
+    out = []
+    for step in steps:
+        key = step["key"]
+        if key == "publication_next_month":
+            published = ward.state.flag(f"published:{month}")
+            st = "done" if published else ("missing" if today > step["day"] else "pending")
+            out.append({**step, "state": st, "count": 0})
+            continue
+        code = STEP_CODES[key]
+        missing = [i for i in items if i["code"] == f"{code}-missing"]
+        late = [i for i in items if i["code"] == f"{code}-late"]
+        if missing:
+            st, n = "missing", len(missing)
+        elif late:
+            st, n = "late", len(late)
+        elif today > step["day"]:
+            st, n = "done", 0
+        else:
+            st, n = "pending", 0
+        out.append({**step, "state": st, "count": n})
+    return out
+
+
+def _month_figures(result: dict, month: str) -> dict:
+    m = (result.get("months") or {}).get(month) or {}
+    scores = m.get("scores") or []
+    return {"roster": m.get("people_on_roster", 0), "rated": m.get("rated", 0),
+            "approved": sum(1 for p in scores if p.get("approved_rating")),
+            "provisional": sum(1 for p in scores if p.get("provisional")),
+            "ratings": m.get("ratings") or {},
+            "quota_exceeded": [q for q in (m.get("quota") or []) if q.get("exceeded")]}
+
+
+def dashboard(ward: jobs.Ward, user: User, asked: str | None, today: date) -> dict:
+    states = ward.state.unit_states()
+    visible = [u for u in ward.units if user.can_see(u.name)]
+    month = pick_month(asked, _months(states), today)
+    steps = deadline_steps(ward, month)
+    forms = [f for f in jobs.form_files(ward, month) if may_see_form(user, f)]
+    made = {f["unit"] for f in forms}
+    rows, totals = [], {}
+    for spec in visible:
+        st = states.get(spec.name)
+        row = {"name": spec.name, "slug": ward.slug_of(spec.name), "state": st, "google": _is_google(spec.source)}
+        if st and st.get("result"):
+            res = st["result"]
+            row.update(errors=res.get("error_rows", 0), warnings=res.get("warning_rows", 0),
+                       figures=_month_figures(res, month),
+                       steps=step_states(ward, st, month, steps, today, spec.name in made))
+            for rating, n in row["figures"]["ratings"].items():
+                totals[rating] = totals.get(rating, 0) + n
+        rows.append(row)
+    scale = ward.profile.scale.names
+    return {"month": month, "months": _months(states), "steps": steps, "rows": rows, "states_text": STATE_TEXT,
+            "chart": ratings_chart(scale, totals), "totals": totals, "forms": forms, "forms_by_scope": by_scope(forms),
+            "today": today}
+
+
+def by_scope(forms: list[dict]) -> list[tuple[str, dict[str, str]]]:
+    """The forms as rows: the ward first, then each unit; per row its files by kind."""
+    rows: dict[str, dict[str, str]] = {}
+    for f in sorted(forms, key=lambda f: f["scope"] != "ward"):
+        rows.setdefault(f["unit"], {})[f["kind"]] = f["file"]
+    return list(rows.items())
+
+
+def _is_google(source: str) -> bool:
+    return source.startswith(("gsheet:", "https://"))
+
+
+def sheet_link(source: str) -> str | None:
+    if source.startswith("https://"):
+        return source
+    if source.startswith("gsheet:"):
+        return "https://docs.google.com/spreadsheets/d/" + source.split(":", 1)[1]
+    return None
+
+
+def _findings(result: dict, severity: str | None, tab: str | None) -> tuple[list[dict], list[str]]:
+    found = result.get("findings") or []
+    tabs = sorted({f.get("tab") for f in found if f.get("tab")})
+    if severity in SEVERITY:
+        found = [f for f in found if f.get("severity") == severity]
+    if tab:
+        found = [f for f in found if f.get("tab") == tab]
+    return found, tabs
+
+
+def _people(result: dict, month: str) -> list[dict]:
+    names = result.get("names") or {}
+    m = (result.get("months") or {}).get(month) or {}
+    return [{**p, "full_name": names.get(p.get("staff_id"), "")} for p in (m.get("scores") or [])]
+
+
+def unit_page(ward: jobs.Ward, user: User, spec, asked: str | None, severity: str | None, tab: str | None,
+              today: date) -> dict:
+    st = ward.state.unit_state(spec.name)
+    result = (st or {}).get("result") or {}
+    months = sorted(result.get("months") or {})
+    month = pick_month(asked, months, today)
+    findings, tabs = _findings(result, severity, tab)
+    steps = deadline_steps(ward, month)
+    tracking = [i for i in ((st or {}).get("tracking") or []) if i.get("month") == month or not i.get("month")]
+    forms = [f for f in jobs.form_files(ward, month) if f["unit"] == spec.name]
+    return {"spec": spec, "slug": ward.slug_of(spec.name), "state": st, "result": result, "month": month,
+            "months": months, "findings": findings, "tabs": tabs, "severity": severity if severity in SEVERITY else "",
+            "tab": tab or "", "severity_text": SEVERITY, "people": _people(result, month),
+            "figures": _month_figures(result, month) if result else None,
+            "steps": step_states(ward, st, month, steps, today, bool(forms)) if st else [], "states_text": STATE_TEXT,
+            "tracking": tracking, "google": _is_google(spec.source), "sheet_link": sheet_link(spec.source),
+            "uploads": ward.state.uploads(spec.name), "can_change": user.can_change(spec.name), "forms": forms,
+            "max_mb": ward.service.upload_max_mb}
+
+
+def upload_view(ward: jobs.Ward, user: User, spec, up: dict, severity: str | None, tab: str | None) -> dict:
+    result = up.get("result") or {}
+    findings, tabs = _findings(result, severity, tab)
+    months = sorted(result.get("months") or {})
+    month = months[-1] if months else None
+    return {"spec": spec, "slug": ward.slug_of(spec.name), "upload": up, "result": result, "findings": findings,
+            "tabs": tabs, "severity": severity if severity in SEVERITY else "", "tab": tab or "",
+            "severity_text": SEVERITY, "month": month, "people": _people(result, month) if month else [],
+            "can_change": user.can_change(spec.name)}
+
+
+def status_page(ward: jobs.Ward, user: User, today: date) -> dict:
+    states = ward.state.unit_states(with_result=False)
+    groups = []
+    for spec in ward.units:
+        if not user.can_see(spec.name):
+            continue
+        st = states.get(spec.name) or {}
+        items = st.get("tracking") or []
+        groups.append({"name": spec.name, "slug": ward.slug_of(spec.name), "state": st, "todo": items})
+    return {"groups": groups, "today": today}
+
+
+def may_see_form(user: User, f: dict) -> bool:
+    """The ward's forms: admin and viewer; a unit's forms: who may see the unit."""
+    return user.can_see(f["unit"]) if f.get("scope") == "unit" else user.role in ("admin", "viewer")
+
+
+def add_user(ward: jobs.Ward, username: str, password: str, role: str, units: list[str], full_name: str = "",
+             email: str = "") -> None:
+    auth.check_account(ward.state, username, role, units, [u.name for u in ward.units])
+    ward.state.add_user(username, auth.hash_password(password), role, units, full_name, email)
+
+
+def ratings_chart(scale: list[str], totals: dict[str, int]) -> dict:
+    """Bars of the ward's ratings this month, as numbers the template draws in SVG."""
+    labels = [r for r in scale if r in totals] + [r for r in totals if r not in scale]
+    top = max(totals.values(), default=0) or 1
+    return {"bars": [{"label": r, "n": totals[r], "pct": round(100 * totals[r] / top, 1)} for r in labels],
+            "total": sum(totals.values()), "month_label": month_label}

@@ -1,0 +1,139 @@
+"""Accounts, roles and the protections of every form, over real HTTP against `sheetsync serve`."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import PASSWORD, SCRIPT_NAME
+
+
+def test_pages_need_a_login(http):
+    anon = http()
+    for path in ("/", "/don-vi/phong-alpha", "/don-vi/phong-alpha/bang-tinh", "/tinh-trang", "/quan-tri/tai-khoan"):
+        r = anon.get(path)
+        assert r.status_code == 303 and r.headers["location"].startswith("/dang-nhap"), path
+
+
+def test_admin_sees_every_unit_with_its_month(http):
+    admin = http("admin")
+    page = admin.get("/").text
+    for unit in ("Phòng Alpha", "Phòng Beta", "Phòng Gamma"):
+        assert unit in page
+    assert "Đánh giá tháng 11/2026" in page
+    assert "tự đánh giá" in page and "25/11/2026" in page
+    assert "3/3" in page  # people scored per unit
+
+
+def test_session_cookie_is_signed_httponly_samesite(http):
+    s = http()
+    r = s.login("admin")
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=" in cookie
+    # A tampered cookie is no session at all.
+    s.client.cookies.set("sheetsync_session", s.client.cookies["sheetsync_session"][:-4] + "AAAA")
+    assert s.get("/").status_code == 303
+
+
+def test_unit_account_sees_only_its_units(http):
+    alpha = http("alpha")
+    page = alpha.get("/").text
+    assert "Phòng Alpha" in page and "Phòng Beta" not in page and "Phòng Gamma" not in page
+    assert alpha.get("/don-vi/phong-alpha").status_code == 200
+    status = alpha.get("/tinh-trang").text
+    assert "Phòng Beta" not in status
+
+
+def test_unit_account_is_refused_other_units_by_url(http, server):
+    alpha = http("alpha")
+    token = alpha.token("/don-vi/phong-alpha")
+    refused = [
+        alpha.get("/don-vi/phong-beta"),
+        alpha.get("/don-vi/phong-beta/bang-tinh"),
+        alpha.get("/don-vi/phong-beta/tai-len/1"),
+        alpha.get("/don-vi/phong-beta/tai-len/1/tep"),
+        alpha.client.post("/don-vi/phong-beta/dong-bo", data={"csrf": token}),
+        alpha.client.post("/don-vi/phong-beta/tai-len", data={"csrf": token},
+                          files={"file": ("beta.xlsx", b"PK\x03\x04 nothing", "application/octet-stream")}),
+        alpha.client.post("/don-vi/phong-beta/tai-len/1/nhan", data={"csrf": token}),
+    ]
+    for r in refused:
+        assert r.status_code in (403, 404), (r.request.url, r.status_code)
+        assert "BE02" not in r.text and "Phạm Minh Đức" not in r.text  # no data of the other unit
+    # Admin pages too.
+    assert alpha.get("/quan-tri/tai-khoan").status_code == 403
+    assert alpha.get("/quan-tri/nhat-ky").status_code == 403
+    assert alpha.client.post("/bieu-mau", data={"csrf": token, "month": "2026-11"}).status_code == 403
+
+
+def test_viewer_reads_everything_and_changes_nothing(http):
+    viewer = http("xem")
+    assert viewer.get("/don-vi/phong-beta").status_code == 200
+    token = viewer.token("/don-vi/phong-beta")
+    assert viewer.client.post("/don-vi/phong-beta/dong-bo", data={"csrf": token}).status_code == 403
+    r = viewer.client.post("/don-vi/phong-beta/tai-len", data={"csrf": token},
+                           files={"file": ("b.xlsx", b"x", "application/octet-stream")})
+    assert r.status_code == 403
+    assert "Tải lên phiên bản mới" not in viewer.get("/don-vi/phong-beta").text
+
+
+def test_a_post_without_the_csrf_token_is_refused(http):
+    admin = http("admin")
+    assert admin.post("/don-vi/phong-alpha/dong-bo", with_token=False).status_code == 403
+    r = admin.client.post("/don-vi/phong-alpha/dong-bo", data={"csrf": "sai"})
+    assert r.status_code == 403 and "CSRF" in r.text
+    r = admin.client.post("/quan-tri/tai-khoan", data={"action": "add", "username": "ke-gian", "password": "12345678",
+                                                       "role": "admin"})
+    assert r.status_code == 403
+    assert "ke-gian" not in admin.get("/quan-tri/tai-khoan").text
+    # The token of another session is no good either.
+    other = http("xem")
+    foreign = other.token("/")
+    assert admin.client.post("/don-vi/phong-alpha/dong-bo", data={"csrf": foreign}).status_code == 403
+
+
+def test_repeated_bad_logins_are_slowed_then_refused(http):
+    s = http()
+    codes = [s.login("xem", "sai-mat-khau").status_code for _ in range(5)]
+    assert codes == [401] * 5
+    blocked = s.login("xem", PASSWORD)  # even the right password, for a while
+    assert blocked.status_code == 429 and "thử lại sau" in blocked.text
+    admin = http("admin")
+    log = admin.get("/quan-tri/nhat-ky").text
+    assert log.count("login-failed") >= 5 and "login-blocked" in log and "127.0.0.1" in log
+
+
+def test_a_script_staff_name_stays_text(http):
+    admin = http("admin")
+    for path in ("/don-vi/phong-beta", "/tinh-trang", "/"):
+        html = admin.get(path).text
+        assert "<script>alert" not in html, path
+    page = admin.get("/don-vi/phong-beta").text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Nguyễn" in page
+    assert SCRIPT_NAME not in page
+
+
+def test_admin_manages_accounts_on_the_page_and_the_audit_log_tells(http):
+    admin = http("admin")
+    r = admin.post("/quan-tri/tai-khoan", {"action": "add", "username": "gamma", "password": PASSWORD,
+                                           "role": "unit", "units": "Phòng Gamma"}, token_from="/quan-tri/tai-khoan")
+    assert r.status_code == 303
+    gamma = http("gamma")
+    assert "Phòng Gamma" in gamma.get("/").text and "Phòng Alpha" not in gamma.get("/").text
+    bad = admin.post("/quan-tri/tai-khoan", {"action": "add", "username": "x y", "password": "ngan", "role": "unit"},
+                     token_from="/quan-tri/tai-khoan")
+    assert bad.status_code == 400 and "Tên đăng nhập" in bad.text
+    admin.post("/quan-tri/tai-khoan", {"action": "passwd", "username": "gamma", "password": "mat-khau-moi-2"},
+               token_from="/quan-tri/tai-khoan")
+    assert gamma.get("/").status_code == 303  # the old session ended with the password
+    admin.post("/quan-tri/tai-khoan", {"action": "remove", "username": "gamma"}, token_from="/quan-tri/tai-khoan")
+    assert http().login("gamma", "mat-khau-moi-2").status_code == 401
+    log = admin.get("/quan-tri/nhat-ky").text
+    assert re.search(r"user-add</td><td>gamma", log) and "user-passwd" in log and "user-remove" in log
+
+
+def test_pages_are_vietnamese_and_escape_the_url(http):
+    admin = http("admin")
+    r = admin.get("/don-vi/khong-co")
+    assert r.status_code == 404 and "Không tìm thấy" in r.text
+    r = admin.get("/don-vi/phong-alpha?severity=%3Cb%3E&tab=%3Cscript%3E")
+    assert r.status_code == 200 and "<script>" not in r.text.split("</header>", 1)[1]
