@@ -52,8 +52,9 @@ def serve(ward_file, host, port, store, no_schedule, https_only, as_of) -> None:
     sched = ward.service.schedule
     say(f"Trang theo dõi {ward.config.name}: http://{host}:{port}/ (Ctrl+C để dừng)")
     if not no_schedule:
-        days = ", ".join(str(d) for d in sorted(sched.days))
-        say(f"Đồng bộ mỗi {sched.every_minutes:g} phút, {sched.start:%H:%M}-{sched.end:%H:%M}, thứ {days} (thứ Hai = 1).")
+        names = {1: "thứ Hai", 2: "thứ Ba", 3: "thứ Tư", 4: "thứ Năm", 5: "thứ Sáu", 6: "thứ Bảy", 7: "Chủ nhật"}
+        days = ", ".join(names[d] for d in sorted(sched.days) if d in names)
+        say(f"Đồng bộ mỗi {sched.every_minutes:g} phút, {sched.start:%H:%M}-{sched.end:%H:%M}, {days}.")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True,
                     forwarded_allow_ips="127.0.0.1")
