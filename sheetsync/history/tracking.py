@@ -151,8 +151,7 @@ def _steps(unit: str, ev: Evaluation, month: str, as_of: pd.Timestamp, profile: 
         for sid, (staff_id, name) in names.items():
             r = present.get(sid)
             date = vals.at[r, date_field] if r is not None and date_field in vals else pd.NaT
-            done = r is not None and (pd.notna(date) or any(
-                f in vals and pd.notna(vals.at[r, f]) for f in done_fields))
+            done = _step_done(vals, r, date_field, done_fields)
             if not done and as_of > deadline:
                 out.append({"unit": unit, "staff_id": staff_id, "full_name": name, "month": month,
                             "code": f"{key}-missing", "since": deadline,
@@ -161,6 +160,41 @@ def _steps(unit: str, ev: Evaluation, month: str, as_of: pd.Timestamp, profile: 
                 out.append({"unit": unit, "staff_id": staff_id, "full_name": name, "month": month,
                             "code": f"{key}-late", "since": date,
                             "message": f"{done_text} tháng {month_label(month)} ngày {_d(date)}, sau hạn ngày {_d(deadline)}."})
+    return out
+
+
+def _step_done(vals: pd.DataFrame, r, date_field: str, done_fields: tuple[str, ...]) -> bool:
+    """A person's step is done when its date or any of its result fields is filled."""
+    if r is None:
+        return False
+    date = vals.at[r, date_field] if date_field in vals else pd.NaT
+    return bool(pd.notna(date) or any(f in vals and pd.notna(vals.at[r, f]) for f in done_fields))
+
+
+def due_steps(unit: str, ev: Evaluation, month: str, as_of, profile: Profile) -> list[dict]:
+    """Steps of the month not done yet whose deadline has not passed (code `<step>-due`): who
+    still has to self-assess, review or approve before the day. `status` reports a step only
+    once its deadline has passed; reminders are sent before."""
+    as_of = pd.Timestamp(as_of).normalize()
+    names = _names(ev)
+    tab = ev.tabs.get("evaluations")
+    rows = month_rows(tab, month) if tab is not None else pd.Index([])
+    vals = tab.values.loc[rows] if tab is not None else pd.DataFrame()
+    present = {normalize_key(s): r for r, s in zip(rows, vals.get("staff_id", [])) if isinstance(s, str)}
+    out = []
+    for key, date_field, done_fields, _ in STEPS:
+        day = profile.deadlines.get(key)
+        if day is None:
+            continue
+        deadline = deadline_day(month, int(day))
+        if as_of > deadline:
+            continue
+        missing_text, _ = STEP_TEXT[key]
+        for sid, (staff_id, name) in names.items():
+            if not _step_done(vals, present.get(sid), date_field, done_fields):
+                out.append({"unit": unit, "staff_id": staff_id, "full_name": name, "month": month,
+                            "code": f"{key}-due", "since": deadline,
+                            "message": f"{missing_text} tháng {month_label(month)} (hạn ngày {_d(deadline)})."})
     return out
 
 

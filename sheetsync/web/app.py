@@ -292,6 +292,23 @@ class Pages:
                    + ("." if out.status == "ok" else f": {out.message}"), "ok" if out.status == "ok" else "warn")
         return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
 
+    # -- a person ---------------------------------------------------------------------------------------------
+
+    async def person(self, request: Request) -> Response:
+        user = self.need_user(request)
+        data = await run_in_threadpool(views.person_page, self.ward, user, request.path_params["staff"])
+        if data is None:
+            raise HTTPException(404, "Không tìm thấy cán bộ.")
+        return self.render(request, "person.html.j2", **data)
+
+    async def person_chart(self, request: Request) -> Response:
+        user = self.need_user(request)
+        svg = await run_in_threadpool(views.person_chart, self.ward, user, request.path_params["staff"])
+        if svg is None:
+            raise HTTPException(404, "Không tìm thấy cán bộ.")
+        return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store",
+                                                                  "X-Content-Type-Options": "nosniff"})
+
     # -- forms ----------------------------------------------------------------------------------------------
 
     async def make_forms(self, request: Request) -> Response:
@@ -412,6 +429,8 @@ def create_app(ward: jobs.Ward, *, scheduler: bool = True, today=None, https_onl
         Route("/don-vi/{unit}/tai-len/{upload}", pages.upload_page),
         Route("/don-vi/{unit}/tai-len/{upload}/tep", pages.upload_file),
         Route("/don-vi/{unit}/tai-len/{upload}/nhan", pages.accept, methods=["POST"]),
+        Route("/nguoi/{staff}", pages.person),
+        Route("/nguoi/{staff}/bieu-do.svg", pages.person_chart),
         Route("/bieu-mau", pages.make_forms, methods=["POST"]),
         Route("/bieu-mau/{month}/{file}", pages.form_file),
         Route("/quan-tri/tai-khoan", pages.users, methods=["GET", "POST"]),

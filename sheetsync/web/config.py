@@ -7,6 +7,7 @@
         days: "1-6"              # Monday=1 ... Sunday=7
       base_url: https://okr.phuong.example.vn
       smtp: {host: 127.0.0.1, port: 25, from: okr@phuong.example.vn, user: ..., password_env: ...}
+      remind_days: 2             # reminders this many days before each deadline
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime, time
 
 from sheetsync.errors import WardConfigError
 
-KNOWN_KEYS = {"schedule", "smtp", "base_url", "upload_max_mb", "session_hours"}
+KNOWN_KEYS = {"schedule", "smtp", "base_url", "upload_max_mb", "session_hours", "remind_days"}
 SCHEDULE_KEYS = {"every_minutes", "hours", "days", "enabled"}
 SMTP_KEYS = {"host", "port", "from", "user", "password_env", "starttls"}
 
@@ -40,6 +41,7 @@ class ServiceConfig:
     base_url: str = ""
     upload_max_mb: float = 20
     session_hours: float = 8
+    remind_days: float = 2  # digests go out this many days before a deadline (and up to the day)
 
 
 def _hours(text: str) -> tuple[time, time]:
@@ -95,7 +97,7 @@ def service_config(raw: dict | None) -> ServiceConfig:
         _unknown(smtp, SMTP_KEYS, "service.smtp")
         cfg.smtp = dict(smtp)
     cfg.base_url = str(raw.get("base_url") or "").rstrip("/")
-    for key in ("upload_max_mb", "session_hours"):
+    for key in ("upload_max_mb", "session_hours", "remind_days"):
         if key in raw:
             try:
                 setattr(cfg, key, float(raw[key]))

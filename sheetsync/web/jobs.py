@@ -114,10 +114,14 @@ def _names(ev) -> dict[str, str]:
 
 def _tracking(ward: Ward, unit) -> list[dict]:
     from sheetsync.history.capture import jsonable
-    from sheetsync.history.tracking import status
+    from sheetsync.history.tracking import due_steps, status
 
-    rep = status({unit.unit: unit.evaluation}, ward.store, unit.evaluation.as_of, ward.profile)
-    return [{k: jsonable(v) for k, v in r.items()} for r in rep.items.to_dict("records")]
+    ev = unit.evaluation
+    rep = status({unit.unit: ev}, ward.store, ev.as_of, ward.profile)
+    items = rep.items.to_dict("records")
+    for month in rep.open_months.get(unit.unit, []):
+        items += due_steps(unit.unit, ev, month, ev.as_of, ward.profile)
+    return [{k: jsonable(v) for k, v in r.items()} for r in items]
 
 
 def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str = "lịch") -> SyncOutcome:

@@ -1,7 +1,8 @@
 """The schedule: every `every_minutes` within working hours, every unit of the ward is synced
 (`jobs.sync_unit`, one unit at a time, each under its store lock so that another process never
 syncs it at the same moment). A failing unit is recorded as failing and tried again next tick;
-the others go on. On the forms deadline day the month's forms are made once."""
+the others go on. On the forms deadline day the month's forms are made once; before each
+deadline the focal persons get their reminder digests (reminders.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class TickReport:
     seconds: float = 0.0
     outcomes: list[jobs.SyncOutcome] = field(default_factory=list)
     forms: str | None = None  # month whose forms this tick made
+    reminders: object | None = None  # reminders.ReminderReport
 
     @property
     def requests(self) -> int:
@@ -40,7 +42,10 @@ def tick(ward: jobs.Ward, today: date | None = None) -> TickReport:
         rep.outcomes.append(out)
         if out.status == "failing":
             log.warning("Đồng bộ %s không thành công: %s", spec.name, out.message)
+    from sheetsync.web.reminders import send
+
     rep.forms = forms_if_due(ward, today or date.today())
+    rep.reminders = send(ward, today or date.today())
     rep.seconds = time.perf_counter() - t0
     return rep
 

@@ -15,7 +15,7 @@ from sheetsync.web.state import User
 SEVERITY = {"error": "Lỗi", "warning": "Cảnh báo"}
 STEP_CODES = {"self_assessment": "self_assessment", "manager_review": "manager_review", "approval": "approval",
               "forms_to_ward": "forms"}
-STATE_TEXT = {"done": "Xong", "late": "Trễ hạn", "missing": "Thiếu", "pending": "Chưa đến hạn", "open": "Đang làm"}
+STATE_TEXT = {"done": "Xong", "late": "Trễ hạn", "missing": "Thiếu", "pending": "Chưa đến hạn", "open": "Còn thiếu"}
 
 
 def parse_month(text: str | None) -> str | None:
@@ -71,12 +71,15 @@ def step_states(ward: jobs.Ward, state: dict, month: str, steps: list[dict], tod
         code = STEP_CODES[key]
         missing = [i for i in items if i["code"] == f"{code}-missing"]
         late = [i for i in items if i["code"] == f"{code}-late"]
+        due = [i for i in items if i["code"] == f"{code}-due"]
         if missing:
             st, n = "missing", len(missing)
         elif late:
             st, n = "late", len(late)
         elif today > step["day"]:
             st, n = "done", 0
+        elif due:
+            st, n = "open", len(due)
         else:
             st, n = "pending", 0
         out.append({**step, "state": st, "count": n})
@@ -113,9 +116,28 @@ def dashboard(ward: jobs.Ward, user: User, asked: str | None, today: date) -> di
                 totals[rating] = totals.get(rating, 0) + n
         rows.append(row)
     scale = ward.profile.scale.names
+    upcoming = due_soon(ward, states, visible, month, today)
     return {"month": month, "months": _months(states), "steps": steps, "rows": rows, "states_text": STATE_TEXT,
             "chart": ratings_chart(scale, totals), "totals": totals, "forms": forms, "forms_by_scope": by_scope(forms),
-            "today": today}
+            "today": today, "upcoming": upcoming}
+
+
+def due_soon(ward: jobs.Ward, states: dict, visible: list, month: str, today: date) -> list[dict]:
+    """Before each deadline of the month: the units and people still missing the step."""
+    out = []
+    for step in deadline_steps(ward, month):
+        code = STEP_CODES.get(step["key"])
+        if code is None or step["day"] < today:
+            continue
+        units = []
+        for spec in visible:
+            items = [i for i in ((states.get(spec.name) or {}).get("tracking") or [])
+                     if i.get("month") == month and i["code"] == f"{code}-due"]
+            if items:
+                units.append({"name": spec.name, "slug": ward.slug_of(spec.name), "people": items})
+        if units:
+            out.append({**step, "units": units, "days_left": (step["day"] - today).days})
+    return out
 
 
 def by_scope(forms: list[dict]) -> list[tuple[str, dict[str, str]]]:
@@ -214,3 +236,53 @@ def ratings_chart(scale: list[str], totals: dict[str, int]) -> dict:
     top = max(totals.values(), default=0) or 1
     return {"bars": [{"label": r, "n": totals[r], "pct": round(100 * totals[r] / top, 1)} for r in labels],
             "total": sum(totals.values()), "month_label": month_label}
+
+
+# -- one person ---------------------------------------------------------------------------------------
+
+def person_page(ward: jobs.Ward, user: User, staff_id: str):
+    """A person's months (every unit the account may see), with their quarters and year from
+    the record (service.history, service.period). None when there is nothing this account may
+    see: the page answers 404 then, as for a unit it may not see."""
+    from sheetsync import service
+    from sheetsync.domain.calendar import Period
+
+    h = person_page_history(ward, user, staff_id)
+    if h is None:
+        return None
+    months = h.months
+    year = int(months["month"].iloc[-1][:4])
+    quarters = sorted({(int(m[5:7]) - 1) // 3 + 1 for m in months["month"] if int(m[:4]) == year})
+    periods = []
+    for p in [Period("quarter", year, q) for q in quarters] + [Period("year", year)]:
+        rep = service.period([str(ward.path)], p, store=ward.store.url, profile=ward.profile, forms=False)
+        try:
+            person = rep.result.person(h.staff_id)
+        except KeyError:
+            continue
+        periods.append({"label": p.label, "score": person["score"], "rating": person["rating"],
+                        "months": len(person["months"]), "notes": person["notes"], "provisional": person["provisional"]})
+    return {"history": h, "rows": h.months.to_dict("records"), "periods": periods,
+            "units": [(u, ward.slug_of(u)) for u in dict.fromkeys(months["unit"])]}
+
+
+def person_chart(ward: jobs.Ward, user: User, staff_id: str) -> str | None:
+    from sheetsync.service.history import history_chart_svg
+
+    data = person_page_history(ward, user, staff_id)
+    return history_chart_svg(data) if data is not None else None
+
+
+def person_page_history(ward: jobs.Ward, user: User, staff_id: str):
+    from sheetsync import service
+    from sheetsync.errors import UsageError
+
+    try:
+        h = service.history([str(ward.path)], staff_id, store=ward.store.url, profile=ward.profile)
+    except UsageError:
+        return None
+    months = h.months[h.months["unit"].map(user.can_see)]
+    if months.empty:
+        return None
+    h.months = months.reset_index(drop=True)
+    return h

@@ -28,9 +28,11 @@ UNITS = {"Phòng Alpha": "alpha.xlsx", "Phòng Beta": "beta.xlsx", "Phòng Gamma
 SCRIPT_NAME = "<script>alert('x')</script> Nguyễn"
 
 
-def fill_unit(path: Path, unit: str, prefix: str, *, broken: bool = False, odd_name: bool = False) -> Path:
+def fill_unit(path: Path, unit: str, prefix: str, *, broken: bool = False, odd_name: bool = False,
+              no_self: tuple[str, ...] = ()) -> Path:
     """A unit with a leader and two staff, tasks and self-assessments for 11/2026; `broken`
-    puts a word where a quantity belongs (an error finding)."""
+    puts a word where a quantity belongs (an error finding); people in `no_self` have not
+    self-assessed yet."""
     b = UnitBook(path, unit)
     b.product("SP1", 1.0)
     b.person(f"{prefix}01", "Trần Văn Trưởng")
@@ -38,17 +40,20 @@ def fill_unit(path: Path, unit: str, prefix: str, *, broken: bool = False, odd_n
     b.person(f"{prefix}03", "Phạm Minh Đức", manager=f"{prefix}01")
     for i, sid in enumerate((f"{prefix}01", f"{prefix}02", f"{prefix}03"), start=1):
         b.task(f"{prefix}-NV{i}", sid, qty="hai" if (broken and i == 2) else 2, done=2, review="Đạt")
-        b.evaluation(sid)
+        if sid in no_self:
+            b.evaluation(sid, self_general=None, self_rating=None, self_date=None)
+        else:
+            b.evaluation(sid)
     return b.save()
 
 
-def make_ward(root: Path) -> Path:
+def make_ward(root: Path, service: dict | None = None, no_self: tuple[str, ...] = ()) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for (name, file), prefix in zip(UNITS.items(), ("AL", "BE", "GA")):
-        fill_unit(root / file, name, prefix, odd_name=prefix == "BE")
+        fill_unit(root / file, name, prefix, odd_name=prefix == "BE", no_self=no_self)
     ward = {"ward": "Phường Thử Nghiệm", "profile": "nd335",
             "units": [{"name": n, "source": f} for n, f in UNITS.items()],
-            "service": {"schedule": {"every_minutes": 10, "hours": "00:00-23:59", "days": "1-7"}}}
+            "service": {"schedule": {"every_minutes": 10, "hours": "00:00-23:59", "days": "1-7"}, **(service or {})}}
     path = root / "ward.yaml"
     path.write_text(yaml.safe_dump(ward, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

@@ -137,3 +137,20 @@ def test_pages_are_vietnamese_and_escape_the_url(http):
     assert r.status_code == 404 and "Không tìm thấy" in r.text
     r = admin.get("/don-vi/phong-alpha?severity=%3Cb%3E&tab=%3Cscript%3E")
     assert r.status_code == 200 and "<script>" not in r.text.split("</header>", 1)[1]
+
+
+def test_a_person_page_with_months_chart_quarter_and_year_for_who_may_see_it(http):
+    admin = http("admin")
+    page = admin.get("/nguoi/BE02")
+    assert page.status_code == 200
+    assert "&lt;script&gt;" in page.text and "<script>alert" not in page.text
+    assert "11/2026" in page.text and "Quý IV/2026" in page.text and "Năm 2026" in page.text
+    chart = admin.get("/nguoi/BE02/bieu-do.svg")
+    assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")
+    assert chart.text.lstrip().startswith("<svg")
+    assert 'href="/nguoi/BE02"' in admin.get("/don-vi/phong-beta").text
+    alpha = http("alpha")
+    assert alpha.get("/nguoi/AL02").status_code == 200
+    for path in ("/nguoi/BE02", "/nguoi/BE02/bieu-do.svg", "/nguoi/KHONGCO"):
+        r = alpha.get(path)
+        assert r.status_code == 404 and "BE02" not in r.text.replace("/nguoi/BE02", ""), path

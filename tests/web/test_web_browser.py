@@ -123,3 +123,17 @@ def test_a_focal_person_sees_only_their_unit_on_a_phone(chromium, server):
     page.screenshot(path=str(SCREENSHOTS / "phone.png"), full_page=False)
     response = page.goto(server.url + "/don-vi/phong-beta")
     assert response.status == 404 and page.get_by_text("Không tìm thấy").count() >= 1
+
+
+def test_a_person_page_draws_its_chart(chromium, server):
+    page = open_page(chromium)
+    log_in(page, server.url, "admin")
+    page.goto(server.url + "/don-vi/phong-beta")
+    page.click("a:has-text('BE03')")
+    page.wait_for_selector("h1:has-text('Phạm Minh Đức')")
+    page.wait_for_load_state("load")  # images included (the page's CSP forbids wait_for_function's eval)
+    width = page.evaluate("document.querySelector('img.chart').naturalWidth")
+    assert width > 300
+    assert page.locator("text=Năm 2026").count() >= 1
+    page.screenshot(path=str(SCREENSHOTS / "person.png"), full_page=True)
+    assert page.problems == []
