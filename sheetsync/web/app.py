@@ -292,6 +292,82 @@ class Pages:
                    + ("." if out.status == "ok" else f": {out.message}"), "ok" if out.status == "ok" else "warn")
         return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
 
+    # -- publication and feedback ---------------------------------------------------------------------------
+
+    async def publish(self, request: Request) -> Response:
+        user = self.need_admin(request)
+        form = await self.form(request)
+        month = views.parse_month(str(form.get("month", "")))
+        if month is None:
+            raise HTTPException(400, "Tháng không hợp lệ.")
+        people = await run_in_threadpool(views.published_people, self.ward, month)
+        if not people:
+            self.flash(request, f"Tháng {month_label(month)} chưa có kết quả nào để công bố.", "error")
+            return RedirectResponse(f"/?month={month}", 303)
+        await run_in_threadpool(self.ward.state.publish, month, user.username, people, datetime.now())
+        self.audit(request, "publish", None, month)
+        self.flash(request, f"Đã công bố kết quả tháng {month_label(month)} của {len(people)} đơn vị.")
+        return RedirectResponse(f"/?month={month}", 303)
+
+    async def results(self, request: Request) -> Response:
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        month = views.parse_month(request.path_params["month"])
+        data = views.results_list(self.ward, spec, month) if month else None
+        if data is None:
+            raise HTTPException(404, "Kết quả tháng này chưa được công bố.")
+        return self.render(request, "results.html.j2", **data)
+
+    async def add_feedback(self, request: Request) -> Response:
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        form = await self.form(request)
+        if not user.can_change(spec.name):
+            raise HTTPException(403, "Tài khoản chỉ được xem.")
+        month = views.parse_month(str(form.get("month", "")))
+        pub = self.ward.state.publication(month, spec.name) if month else None
+        staff = str(form.get("staff_id", "")).strip()
+        person = next((p for p in (pub or {}).get("people", []) if p.get("staff_id") == staff), None)
+        text = str(form.get("text", "")).strip()
+        kind = str(form.get("kind", ""))
+        back = f"/don-vi/{request.path_params['unit']}?month={month or ''}#kien-nghi"
+        if pub is None or person is None or kind not in views.FEEDBACK_KINDS or not text or len(text) > 5000:
+            self.flash(request, "Kiến nghị cần tháng đã công bố, một người trong danh sách, loại kiến nghị và nội dung "
+                       "(tối đa 5000 ký tự).", "error")
+            return RedirectResponse(back, 303)
+        fid = self.ward.state.add_feedback(month=month, unit=spec.name, staff_id=staff,
+                                           full_name=person.get("full_name"), kind=kind, text=text, by=user.username)
+        self.audit(request, "feedback", spec.name, f"#{fid} {staff} {month}")
+        self.flash(request, f"Đã ghi nhận kiến nghị số {fid}.")
+        return RedirectResponse(back, 303)
+
+    async def feedback_list(self, request: Request) -> Response:
+        user = self.need_user(request)
+        items = views.feedback_for(self.ward, user)
+        return self.render(request, "feedback.html.j2", items=items, kinds=views.FEEDBACK_KINDS,
+                           feedback_status=views.FEEDBACK_STATUS,
+                           slugs={u.name: self.ward.slug_of(u.name) for u in self.ward.units})
+
+    async def answer_feedback(self, request: Request) -> Response:
+        self.need_admin(request)
+        form = await self.form(request)
+        try:
+            fid = int(request.path_params["fid"])
+        except ValueError:
+            fid = -1
+        found = self.ward.state.feedback(feedback_id=fid)
+        if not found:
+            raise HTTPException(404, "Không tìm thấy kiến nghị.")
+        answer = str(form.get("answer", "")).strip()[:5000]
+        close = form.get("close") == "1"
+        if not answer and not close:
+            self.flash(request, "Cần nội dung trả lời.", "error")
+            return RedirectResponse("/kien-nghi", 303)
+        self.ward.state.answer_feedback(fid, answer, request.state.user.username, close)
+        self.audit(request, "feedback-close" if close else "feedback-answer", found[0]["unit"], f"#{fid}")
+        self.flash(request, f"Đã {'đóng' if close else 'trả lời'} kiến nghị số {fid}.")
+        return RedirectResponse("/kien-nghi", 303)
+
     # -- a person ---------------------------------------------------------------------------------------------
 
     async def person(self, request: Request) -> Response:
@@ -429,6 +505,11 @@ def create_app(ward: jobs.Ward, *, scheduler: bool = True, today=None, https_onl
         Route("/don-vi/{unit}/tai-len/{upload}", pages.upload_page),
         Route("/don-vi/{unit}/tai-len/{upload}/tep", pages.upload_file),
         Route("/don-vi/{unit}/tai-len/{upload}/nhan", pages.accept, methods=["POST"]),
+        Route("/cong-bo", pages.publish, methods=["POST"]),
+        Route("/don-vi/{unit}/ket-qua/{month}", pages.results),
+        Route("/don-vi/{unit}/kien-nghi", pages.add_feedback, methods=["POST"]),
+        Route("/kien-nghi", pages.feedback_list),
+        Route("/kien-nghi/{fid}", pages.answer_feedback, methods=["POST"]),
         Route("/nguoi/{staff}", pages.person),
         Route("/nguoi/{staff}/bieu-do.svg", pages.person_chart),
         Route("/bieu-mau", pages.make_forms, methods=["POST"]),

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from sheetsync.history.store import Store
 from sheetsync.history.store.db import with_retry
-from sheetsync.history.store.web_models import AuditEvent, ServiceFlag, ServiceLock, UnitState, Upload, WebUser
+from sheetsync.history.store.web_models import (
+    AuditEvent,
+    Feedback,
+    Publication,
+    ServiceFlag,
+    ServiceLock,
+    UnitState,
+    Upload,
+    WebUser,
+)
 
 ROLES = ("admin", "unit", "viewer")
 ROLE_LABELS = {"admin": "Quản trị (văn phòng phường)", "unit": "Đầu mối đơn vị", "viewer": "Chỉ xem"}
@@ -207,6 +216,56 @@ class WebState:
                 s.add(ServiceFlag(name=name, value=value, at=datetime.now(), done=done))
             else:
                 f.value, f.at, f.done = value, datetime.now(), done
+        self._do(work)
+
+    # -- publication and feedback ------------------------------------------------------------------------
+
+    def publish(self, month: str, by: str, people_by_unit: dict[str, list[dict]], now: datetime) -> None:
+        """Publish the month: every unit's results kept as they are now (once; publishing again
+        keeps the first publication)."""
+        def work(s: Session) -> None:
+            for unit, people in people_by_unit.items():
+                if s.get(Publication, (month, unit)) is None:
+                    s.add(Publication(month=month, unit=unit, people=people, at=now, by=by))
+            if s.get(ServiceFlag, f"published:{month}") is None:
+                s.add(ServiceFlag(name=f"published:{month}", value={"by": by}, at=now, done=True))
+        self._do(work)
+
+    def publication(self, month: str, unit: str) -> dict | None:
+        return self._do(lambda s: (lambda p: {"people": p.people, "at": p.at, "by": p.by} if p else None)(
+            s.get(Publication, (month, unit))), readonly=True)
+
+    def add_feedback(self, **fields) -> int:
+        def work(s: Session) -> int:
+            fb = Feedback(status="open", at=datetime.now(), **fields)
+            s.add(fb)
+            s.flush()
+            return fb.id
+        return self._do(work)
+
+    def feedback(self, *, month: str | None = None, unit: str | None = None, staff_id: str | None = None,
+                 feedback_id: int | None = None) -> list[dict]:
+        cols = ["id", "month", "unit", "staff_id", "full_name", "kind", "text", "by", "at", "status", "answer",
+                "answered_by", "answered_at", "closed_at"]
+
+        def work(s: Session) -> list[dict]:
+            q = select(Feedback).order_by(Feedback.id)
+            for col, v in ((Feedback.month, month), (Feedback.unit, unit), (Feedback.staff_id, staff_id),
+                           (Feedback.id, feedback_id)):
+                if v is not None:
+                    q = q.where(col == v)
+            return [_plain(f, cols) for f in s.execute(q).scalars()]
+        return self._do(work, readonly=True)
+
+    def answer_feedback(self, feedback_id: int, answer: str, by: str, close: bool) -> None:
+        def work(s: Session) -> None:
+            fb = s.get(Feedback, feedback_id)
+            now = datetime.now()
+            if answer:
+                fb.answer, fb.answered_by, fb.answered_at = answer, by, now
+                fb.status = "answered"
+            if close:
+                fb.status, fb.closed_at = "closed", now
         self._do(work)
 
     # -- locks ----------------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def dashboard(ward: jobs.Ward, user: User, asked: str | None, today: date) -> di
     upcoming = due_soon(ward, states, visible, month, today)
     return {"month": month, "months": _months(states), "steps": steps, "rows": rows, "states_text": STATE_TEXT,
             "chart": ratings_chart(scale, totals), "totals": totals, "forms": forms, "forms_by_scope": by_scope(forms),
-            "today": today, "upcoming": upcoming}
+            "today": today, "upcoming": upcoming, "publication": publication_info(ward, month)}
 
 
 def due_soon(ward: jobs.Ward, states: dict, visible: list, month: str, today: date) -> list[dict]:
@@ -186,9 +186,12 @@ def unit_page(ward: jobs.Ward, user: User, spec, asked: str | None, severity: st
     steps = deadline_steps(ward, month)
     tracking = [i for i in ((st or {}).get("tracking") or []) if i.get("month") == month or not i.get("month")]
     forms = [f for f in jobs.form_files(ward, month) if f["unit"] == spec.name]
-    return {"spec": spec, "slug": ward.slug_of(spec.name), "state": st, "result": result, "month": month,
+    published = ward.state.publication(month, spec.name)
+    people = published["people"] if published else _people(result, month)
+    return {"published": published, "feedback": feedback_for(ward, user, month=month, unit=spec.name),
+            "kinds": FEEDBACK_KINDS, "feedback_status": FEEDBACK_STATUS, "spec": spec, "slug": ward.slug_of(spec.name), "state": st, "result": result, "month": month,
             "months": months, "findings": findings, "tabs": tabs, "severity": severity if severity in SEVERITY else "",
-            "tab": tab or "", "severity_text": SEVERITY, "people": _people(result, month),
+            "tab": tab or "", "severity_text": SEVERITY, "people": people,
             "figures": _month_figures(result, month) if result else None,
             "steps": step_states(ward, st, month, steps, today, bool(forms)) if st else [], "states_text": STATE_TEXT,
             "tracking": tracking, "google": _is_google(spec.source), "sheet_link": sheet_link(spec.source),
@@ -263,6 +266,8 @@ def person_page(ward: jobs.Ward, user: User, staff_id: str):
         periods.append({"label": p.label, "score": person["score"], "rating": person["rating"],
                         "months": len(person["months"]), "notes": person["notes"], "provisional": person["provisional"]})
     return {"history": h, "rows": h.months.to_dict("records"), "periods": periods,
+            "feedback": feedback_for(ward, user, staff_id=h.staff_id), "kinds": FEEDBACK_KINDS,
+            "feedback_status": FEEDBACK_STATUS,
             "units": [(u, ward.slug_of(u)) for u in dict.fromkeys(months["unit"])]}
 
 
@@ -286,3 +291,37 @@ def person_page_history(ward: jobs.Ward, user: User, staff_id: str):
         return None
     h.months = months.reset_index(drop=True)
     return h
+
+
+# -- publication and feedback --------------------------------------------------------------------------
+
+FEEDBACK_KINDS = {"complaint": "Khiếu nại", "correction": "Đề nghị điều chỉnh"}
+FEEDBACK_STATUS = {"open": "Chờ trả lời", "answered": "Đã trả lời", "closed": "Đã đóng"}
+
+
+def published_people(ward: jobs.Ward, month: str) -> dict[str, list[dict]]:
+    """Each unit's people of the month as the pages show them now: what publishing keeps."""
+    states = ward.state.unit_states()
+    out = {}
+    for spec in ward.units:
+        result = (states.get(spec.name) or {}).get("result") or {}
+        if month in (result.get("months") or {}):
+            out[spec.name] = _people(result, month)
+    return out
+
+
+def publication_info(ward: jobs.Ward, month: str) -> dict | None:
+    flag = ward.state.flag(f"published:{month}")
+    return {"at": flag["at"], "by": (flag["value"] or {}).get("by", "")} if flag else None
+
+
+def results_list(ward: jobs.Ward, spec, month: str) -> dict | None:
+    pub = ward.state.publication(month, spec.name)
+    if pub is None:
+        return None
+    return {"spec": spec, "slug": ward.slug_of(spec.name), "month": month, "people": pub["people"],
+            "published": pub, "scale": ward.profile.scale}
+
+
+def feedback_for(ward: jobs.Ward, user: User, **where) -> list[dict]:
+    return [f for f in ward.state.feedback(**where) if user.can_see(f["unit"])]

@@ -55,11 +55,19 @@ def _v4(conn: Connection) -> None:
     Base.metadata.create_all(conn, tables=[Base.metadata.tables[name] for name in WEB_TABLES])
 
 
+def _v5(conn: Connection) -> None:
+    # Publication of a month's results and complaints/corrections on them (`sheetsync serve`).
+    from sheetsync.history.store.web_models import PUBLICATION_TABLES
+
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[name] for name in PUBLICATION_TABLES])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
     (2, "finding severity stored as a code", _v2),
     (3, "unchanged syncs: run repeats, last result per unit", _v3),
     (4, "ward office service: accounts, audit log, unit states, uploads, locks", _v4),
+    (5, "ward office service: published months, complaints and corrections", _v5),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -102,4 +102,38 @@ class ServiceFlag(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class Publication(Base):
+    """A month's results of one unit as published by the ward office (due by the 5th): kept as
+    published, so the pages show them read-only whatever later syncs see."""
+
+    __tablename__ = "web_publications"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(300), primary_key=True)
+    people: Mapped[list] = mapped_column(JSONType)  # person_dict rows with full_name
+    at: Mapped[datetime] = mapped_column(DateTime)
+    by: Mapped[str] = mapped_column(String(100))
+
+
+class Feedback(Base):
+    """A complaint or correction request on a person's published result: recorded, answered, closed."""
+
+    __tablename__ = "web_feedback"
+    __table_args__ = (Index("ix_web_feedback_month_unit", "month", "unit"), Index("ix_web_feedback_staff", "staff_id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    unit: Mapped[str] = mapped_column(String(300))
+    staff_id: Mapped[str] = mapped_column(String(100))
+    full_name: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))  # "complaint" | "correction"
+    text: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))  # "open" | "answered" | "closed"
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(100))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 WEB_TABLES = ("web_users", "web_audit", "web_unit_state", "web_uploads", "web_locks", "web_flags")
+PUBLICATION_TABLES = ("web_publications", "web_feedback")
