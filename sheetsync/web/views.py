@@ -54,7 +54,7 @@ def deadline_steps(ward: jobs.Ward, month: str) -> list[dict]:
 
 
 def step_states(ward: jobs.Ward, state: dict, month: str, steps: list[dict], today: date,
-                forms_made: bool = False) -> list[dict]:
+                forms_made: bool = False, published: bool | None = None) -> list[dict]:
     """Per step: done, late, missing (with how many people) or not due yet, from the tracking
     items the last sync computed, the forms made since, and the publication flag."""
     items = [i for i in (state.get("tracking") or []) if i.get("month") == month]
@@ -64,7 +64,8 @@ def step_states(ward: jobs.Ward, state: dict, month: str, steps: list[dict], tod
     for step in steps:
         key = step["key"]
         if key == "publication_next_month":
-            published = ward.state.flag(f"published:{month}")
+            if published is None:
+                published = ward.state.flag(f"published:{month}") is not None
             st = "done" if published else ("missing" if today > step["day"] else "pending")
             out.append({**step, "state": st, "count": 0})
             continue
@@ -103,6 +104,7 @@ def dashboard(ward: jobs.Ward, user: User, asked: str | None, today: date) -> di
     steps = deadline_steps(ward, month)
     forms = [f for f in jobs.form_files(ward, month) if may_see_form(user, f)]
     made = {f["unit"] for f in forms}
+    publication = publication_info(ward, month)
     rows, totals = [], {}
     for spec in visible:
         st = states.get(spec.name)
@@ -111,7 +113,7 @@ def dashboard(ward: jobs.Ward, user: User, asked: str | None, today: date) -> di
             res = st["result"]
             row.update(errors=res.get("error_rows", 0), warnings=res.get("warning_rows", 0),
                        figures=_month_figures(res, month),
-                       steps=step_states(ward, st, month, steps, today, spec.name in made))
+                       steps=step_states(ward, st, month, steps, today, spec.name in made, publication is not None))
             for rating, n in row["figures"]["ratings"].items():
                 totals[rating] = totals.get(rating, 0) + n
         rows.append(row)
@@ -119,7 +121,7 @@ def dashboard(ward: jobs.Ward, user: User, asked: str | None, today: date) -> di
     upcoming = due_soon(ward, states, visible, month, today)
     return {"month": month, "months": _months(states), "steps": steps, "rows": rows, "states_text": STATE_TEXT,
             "chart": ratings_chart(scale, totals), "totals": totals, "forms": forms, "forms_by_scope": by_scope(forms),
-            "today": today, "upcoming": upcoming, "publication": publication_info(ward, month)}
+            "today": today, "upcoming": upcoming, "publication": publication}
 
 
 def due_soon(ward: jobs.Ward, states: dict, visible: list, month: str, today: date) -> list[dict]:
