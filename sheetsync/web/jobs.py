@@ -128,6 +128,7 @@ def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str 
     """Sync one unit (service.sync), unless another process or thread is syncing it now; record
     what the pages show. A failure is recorded as the unit failing; the next tick tries again."""
     from sheetsync import service
+    from sheetsync.service.units import open_backend, unit_key
 
     lock = f"sync:{spec.name}"
     token = ward.state.acquire(lock)
@@ -145,6 +146,21 @@ def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str 
                                        error_code=problem.code if problem else "web.unit-missing", error_message=msg)
             return SyncOutcome(spec.name, "failing", msg)
         u = run.units[0]
+        if u.reused and u.error is None:
+            # Unchanged since its last sync (service.reuse): what the pages show still holds.
+            prev = ward.state.unit_state(spec.name)
+            if prev is not None and prev.get("result") and prev["status"] == "ok":
+                requests = int((u.write_info or {}).get("requests", 0) or 0)
+                ward.state.save_unit_state(spec.name, spec.source, ok=u.record_error is None, now=now, result=None,
+                                           tracking=None, requests=requests,
+                                           error_code=u.record_error.code if u.record_error else None,
+                                           error_message=str(u.record_error) if u.record_error else None)
+                return SyncOutcome(spec.name, "ok", "", requests, (now - t0).total_seconds())
+            # No page state yet (the store was filled by the command line): evaluate once in full.
+            u = service.run_unit(open_backend(spec), ward.schemas, ward.profile, unit=spec.name,
+                                 key=unit_key(spec.source), as_of=as_of, write=True, exceptional=spec.exceptional,
+                                 store=ward.store, record=True, reuse=False)
+            now = datetime.now()
         requests = int((u.write_info or {}).get("requests", 0) or 0)
         if u.evaluation is None:
             ward.state.save_unit_state(spec.name, spec.source, ok=False, now=now, result=None, tracking=None,

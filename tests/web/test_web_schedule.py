@@ -52,12 +52,14 @@ def test_a_unit_is_never_synced_twice_at_once_across_processes(ward_copy):
     try:
         token = ward.state.acquire("sync:Phòng Beta")  # held by this (live) test process
         assert token
-        runs_before = len(ward.store.runs(unit="Phòng Beta"))
+        synced_before = ward.state.unit_state("Phòng Beta")["synced_at"]
+        alpha_before = ward.state.unit_state("Phòng Alpha")["synced_at"]
         out = subprocess.run([sys.executable, "-m", "sheetsync.cli", "tick", str(ward_copy), "--as-of", AS_OF],
                              capture_output=True, text=True, timeout=300)
         assert "… Phòng Beta" in out.stdout and "✓ Phòng Alpha" in out.stdout, out.stdout + out.stderr
         assert "1 đang được đồng bộ nơi khác" in out.stdout
-        assert len(ward.store.runs(unit="Phòng Beta")) == runs_before
+        assert ward.state.unit_state("Phòng Beta")["synced_at"] == synced_before  # not touched
+        assert ward.state.unit_state("Phòng Alpha")["synced_at"] > alpha_before
         assert sync_unit(ward, ward.unit("phong-beta"), as_of=TODAY).status == "busy"
         ward.state.release("sync:Phòng Beta", token)
         assert sync_unit(ward, ward.unit("phong-beta"), as_of=TODAY).status == "ok"
@@ -138,3 +140,21 @@ def test_kill_9_during_a_sync_loses_nothing_and_the_next_start_syncs_again(ward_
             srv2.stop()
     finally:
         srv.stop()
+
+
+def test_a_ward_synced_from_the_command_line_first_gets_its_pages_on_the_first_tick(tmp_path):
+    from conftest import make_ward
+
+    ward_file = make_ward(tmp_path / "cli-first")
+    assert service.sync([str(ward_file)], as_of=AS_OF).exit_code in (0, 1)  # the store knows every unit now
+    ward = open_ward(ward_file)
+    try:
+        rep = tick(ward, TODAY)
+        assert all(o.status == "ok" for o in rep.outcomes)
+        state = ward.state.unit_state("Phòng Alpha")
+        assert state["result"]["names"]["AL02"] == "Lê Thị Hoa" and "2026-11" in state["result"]["months"]
+        again = tick(ward, TODAY)  # unchanged: reused, the page state kept as it is
+        assert all(o.status == "ok" for o in again.outcomes)
+        assert ward.state.unit_state("Phòng Alpha")["result"] == state["result"]
+    finally:
+        ward.close()
