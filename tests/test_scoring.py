@@ -342,3 +342,75 @@ def test_tasks_of_a_month_without_evaluation_rows_are_reported_once_due(unit):
     assert not len(findings_of(sync(unit.save(), as_of="2026-10-20", write=False), "score.task-month"))
     f = findings_of(sync(unit.path, as_of="2026-10-27", write=False), "score.task-month")
     assert len(f) == 1 and "10/2026" in f["message"].iloc[0]
+
+
+def test_a_task_past_its_deadline_and_not_done_says_so_on_its_row(unit):
+    unit.person("S1")
+    overdue = unit.task("T1", "S1", qty=3, done=1, due=dt.date(2026, 11, 20))
+    unit.task("T2", "S1", qty=1, done=1, review="Đạt")  # done: never overdue
+    unit.task("T3", "S1", qty=1, due=dt.date(2026, 11, 30))  # not due yet on 24/11
+    unit.task("T4", "S1", qty=2, done=2, due=dt.date(2026, 11, 10), review="Đạt")  # done in full, late
+    unit.evaluation("S1", mgr_general=28)
+    res = sync(unit.save(), as_of="2026-11-24")
+    late = findings_of(res, "task.overdue")
+    assert late["row"].tolist() == [overdue]
+    assert late["severity"].tolist() == ["Cảnh báo"]
+    assert late["message"].iloc[0] == ("Quá hạn: hạn 20/11/2026, đến ngày 24/11/2026 chưa hoàn thành "
+                                       "(mới hoàn thành 1/3); cần cập nhật kết quả hoặc điều chỉnh hạn.")
+    # Relative to --as-of: the day before the deadline nothing is overdue.
+    assert findings_of(sync(unit.path, as_of="2026-11-19", write=False), "task.overdue").empty
+    import openpyxl
+    ws = openpyxl.load_workbook(unit.path)["Nhiệm vụ"]
+    h = columns_by_header(ws)
+    assert ws.cell(overdue, h["Kết quả kiểm tra"]).value == "Cảnh báo"
+    assert "Quá hạn: hạn 20/11/2026" in ws.cell(overdue, h["Ghi chú kiểm tra"]).value
+
+
+def test_a_leaders_d_and_dd_below_full_name_the_people_and_tasks_that_caused_them(unit):
+    unit.person("L", "Trần Thị Lãnh", role="Người đứng đầu")
+    for i in range(1, 8):
+        unit.person(f"S{i}", f"Người số {i}", manager="L")
+    unit.task("TL", "L", qty=1, done=1, review="Đạt")
+    for i in range(1, 8):
+        # S1..S6 do nothing → KHTNV; S7 finishes everything
+        unit.task(f"T{i}", f"S{i}", qty=1, done=1 if i == 7 else 0, review="Đạt" if i == 7 else None)
+        unit.evaluation(f"S{i}", mgr_general=20 if i < 7 else 30)
+    row = unit.evaluation("L", mgr_general=30, leader_e=90)
+    res = sync(unit.save())
+    lead = person_scores(res, "L")
+    assert (lead["score_d"], lead["score_dd"]) == (50, 50)  # scores unchanged by the reasons
+    d = findings_of(res, "score.leader-d")
+    assert d["row"].tolist() == [row] and d["severity"].tolist() == ["Cảnh báo"]
+    assert d["message"].iloc[0] == (
+        "Điểm d = 50 vì trong phạm vi quản lý có người xếp loại Không hoàn thành nhiệm vụ: "
+        "S1 Người số 1, S2 Người số 2, S3 Người số 3, S4 Người số 4, S5 Người số 5 và 1 người khác.")
+    dd = findings_of(res, "score.leader-dd")
+    assert dd["row"].tolist() == [row]
+    assert dd["message"].iloc[0].endswith("ở trang Nhiệm vụ: T1, T2, T3, T4, T5 và 1 nhiệm vụ khác.")
+    assert "T7" not in dd["message"].iloc[0] and "TL" not in dd["message"].iloc[0]
+    import openpyxl
+    ws = openpyxl.load_workbook(unit.path)["Đánh giá tháng"]
+    notes = ws.cell(row, columns_by_header(ws)["Ghi chú kiểm tra"]).value
+    assert "Điểm d = 50 vì" in notes and "Điểm đ = 50 vì" in notes
+
+
+def test_a_leader_with_full_d_and_dd_gets_no_reason(unit):
+    unit.person("L", role="Người đứng đầu")
+    unit.person("S1", manager="L")
+    unit.task("TL", "L", qty=1, done=1, review="Đạt")
+    unit.task("T1", "S1", qty=1, done=1, review="Đạt")
+    unit.evaluation("L", mgr_general=30, leader_e=100)
+    unit.evaluation("S1", mgr_general=25)
+    res = sync(unit.save())
+    assert findings_of(res, "score.leader-d").empty and findings_of(res, "score.leader-dd").empty
+
+
+def test_a_provisional_score_names_the_tasks_tab_row_and_task_code(unit):
+    unit.person("S1")
+    unit.task("T1", "S1", qty=1, done=1, review="Đạt")
+    bad = unit.task("NV-07", "S1", product="SP9", qty=5, done=5, review="Đạt")
+    unit.evaluation("S1", mgr_general=30)
+    res = sync(unit.save())
+    msg = findings_of(res, "score.provisional")["message"].iloc[0]
+    assert msg == (f"Điểm tạm tính: có 1 hàng nhiệm vụ đang lỗi (trang Nhiệm vụ: hàng {bad} (NV-07)); "
+                   "cần sửa để điểm được tính đầy đủ.")

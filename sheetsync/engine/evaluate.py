@@ -76,7 +76,7 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
     scored_months: list[str] = []
     if {"staff", "tasks", "evaluations"} <= set(tabs):
         ts = score_tasks(tabs["tasks"], tabs.get("catalogue"), profile)
-        task_row_findings(tabs["tasks"], ts, findings)
+        task_row_findings(tabs["tasks"], ts, findings, as_of_ts)
         ev = tabs["evaluations"]
         present = sorted({m for m in ev.values.get("month", pd.Series(dtype=object)).dropna().unique()})
         scored_months = [m for m in present if months is None or m in months]

@@ -57,7 +57,9 @@ MESSAGES = {
     "tree.multiple-heads": "Có {count} người không có người quản lý trực tiếp ({ids}); thường chỉ người đứng đầu để trống cột này.",
     # scoring
     "score.no-work": "Không có nhiệm vụ nào được giao trong tháng {month} (tổng quy đổi giao bằng 0); chưa tính được điểm kết quả thực hiện nhiệm vụ.",
-    "score.provisional": "Điểm tạm tính: có {count} hàng nhiệm vụ đang lỗi ({rows}); cần sửa để điểm được tính đầy đủ.",
+    "score.provisional": "Điểm tạm tính: có {count} hàng nhiệm vụ đang lỗi (trang {tab}: {rows}); cần sửa để điểm được tính đầy đủ.",
+    "score.leader-d": "Điểm d = {value} vì trong phạm vi quản lý có người xếp loại {rating}: {people}.",
+    "score.leader-dd": "Điểm đ = {value} vì công việc của lãnh đạo và những người được quản lý chưa hoàn thành đủ số lượng, chất lượng, tiến độ ở trang {tab}: {tasks}.",
     "score.general-from-self": "Quản lý chưa chấm điểm tiêu chí chung; tạm dùng điểm tự đánh giá ({value}).",
     "score.general-missing": "Chưa có điểm tiêu chí chung (cả tự đánh giá và quản lý); chưa tính được tổng điểm.",
     "score.leader-e-missing": "Lãnh đạo, quản lý cần có Điểm năng lực tập hợp, đoàn kết (%); chưa tính được điểm kết quả thực hiện nhiệm vụ.",
@@ -67,6 +69,7 @@ MESSAGES = {
     "score.missing-row": "{name} ({staff_id}) chưa có hàng đánh giá tháng {month} trong trang Đánh giá tháng.",
     "score.row-excluded": "Hàng không được tính điểm vì {reason}.",
     "score.row-zeroed": "Hàng vẫn tính số lượng giao nhưng chưa tính hoàn thành, chất lượng, tiến độ cho đến khi sửa lỗi.",
+    "task.overdue": "Quá hạn: hạn {due}, đến ngày {as_of} chưa hoàn thành ({got}); cần cập nhật kết quả hoặc điều chỉnh hạn.",
     "score.task-month": "Tháng {month} có {count} nhiệm vụ nhưng trang Đánh giá tháng chưa có hàng nào của tháng này; cần thêm hàng đánh giá cho từng người.",
     # quotas
     "quota.exceeded": "Vượt tỷ lệ {rating}: {count} người, tối đa {limit} ({rule}) trong {scope}.",

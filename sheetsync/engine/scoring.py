@@ -31,7 +31,8 @@ SCORE_COLUMNS = [*SCORE_FIELDS, "suggested_rating"]  # what scoring writes on an
 class TaskScores:
     """Per task row: conversions, and whether the row is excluded or zeroed."""
 
-    frame: pd.DataFrame  # index = sheet row; owner, month, A, D, Q, T, excluded, zeroed, no_evidence
+    frame: pd.DataFrame  # index = sheet row; owner, task_id, month, A, D, Q, T, excluded, zeroed, no_evidence
+    title: str = "Nhiệm vụ"  # the tasks tab as the workbook names it (for messages on other tabs)
 
 
 @dataclass
@@ -118,15 +119,20 @@ def score_tasks(tasks: TabData, catalogue: TabData | None, profile: Profile) -> 
     evidence_missing = (done > 0) & _col(tasks, "evidence", None).loc[rows].isna()
     frame = pd.DataFrame({
         "owner": _norm(_col(tasks, "owner_id", None).loc[rows]),
+        "task_id": _col(tasks, "task_id", None).loc[rows],
         "month": _col(tasks, "month", None).loc[rows],
         "A": A, "D": D, "Q": Q, "T": T,
         "excluded": unusable, "zeroed": zeroed, "no_evidence": evidence_missing,
     }, index=rows)
-    return TaskScores(frame)
+    return TaskScores(frame, tasks.title)
 
 
-def task_row_findings(tasks: TabData, ts: TaskScores, findings: Findings) -> None:
-    """Say on a task row why its figures are missing or zero."""
+def task_row_findings(tasks: TabData, ts: TaskScores, findings: Findings,
+                      as_of: pd.Timestamp | None = None) -> None:
+    """Say on a task row why its figures are missing or zero, and that it is overdue (past its
+    deadline on `as_of` and not done), so a late task is seen on its own row, not only in `status`."""
+    if as_of is not None:
+        _overdue(tasks, as_of, findings)
     f = ts.frame
     excl = f["excluded"]
     if excl.any():
@@ -143,6 +149,42 @@ def task_row_findings(tasks: TabData, ts: TaskScores, findings: Findings) -> Non
     if z.any():
         findings.add_many(tasks.title, f.index[z], tasks.header("task_id"), "warning", "score.row-zeroed",
                           message("score.row-zeroed"), col_letter=tasks.letters.get("task_id"))
+
+
+def _overdue(tasks: TabData, as_of: pd.Timestamp, findings: Findings) -> None:
+    """Due before `as_of` with less than the assigned quantity done (as `status` counts it; a
+    completion date alone does not close a task, since the schema asks for one on any progress)."""
+    rows = tasks.rows
+    if "due_date" not in tasks.values or not len(rows):
+        return
+    due = _usable(tasks, "due_date").loc[rows]
+    q = _usable(tasks, "assigned_qty").loc[rows]
+    done = _usable(tasks, "done_qty").loc[rows]
+    finished = (done >= q).fillna(False).astype(bool)
+    late = (due < as_of).fillna(False).astype(bool) & ~finished
+    if not late.any():
+        return
+    at = as_of.strftime("%d/%m/%Y")
+
+    def text(r: int) -> str:
+        d, n = done[r], q[r]
+        got = "chưa có số lượng hoàn thành" if pd.isna(d) or d == 0 else (
+            f"mới hoàn thành {_num(d)}/{_num(n)}" if pd.notna(n) else f"mới hoàn thành {_num(d)}")
+        return message("task.overdue", due=due[r].strftime("%d/%m/%Y"), as_of=at, got=got)
+
+    late_rows = late.index[late.to_numpy()]
+    findings.add_many(tasks.title, late_rows, tasks.header("due_date"), "warning", "task.overdue",
+                      [text(r) for r in late_rows], col_letter=tasks.letters.get("due_date"))
+
+
+def _listed(items: list[str], noun: str, limit: int = 5) -> str:
+    """'a, b, c và 4 <noun> khác': a reason names its first few causes, not hundreds."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" và {len(items) - limit} {noun} khác" if len(items) > limit else "")
+
+
+def _task_label(row: int, task_id) -> str:
+    return str(task_id) if isinstance(task_id, str) and task_id.strip() else f"hàng {row}"
 
 
 # -- per person --------------------------------------------------------------------------------
@@ -253,7 +295,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     provisional = sid.isin(issue_rows.index)
     if (provisional & scored).any():
         prov_msgs = sid[provisional].map(lambda s: message("score.provisional", count=len(issue_rows[s]),
-                                                           rows=_rows_text(issue_rows[s])))
+                                                           tab=ts.title, rows=_task_rows_text(ts, issue_rows[s])))
         notes(provisional, "staff_id", "warning", "score.provisional", prov_msgs)
     notes(leader & p["score_e"].isna(), "leader_e", "error", "score.leader-e-missing", message("score.leader-e-missing"))
     g = p["general_points"]
@@ -286,6 +328,8 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     # Leaders from the leaves of the management tree upwards, so d sees their people's ratings.
     # Everyone a leader manages stands lower in the tree, so the leaders of one height settle together.
     height = _height(parent)
+    fail = profile.bands[-1].rating
+    reasons: list[tuple[int, str, str, str]] = []  # (row, column key, code, message)
     levels: dict[int, list] = {}
     for r in idx[leader.to_numpy()]:
         levels.setdefault(height.get(sid[r], 0), []).append(r)
@@ -294,13 +338,27 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
         for r in level:
             s = sid[r]
             team = desc.get(s, set())
-            rated = [x for x in (rating_of.get(m) for m in team) if isinstance(x, str)]
-            p.at[r, "score_d"] = profile.d_any_fail if profile.bands[-1].rating in rated else profile.d_all_pass
-            tot = tasks.loc[tasks["owner"].isin(team | {s}), ["A", "D", "Q", "T"]].sum()
+            failed = sorted(m for m in team if rating_of.get(m) == fail)
+            p.at[r, "score_d"] = profile.d_any_fail if failed else profile.d_all_pass
+            if failed and profile.d_any_fail != profile.d_all_pass:
+                reasons.append((r, "score_d", "score.leader-d", message(
+                    "score.leader-d", value=_num(profile.d_any_fail), rating=fail,
+                    people=_listed([_person_label(by_id, m) for m in failed], "người"))))
+            own = tasks[tasks["owner"].isin(team | {s})]
+            tot = own[["A", "D", "Q", "T"]].sum()
             full = np.isclose(tot["D"], tot["A"]) and np.isclose(tot["Q"], tot["A"]) and np.isclose(tot["T"], tot["A"])
             p.at[r, "score_dd"] = profile.dd_all_done if full else profile.dd_otherwise
+            if not full and profile.dd_otherwise != profile.dd_all_done:
+                short = own[~(np.isclose(own["D"], own["A"]) & np.isclose(own["Q"], own["A"])
+                              & np.isclose(own["T"], own["A"]))]
+                reasons.append((r, "score_dd", "score.leader-dd", message(
+                    "score.leader-dd", value=_num(profile.dd_otherwise), tab=ts.title,
+                    tasks=_listed([_task_label(t, short.at[t, "task_id"]) for t in short.index], "nhiệm vụ"))))
         settle(level, profile.leader_components)
         rating_of.update(zip(sid[level], final_of(level)))
+    for r, key, code, text in reasons:
+        lt = evals.letters.get(key)
+        findings.add(evals.title, int(r), evals.header(key), "warning", code, text, cell=f"{lt}{r}" if lt else None)
 
     for c in (f for f in SCORE_FIELDS if f != "total_points"):  # the total is rounded from unrounded parts
         p[c] = round_half_up(p[c].astype("float64").to_numpy(), profile.rounding)
@@ -331,6 +389,22 @@ def _roster_view(roster: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
             out[c] = out["_id"].map(res[c])
     out["evaluation_row"] = out["_id"].map(pd.Series(first.index, index=res.index))
     return out
+
+
+def _person_label(by_id: pd.DataFrame, key: str) -> str:
+    """'CB003 Nguyễn Văn An' as the roster spells them."""
+    code = by_id.at[key, "staff_id"] if "staff_id" in by_id else key
+    name = by_id.at[key, "full_name"] if "full_name" in by_id else None
+    return f"{code} {name}" if isinstance(name, str) and name.strip() else str(code)
+
+
+def _task_rows_text(ts: TaskScores, rows) -> str:
+    """'hàng 7 (NV003), hàng 9 (NV004)': where on the tasks tab, and which task."""
+    rows = list(rows)
+    ids = ts.frame["task_id"]
+    parts = [f"hàng {r}" + (f" ({ids[r]})" if isinstance(ids.get(r), str) and ids[r].strip() else "")
+             for r in rows[:10]]
+    return ", ".join(parts) + (f" và {len(rows) - 10} hàng khác" if len(rows) > 10 else "")
 
 
 def _rows_text(rows) -> str:
