@@ -35,6 +35,9 @@ def form_file_name(form: str, scope_slug: str, month: str, ext: str) -> str:
     return f"Mau_{form}_{scope_slug}_{month}.{ext}"
 
 
+PLACE_BLANK = "…………"
+
+
 def placeholder_context(scope_name: str, ward: WardInfo, month: str) -> dict[str, str]:
     """Values for the ``{placeholders}`` of the layout templates."""
     scope = clean_text(scope_name)
@@ -43,7 +46,9 @@ def placeholder_context(scope_name: str, ward: WardInfo, month: str) -> dict[str
         "scope_upper": scope.upper(),
         "ward": clean_text(ward.name),
         "issuing_body": clean_text(ward.issuing_body),
-        "place": clean_text(ward.place),
+        # No place known (a single workbook, no `place:`): a dotted blank to write it in by hand,
+        # never a date line starting with a bare comma.
+        "place": clean_text(ward.place).strip() or PLACE_BLANK,
         "month": month_label(month),
         "mm": month[5:7],
         "yyyy": month[:4],

@@ -90,3 +90,38 @@ def test_pdf_only_run_keeps_no_html(browser, units, ward, tmp_path):
     out = write_reports(units[:1], ward, tmp_path, formats=("pdf",), per_unit=False)
     assert [p.name for p in out.paths] == ["Mau_01A_02A_Phuong_Ba_Dinh_2026-03.pdf"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Mau_01A_02A_Phuong_Ba_Dinh_2026-03.pdf"]
+
+
+@needs_poppler
+@pytest.mark.parametrize("notes", [18, 20, 30])
+def test_the_signature_block_never_stands_alone_on_a_page(browser, tmp_path, notes):
+    """With this many 01A notes (measured on Chromium 156 with Liberation Serif) the table ended at
+    the foot of a page and the date line and signatures were printed alone on the next one. Now the
+    last row travels with them, under the repeated column headings."""
+    from sample_data import sample_ward, unit_phuc_xa
+
+    from sheetsync.forms import UnitResults
+
+    unit = unit_phuc_xa()
+    lines = [f"Ghi chú số {i}: nhiệm vụ NV-{i:02d} của tổ chuyên môn cần bổ sung minh chứng trước ngày 30"
+             for i in range(notes)]
+    out = write_reports([UnitResults(unit.unit, unit.month, unit.people, lines)], sample_ward(), tmp_path,
+                        formats=("pdf",), per_unit=False)
+    pdf = out.ward.paths["pdf"]
+    pages = pdf_text(pdf).split("\f")
+    signed = [i for i, p in enumerate(pages) if "NGƯỜI LẬP BIỂU" in p]
+    assert len(signed) == 2  # 01A and 02A
+    for i in signed:
+        page = pages[i].splitlines()
+        sign_at = next(n for n, line in enumerate(page) if "NGƯỜI LẬP BIỂU" in line)
+        date_at = next(n for n, line in enumerate(page) if ", ngày ..... tháng ..... năm 2026" in line)
+        # A table row (the total of 01A, the last person of 02A) is printed above, on the same page.
+        last_row = "Ngô Thị Thu" if "(18)" in pages[i] else "Tổng cộng"
+        row_at = next(n for n, line in enumerate(page) if last_row in line)
+        assert row_at < date_at < sign_at, pages[i]
+        assert "STT" in pages[i]  # under the column headings
+    shots = tmp_path / "png"
+    shots.mkdir()
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", str(signed[0] + 1), "-l", str(signed[0] + 1), str(pdf),
+                    str(shots / f"01A-signature-page-{notes}-notes")], check=True)
+    print(f"\nẢnh trang chữ ký Mẫu 01A: {shots}")

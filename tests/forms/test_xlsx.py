@@ -177,3 +177,17 @@ def test_column_order_and_labels_of_both_forms(reports):
     assert below[4:12] == ["Số lượng", "Tỷ lệ (%)"] * 4
     unit_ws = sheet(reports.scope("Trường Tiểu học Phúc Xá").paths["01A.xlsx"])
     assert header_row(unit_ws)[1] == "Đối tượng"
+
+
+def test_without_a_place_the_date_line_leaves_a_dotted_blank_not_a_bare_comma(units, tmp_path):
+    from sheetsync.config.profile import load_profile
+    from sheetsync.forms.collect import ward_info
+
+    # A single workbook reported without ward.yaml: no place is known.
+    info = ward_info(None, load_profile("nd335"), "Trường Tiểu học Phúc Xá")
+    out = write_reports(units[:1], info, tmp_path, formats=("xlsx", "html"), per_unit=False)
+    line = "…………, ngày ..... tháng ..... năm 2026"
+    assert line in texts(sheet(out.ward.paths["01A.xlsx"]))
+    assert line in texts(sheet(out.ward.paths["02A.xlsx"]))
+    html = out.ward.paths["html"].read_text(encoding="utf-8")
+    assert f'<p class="date-line">{line}</p>' in html and ">, ngày" not in html

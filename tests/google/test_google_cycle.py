@@ -46,7 +46,9 @@ def test_full_cycle_and_request_budget(emulator, gc):
     fixed, backend = sync(book)
     assert fixed.written and 3 <= backend.requests <= 4
     assert emulator.request_count["total"] == backend.requests
-    assert engine_column(book, "tasks", "check_status")[3] == "Hợp lệ"
+    # The error is gone; what remains is that NV04 (nothing done) is past its deadline.
+    assert engine_column(book, "tasks", "check_status")[3] == "Cảnh báo"
+    assert engine_column(book, "tasks", "check_notes")[3].startswith("Cảnh báo [L]: Quá hạn")
 
     emulator.reset_counts()
     _, backend = sync(book)
