@@ -26,14 +26,19 @@ ensure_venv() {
   fi
 }
 
-# Headless Chromium (PDF and page tests), poppler (PDF to text/image) and a Times-compatible
-# font with Vietnamese glyphs, from Debian's packages when this machine can install them.
+# Headless Chromium (PDF and page tests), poppler (PDF to text/image), LibreOffice Calc (workbooks
+# as printed) and fonts (Times- and Calibri-compatible, Vietnamese glyphs), from Debian's packages
+# when this machine can install them.
 ensure_system_packages() {
   local need=()
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || need+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
   # Debian 12's fonts-liberation (1.07) lacks Vietnamese letters; fonts-liberation2 has them.
   fc-list ':lang=vi' family 2>/dev/null | grep -qi "Liberation Serif\|Times New Roman\|Tinos" || need+=(fonts-liberation2 fontconfig)
+  # LibreOffice (headless) renders workbooks to PDF for the tests that look at them; Carlito has
+  # Calibri's metrics, so column widths print as in Excel (openpyxl's default font is Calibri).
+  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+  fc-list 2>/dev/null | grep -qi carlito || need+=(fonts-crosextra-carlito)
   [ ${#need[@]} -eq 0 ] && return 0
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then

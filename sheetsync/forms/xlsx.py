@@ -6,8 +6,11 @@ Every text goes in as a string cell: names typed into a shared sheet may start w
 
 from __future__ import annotations
 
+import re
 import textwrap
+import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -25,6 +28,22 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _MM_PER_INCH = 25.4
 _NUMBER_FORMATS = {"count": "0", "decimal": "0.00"}
 _STYLE_NAMES = {"stt": "STT", "text": "Chữ", "rating": "Xếp loại", "count": "Số đếm", "decimal": "Điểm, tỷ lệ"}
+
+
+_EMU_PER_PX = 9525  # at 96 dpi
+_EMU_PER_PT = 12700
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A short horizontal line drawn under the agency's name: anchored in cell (row, col), 1-based,
+    at an offset in EMU, ``width`` EMU long."""
+
+    row: int
+    col: int
+    x_offset: int
+    y_offset: int
+    width: int
 
 
 def write_text(cell: XlCell, text: str) -> None:
@@ -53,6 +72,7 @@ class _SheetWriter:
         scale = layout.font.table_size / 11
         self.widths = [c.width * scale for c in layout.columns]
         self._styles: dict[tuple[str, bool, str], str] = {}
+        self.rule: Rule | None = None
 
     def font(self, size: float | None = None, bold: bool = False, italic: bool = False,
              underline: bool = False) -> Font:
@@ -89,6 +109,7 @@ class _SheetWriter:
         lay = self.layout
         (left_a, left_b), (right_a, right_b) = self.split(2)
         number_font = self.font(bold=True)
+        first_row = self.row + 1
         if lay.form_number_position == "top-left":
             self.put(self.row, left_a, lay.form_number, end_col=left_b, font=number_font, align="left")
         else:
@@ -99,6 +120,8 @@ class _SheetWriter:
                 if i < len(lines):
                     self._line(lines[i], a, b)
             self.row += 1
+        if lay.issuing_body:
+            self.rule = self._rule(lay.issuing_body[-1], first_row + len(lay.issuing_body), left_a, left_b)
         self.row += 1
         self.put(self.row, 1, lay.title, end_col=self.ncols, font=self.font(lay.font.title_size, bold=True))
         self.ws.row_dimensions[self.row].height = self._height(lay.title, self._width(1, self.ncols),
@@ -108,6 +131,31 @@ class _SheetWriter:
             self.put(self.row, 1, lay.subtitle, end_col=self.ncols, font=self.font(lay.font.size, bold=True))
             self.row += 1
         self.row += 1
+
+    def _rule(self, line: Line, row: int, a: int, b: int) -> Rule:
+        """Decree 30/2020: under the agency's name a solid line 1/3 to 1/2 as long as the name,
+        centred on it. Cell borders cannot be centred on text that spans columns of uneven width,
+        so it is a drawn line, placed from the column widths (centre of the merged block)."""
+        px = [self._px(w) for w in self.widths]
+        block = sum(px[a - 1:b]) * _EMU_PER_PX
+        # Times New Roman (bold) averages about 0.65 em per capital, 0.45 em per small letter and
+        # 0.25 em per space; the line is 40% of the name.
+        ems = sum(0.25 if ch.isspace() else 0.65 if ch.isupper() else 0.45 for ch in line.text)
+        text_pt = ems * self.layout.font.size
+        width = int(min(text_pt * 0.4 * _EMU_PER_PT, block * 0.8))
+        # Anchored in the column where it starts, offset within that column (LibreOffice clamps
+        # an offset larger than its column).
+        x, col = (block - width) / 2, a
+        while col < b and x >= px[col - 1] * _EMU_PER_PX:
+            x -= px[col - 1] * _EMU_PER_PX
+            col += 1
+        return Rule(row=row, col=col, x_offset=int(x), y_offset=int(4 * _EMU_PER_PT), width=int(width))
+
+    @staticmethod
+    def _px(width: float) -> float:
+        """Screen pixels of a column ``width`` characters wide: 7 px per character of the default
+        font (the stored width already includes the cell padding, so it is proportional)."""
+        return width * 7
 
     def _line(self, line: Line, a: int, b: int) -> None:
         self.put(self.row, a, line.text, end_col=b,
@@ -268,4 +316,59 @@ def render_xlsx(path: Path, layout: Layout, rows: Sequence[TableRow], sheet_titl
     ws.sheet_view.showGridLines = False
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
+    if writer.rule is not None:
+        _add_rule(path, writer.rule)
     return path
+
+
+_DRAWING_CT = "application/vnd.openxmlformats-officedocument.drawing+xml"
+_DRAWING_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
+
+
+def _drawing_xml(rule: Rule) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<xdr:oneCellAnchor>'
+        f'<xdr:from><xdr:col>{rule.col - 1}</xdr:col><xdr:colOff>{rule.x_offset}</xdr:colOff>'
+        f'<xdr:row>{rule.row - 1}</xdr:row><xdr:rowOff>{rule.y_offset}</xdr:rowOff></xdr:from>'
+        f'<xdr:ext cx="{rule.width}" cy="0"/>'
+        '<xdr:cxnSp macro=""><xdr:nvCxnSpPr><xdr:cNvPr id="2" name="Đường kẻ dưới tên cơ quan"/>'
+        '<xdr:cNvCxnSpPr/></xdr:nvCxnSpPr>'
+        f'<xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{rule.width}" cy="0"/></a:xfrm>'
+        '<a:prstGeom prst="line"><a:avLst/></a:prstGeom>'
+        '<a:ln w="9525"><a:solidFill><a:srgbClr val="000000"/></a:solidFill></a:ln></xdr:spPr>'
+        '</xdr:cxnSp><xdr:clientData/></xdr:oneCellAnchor></xdr:wsDr>'
+    )
+
+
+def _add_rule(path: Path, rule: Rule) -> None:
+    """Add the drawing with the rule to the one-sheet workbook openpyxl wrote (openpyxl itself
+    writes no shapes)."""
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    rels = "xl/worksheets/_rels/sheet1.xml.rels"
+    xml = parts[sheet].decode("utf-8")
+    rid = "rIdRule1"
+    # <drawing> follows <headerFooter> (which render_xlsx always writes) in the worksheet's order.
+    tag = f'<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rid}"/>'
+    end = re.search(r"</headerFooter>|<headerFooter[^>]*/>", xml)
+    xml = xml[:end.end()] + tag + xml[end.end():] if end else xml.replace("</worksheet>", tag + "</worksheet>", 1)
+    parts[sheet] = xml.encode("utf-8")
+    rel = f'<Relationship Id="{rid}" Type="{_DRAWING_REL}" Target="../drawings/drawing1.xml"/>'
+    if rels in parts:
+        parts[rels] = parts[rels].replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+    else:
+        parts[rels] = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns='
+                       f'"http://schemas.openxmlformats.org/package/2006/relationships">{rel}</Relationships>').encode()
+    parts["xl/drawings/drawing1.xml"] = _drawing_xml(rule).encode("utf-8")
+    ct = "[Content_Types].xml"
+    parts[ct] = parts[ct].replace(
+        b"</Types>", f'<Override PartName="/xl/drawings/drawing1.xml" ContentType="{_DRAWING_CT}"/></Types>'.encode())
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    tmp.replace(path)

@@ -37,7 +37,7 @@ def test_ward_page_renders_tables_and_charts(page, reports):
     page.wait_for_load_state("load")
     tables = page.locator("table.grid")
     assert tables.count() == 2
-    assert page.locator("#mau-01a tbody tr").count() == 4  # 3 units + total
+    assert page.locator("#mau-01a tbody tr:not(.foot-row)").count() == 4  # 3 units + total
     assert page.locator("#mau-02a tbody tr.group").count() == 3
     assert page.locator("#mau-02a tbody tr.data").count() == 25
     assert page.locator("#mau-01a tbody tr.total td").nth(2).inner_text() == "25"
@@ -68,7 +68,7 @@ def test_header_rows_repeat_when_printed(page, reports):
 
 def test_unit_page_renders(page, reports):
     page.goto(reports.scope("Văn phòng HĐND và UBND phường").paths["html"].as_uri())
-    rows = page.locator("#mau-01a tbody tr")
+    rows = page.locator("#mau-01a tbody tr:not(.foot-row)")
     assert rows.count() == 6  # 4 categories + uncategorised + total
     assert rows.nth(4).locator("td").nth(1).inner_text() == "Chưa xác định đối tượng"
     page.screenshot(path=str(SCREENSHOT_DIR / "unit.png"), full_page=True)

@@ -191,3 +191,18 @@ def test_without_a_place_the_date_line_leaves_a_dotted_blank_not_a_bare_comma(un
     assert line in texts(sheet(out.ward.paths["02A.xlsx"]))
     html = out.ward.paths["html"].read_text(encoding="utf-8")
     assert f'<p class="date-line">{line}</p>' in html and ">, ngày" not in html
+
+
+def test_the_rule_under_the_agency_name_is_a_drawn_line_in_the_row_below_it(reports):
+    import re
+
+    path = reports.scope("Trường Tiểu học Phúc Xá").paths["01A.xlsx"]
+    with zipfile.ZipFile(path) as z:
+        drawing = z.read("xl/drawings/drawing1.xml").decode()
+        assert 'r:id="rIdRule1"' in z.read("xl/worksheets/sheet1.xml").decode()
+        assert "/xl/drawings/drawing1.xml" in z.read("[Content_Types].xml").decode()
+    assert '<a:prstGeom prst="line">' in drawing
+    name_row = find(sheet(path), "TRƯỜNG TIỂU HỌC PHÚC XÁ").row
+    assert int(re.search(r"<xdr:row>(\d+)</xdr:row>", drawing).group(1)) + 1 == name_row + 1
+    width = int(re.search(r'<xdr:ext cx="(\d+)"', drawing).group(1))
+    assert 12700 * 30 < width < 12700 * 80  # 30–80 pt: a third to a half of the name, not the block
