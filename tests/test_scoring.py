@@ -354,7 +354,7 @@ def test_a_task_past_its_deadline_and_not_done_says_so_on_its_row(unit):
     res = sync(unit.save(), as_of="2026-11-24")
     late = findings_of(res, "task.overdue")
     assert late["row"].tolist() == [overdue]
-    assert late["severity"].tolist() == ["Cảnh báo"]
+    assert late["severity"].tolist() == ["warning"]
     assert late["message"].iloc[0] == ("Quá hạn: hạn 20/11/2026, đến ngày 24/11/2026 chưa hoàn thành "
                                        "(mới hoàn thành 1/3); cần cập nhật kết quả hoặc điều chỉnh hạn.")
     # Relative to --as-of: the day before the deadline nothing is overdue.
@@ -380,7 +380,7 @@ def test_a_leaders_d_and_dd_below_full_name_the_people_and_tasks_that_caused_the
     lead = person_scores(res, "L")
     assert (lead["score_d"], lead["score_dd"]) == (50, 50)  # scores unchanged by the reasons
     d = findings_of(res, "score.leader-d")
-    assert d["row"].tolist() == [row] and d["severity"].tolist() == ["Cảnh báo"]
+    assert d["row"].tolist() == [row] and d["severity"].tolist() == ["warning"]
     assert d["message"].iloc[0] == (
         "Điểm d = 50 vì trong phạm vi quản lý có người xếp loại Không hoàn thành nhiệm vụ: "
         "S1 Người số 1, S2 Người số 2, S3 Người số 3, S4 Người số 4, S5 Người số 5 và 1 người khác.")
