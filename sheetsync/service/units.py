@@ -217,8 +217,8 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     if store is not None and record and result.error is None:
         try:
             rec = store.record_unit(name, backend.label, ev, run_kind="sync")
-        except StoreError as exc:
-            result.record_error = exc
+        except Exception as exc:  # noqa: BLE001 — the workbook is written: say so, whatever the store did
+            result.record_error = record_failure(exc)
         else:
             for m in rec.frozen_now:
                 result.notices.append(Notice("history.month-frozen", f"Tháng {month_label(m)}: mọi người đã có xếp "
@@ -265,6 +265,18 @@ def _reuse_save(store, result: UnitResult, grids, schemas: Schemas, keyed) -> No
         store.save_result(result.unit, result.key, key_of(content), data)
     except StoreError as exc:
         result.record_error = exc
+
+
+def record_failure(exc: BaseException) -> StoreError:
+    """Why the history store could not record a unit whose workbook was already written, said in
+    Vietnamese (a full disk is the usual cause); the next sync records it again."""
+    if isinstance(exc, StoreError):
+        return exc
+    text = str(exc).lower()
+    full = "disk is full" in text or "no space" in text or getattr(exc, "errno", None) == 28
+    why = "ổ đĩa đã đầy" if full else f"lỗi của kho dữ liệu ({type(exc).__name__})"
+    return StoreError(f"Bảng tính đã được ghi nhưng chưa lưu được vào kho lịch sử: {why}. Giải phóng dung lượng "
+                      "hoặc kiểm tra kho rồi chạy lại 'sheetsync sync'; lần sau sẽ lưu bù.", code="store.write-failed")
 
 
 def load_run_profile(profile, ward: WardConfig | None) -> Profile:
