@@ -11,6 +11,7 @@ methods of the same names, and the tests run both against the same store.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -21,7 +22,10 @@ _TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 
 
 def schema_version(path: str) -> int | None:
-    """The store's schema version, or None when the file is not a store sheetsync can read."""
+    """The store's schema version, or None when the file is not a store sheetsync can read (a FIFO
+    or a device is never opened here: opening one blocks; the full store refuses it clearly)."""
+    if not os.path.isfile(path):
+        return None
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=SQLITE_BUSY_S)
     except sqlite3.Error:
