@@ -4,6 +4,7 @@ skip cleanly when the tools are absent (scripts/_env.sh installs them where it c
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -71,13 +72,13 @@ class Word:
 
 def words(pdf: Path) -> list[Word]:
     """Every word with its box in points (pdftotext -bbox), pages numbered from 1."""
-    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    xhtml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
     out, page = [], 0
-    for line in html.splitlines():
+    for line in xhtml.splitlines():
         if "<page " in line:
             page += 1
         m = re.search(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*)</word>', line)
         if m:
-            out.append(Word(page, m.group(5), *(float(m.group(i)) for i in range(1, 5))))
+            out.append(Word(page, html.unescape(m.group(5)), *(float(m.group(i)) for i in range(1, 5))))
     return out

@@ -159,8 +159,10 @@ def plan_writes(ev: Evaluation, grids: dict[str, SheetGrid], schemas: Schemas, n
         tab = ev.tabs[name]
         headers = {fl.key: fl.header for fl in tab.schema.engine_fields}
         keys = b.raw[[k for k in tab.schema.key if k in b.raw.columns]]
+        grid = grids.get(b.title)
         patch = diff_tab(b.title, b.header_row, b.columns, b.last_col, tab.schema.key, want,
-                         tab.raw_engine, headers, keys)
+                         tab.raw_engine, headers, keys, text_fields=tab.schema.engine_fields,
+                         layout=grid)
         if patch:
             plan.patches.append(patch)
     summary = build_summary(ev, schemas, now or datetime.now())

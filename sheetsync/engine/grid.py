@@ -33,6 +33,9 @@ class SheetGrid:
     first_col: int = 1
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r1, c1, r2, c2), 1-based
     issues: dict[tuple[int, int], CellIssue] = field(default_factory=dict)
+    # How the sheet is laid out now, where the backend can tell (else empty: defaults assumed):
+    row_heights: dict[int, float] = field(default_factory=dict)  # 1-based row → height in points
+    col_widths: dict[int, float] = field(default_factory=dict)  # 1-based column → width in characters
 
     def cell(self, row: int, col: int) -> Any:
         r, c = row - self.first_row, col - self.first_col

@@ -8,7 +8,9 @@ editing) re-finds the rows by key before writing.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +30,12 @@ class TabPatch:
     cells: dict[tuple[int, int], Value] = field(default_factory=dict)
     new_headers: dict[int, str] = field(default_factory=dict)  # column → header of an added engine column
     row_keys: dict[int, tuple] = field(default_factory=dict)  # row → key values as read (for guards)
+    # row → new height in points so its engine text shows in full (DEFAULT_HEIGHT: back to the
+    # sheet's default height); only rows whose height must change.
+    row_heights: dict[int, float] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.cells or self.new_headers)
+        return bool(self.cells or self.new_headers or self.row_heights)
 
 
 @dataclass
@@ -63,6 +68,7 @@ class WritePlan:
         return {
             "cells": self.cell_count,
             "tabs": {p.title: len(p.cells) + len(p.new_headers) for p in self.patches if p},
+            "rows_resized": sum(len(p.row_heights) for p in self.patches),
             "summary_rewritten": self.summary is not None,
         }
 
@@ -108,9 +114,11 @@ def clean(value: Any) -> Value:
 
 def diff_tab(title: str, header_row: int, columns: dict[str, int], last_col: int, key_fields: list[str],
              desired: pd.DataFrame, current: pd.DataFrame, headers: dict[str, str],
-             keys: pd.DataFrame) -> TabPatch:
+             keys: pd.DataFrame, text_fields: Sequence = (), layout: Any = None) -> TabPatch:
     """Compare desired engine values with the sheet's; engine columns missing from the sheet
-    are appended after the last used column, header first."""
+    are appended after the last used column, header first. With the tab's engine `text_fields`
+    and its `layout` as read (a SheetGrid: row heights, column widths), rows whose height does
+    not fit their engine text get a new one (see `fit_rows`)."""
     patch = TabPatch(title, header_row, [columns[k] for k in key_fields if k in columns])
     next_col = last_col + 1
     placed = dict(columns)
@@ -125,12 +133,124 @@ def diff_tab(title: str, header_row: int, columns: dict[str, int], last_col: int
         have = current[key].reindex(want.index) if key in current else pd.Series(None, index=want.index, dtype=object)
         for row in want.index[~_same_column(have, want)]:
             patch.cells[(int(row), col)] = clean(want[row])
-    if patch.cells and len(keys.columns):
-        rows = sorted({r for r, _ in patch.cells})
+    if text_fields and layout is not None:
+        widths = engine_text_widths(text_fields, placed, layout.col_widths)
+        patch.row_heights = fit_rows(desired, current, widths, layout.row_heights)
+    if (patch.cells or patch.row_heights) and len(keys.columns):
+        rows = sorted({r for r, _ in patch.cells} | set(patch.row_heights))
         sub = keys.reindex(rows)
         patch.row_keys = {r: tuple(clean(v) for v in t)
                           for r, t in zip(rows, sub.itertuples(index=False, name=None))}
     return patch
+
+
+# -- row heights ------------------------------------------------------------------------------
+#
+# Neither Excel nor LibreOffice re-fits a row's height when a file is opened, and Google Sheets
+# does not either once a height was set: wrapped engine text ("Xếp loại gợi ý", "Ghi chú kiểm
+# tra") would be cut off on screen and print over the next row. So the plan says how tall each
+# row must be for its engine text, from the text's line count at the column's width. A row is
+# only ever grown, or brought back down when its height is the one sheetsync gave it for the
+# text it shows now (so a row the user made taller stays as tall); nothing changes when the text
+# does not, so a sync with nothing new still writes nothing.
+
+LINE_HEIGHT = 12.75  # points per line of 10 pt Arial (Excel's default row height for it)
+ROW_PADDING = 2.25  # points above and below the lines
+DEFAULT_HEIGHT = 0.0  # in a plan: back to the sheet's default height
+DEFAULT_COL_WIDTH = 8.43  # Excel's default column width, in characters
+_TOLERANCE = 1.0  # points: Google stores pixels, so a height read back may differ a little
+_NARROW = frozenset("iljtfrI.,:;'!|()[]/ ")
+_WIDE = frozenset("mwMW@%")
+
+
+def _char_width(ch: str) -> float:
+    """Width of a character in digit widths of 10 pt Arial (diacritics add nothing)."""
+    if ch in _NARROW:
+        return 0.5
+    if ch in _WIDE:
+        return 1.5
+    return 1.25 if ch.isupper() else 1.0
+
+
+@functools.lru_cache(maxsize=65536)
+def text_lines(text: str, width: float) -> int:
+    """Lines `text` takes when wrapped at word boundaries in a column `width` characters wide,
+    as the spreadsheet programs wrap it (estimated a little generously: Excel, LibreOffice and
+    Google Sheets each measure with their own copy of the font)."""
+    usable = max(1.0, (width - 0.8) * 0.92)
+    lines = 0
+    for para in text.split("\n"):
+        lines += 1
+        used = 0.0
+        for word in para.split(" "):
+            w = sum(_char_width(c) for c in word)
+            space = 0.5 if used > 0 else 0.0
+            if used > 0 and used + space + w > usable:
+                lines += 1
+                used = 0.0
+                space = 0.0
+            while w > usable:  # a word longer than the column breaks anywhere
+                lines += 1
+                w -= usable
+            used += space + w
+    return max(lines, 1)
+
+
+def height_for(lines: int) -> float:
+    return round(lines * LINE_HEIGHT + ROW_PADDING, 2)
+
+
+def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float]) -> pd.Series:
+    out = pd.Series(1, index=rows, dtype="int64")
+    for key, width in widths.items():
+        if key not in frame:
+            continue
+        col = frame[key].reindex(rows)
+        text = col.where(col.map(lambda v: isinstance(v, str) and (len(v) > width * 0.6 or "\n" in v)))
+        long = text.dropna()
+        if len(long):
+            out.loc[long.index] = np.maximum(out.loc[long.index].to_numpy(),
+                                             long.map(lambda v: text_lines(v, width)).to_numpy())
+    return out
+
+
+def fit_rows(desired: pd.DataFrame, current: pd.DataFrame, widths: dict[str, float],
+             heights: dict[int, float]) -> dict[int, float]:
+    """New heights (points) for the rows whose engine text needs a different height.
+
+    `widths` are the wrapped engine columns' widths in characters (by field key), `heights` the
+    rows' current heights as read (rows at the default height are absent)."""
+    text_keys = {k: w for k, w in widths.items() if k in desired}
+    if not text_keys or not len(desired):
+        return {}
+    rows = desired.index
+    new = _row_lines(desired, rows, text_keys)
+    old = _row_lines(current, rows, text_keys) if len(current.columns) else pd.Series(1, index=rows)
+    out: dict[int, float] = {}
+    candidates = set(new.index[new > 1]) | (set(heights) & set(rows))
+    for r in sorted(candidates):
+        want = height_for(int(new[r])) if new[r] > 1 else None
+        had = height_for(int(old[r])) if old[r] > 1 else None
+        cur = heights.get(r)
+        ours = cur is not None and had is not None and abs(cur - had) <= _TOLERANCE
+        if want is not None and (cur is None or cur < want - _TOLERANCE):
+            out[int(r)] = want  # grow to show the text
+        elif ours and (want is None or want < cur - _TOLERANCE):
+            out[int(r)] = want if want is not None else DEFAULT_HEIGHT  # our height, text shorter now
+    return out
+
+
+def engine_text_widths(tab_fields, columns: dict[str, int], col_widths: dict[int, float]) -> dict[str, float]:
+    """Width (characters) of each engine text column as the sheet has it now, else as the schema
+    lays it out, else the default; only columns that can hold more than a line."""
+    out = {}
+    for f in tab_fields:
+        if not f.engine or f.type != "text":
+            continue
+        col = columns.get(f.key)
+        width = col_widths.get(col) if col is not None else None
+        out[f.key] = float(width or f.width or DEFAULT_COL_WIDTH)
+    return out
 
 
 def summary_differs(new: SummaryTab, current_rows: list[list[Any]] | None) -> bool:

@@ -10,9 +10,11 @@ Request budget per unit and sync (each batch counts once against Google's quota)
    found again by its key, so nothing lands on another row's line when people inserted,
    deleted or sorted rows meanwhile; rows whose key vanished are skipped and reported;
 3. ONE `spreadsheets.batchUpdate`, only when structure changes: new engine columns (grid size,
-   header, note, shading, warning-only protection) and the engine-owned summary tab (added if
+   header, note, shading, warning-only protection), the engine-owned summary tab (added if
    missing, replaced whole with `updateCells`, which also clears what the new content no
-   longer covers);
+   longer covers), and the heights of rows whose engine text needs more (or, where sheetsync
+   set the height, fewer) lines (`updateDimensionProperties`; the read above carries each
+   row's current height, so unchanged rows cost nothing);
 4. ONE `values:batchUpdate` with `RAW` input for every engine cell that differs (RAW: a text
    such as "=1+1" stays text, so a finding quoting a cell can never become a formula).
 
@@ -74,7 +76,9 @@ from sheetsync.errors import (
 )
 
 READ_FIELDS = ("properties.title,sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
-               "merges,data(startRow,startColumn,rowData(values(effectiveValue,effectiveFormat.numberFormat.type))))")
+               "merges,data(startRow,startColumn,rowMetadata(pixelSize),columnMetadata(pixelSize),"
+               "rowData(values(effectiveValue,effectiveFormat.numberFormat.type))))")
+DEFAULT_ROW_PIXELS = 21  # Google's row height for 10 pt Arial
 _URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{10,})")
 _ID = re.compile(r"^[A-Za-z0-9_-]{10,}$")
 MAX_REPORTED = 20  # skipped rows listed one by one in the write report
@@ -350,12 +354,15 @@ class GoogleSheetsBackend:
         report = WriteReport()
         patches = [p for p in plan.patches if p and p.title in self._grids]
         placed: list[tuple[Any, dict[tuple[int, int], Any], dict[int, str]]] = []
+        resized: list[tuple[Any, dict[int, float]]] = []
         if patches:
             fresh = self._fresh_read(patches)
             for p in patches:
-                cells, headers = self._remap(p, fresh[p.title], report)
+                cells, headers, heights = self._remap(p, fresh[p.title], report)
                 placed.append((p, cells, headers))
-        structure = self._structure(placed, plan.summary)
+                if heights:
+                    resized.append((p, heights))
+        structure = self._structure(placed, plan.summary) + self._row_heights(resized)
         if structure:
             body = {"requests": structure}
             self._call("định dạng và ghi trang tổng hợp",
@@ -368,6 +375,7 @@ class GoogleSheetsBackend:
         report.cells = sum(len(c) for _, c, _ in placed) + sum(len(h) for _, _, h in placed)
         out = {"requests": self.requests, "retries": self.retries, "cells": report.cells,
                "summary": plan.summary is not None, "moved_rows": report.moved_rows,
+               "rows_resized": sum(len(h) for _, h in resized),
                "skipped_rows": len(report.skipped)}
         if report.skipped or report.skipped_tabs:
             out["skipped"] = report.skipped[:MAX_REPORTED]
@@ -409,14 +417,16 @@ class GoogleSheetsBackend:
         if not p.key_columns:
             return True
         counts = _key_counts(grid, p.header_row, p.key_columns)
-        for row in {r for r, _ in p.cells}:
+        for row in {r for r, _ in p.cells} | set(p.row_heights):
             key = _old_key(grid, row, p.key_columns)
             if None in key or counts.get(key, 0) != 1:
                 return True
         return False
 
-    def _remap(self, p, fresh: dict, report: WriteReport) -> tuple[dict[tuple[int, int], Any], dict[int, str]]:
-        """Planned cells moved to where their rows and columns are now (or dropped, reported)."""
+    def _remap(self, p, fresh: dict, report: WriteReport
+               ) -> tuple[dict[tuple[int, int], Any], dict[int, str], dict[int, float]]:
+        """Planned cells and row heights moved to where their rows and columns are now (or
+        dropped, reported)."""
         grid = self._grids[p.title]
         h = p.header_row
         full = fresh["full"]
@@ -428,7 +438,7 @@ class GoogleSheetsBackend:
         for col in p.key_columns:
             if fresh_head(col) != norm_text(grid.cell(h, col)):
                 report.skipped_tabs.append({"tab": p.title, "reason": _REASONS["keys"]})
-                return {}, {}
+                return {}, {}, {}
 
         # Columns: an engine column is found by its header text wherever it is now.
         by_text: dict[str, int] = {}
@@ -461,7 +471,7 @@ class GoogleSheetsBackend:
         counts = _key_counts(grid, h, p.key_columns)
         engine_cols = {c for _, c in p.cells} | set(p.new_headers)
         rowmap: dict[int, int] = {}
-        for row in sorted({r for r, _ in p.cells}):
+        for row in sorted({r for r, _ in p.cells} | set(p.row_heights)):
             key = _old_key(grid, row, p.key_columns)
             if p.key_columns and None not in key and counts.get(key, 0) == 1:
                 hits = by_key.get(key, [])
@@ -485,7 +495,26 @@ class GoogleSheetsBackend:
                     rowmap.pop(row, None)
         report.moved_rows += sum(1 for r, t in rowmap.items() if r != t)
         cells = {(rowmap[r], colmap[c]): v for (r, c), v in p.cells.items() if r in rowmap and c in colmap}
-        return cells, headers_out
+        heights = {rowmap[r]: h for r, h in p.row_heights.items() if r in rowmap}
+        return cells, headers_out, heights
+
+    def _row_heights(self, resized: list[tuple[Any, dict[int, float]]]) -> list[dict]:
+        """updateDimensionProperties per run of adjacent rows of one height (points → pixels)."""
+        requests: list[dict] = []
+        for p, heights in resized:
+            sid = self._sheets[p.title].sheet_id
+            runs: list[list[int]] = []
+            for row in sorted(heights):
+                px = _row_pixels(heights[row])
+                if runs and runs[-1][1] == row - 1 and runs[-1][2] == px:
+                    runs[-1][1] = row
+                else:
+                    runs.append([row, row, px])
+            for first, last, px in runs:
+                requests.append({"updateDimensionProperties": {
+                    "range": {"sheetId": sid, "dimension": "ROWS", "startIndex": first - 1, "endIndex": last},
+                    "properties": {"pixelSize": px}, "fields": "pixelSize"}})
+        return requests
 
     def _structure(self, placed: list, summary: SummaryTab | None) -> list[dict]:
         """The spreadsheets.batchUpdate subrequests, or [] when no structure changes."""
@@ -565,12 +594,28 @@ class GoogleSheetsBackend:
 # --------------------------------------------------------------------------- helpers
 
 
+def _row_pixels(points: float) -> int:
+    """A planned row height (points; 0 = the default) as Google's pixels (96 per inch)."""
+    return DEFAULT_ROW_PIXELS if points <= 0 else round(points * 4 / 3)
+
+
 def _grid_of(title: str, sheet: dict) -> SheetGrid:
-    """A sheet of the spreadsheets.get response as the engine's SheetGrid (1-based, A1 first)."""
+    """A sheet of the spreadsheets.get response as the engine's SheetGrid (1-based, A1 first),
+    with the heights of rows not at the default height and the columns' widths."""
     rows: list[list[Any]] = []
     issues: dict[tuple[int, int], CellIssue] = {}
+    heights: dict[int, float] = {}
+    widths: dict[int, float] = {}
     for block in sheet.get("data") or []:
         r0, c0 = int(block.get("startRow", 0)), int(block.get("startColumn", 0))
+        for i, meta in enumerate(block.get("rowMetadata") or []):
+            px = (meta or {}).get("pixelSize")
+            if px and int(px) != DEFAULT_ROW_PIXELS:
+                heights[r0 + i + 1] = int(px) * 0.75
+        for j, meta in enumerate(block.get("columnMetadata") or []):
+            px = (meta or {}).get("pixelSize")
+            if px:
+                widths[c0 + j + 1] = max(1.0, (int(px) - 5) / 7)
         for i, row in enumerate(block.get("rowData") or []):
             r = r0 + i
             while len(rows) <= r:
@@ -602,7 +647,7 @@ def _grid_of(title: str, sheet: dict) -> SheetGrid:
     for m in sheet.get("merges") or []:
         merged.append((int(m.get("startRowIndex", 0)) + 1, int(m.get("startColumnIndex", 0)) + 1,
                        int(m.get("endRowIndex", 0)), int(m.get("endColumnIndex", 0))))
-    return SheetGrid(title, rows, 1, 1, merged, issues)
+    return SheetGrid(title, rows, 1, 1, merged, issues, heights, widths)
 
 
 def _cell_as_read(grid: SheetGrid, row: int, col: int) -> Any:

@@ -64,13 +64,16 @@ def rgb(hex_color: str) -> dict[str, float]:
     return {k: round(int(h[i:i + 2], 16) / 255, 4) for k, i in (("red", 0), ("green", 2), ("blue", 4))}
 
 
+FONT_FAMILY = "Arial"  # the .xlsx twins name the same font (ooxml.FONT_NAME)
+
+
 def cell_format(*, bold: bool = False, italic: bool = False, size: int | None = None, color: str | None = None,
                 fill: str | None = None, wrap: bool = False, vertical: str | None = None,
                 horizontal: str | None = None, number: tuple[str, str] | None = None,
                 border: bool = False) -> dict[str, Any]:
-    """A CellFormat with only what is asked for."""
+    """A CellFormat with only what is asked for, always with the font named."""
     fmt: dict[str, Any] = {}
-    text: dict[str, Any] = {}
+    text: dict[str, Any] = {"fontFamily": FONT_FAMILY}
     if bold:
         text["bold"] = True
     if italic:
@@ -112,7 +115,7 @@ SUMMARY_STYLES: dict[str, dict[str, Any]] = {
 ENGINE_HEADER = cell_format(bold=True, fill="BFBFBF", wrap=True, vertical="MIDDLE", horizontal="CENTER", border=True)
 INPUT_HEADER = cell_format(bold=True, fill="DDEBF7", wrap=True, vertical="MIDDLE", horizontal="CENTER", border=True)
 ENGINE_CELL = cell_format(fill="F2F2F2", wrap=True, vertical="TOP")
-ENGINE_CELL_FIELDS = "userEnteredFormat(backgroundColor,wrapStrategy,verticalAlignment)"
+ENGINE_CELL_FIELDS = "userEnteredFormat(backgroundColor,wrapStrategy,verticalAlignment,textFormat.fontFamily)"
 
 
 def extended_value(value: Any) -> dict[str, Any]:

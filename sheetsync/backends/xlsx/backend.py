@@ -51,7 +51,7 @@ class XlsxBackend:
             raise SourceUnreadable(f"Tệp {self.path} bị hỏng hoặc không phải .xlsx: {exc}") from exc
         grids: dict[str, SheetGrid] = {}
         for name in names:
-            special, extent = scanned[name]
+            special, extent, layout = scanned[name]
             if extent.cells > limit("MAX_USED_CELLS"):
                 raise SourceTooLarge(
                     f"Trang “{name}” của tệp {self.path.name} có {extent.cells:,} ô có dữ liệu, vượt giới hạn "
@@ -73,7 +73,7 @@ class XlsxBackend:
                 rows = self._read_sparse(name)
                 merged = list(extent.merged)
             issues = {rc: CellIssue(e.code, e.formula) for rc, e in special.items()}
-            grids[name] = SheetGrid(name, rows, 1, 1, merged, issues)
+            grids[name] = SheetGrid(name, rows, 1, 1, merged, issues, layout.row_heights, layout.col_widths)
         return grids
 
     def _read_sparse(self, name: str) -> list[list]:
@@ -128,6 +128,7 @@ class XlsxBackend:
                 sheet=p.title,
                 cells=dict(p.cells),
                 headers={(p.header_row, col): text for col, text in p.new_headers.items()},
+                row_heights=dict(p.row_heights),
             )
             for p in plan.patches if p
         ]

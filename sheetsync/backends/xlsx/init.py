@@ -3,11 +3,14 @@
 Every tab with its headers (frozen, wrapped, with a note explaining the field), sensible
 widths, date and month formats, dropdowns on enum and code columns (lists kept on a hidden
 tab so no list hits Excel's 255-character limit), engine columns shaded and protected while
-input columns stay editable.
+input columns stay editable. One named font everywhere (Excel, LibreOffice and Google Sheets
+otherwise each pick their own for an unnamed one), and each tab set up to print: A4 landscape,
+fit to the page width, the header row repeated on every page, page numbers in the footer.
 """
 
 from __future__ import annotations
 
+from copy import copy
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -15,6 +18,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from sheetsync.backends.xlsx.ooxml import FONT_NAME, FONT_SIZE
 from sheetsync.config.schema import Schemas, TabSchema
 from sheetsync.domain.a1 import col_letter
 from sheetsync.engine.summary import summary_title
@@ -28,6 +32,9 @@ HEADER_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 NUMBER_FORMATS = {"date": "DD/MM/YYYY", "month": "MM/YYYY", "number": "#,##0.##", "integer": "0",
                   "percent": "0.##", "text": "@", "list": "@", "week": "@"}
 TAB_ORDER = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly")
+BODY_FONT = Font(name=FONT_NAME, size=FONT_SIZE, family=2)
+HEADER_FONT = Font(name=FONT_NAME, size=FONT_SIZE, family=2, bold=True)
+PAGE_FOOTER = "Trang &P / &N"
 # How far down dropdowns and formats reach; a unit's year of tasks fits well within it.
 ROWS = {"staff": 1000, "catalogue": 1000, "tasks": 30000, "evaluations": 15000, "okr": 2000, "weekly": 30000}
 
@@ -39,6 +46,7 @@ def init_workbook(path: str | Path, schemas: Schemas, unit: str, *, overwrite: b
     if path.exists() and not overwrite:
         raise FileExistsError(f"Tệp {path} đã có; hệ thống không ghi đè (dùng --overwrite nếu thật sự muốn tạo lại).")
     wb = Workbook()
+    _use_body_font(wb)
     wb.remove(wb.active)
     lists = wb.create_sheet(LISTS_TAB)
     lists.sheet_state = "hidden"
@@ -48,9 +56,10 @@ def init_workbook(path: str | Path, schemas: Schemas, unit: str, *, overwrite: b
         _lay_out_tab(wb, tab, schemas, list_ranges, profile_bonus)
     summary = wb.create_sheet(schemas.summary_title)
     summary["A1"] = summary_title(unit)
-    summary["A1"].font = Font(bold=True, size=14)
+    summary["A1"].font = Font(name=FONT_NAME, size=14, family=2, bold=True)
     summary["A2"] = "Trang này do hệ thống ghi sau mỗi lần chạy 'sheetsync sync'; không sửa tay."
-    summary["A2"].font = Font(italic=True, color="808080")
+    summary["A2"].font = Font(name=FONT_NAME, size=FONT_SIZE, family=2, italic=True, color="808080")
+    _print_setup(summary, title_rows=None)
     wb.properties.title = f"Đánh giá hằng tháng — {unit}"
     wb.properties.subject = unit
     wb.properties.creator = "sheetsync"
@@ -61,6 +70,32 @@ def init_workbook(path: str | Path, schemas: Schemas, unit: str, *, overwrite: b
     wb.save(tmp)
     tmp.replace(path)
     return path
+
+
+def _use_body_font(wb: Workbook) -> None:
+    """Make the workbook's default font (font 0, the "Normal" style: every cell without a font of
+    its own, and the unit of column widths) a named one instead of openpyxl's Calibri."""
+    wb._fonts[0] = copy(BODY_FONT)  # noqa: SLF001 — openpyxl has no public setter for it
+    wb._named_styles["Normal"].font = copy(BODY_FONT)  # noqa: SLF001
+
+
+def _print_setup(ws, title_rows: str | None) -> None:
+    """A4 landscape, as wide as the page and as many pages down as needed, the header row(s)
+    repeated on every page, "Trang 1 / 3" at the foot."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = 0.5
+    ws.page_margins.bottom = 0.6
+    ws.page_margins.footer = 0.25
+    ws.oddFooter.center.text = PAGE_FOOTER
+    ws.oddFooter.center.font = f"{FONT_NAME},Regular"
+    ws.oddFooter.center.size = 9
 
 
 def _write_lists(ws, schemas: Schemas) -> dict[str, str]:
@@ -82,7 +117,7 @@ def _lay_out_tab(wb: Workbook, tab: TabSchema, schemas: Schemas, list_ranges: di
     for col, f in enumerate(fields, start=1):
         letter = col_letter(col)
         cell = ws.cell(row=1, column=col, value=f.header)
-        cell.font = Font(bold=True)
+        cell.font = copy(HEADER_FONT)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = HEADER_BORDER
         cell.fill = ENGINE_HEADER_FILL if f.engine else INPUT_FILL
@@ -104,6 +139,7 @@ def _lay_out_tab(wb: Workbook, tab: TabSchema, schemas: Schemas, list_ranges: di
     ws.freeze_panes = "B2" if tab.name in ("tasks", "evaluations", "staff") else "A2"
     ws.row_dimensions[1].height = 45
     ws.auto_filter.ref = f"A1:{col_letter(len(fields))}1"
+    _print_setup(ws, title_rows="1:1")
     prot = ws.protection
     prot.sheet = True
     # Allowed under protection: formatting, inserting/deleting rows, sorting and filtering.

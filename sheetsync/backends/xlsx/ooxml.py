@@ -139,6 +139,17 @@ class SheetPatch:
     cells: dict[tuple[int, int], CellValue]
     new_cell_style: str = "engine"
     headers: dict[tuple[int, int], str] = field(default_factory=dict)
+    # 1-based row → height in points (written as ht with customHeight="1"); 0 removes the row's
+    # height, back to the sheet's default.
+    row_heights: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class SheetLayout:
+    """How a worksheet is laid out: explicit row heights (points) and column widths (characters)."""
+
+    row_heights: dict[int, float] = field(default_factory=dict)
+    col_widths: dict[int, float] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------
@@ -783,6 +794,14 @@ def _insert_in_order(parent: etree._Element, child: etree._Element, order: list[
 # ---------------------------------------------------------------------------
 
 
+# The one font of sheetsync's workbooks (`init`, engine styles): named, so that Excel, LibreOffice
+# and Google Sheets all show it rather than each its own default. Arial: present on Windows and
+# macOS, Google Sheets' default, metric-compatible Liberation Sans (with Vietnamese) on Linux;
+# Arial 10 has Calibri 11's digit width, so column widths mean the same.
+FONT_NAME = "Arial"
+FONT_SIZE = 10
+
+
 @dataclass(frozen=True)
 class _StyleSpec:
     bold: bool = False
@@ -820,7 +839,7 @@ _STYLESHEET_ORDER = [
 ]
 
 _MINIMAL_STYLES = (
-    '<styleSheet xmlns="{ns}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
+    '<styleSheet xmlns="{ns}"><fonts count="1"><font><sz val="10"/><name val="Arial"/>'
     '<family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/>'
     "<right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count=\"1\"><xf numFmtId=\"0\" "
@@ -891,11 +910,15 @@ class _StyleBook:
         return el
 
     def _font_id(self, spec: _StyleSpec) -> int:
-        if not (spec.bold or spec.italic or spec.size or spec.font_color):
-            return 0
         fonts = [c for c in self._section("fonts") if isinstance(c.tag, str)]
-        # Derive from the workbook's default font so engine text matches the user's typeface.
+        named = bool(fonts) and fonts[0].find(f"{{{self._ns}}}name") is not None
+        if not (spec.bold or spec.italic or spec.size or spec.font_color) and named:
+            return 0
+        # Derive from the workbook's default font so engine text matches the user's typeface,
+        # always with a name (an unnamed font is shown in each program's own default).
         font = copy.deepcopy(fonts[0]) if fonts else self._e("font")
+        if font.find(f"{{{self._ns}}}name") is None:
+            font.append(self._e("name", val=FONT_NAME))
         for child in list(font):
             if _local(child.tag) in ("b", "i") or (_local(child.tag) == "color" and spec.font_color):
                 font.remove(child)
@@ -1253,6 +1276,42 @@ def _translate(formula: str, origin: tuple[int, int], dest: tuple[int, int]) -> 
 
 # -- scanning ------------------------------------------------------------------------
 
+_HT_RE = re.compile(rb"(?<![\w:.\-])ht\s*=\s*[\"']([0-9.eE+\-]+)[\"']")
+
+
+def _scan_layout(data: bytes, part: str) -> SheetLayout:
+    """Row heights and column widths, by a regex pass over the row start tags (no parsing)."""
+    loc = _locate_sheet_data(data, part)
+    pat = loc.pat
+    out = SheetLayout()
+    head = data[: loc.start]
+    m = pat.cols.search(head)
+    if m:
+        for c in pat.col_tag.finditer(m.group(0)):
+            a = _attrs(c.group(1))
+            lo, hi, width = _attr(a, b"min"), _attr(a, b"max"), _attr(a, b"width")
+            try:
+                lo_i, hi_i, w = int(lo or 0), int(hi or 0), float(width or 0)
+            except ValueError:
+                continue
+            if w > 0 and 0 < lo_i <= hi_i:
+                for col in range(lo_i, min(hi_i, lo_i + 1000) + 1):
+                    out.col_widths[col] = w
+    if data.find(b"ht", loc.content_start, loc.content_end) < 0:
+        return out
+    for row in pat.row_tag.finditer(data, loc.content_start, loc.content_end):
+        attrs = row.group(1)
+        h = _HT_RE.search(attrs)
+        if h is None:
+            continue
+        r = _ROW_NUMBER_RE.search(attrs)
+        try:
+            if r is not None:
+                out.row_heights[int(r.group(1))] = float(h.group(1))
+        except ValueError:
+            continue
+    return out
+
 
 def _scan_sheet(data: bytes, part: str) -> dict[tuple[int, int], CellError]:
     loc = _locate_sheet_data(data, part)
@@ -1424,15 +1483,18 @@ class _SheetPatcher:
                 fixes[pos] = translated
         return fixes
 
-    def apply(self, writes: Mapping[tuple[int, int], _Write]) -> bytes:
+    def apply(self, writes: Mapping[tuple[int, int], _Write], heights: Mapping[int, float] | None = None) -> bytes:
         """Return the new part bytes (the original object when nothing changed)."""
         lay, p = self.layout, self.pat.p
+        heights = heights or {}
         fixes = self._shared_formula_fixes(writes)
         by_row: dict[int, tuple[dict[int, _Write], dict[int, str]]] = {}
         for (r, c), w in writes.items():
             by_row.setdefault(r, ({}, {}))[0][c] = w
         for (r, c), text in fixes.items():
             by_row.setdefault(r, ({}, {}))[1][c] = text
+        for r in heights:
+            by_row.setdefault(r, ({}, {}))
 
         edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement), sorted by start
         for num in sorted(by_row):
@@ -1443,6 +1505,8 @@ class _SheetPatcher:
                 old = lay.data[start:end]
                 row = _parse_row(old, num, self.pat, self.part)
                 self._apply_to_row(row, cell_writes, row_fixes)
+                if num in heights:
+                    row.attrs = _with_height(row.attrs, heights[num])
                 new = row.render(p)
                 if new != old:
                     edits.append((start, end, new))
@@ -1450,7 +1514,10 @@ class _SheetPatcher:
                 at = lay.starts[i] if i < len(lay.rows) else lay.content_end
                 row = _Row(num, [(b"r", b'"%d"' % num)], [], b"")
                 self._apply_to_row(row, cell_writes, {})
-                edits.append((at, at, row.render(p)))
+                if num in heights:
+                    row.attrs = _with_height(row.attrs, heights[num])
+                if row.cells or len(row.attrs) > 1:
+                    edits.append((at, at, row.render(p)))
         if not edits:
             return lay.data
         return self._assemble(edits, writes)
@@ -1472,6 +1539,14 @@ class _SheetPatcher:
             pos = end
         pieces.append(lay.data[pos:])
         return b"".join(pieces)
+
+
+def _with_height(attrs: list[tuple[bytes, bytes]], height: float) -> list[tuple[bytes, bytes]]:
+    """A row's attributes with its height set (ht, customHeight) or, for 0, removed."""
+    kept = [(k, v) for k, v in attrs if k not in (b"ht", b"customHeight")]
+    if height <= 0:
+        return kept
+    return kept + [(b"ht", b'"%s"' % f"{height:g}".encode()), (b"customHeight", b'"1"')]
 
 
 def _range_bounds(ref: str) -> tuple[int, int, int, int] | None:
@@ -1616,19 +1691,14 @@ def scan_special_cells(path: PathLike, sheet_names: list[str]) -> dict[str, dict
     python-calamine returns '' both for these and for truly empty cells; the
     engine must not score a #REF! or an uncalculated formula as "empty".
     """
-    p = Path(path)
-    with _Package(p) as pkg:
-        result = {}
-        for name in sheet_names:
-            part = pkg.worksheet_part(name)
-            result[name] = _scan_sheet(pkg.read(part), part)
-        return result
+    return {name: found[0] for name, found in scan_sheets(path, sheet_names).items()}
 
 
-def scan_sheets(path: PathLike, sheet_names: list[str]) -> dict[str, tuple[dict[tuple[int, int], CellError], object]]:
-    """`scan_special_cells` and each sheet's used extent (`guard.sheet_extent`) in one pass
-    over the sheet XML, so the reader knows how big a sheet really is before reading it
-    (the second item is a `guard.Extent`)."""
+def scan_sheets(path: PathLike, sheet_names: list[str]
+                ) -> dict[str, tuple[dict[tuple[int, int], CellError], object, SheetLayout]]:
+    """Per sheet, in one pass over each worksheet part: `scan_special_cells`, the used extent
+    (`guard.sheet_extent`: how big the sheet really is, before reading it) and the layout (row
+    heights, column widths)."""
     from sheetsync.backends.xlsx.guard import sheet_extent
 
     with _Package(Path(path)) as pkg:
@@ -1636,7 +1706,7 @@ def scan_sheets(path: PathLike, sheet_names: list[str]) -> dict[str, tuple[dict[
         for name in sheet_names:
             part = pkg.worksheet_part(name)
             data = pkg.read(part)
-            result[name] = (_scan_sheet(data, part), sheet_extent(data))
+            result[name] = (_scan_sheet(data, part), sheet_extent(data), _scan_layout(data, part))
         return result
 
 
@@ -1647,6 +1717,25 @@ def _validate_position(pos: object, where: str) -> tuple[int, int]:
         if 1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS:
             return row, col
     raise ValueError(f"{where}: cell position {pos!r} is not a valid 1-based (row, col) in a sheet")
+
+
+def _collect_heights(patches: Sequence[SheetPatch]) -> dict[str, dict[int, float]]:
+    """Row heights per sheet (named as in the first patch naming it)."""
+    out: dict[str, dict[int, float]] = {}
+    names: dict[str, str] = {}
+    for patch in patches:
+        if not patch.row_heights:
+            continue
+        key = _sheet_key(patch.sheet)
+        names.setdefault(key, patch.sheet)
+        target = out.setdefault(names[key], {})
+        for row, height in patch.row_heights.items():
+            if not (isinstance(row, numbers.Integral) and 1 <= int(row) <= MAX_ROWS):
+                raise ValueError(f"sheet {patch.sheet!r}: row {row!r} is not a valid 1-based row")
+            if not (isinstance(height, numbers.Real) and 0 <= float(height) <= 409):
+                raise ValueError(f"sheet {patch.sheet!r}: row height {height!r} is not 0–409 points")
+            target[int(row)] = float(height)
+    return out
 
 
 def _collect_writes(patches: Sequence[SheetPatch]) -> dict[str, dict[tuple[int, int], _Write]]:
@@ -1670,13 +1759,19 @@ def _collect_writes(patches: Sequence[SheetPatch]) -> dict[str, dict[tuple[int, 
     return {name: writes for name, writes in merged.items() if writes}
 
 
-def _stage_patches(pkg: _Package, writes_by_sheet: Mapping[str, Mapping[tuple[int, int], _Write]], styles: _StyleBook) -> bool:
+def _stage_patches(pkg: _Package, writes_by_sheet: Mapping[str, Mapping[tuple[int, int], _Write]], styles: _StyleBook,
+                   heights_by_sheet: Mapping[str, Mapping[int, float]] | None = None) -> bool:
     formulas_removed = False
-    for name, writes in writes_by_sheet.items():
+    heights_by_sheet = heights_by_sheet or {}
+    heights_by_key = {_sheet_key(n): h for n, h in heights_by_sheet.items()}
+    names = list(writes_by_sheet) + [n for n in heights_by_sheet
+                                     if _sheet_key(n) not in {_sheet_key(w) for w in writes_by_sheet}]
+    for name in names:
+        writes = writes_by_sheet.get(name, {})
         part = pkg.worksheet_part(name)
         original = pkg.read(part)
         patcher = _SheetPatcher(original, part, styles)
-        new = patcher.apply(writes)
+        new = patcher.apply(writes, heights_by_key.get(_sheet_key(name)))
         if new is not original:
             pkg.write(part, new)
             formulas_removed |= patcher.formulas_removed
@@ -1875,9 +1970,10 @@ def patch_workbook(
     replace_sheets = dict(replace_sheets or {})
     column_widths = dict(column_widths or {})
     writes_by_sheet = _collect_writes(list(patches))
-    if not writes_by_sheet and not replace_sheets:
+    heights_by_sheet = _collect_heights(list(patches))
+    if not writes_by_sheet and not replace_sheets and not heights_by_sheet:
         return
-    patched_keys = {_sheet_key(n) for n in writes_by_sheet}
+    patched_keys = {_sheet_key(n) for n in writes_by_sheet} | {_sheet_key(n) for n in heights_by_sheet}
     for name in replace_sheets:
         if _sheet_key(name) in patched_keys:
             raise ValueError(f"sheet {name!r} is both patched and replaced")
@@ -1892,7 +1988,7 @@ def patch_workbook(
     pkg = _Package(target)
     try:
         styles = _StyleBook(pkg)
-        formulas_removed = _stage_patches(pkg, writes_by_sheet, styles)
+        formulas_removed = _stage_patches(pkg, writes_by_sheet, styles, heights_by_sheet)
         formulas_removed |= _stage_replacements(pkg, replace_sheets, column_widths, styles)
         if not pkg.dirty:
             return  # everything already as requested

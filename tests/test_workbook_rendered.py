@@ -1,0 +1,118 @@
+"""The unit workbook as LibreOffice shows and prints it, after `init` and a `sync`: one named
+font, a print set-up an office can use (A4 landscape, fit to width, headers on every page, page
+numbers), and engine cells readable as written. Pictures of the pages are written to a folder
+the test prints, for a reviewer to look at."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+
+import pytest
+from rendering import needs_soffice, page_count, page_size, pdf_text, to_pdf, to_png
+from unitbook import UnitBook, sync
+
+pytestmark = needs_soffice
+
+NAMES = ["Nguyễn Thị Hồng Nhung", "Trần Văn Bình", "Lê Thị Mai", "Phạm Quốc Huy", "Hoàng Thị Lan",
+         "Vũ Văn Nam", "Ngô Thị Thu", "Đỗ Minh Tuấn"]
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory):
+    """A school unit of 8 staff in a month of 15 tasks each, typed as people type: a few mistakes,
+    tasks overdue, one leader; synced once, then converted to PDF by LibreOffice."""
+    folder = tmp_path_factory.mktemp("school")
+    book = UnitBook(folder / "Truong-TH-Phuc-Xa.xlsx", unit="Trường Tiểu học Phúc Xá")
+    book.product("SP1", 1, name="Giáo án")
+    book.product("SP2", 2, name="Báo cáo chuyên đề")
+    book.person("GV01", NAMES[0], category="Viên chức", role="Người đứng đầu")
+    for i, name in enumerate(NAMES[1:], start=2):
+        book.person(f"GV{i:02d}", name, category="Viên chức", manager="GV01")
+    rows = {}
+    for i in range(1, 9):
+        for j in range(1, 16):
+            n = (i - 1) * 15 + j
+            done = {1: 1, 2: 0, 3: None}.get(j, 1)
+            rows[(i, j)] = book.task(f"NV{n:03d}", f"GV{i:02d}", "SP2" if j == 4 else "SP1", qty=1, done=done,
+                                     review="Đạt" if done else None, due=dt.date(2026, 11, 10 + j))
+        book.evaluation(f"GV{i:02d}", mgr_general=26, leader_e=80 if i == 1 else None)
+    book.set("tasks", rows[(3, 1)], "assigned_qty", "hai")  # a word for a number
+    book.set("tasks", rows[(5, 2)], "owner_id", "GV99")  # a code nobody has
+    path = book.save()
+    result = sync(path, as_of="2026-11-26")
+    assert result.written
+    pdf = to_pdf([path], folder / "pdf")[0]
+    shots = to_png(pdf, folder / "png", dpi=50)
+    print(f"\nẢnh các trang bảng tính đơn vị in bằng LibreOffice: {folder / 'png'}")
+    return {"path": path, "pdf": pdf, "pages": pdf_text(pdf).split("\f")[:-1], "shots": shots}
+
+
+def test_every_page_is_a4_landscape_and_the_unit_prints_in_a_few_pages(school):
+    width, height = page_size(school["pdf"])
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
+    # Before: 32 portrait pages of 3 columns each. Now each tab is as wide as the page.
+    assert page_count(school["pdf"]) <= 10
+    tasks = [p for p in school["pages"] if "Mã nhiệm vụ" in p]
+    assert all("Ghi chú kiểm tra" in p for p in tasks)  # the whole width on one page
+
+
+def test_every_page_repeats_its_header_row_and_says_its_page_number(school):
+    pages = school["pages"]
+    task_pages = [p for p in pages if re.search(r"^\s*NV\d{3}\s", p, re.M)]
+    assert len(task_pages) >= 2
+    assert all("Mã nhiệm vụ" in p and "Ghi chú kiểm tra" in p for p in task_pages)  # print titles
+    for number, p in enumerate(pages, start=1):
+        assert re.search(rf"\bTrang {number} / {len(pages)}\b", p), p[-300:]
+
+
+def test_one_named_font_everywhere_headers_and_body_alike(school):
+    fonts = subprocess.run(["pdffonts", str(school["pdf"])], capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0].split("+")[-1].split("-")[0] for line in fonts.splitlines()[2:]}
+    # Arial is printed with its metric twin Liberation Sans; no other family (the header used
+    # to come out in a different font from the body).
+    assert names <= {"LiberationSans", "Arial", "ArialMT"}, names
+
+
+def _squeeze(text: str) -> str:
+    return "".join(str(text).split())
+
+
+def test_engine_notes_are_printed_whole_inside_their_own_row(school):
+    """Each task row's `Ghi chú kiểm tra`, as printed, is exactly the text written, found between
+    the row above and the row's own task code: nothing cut off, nothing spilling into the next row
+    (input cells sit at the bottom of their row, engine cells at the top)."""
+    import openpyxl
+    from rendering import words
+
+    ws = openpyxl.load_workbook(school["path"])["Nhiệm vụ"]
+    header = {c.value: c.column for c in ws[1]}
+    written = {ws.cell(r, 1).value: ws.cell(r, header["Ghi chú kiểm tra"]).value for r in range(2, ws.max_row + 1)}
+    assert sum(1 for v in written.values() if v and len(v) > 60) >= 10  # notes longer than a line
+    heights = [ws.row_dimensions[r].height for r in range(2, ws.max_row + 1)]
+    assert max(h or 0 for h in heights) >= 50  # rows grew with their notes
+
+    notes_col = header["Ghi chú kiểm tra"]
+    widths = {c: ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in range(1, notes_col + 1)}
+    checked = 0
+    all_words = words(school["pdf"])
+    for page in sorted({w.page for w in all_words}):
+        ws_words = [w for w in all_words if w.page == page]
+        codes = sorted((w for w in ws_words if w.text in written and w.x0 < 60), key=lambda w: w.y1)
+        if not codes:
+            continue
+        # Where the notes column is printed: from two left-aligned columns (task code, task name)
+        # the page's scale, then the column widths the workbook gives.
+        names = [w for w in ws_words if w.text == "Nhiệm" and abs(w.y1 - codes[0].y1) < 1]
+        scale = (names[0].x0 - codes[0].x0) / (widths[1] + widths[2])
+        left = codes[0].x0 + scale * sum(widths[c] for c in range(1, notes_col)) - 2
+        right = left + scale * widths[notes_col]
+        top = max(w.y1 for w in ws_words if w.text == "Mã" and w.x0 < 60)
+        for code in codes:
+            inside = [w for w in ws_words if left <= w.x0 < right and top < (w.y0 + w.y1) / 2 <= code.y1 + 1]
+            got = "".join(w.text for w in sorted(inside, key=lambda w: (round(w.y0), w.x0)))
+            assert _squeeze(got) == _squeeze(written[code.text] or ""), (code.text, got, written[code.text])
+            top = code.y1 + 1
+            checked += 1
+    assert checked == len(written)
