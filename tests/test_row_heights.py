@@ -41,6 +41,7 @@ def test_wrapping_estimate_counts_lines_at_a_columns_width():
     assert 2 <= text_lines(long, 50) <= 3
     assert text_lines("x" * 200, 10) >= 20  # a word longer than the column breaks anywhere
     assert height_for(1) == 15.0 and height_for(3) == 40.5
+    assert height_for(500) == 409  # Excel's tallest row
 
 
 def test_a_row_grows_to_its_notes_and_single_line_rows_keep_the_default(unit):

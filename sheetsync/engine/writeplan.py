@@ -196,8 +196,12 @@ def text_lines(text: str, width: float) -> int:
     return max(lines, 1)
 
 
+MAX_HEIGHT = 409.0  # points: the tallest row Excel allows
+
+
 def height_for(lines: int) -> float:
-    return round(lines * LINE_HEIGHT + ROW_PADDING, 2)
+    """Row height (points) that shows `lines` lines of text, up to the tallest row there can be."""
+    return min(round(lines * LINE_HEIGHT + ROW_PADDING, 2), MAX_HEIGHT)
 
 
 def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float]) -> pd.Series:
