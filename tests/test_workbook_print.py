@@ -53,3 +53,10 @@ def test_every_tab_init_makes_is_set_up_to_print(book):
 def test_google_formats_name_the_font_too():
     for fmt in (ENGINE_CELL, ENGINE_HEADER, INPUT_HEADER, *SUMMARY_STYLES.values()):
         assert fmt["textFormat"]["fontFamily"] == "Arial"
+
+
+def test_input_columns_are_top_aligned_like_engine_columns(tmp_path):
+    book = UnitBook(tmp_path / "unit.xlsx")
+    ws = openpyxl.load_workbook(book.path)["Nhiệm vụ"]
+    for letter in ("A", "C", "Q"):  # code, name, evidence: what a person types there sits at the top
+        assert ws.column_dimensions[letter].alignment.vertical == "top", letter

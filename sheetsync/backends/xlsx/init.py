@@ -135,6 +135,8 @@ def _lay_out_tab(wb: Workbook, tab: TabSchema, schemas: Schemas, list_ranges: di
             dim.alignment = Alignment(wrap_text=True, vertical="top")
         else:
             dim.protection = Protection(locked=False)
+            # Top-aligned like the engine cells, so a row grown for its notes reads from the top.
+            dim.alignment = Alignment(vertical="top")
             _dropdown(ws, f, letter, last_row, list_ranges, schemas)
     ws.freeze_panes = "B2" if tab.name in ("tasks", "evaluations", "staff") else "A2"
     ws.row_dimensions[1].height = 45
