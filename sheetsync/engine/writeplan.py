@@ -173,6 +173,11 @@ def _char_width(ch: str) -> float:
 
 
 @functools.lru_cache(maxsize=65536)
+def _word_width(word: str) -> float:
+    return sum(_char_width(c) for c in word)
+
+
+@functools.lru_cache(maxsize=65536)
 def text_lines(text: str, width: float) -> int:
     """Lines `text` takes when wrapped at word boundaries in a column `width` characters wide,
     as the spreadsheet programs wrap it (estimated a little generously: Excel, LibreOffice and
@@ -183,7 +188,7 @@ def text_lines(text: str, width: float) -> int:
         lines += 1
         used = 0.0
         for word in para.split(" "):
-            w = sum(_char_width(c) for c in word)
+            w = _word_width(word)
             space = 0.5 if used > 0 else 0.0
             if used > 0 and used + space + w > usable:
                 lines += 1
@@ -210,11 +215,13 @@ def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float]) ->
         if key not in frame:
             continue
         col = frame[key].reindex(rows)
-        text = col.where(col.map(lambda v: isinstance(v, str) and (len(v) > width * 0.6 or "\n" in v)))
-        long = text.dropna()
-        if len(long):
-            out.loc[long.index] = np.maximum(out.loc[long.index].to_numpy(),
-                                             long.map(lambda v: text_lines(v, width)).to_numpy())
+        if col.dtype != object:
+            continue  # numbers: one line
+        values = col.to_numpy()
+        at = [i for i, v in enumerate(values) if isinstance(v, str) and (len(v) > width * 0.6 or "\n" in v)]
+        if at:
+            lines = np.fromiter((text_lines(values[i], width) for i in at), dtype="int64", count=len(at))
+            out.iloc[at] = np.maximum(out.iloc[at].to_numpy(), lines)
     return out
 
 
@@ -230,18 +237,17 @@ def fit_rows(desired: pd.DataFrame, current: pd.DataFrame, widths: dict[str, flo
     rows = desired.index
     new = _row_lines(desired, rows, text_keys)
     old = _row_lines(current, rows, text_keys) if len(current.columns) else pd.Series(1, index=rows)
-    out: dict[int, float] = {}
-    candidates = set(new.index[new > 1]) | (set(heights) & set(rows))
-    for r in sorted(candidates):
-        want = height_for(int(new[r])) if new[r] > 1 else None
-        had = height_for(int(old[r])) if old[r] > 1 else None
-        cur = heights.get(r)
-        ours = cur is not None and had is not None and abs(cur - had) <= _TOLERANCE
-        if want is not None and (cur is None or cur < want - _TOLERANCE):
-            out[int(r)] = want  # grow to show the text
-        elif ours and (want is None or want < cur - _TOLERANCE):
-            out[int(r)] = want if want is not None else DEFAULT_HEIGHT  # our height, text shorter now
-    return out
+    n, o = new.to_numpy(), old.to_numpy()
+    want = np.where(n > 1, np.minimum(np.round(n * LINE_HEIGHT + ROW_PADDING, 2), MAX_HEIGHT), np.nan)
+    had = np.where(o > 1, np.minimum(np.round(o * LINE_HEIGHT + ROW_PADDING, 2), MAX_HEIGHT), np.nan)
+    cur = pd.Series(heights, dtype="float64").reindex(rows).to_numpy() if heights else np.full(len(rows), np.nan)
+    with np.errstate(invalid="ignore"):
+        grow = ~np.isnan(want) & (np.isnan(cur) | (cur < want - _TOLERANCE))  # grow to show the text
+        ours = ~np.isnan(cur) & ~np.isnan(had) & (np.abs(cur - had) <= _TOLERANCE)
+        shrink = ~grow & ours & (np.isnan(want) | (want < cur - _TOLERANCE))  # our height, text shorter now
+    out = {int(r): float(w) for r, w in zip(rows[grow], want[grow])}
+    out.update({int(r): (DEFAULT_HEIGHT if np.isnan(w) else float(w)) for r, w in zip(rows[shrink], want[shrink])})
+    return dict(sorted(out.items()))
 
 
 def engine_text_widths(tab_fields, columns: dict[str, int], col_widths: dict[int, float]) -> dict[str, float]:
