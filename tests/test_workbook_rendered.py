@@ -81,8 +81,8 @@ def _squeeze(text: str) -> str:
 
 def test_engine_notes_are_printed_whole_inside_their_own_row(school):
     """Each task row's `Ghi chú kiểm tra`, as printed, is exactly the text written, found between
-    the row above and the row's own task code: nothing cut off, nothing spilling into the next row
-    (input cells sit at the bottom of their row, engine cells at the top)."""
+    the row's own task code and the next row's: nothing cut off, nothing spilling into the next
+    row (input and engine cells alike sit at the top of their row)."""
     import openpyxl
     from rendering import words
 
@@ -99,7 +99,7 @@ def test_engine_notes_are_printed_whole_inside_their_own_row(school):
     all_words = words(school["pdf"])
     for page in sorted({w.page for w in all_words}):
         ws_words = [w for w in all_words if w.page == page]
-        codes = sorted((w for w in ws_words if w.text in written and w.x0 < 60), key=lambda w: w.y1)
+        codes = sorted((w for w in ws_words if w.text in written and w.x0 < 60), key=lambda w: w.y0)
         if not codes:
             continue
         # Where the notes column is printed: from two left-aligned columns (task code, task name)
@@ -108,11 +108,11 @@ def test_engine_notes_are_printed_whole_inside_their_own_row(school):
         scale = (names[0].x0 - codes[0].x0) / (widths[1] + widths[2])
         left = codes[0].x0 + scale * sum(widths[c] for c in range(1, notes_col)) - 2
         right = left + scale * widths[notes_col]
-        top = max(w.y1 for w in ws_words if w.text == "Mã" and w.x0 < 60)
-        for code in codes:
-            inside = [w for w in ws_words if left <= w.x0 < right and top < (w.y0 + w.y1) / 2 <= code.y1 + 1]
+        footer = min(w.y0 for w in ws_words if w.text == "Trang")
+        for code, below in zip(codes, [*codes[1:], None]):
+            top, bottom = code.y0 - 2, (below.y0 - 2 if below is not None else footer)
+            inside = [w for w in ws_words if left <= w.x0 < right and top <= (w.y0 + w.y1) / 2 < bottom]
             got = "".join(w.text for w in sorted(inside, key=lambda w: (round(w.y0), w.x0)))
             assert _squeeze(got) == _squeeze(written[code.text] or ""), (code.text, got, written[code.text])
-            top = code.y1 + 1
             checked += 1
     assert checked == len(written)
