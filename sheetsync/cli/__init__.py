@@ -302,5 +302,12 @@ def _register_web() -> None:
     register(main)
 
 
+def _register_worker() -> None:
+    from sheetsync.cli.worker import register
+
+    register(main)
+
+
 _register_history()
 _register_web()
+_register_worker()

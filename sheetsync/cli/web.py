@@ -39,6 +39,7 @@ def serve(ward_file, host, port, store, no_schedule, https_only, as_of) -> None:
     import uvicorn
 
     from sheetsync.web.app import create_app
+    from sheetsync.web.queue import queued
 
     ward = _open(ward_file, store)
     if not ward.state.users():
@@ -47,11 +48,14 @@ def serve(ward_file, host, port, store, no_schedule, https_only, as_of) -> None:
         ward.close()
         sys.exit(2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app(ward, scheduler=not no_schedule, https_only=https_only,
+    by_workers = queued(ward)
+    app = create_app(ward, scheduler=not (no_schedule or by_workers), https_only=https_only,
                      today=(lambda: as_of) if as_of else None)
     sched = ward.service.schedule
     say(f"Trang theo dõi {ward.config.name}: http://{host}:{port}/ (Ctrl+C để dừng)")
-    if not no_schedule:
+    if by_workers:
+        say("Đồng bộ theo lịch do các tiến trình sheetsync worker đảm nhận (hàng đợi procrastinate).")
+    elif not no_schedule:
         names = {1: "thứ Hai", 2: "thứ Ba", 3: "thứ Tư", 4: "thứ Năm", 5: "thứ Sáu", 6: "thứ Bảy", 7: "Chủ nhật"}
         days = ", ".join(names[d] for d in sorted(sched.days) if d in names)
         say(f"Đồng bộ mỗi {sched.every_minutes:g} phút, {sched.start:%H:%M}-{sched.end:%H:%M}, {days}.")
@@ -67,10 +71,23 @@ def serve(ward_file, host, port, store, no_schedule, https_only, as_of) -> None:
 @store_option
 @click.option("--as-of", "as_of", callback=date_option, help="Ngày xét hạn. Mặc định: hôm nay.")
 def tick(ward_file, store, as_of) -> None:
-    """Một lượt đồng bộ theo lịch: mọi đơn vị, mỗi đơn vị một tiến trình tại một thời điểm."""
+    """Một lượt đồng bộ theo lịch: mọi đơn vị, mỗi đơn vị một tiến trình tại một thời điểm. Với
+    'queue: procrastinate' trong ward.yaml: xếp mọi đơn vị vào hàng đợi cho các tiến trình sheetsync worker."""
+    from sheetsync.web.queue import enqueue_now, queued
     from sheetsync.web.scheduler import tick as run_tick
 
     ward = _open(ward_file, store)
+    if queued(ward):
+        try:
+            queue_rep = enqueue_now(ward, as_of)
+        except SheetsyncError as exc:
+            fail(exc)
+        finally:
+            ward.close()
+        say(f"Lượt {queue_rep.tick}: đã xếp {len(queue_rep.queued)} đơn vị vào hàng đợi"
+            + (f", {len(queue_rep.waiting)} đơn vị còn chờ từ lượt trước (không xếp lại)" if queue_rep.waiting else "")
+            + "; các tiến trình sheetsync worker sẽ đồng bộ.")
+        return
     try:
         rep = run_tick(ward, as_of)
     finally:

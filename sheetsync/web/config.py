@@ -8,6 +8,9 @@
       base_url: https://okr.phuong.example.vn
       smtp: {host: 127.0.0.1, port: 25, from: okr@phuong.example.vn, user: ..., password_env: ...}
       remind_days: 2             # reminders this many days before each deadline
+      queue: procrastinate       # units synced by `sheetsync worker` processes (PostgreSQL store; web/queue.py)
+      # or, with the worker's timings:
+      # queue: {engine: procrastinate, heartbeat_seconds: 10, stalled_seconds: 30}
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from datetime import datetime, time
 
 from sheetsync.errors import WardConfigError
 
-KNOWN_KEYS = {"schedule", "smtp", "base_url", "upload_max_mb", "session_hours", "remind_days"}
+KNOWN_KEYS = {"schedule", "smtp", "base_url", "upload_max_mb", "session_hours", "remind_days", "queue"}
 SCHEDULE_KEYS = {"every_minutes", "hours", "days", "enabled"}
 SMTP_KEYS = {"host", "port", "from", "user", "password_env", "starttls"}
+QUEUE_KEYS = {"engine", "heartbeat_seconds", "stalled_seconds"}
+QUEUE_ENGINES = ("procrastinate",)
 
 
 @dataclass
@@ -35,6 +40,17 @@ class Schedule:
 
 
 @dataclass
+class QueueConfig:
+    """Where scheduled syncs run: None = in the `serve` process; "procrastinate" = in `sheetsync
+    worker` processes sharing a PostgreSQL job queue. A worker that sends no heartbeat for
+    `stalled_seconds` is taken as dead and its job is given to another."""
+
+    engine: str | None = None
+    heartbeat_seconds: float = 10
+    stalled_seconds: float = 30
+
+
+@dataclass
 class ServiceConfig:
     schedule: Schedule = field(default_factory=Schedule)
     smtp: dict | None = None
@@ -42,6 +58,7 @@ class ServiceConfig:
     upload_max_mb: float = 20
     session_hours: float = 8
     remind_days: float = 2  # digests go out this many days before a deadline (and up to the day)
+    queue: QueueConfig = field(default_factory=QueueConfig)
 
 
 def _hours(text: str) -> tuple[time, time]:
@@ -96,6 +113,8 @@ def service_config(raw: dict | None) -> ServiceConfig:
             raise WardConfigError("service.smtp cần ít nhất host và from.")
         _unknown(smtp, SMTP_KEYS, "service.smtp")
         cfg.smtp = dict(smtp)
+    if raw.get("queue") is not None:
+        cfg.queue = _queue(raw["queue"])
     cfg.base_url = str(raw.get("base_url") or "").rstrip("/")
     for key in ("upload_max_mb", "session_hours", "remind_days"):
         if key in raw:
@@ -103,4 +122,27 @@ def service_config(raw: dict | None) -> ServiceConfig:
                 setattr(cfg, key, float(raw[key]))
             except (TypeError, ValueError) as exc:
                 raise WardConfigError(f"service.{key} phải là một số.") from exc
+    return cfg
+
+
+def _queue(raw) -> QueueConfig:
+    block = {"engine": raw} if isinstance(raw, str) else raw
+    if not isinstance(block, dict):
+        raise WardConfigError("service.queue là tên hàng đợi (procrastinate) hoặc một khối khóa: giá trị.")
+    _unknown(block, QUEUE_KEYS, "service.queue")
+    engine = str(block.get("engine") or "").strip().lower()
+    if engine not in QUEUE_ENGINES:
+        raise WardConfigError(f"service.queue '{block.get('engine')}' không hỗ trợ; chỉ có: {', '.join(QUEUE_ENGINES)}.")
+    cfg = QueueConfig(engine=engine)
+    for key in ("heartbeat_seconds", "stalled_seconds"):
+        if key in block:
+            try:
+                setattr(cfg, key, float(block[key]))
+            except (TypeError, ValueError) as exc:
+                raise WardConfigError(f"service.queue.{key} phải là một số giây.") from exc
+            if getattr(cfg, key) <= 0:
+                raise WardConfigError(f"service.queue.{key} phải lớn hơn 0.")
+    if cfg.stalled_seconds < 2 * cfg.heartbeat_seconds:
+        raise WardConfigError("service.queue.stalled_seconds phải ít nhất gấp đôi heartbeat_seconds "
+                              "(nếu không, một tiến trình còn sống có thể bị coi là đã dừng).")
     return cfg
