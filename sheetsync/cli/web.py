@@ -39,9 +39,15 @@ def serve(ward_file, host, port, store, no_schedule, https_only, as_of) -> None:
     import uvicorn
 
     from sheetsync.web.app import create_app
-    from sheetsync.web.queue import queued
+    from sheetsync.web.queue import check_store, queued
 
     ward = _open(ward_file, store)
+    if queued(ward):
+        try:
+            check_store(ward)
+        except SheetsyncError as exc:
+            ward.close()
+            fail(exc)
     if not ward.state.users():
         say("Chưa có tài khoản nào. Tạo tài khoản quản trị trước:\n"
             f"  sheetsync users add {ward_file} --username admin --role admin", err=True)

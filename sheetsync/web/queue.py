@@ -59,12 +59,17 @@ def queued(ward: jobs.Ward) -> bool:
     return ward.service.queue.engine == "procrastinate"
 
 
+def check_store(ward: jobs.Ward) -> None:
+    """The queue lives in the store's database: only PostgreSQL is shared by several machines."""
+    if ward.store.engine.dialect.name != "postgresql":
+        raise UsageError("Hàng đợi của sheetsync worker cần kho dữ liệu PostgreSQL dùng chung cho mọi máy (--store "
+                         "postgresql://... hoặc biến SHEETSYNC_STORE); với kho SQLite, bỏ 'queue:' khỏi ward.yaml "
+                         "để sheetsync serve tự đồng bộ.", code="worker.need-postgres")
+
+
 def check_queue(ward: jobs.Ward) -> None:
     """Refuse, in words, a ward that cannot run workers."""
-    if ward.store.engine.dialect.name != "postgresql":
-        raise UsageError("sheetsync worker cần kho dữ liệu PostgreSQL dùng chung cho mọi máy (--store "
-                         "postgresql://... hoặc biến SHEETSYNC_STORE); kho SQLite chỉ dùng cho một máy, "
-                         "hãy chạy sheetsync serve.", code="worker.need-postgres")
+    check_store(ward)
     if not queued(ward):
         raise UsageError("ward.yaml chưa bật hàng đợi: thêm 'queue: procrastinate' vào khối service "
                          "(để sheetsync serve không tự đồng bộ song song với các tiến trình worker).",

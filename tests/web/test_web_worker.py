@@ -23,10 +23,8 @@ from conftest import AS_OF, fill_unit, make_ward
 
 from sheetsync import service
 from sheetsync.cli import main
-from sheetsync.history.store import open_store
 from sheetsync.web.jobs import open_ward
 from sheetsync.web.queue import AFTER_TASK, SYNC_TASK, queue_counts
-from sheetsync.web.state import WebState
 
 PG_URL = os.environ.get("SHEETSYNC_TEST_PG_URL")
 needs_pg = pytest.mark.skipif(not PG_URL, reason="needs SHEETSYNC_TEST_PG_URL (bash scripts/test starts a server)")
@@ -268,9 +266,15 @@ def test_workers_tick_on_the_wards_schedule(tmp_path, pg_store):
         ward.close()
 
 
-def test_worker_refuses_a_sqlite_store(ward_copy):
+def test_worker_tick_and_serve_refuse_a_queue_on_a_sqlite_store(ward_copy):
     r = run("worker", ward_copy)
     assert r.exit_code == 2 and "cần kho dữ liệu PostgreSQL" in r.output and "Traceback" not in r.output
+    raw = yaml.safe_load(ward_copy.read_text(encoding="utf-8"))
+    raw["service"]["queue"] = "procrastinate"
+    ward_copy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    for command in ("tick", "serve"):
+        r = run(command, ward_copy)
+        assert r.exit_code == 2 and "bỏ 'queue:' khỏi ward.yaml" in r.output, (command, r.output)
 
 
 @needs_pg
@@ -298,27 +302,28 @@ def test_a_bad_queue_block_is_reported(ward_copy):
         assert r.exit_code == 2 and message in r.output, (queue, r.output)
 
 
-def test_serve_leaves_the_schedule_to_the_workers_when_the_queue_is_on(ward_copy):
+@needs_pg
+def test_serve_leaves_the_schedule_to_the_workers_when_the_queue_is_on(tmp_path, pg_store, monkeypatch):
     """With the queue on, `serve` does not sync on its own (the workers do); its pages still work."""
-    from conftest import Server
+    from conftest import PASSWORD, Server
 
-    raw = yaml.safe_load(ward_copy.read_text(encoding="utf-8"))
-    raw["service"]["queue"] = "procrastinate"
-    raw["service"]["schedule"]["every_minutes"] = 0.02
-    ward_copy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    from sheetsync.web.views import add_user
 
-    def synced_at() -> dict:
-        store = open_store(ward_copy.parent / "sheetsync.db")
-        try:
-            return {u: s["synced_at"] for u, s in WebState(store).unit_states(with_result=False).items()}
-        finally:
-            store.close()
-    before = synced_at()
-    srv = Server(ward_copy)
+    monkeypatch.setenv("SHEETSYNC_STORE", pg_store)  # serve, as its operator runs it, and this test
+    ward_file = queued_ward(tmp_path / "ward", 2, schedule={"every_minutes": 0.02, "hours": "00:00-23:59",
+                                                            "days": "1-7"})
+    ward = open_ward(ward_file)
+    add_user(ward, "admin", PASSWORD, "admin", [])
+    ward.close()
+    srv = Server(ward_file)
     try:
         time.sleep(3)  # a schedule of 1.2 seconds would have synced by now
         assert httpx.get(srv.url + "/dang-nhap").status_code == 200
     finally:
         srv.stop()
     assert "sheetsync worker đảm nhận" in srv.log.read_text()
-    assert synced_at() == before
+    ward = open_ward(ward_file)
+    try:
+        assert ward.state.unit_states() == {} and ward.store.runs().empty
+    finally:
+        ward.close()
