@@ -253,11 +253,13 @@ def capture_month(ev: Evaluation, month: str, keys: dict[str, pd.Series] | None 
 
     f = ev.findings
     f = f[f["row"].notna()]
+    mine = pd.Series(False, index=f.index)
+    for title in {t for t, _ in key_of_row}:
+        rows_here = [r for t, r in key_of_row if t == title]
+        mine |= (f["tab"] == title) & f["row"].isin(rows_here)
     findings = []
-    for rec in f.itertuples(index=False):
-        k = key_of_row.get((rec.tab, int(rec.row)))
-        if k is None:
-            continue
+    for rec in f[mine.to_numpy(dtype=bool)].itertuples(index=False):
+        k = key_of_row[(rec.tab, int(rec.row))]
         findings.append({"tab": rec.tab, "row_key": k, "sheet_row": int(rec.row), "cell": jsonable(rec.cell),
                          "column": jsonable(rec.column), "severity": rec.severity, "code": rec.code,
                          "message": rec.message})
@@ -278,11 +280,21 @@ def capture_month(ev: Evaluation, month: str, keys: dict[str, pd.Series] | None 
     return cap
 
 
-def capture(ev: Evaluation, skip: set[str] | frozenset[str] = frozenset()) -> dict[str, MonthCapture]:
-    """Every month worth recording of one evaluation, less `skip` (frozen months)."""
-    months = [m for m in capture_months(ev) if m not in skip]
+def capture(ev: Evaluation, skip: set[str] | frozenset[str] = frozenset(),
+            only: set[str] | frozenset[str] | None = None) -> dict[str, MonthCapture]:
+    """Every month worth recording of one evaluation, less `skip` (frozen months), or only the
+    months in `only`; row inputs are read only for the rows of those months."""
+    months = [m for m in capture_months(ev) if m not in skip and (only is None or m in only)]
     if not months:
         return {}
     keys = {n: row_keys(ev.tabs[n]) for n in MONTH_TABS if n in ev.tabs}
-    inputs = {n: row_inputs(ev, n) for n in MONTH_TABS if n in ev.tabs}
+    inputs = {}
+    for n in MONTH_TABS:
+        if n in ev.tabs:
+            tab = ev.tabs[n]
+            mf = tab.schema.month_field
+            rows = tab.rows
+            if mf and mf in tab.values:
+                rows = rows[tab.values.loc[rows, mf].isin(months).to_numpy(dtype=bool)]
+            inputs[n] = row_inputs(ev, n, rows)
     return {m: capture_month(ev, m, keys, inputs) for m in months}

@@ -108,17 +108,100 @@ def _summary_rows(rows: list[list[Any]]) -> list[tuple]:
     return _trimmed(kept)
 
 
+class GridText:
+    """Each tab's cells as text, row by row (trailing blanks trimmed; the summary tab as
+    `summary_differs` compares it): what `content_hash` digests. Kept so that the hash of the
+    workbook as written and the month prints redo only the rows a write touched."""
+
+    def __init__(self, grids: dict[str, SheetGrid], summary_title: str):
+        self.summary_key = normalize_key(summary_title)
+        self.tabs: dict[str, tuple[str, int, list[str]]] = {t: self._tab(t, g) for t, g in grids.items()}
+
+    def _is_summary(self, title: str) -> bool:
+        return normalize_key(title) == self.summary_key
+
+    def _tab(self, title: str, g: SheetGrid) -> tuple[str, int, list[str]]:
+        summary = self._is_summary(title)
+        rows = _summary_rows(g.rows) if summary else _trimmed(g.rows)
+        meta = repr((title, summary, g.first_row, g.first_col, sorted(g.merged),
+                     sorted((k, repr(v)) for k, v in g.issues.items())))
+        return meta, g.first_row, [repr(r) for r in rows]
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for meta, _, rows in self.tabs.values():
+            h.update(meta.encode())
+            h.update("\n".join(rows).encode())
+            h.update(b"\x00")
+        return h.hexdigest()
+
+    def written(self, grids: dict[str, SheetGrid], plan: WritePlan) -> GridText:
+        """The text of `written_grids(grids, plan)`, with only the rows `plan` writes redone."""
+        out = object.__new__(GridText)
+        out.summary_key = self.summary_key
+        out.tabs = dict(self.tabs)
+        written = written_grids(grids, plan)
+        for p in plan.patches:
+            if not p or p.title not in grids or self._is_summary(p.title):
+                continue
+            g = written[p.title]
+            meta, first, rows = self.tabs[p.title]
+            rows = rows + ["[]"] * (len(g.rows) - len(rows))
+            for i in {r - g.first_row for r, _ in p.cells} | {p.header_row - g.first_row}:
+                if 0 <= i < len(g.rows):
+                    row = _trimmed([g.rows[i]])
+                    rows[i] = repr(row[0]) if row else "[]"
+            while rows and rows[-1] == "[]":
+                rows.pop()
+            out.tabs[p.title] = (meta, first, rows)
+        if plan.summary is not None:
+            out.tabs[plan.summary.title] = self._tab(plan.summary.title, written[plan.summary.title])
+        return out
+
+    def month_prints(self, ev, context: tuple) -> dict[str, str]:
+        """A print of each month of the tabs that have months (`history.capture.MONTH_TABS`):
+        the month's rows as text (with their positions) and everything else the month's record
+        depends on, which is hashed into every month: `context` (configuration, date, frozen
+        months), every other tab, the rows that belong to no month, and the key columns of
+        every row (a row's key is numbered after earlier rows with the same key). Equal prints
+        mean an equal capture of the month (see `history.capture.capture_month`)."""
+        from sheetsync.history.capture import MONTH_TABS
+
+        month_of: dict[str, dict[int, str]] = {}
+        ctx = hashlib.sha256(repr(context).encode())
+        for name in MONTH_TABS:
+            tab = ev.tabs.get(name)
+            if tab is None or name not in ev.bound:
+                continue
+            mf = tab.schema.month_field
+            col = tab.values[mf].reindex(tab.rows) if mf and mf in tab.values else pd.Series(dtype=object)
+            month_of[ev.bound[name].title] = {int(r): m for r, m in col.items() if isinstance(m, str)}
+            keys = [k for k in tab.schema.key if k in tab.values]
+            if keys and len(tab.rows):
+                ctx.update(pd.util.hash_pandas_object(tab.values.loc[tab.rows, keys].astype(str),
+                                                      index=True).to_numpy().tobytes())
+        buckets: dict[str, list[str]] = {}
+        for t, (title, (meta, first, rows)) in enumerate(self.tabs.items()):
+            if self._is_summary(title):
+                continue  # written by the engine from the months; no month's record reads it
+            ctx.update(meta.encode())
+            months = month_of.get(title)
+            if months is None:
+                ctx.update("\n".join(rows).encode())
+                continue
+            loose = []
+            for i, text in enumerate(rows):
+                m = months.get(first + i)
+                (loose if m is None else buckets.setdefault(m, [])).append(f"{t}:{i}:{text}")
+            ctx.update("\n".join(loose).encode())
+        base = ctx.hexdigest()
+        return {m: hashlib.sha256((base + "\n" + "\n".join(lines)).encode()).hexdigest()
+                for m, lines in buckets.items()}
+
+
 def content_hash(grids: dict[str, SheetGrid], summary_title: str) -> str:
     """The hash of a unit's cells as read (see the module's docstring)."""
-    h = hashlib.sha256()
-    summary_key = normalize_key(summary_title)
-    for title, g in grids.items():
-        summary = normalize_key(title) == summary_key
-        rows = _summary_rows(g.rows) if summary else _trimmed(g.rows)
-        h.update(repr((title, summary, g.first_row, g.first_col, sorted(g.merged),
-                       sorted((k, repr(v)) for k, v in g.issues.items()))).encode())
-        h.update(repr(rows).encode())
-    return h.hexdigest()
+    return GridText(grids, summary_title).digest()
 
 
 def _as_read(value: Any, blank: Any) -> Any:
@@ -157,6 +240,14 @@ def written_grids(grids: dict[str, SheetGrid], plan: WritePlan) -> dict[str, She
         old = grids.get(s.title)
         out[s.title] = SheetGrid(s.title, rows, 1, 1, old.merged if old else [], {})
     return out
+
+
+def month_context(*, schemas, profile, as_of: pd.Timestamp, months: list[str] | None, unit: str,
+                  exceptional: bool, frozen: list[tuple[str, int]]) -> tuple:
+    """What a month's record depends on besides the workbook's cells (see `GridText.month_prints`)."""
+    return (FORMAT, code_fingerprint(), config_fingerprint(schemas, profile),
+            as_of.date().isoformat() if as_of is not None else date.today().isoformat(),
+            sorted(months) if months else None, unit, bool(exceptional), sorted(frozen))
 
 
 def run_key(content: str, *, schemas, profile, as_of: pd.Timestamp, months: list[str] | None, unit: str,

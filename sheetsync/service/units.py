@@ -11,9 +11,10 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -173,7 +174,7 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
         if result.reused:
             if record:
                 try:
-                    store.note_unchanged(name, backend.label, keyed[2])
+                    store.note_unchanged(name, backend.label, keyed.last.get("recorded_months", []))
                 except StoreError as exc:
                     result.record_error = exc
             requests = getattr(backend, "requests", None)
@@ -216,7 +217,8 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     rec = None
     if store is not None and record and result.error is None:
         try:
-            rec = store.record_unit(name, backend.label, ev, run_kind="sync")
+            rec = store.record_unit(name, backend.label, ev, run_kind="sync",
+                                    known=_known_months(keyed, ev) if keyed is not None else None)
         except Exception as exc:  # noqa: BLE001 — the workbook is written: say so, whatever the store did
             result.record_error = record_failure(exc)
         else:
@@ -227,17 +229,27 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     t5 = time.perf_counter()
     if keyed is not None and rec is not None and not rec.frozen_now and write and result.record_error is None:
         # The workbook now holds what the engine wants: the next sync that reads it so reuses this.
-        _reuse_save(store, result, grids, schemas, keyed)
+        _reuse_save(store, result, grids, keyed, rec)
     t6 = time.perf_counter()
     result.seconds = {"read": t1 - t0, "check_and_score": t2 - t1, "plan": t3 - t2, "write": t4 - t3,
                       "record": t5 - t4 + (t6 - t5)}
     return result
 
 
+@dataclass
+class _Keyed:
+    """What the reuse lookup learnt, for saving the unit's new result after a sync."""
+
+    text: Any  # reuse.GridText of the cells as read
+    key_of: Callable[[str], str]  # content hash → the result's key
+    context: tuple  # what every month print depends on besides the cells
+    last: dict | None  # the unit's last saved result, matching or not
+
+
 def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: Profile, as_of: pd.Timestamp,
-                  months, name: str, exceptional: bool):
+                  months, name: str, exceptional: bool) -> _Keyed:
     """Fill `result` from the store when the unit is as its last sync left it. Returns what
-    saving a new result needs: a function of the content hash to the key, and the months."""
+    recording and saving a new result need."""
     import sheetsync.service.reuse as reuse
 
     frozen, last = store.reuse_state(name, result.key)
@@ -245,24 +257,35 @@ def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: P
     def key_of(content: str) -> str:
         return reuse.run_key(content, schemas=schemas, profile=profile, as_of=as_of, months=months, unit=name,
                              exceptional=exceptional, frozen=frozen)
-    content = reuse.content_hash(grids, schemas.summary_title)
-    if last is not None and last[0] == key_of(content):
+    text = reuse.GridText(grids, schemas.summary_title)
+    context = reuse.month_context(schemas=schemas, profile=profile, as_of=as_of, months=months, unit=name,
+                                  exceptional=exceptional, frozen=frozen)
+    if last is not None and last[0] == key_of(text.digest()):
         reuse.restore(result, last[1])
-        return content, key_of, last[1].get("recorded_months", [])
-    return content, key_of, None
+    return _Keyed(text, key_of, context, None if last is None else last[1])
 
 
-def _reuse_save(store, result: UnitResult, grids, schemas: Schemas, keyed) -> None:
+def _known_months(keyed: _Keyed, ev) -> dict[str, str]:
+    """Months whose print matches the one saved with the last result: their record is the
+    snapshot saved beside it (month → its content hash), so the store need not capture them."""
+    saved = (keyed.last or {}).get("month_prints") or {}
+    if not saved:
+        return {}
+    prints = keyed.text.month_prints(ev, keyed.context)
+    return {m: h for m, (p, h) in saved.items() if prints.get(m) == p}
+
+
+def _reuse_save(store, result: UnitResult, grids, keyed: _Keyed, rec) -> None:
     import sheetsync.service.reuse as reuse
     from sheetsync.history.capture import capture_months
 
-    content, key_of, _ = keyed
-    if result.written:
-        content = reuse.content_hash(reuse.written_grids(grids, result.plan), schemas.summary_title)
+    text = keyed.text.written(grids, result.plan) if result.written else keyed.text
     data = reuse.compact(result)
     data["recorded_months"] = capture_months(result.evaluation)
+    prints = text.month_prints(result.evaluation, keyed.context)
+    data["month_prints"] = {m: [prints[m], h] for m, h in rec.hashes.items() if m in prints}
     try:
-        store.save_result(result.unit, result.key, key_of(content), data)
+        store.save_result(result.unit, result.key, keyed.key_of(text.digest()), data)
     except StoreError as exc:
         result.record_error = exc
 

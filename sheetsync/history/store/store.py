@@ -51,6 +51,7 @@ class RecordResult:
     unchanged: list[str] = field(default_factory=list)
     frozen_now: list[str] = field(default_factory=list)
     skipped_frozen: list[str] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)  # month recorded → its latest snapshot's content hash
 
 
 @dataclass
@@ -119,29 +120,39 @@ class Store:
                          .with_for_update()).scalar_one()
 
     def record_unit(self, unit: str, source: str, evaluation: Evaluation, *, run_kind: str = "sync",
-                    now: datetime | None = None, covers: Iterable[str] | None = None) -> RecordResult:
+                    now: datetime | None = None, covers: Iterable[str] | None = None,
+                    known: dict[str, str] | None = None) -> RecordResult:
         """Record every month of one unit's evaluation in one transaction. A month whose content
         hash equals its latest snapshot is not stored again (only `last_seen_at` moves); a frozen
         month is left as frozen; a month now approved is frozen on the snapshot just recorded.
         `covers` names the months the run was about (a report's month: forms tracking reads it);
-        default every month recorded."""
+        default every month recorded. `known` maps months the caller knows to capture exactly as
+        a snapshot of that content hash (see `sheetsync.service.reuse.GridText.month_prints`)
+        to that hash: while it is still the month's latest snapshot, the month is not captured."""
         if run_kind not in ("sync", "report"):
             raise ValueError("run_kind must be 'sync' or 'report'")
         now = now or self.clock()
         present = capture_months(evaluation)
         frozen = sorted(set(self.frozen_months(unit)) & set(present))  # checked again under the lock
-        caps = capture(evaluation, skip=set(frozen))  # a frozen month is not even captured
+        known = {m: h for m, h in (known or {}).items() if m in present}
+        # A frozen month is not even captured; nor is a known one (unless its snapshot moved on).
+        caps = capture(evaluation, skip=set(frozen) | set(known))
         as_of = evaluation.as_of.date() if evaluation.as_of is not None else None
         months = sorted(set(covers)) if covers is not None else present
 
+        def recapture(month: str) -> MonthCapture:
+            return capture(evaluation, only={month})[month]
+
         def work(s: Session) -> RecordResult:
-            res = self._record(s, unit, source, caps, run_kind, now, as_of, months)
+            res = self._record(s, unit, source, caps, run_kind, now, as_of, months, known, recapture)
             res.skipped_frozen = sorted(set(res.skipped_frozen) | set(frozen))
             return res
         return with_retry(self.engine, work)
 
     def _record(self, s: Session, unit: str, source: str, caps: dict[str, MonthCapture], kind: str,
-                now: datetime, as_of: date | None, months: list[str]) -> RecordResult:
+                now: datetime, as_of: date | None, months: list[str],
+                known: dict[str, str] | None = None,
+                recapture: Callable[[str], MonthCapture] | None = None) -> RecordResult:
         res = RecordResult(0)
         run: Run | None = None
 
@@ -155,14 +166,17 @@ class Store:
                 res.run_id = run.id
             return run
 
-        for month in sorted(caps):
-            cap = caps[month]
+        known = known or {}
+        for month in sorted(set(caps) | set(known)):
+            cap = caps.get(month)
             um = self._lock(s, unit, month)
             if um.frozen_id is not None:
                 res.skipped_frozen.append(month)
                 continue
             head = s.get(Snapshot, um.head_id) if um.head_id else None
-            if head is not None and head.content_hash == cap.content_hash:
+            if cap is None and (head is None or head.content_hash != known[month]):
+                cap = recapture(month)  # the month's snapshot moved on: capture it after all
+            if head is not None and head.content_hash == (cap.content_hash if cap is not None else known[month]):
                 head.last_seen_at = now
                 snap_id = head.id
                 res.unchanged.append(month)
@@ -170,7 +184,8 @@ class Store:
                 snap_id = self._insert_snapshot(s, unit, source, kind, now, the_run().id, cap)
                 um.head_id = snap_id
                 res.changed.append(month)
-            if cap.approved:
+            res.hashes[month] = cap.content_hash if cap is not None else head.content_hash
+            if (cap.approved if cap is not None else head.approved):
                 um.frozen_id, um.frozen_at = snap_id, now
                 s.add(FreezeEvent(unit=unit, month=month, action="freeze", snapshot_id=snap_id, by=f"{kind}",
                                   reason="Mọi người đã có xếp loại được phê duyệt", at=now))
@@ -401,9 +416,12 @@ class Store:
                                                     "changed", "frozen", "last_at", "repeats"])
         return with_retry(self.engine, work, readonly=True)
 
-    def row_history(self, unit: str, tab: str, months: Iterable[str] | None = None) -> pd.DataFrame:
+    def row_history(self, unit: str, tab: str, months: Iterable[str] | None = None,
+                    nonzero: str | None = None) -> pd.DataFrame:
         """Every recorded version of the unit's rows in `tab`: row_key, month, data, and the
-        snapshot's recorded_at and last_seen_at (a version held from the first to the second)."""
+        snapshot's recorded_at and last_seen_at (a version held from the first to the second).
+        With `nonzero`, only versions whose input of that name may be other than 0 or empty
+        (the database leaves out the rest; the caller still reads what is left)."""
         month_list = sorted(set(months)) if months is not None else None
 
         def work(s: Session) -> pd.DataFrame:
@@ -413,6 +431,11 @@ class Store:
                  .where(Snapshot.unit == unit, SnapshotRow.tab == tab).order_by(Snapshot.month, Snapshot.seq))
             if month_list is not None:
                 q = q.where(Snapshot.month.in_(month_list))
+            if nonzero is not None:
+                if self.dialect == "sqlite":  # a JSON number 0 or null compares as 0 or NULL; text never does
+                    q = q.where(func.json_extract(SnapshotRow.data, f"$.{nonzero}") != 0)
+                else:
+                    q = q.where(func.coalesce(SnapshotRow.data[nonzero].as_string(), "0").not_in(["0", "0.0"]))
             rows = [{"row_key": k, "data": d, "month": m, "seq": q_, "recorded_at": r, "last_seen_at": ls}
                     for k, d, m, q_, r, ls in s.execute(q)]
             return pd.DataFrame(rows, columns=["row_key", "data", "month", "seq", "recorded_at", "last_seen_at"])
