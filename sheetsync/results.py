@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sheetsync.engine.findings import ERROR, WARNING, worst
+from sheetsync.engine.findings import ERROR, WARNING, worst_by
 from sheetsync.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PROBLEM, SheetsyncError
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class Evaluation:
         """Rows whose worst finding is `severity`."""
         f = self.findings if findings is None else findings
         f = f[f["row"].notna()]
-        per_row = f.groupby(["tab", "row"])["severity"].agg(worst)
+        per_row = worst_by(f, ["tab", "row"])
         return int((per_row == severity).sum())
 
     @property
@@ -98,7 +98,7 @@ class Evaluation:
                 "rated": int(sum(ms.counts.values())),
                 "ratings": {k: int(v) for k, v in ms.counts.items()},
                 "quota": [dict(q) for q in ms.quota],
-                "scores": [person_dict(people.loc[r]) for r in people.index],
+                "scores": person_dicts(people),
             }
         return out
 
@@ -235,6 +235,12 @@ def person_dict(row: pd.Series) -> dict:
     out = {k: plain(row.get(k)) for k in PERSON_FIELDS}
     out["row"] = int(row.name)
     return out
+
+
+def person_dicts(people: pd.DataFrame) -> list[dict]:
+    """`person_dict` of every row of `people`, read column by column (a year has thousands)."""
+    recs = people[[k for k in PERSON_FIELDS if k in people.columns]].to_dict("records")
+    return [{**{k: plain(rec.get(k)) for k in PERSON_FIELDS}, "row": int(r)} for r, rec in zip(people.index, recs)]
 
 
 @dataclass

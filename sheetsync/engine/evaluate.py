@@ -12,7 +12,7 @@ import pandas as pd
 
 from sheetsync.config.profile import Profile, round_half_up
 from sheetsync.config.schema import Schemas
-from sheetsync.engine.findings import ERROR, VALID, WARNING, Findings, worst
+from sheetsync.engine.findings import ERROR, VALID, WARNING, Findings, worst_by
 from sheetsync.engine.grid import BoundTab, SheetGrid, bind_tab, find_tab
 from sheetsync.engine.messages import message, severity_label
 from sheetsync.engine.scoring import (
@@ -108,7 +108,7 @@ def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:
         rows = tab.rows
         mine = f[f["tab"] == tab.title]
         if "check_status" in keys:
-            status = mine.groupby("row")["severity"].agg(worst)
+            status = worst_by(mine, "row")
             want.loc[rows, "check_status"] = status.reindex(rows).fillna(VALID).map(severity_label).to_numpy()
         if "check_notes" in keys:
             want.loc[rows, "check_notes"] = _notes(mine, tab).reindex(rows).to_numpy()
@@ -148,7 +148,10 @@ def _notes(findings: pd.DataFrame, tab: TabData) -> pd.Series:
                         _c=findings["cell"].fillna("").str.extract(r"^([A-Z]+)", expand=False).fillna(""))
     f = f.sort_values(["row", "_o"], kind="stable")
     lines = f["severity"].map(severity_label) + f["_c"].map(lambda c: f" [{c}]" if c else "") + ": " + f["message"]
-    return lines.groupby(f["row"]).agg("\n".join)
+    per_row: dict = {}
+    for r, text in zip(f["row"].tolist(), lines.tolist()):  # sorted by row: one list per row
+        per_row.setdefault(r, []).append(text)
+    return pd.Series({r: "\n".join(texts) for r, texts in per_row.items()}, dtype=object)
 
 
 def plan_writes(ev: Evaluation, grids: dict[str, SheetGrid], schemas: Schemas, now: datetime | None = None) -> WritePlan:

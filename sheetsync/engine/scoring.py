@@ -166,21 +166,25 @@ def _overdue(tasks: TabData, as_of: pd.Timestamp, findings: Findings) -> None:
         return
     at = as_of.strftime("%d/%m/%Y")
 
-    def text(r: int) -> str:
-        d, n = done[r], q[r]
+    def text(d, n, day: str) -> str:
         got = "chưa có số lượng hoàn thành" if pd.isna(d) or d == 0 else (
             f"mới hoàn thành {_num(d)}/{_num(n)}" if pd.notna(n) else f"mới hoàn thành {_num(d)}")
-        return message("task.overdue", due=due[r].strftime("%d/%m/%Y"), as_of=at, got=got)
+        return message("task.overdue", due=day, as_of=at, got=got)
 
-    late_rows = late.index[late.to_numpy()]
+    mask = late.to_numpy()
+    late_rows = late.index[mask]
+    days = [d.strftime("%d/%m/%Y") for d in due[mask]]
     findings.add_many(tasks.title, late_rows, tasks.header("due_date"), "warning", "task.overdue",
-                      [text(r) for r in late_rows], col_letter=tasks.letters.get("due_date"))
+                      [text(d, n, day) for d, n, day in zip(done[mask].tolist(), q[mask].tolist(), days)],
+                      col_letter=tasks.letters.get("due_date"))
 
 
-def _listed(items: list[str], noun: str, limit: int = 5) -> str:
-    """'a, b, c và 4 <noun> khác': a reason names its first few causes, not hundreds."""
+def _listed(items: list[str], noun: str, limit: int = 5, total: int | None = None) -> str:
+    """'a, b, c và 4 <noun> khác': a reason names its first few causes, not hundreds (`total`:
+    how many there are, when only the first few were put in `items`)."""
+    total = len(items) if total is None else total
     shown = ", ".join(items[:limit])
-    return shown + (f" và {len(items) - limit} {noun} khác" if len(items) > limit else "")
+    return shown + (f" và {total - limit} {noun} khác" if total > limit else "")
 
 
 def _task_label(row: int, task_id) -> str:
@@ -353,7 +357,8 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
                               & np.isclose(own["T"], own["A"]))]
                 reasons.append((r, "score_dd", "score.leader-dd", message(
                     "score.leader-dd", value=_num(profile.dd_otherwise), tab=ts.title,
-                    tasks=_listed([_task_label(t, short.at[t, "task_id"]) for t in short.index], "nhiệm vụ"))))
+                    tasks=_listed([_task_label(t, short.at[t, "task_id"]) for t in short.index[:5]], "nhiệm vụ",
+                                  total=len(short)))))
         settle(level, profile.leader_components)
         rating_of.update(zip(sid[level], final_of(level)))
     for r, key, code, text in reasons:

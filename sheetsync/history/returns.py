@@ -74,7 +74,7 @@ def check_returns(store: Store, unit: str, ev: Evaluation) -> int:
     if not len(open_rows):
         return 0
     wanted = sorted({m for m in months.loc[open_rows] if isinstance(m, str)})
-    hist = store.row_history(unit, "tasks", wanted)
+    hist = store.row_history(unit, "tasks", wanted, nonzero="returns")
     if hist.empty:
         return 0
     counts = hist["data"].map(lambda d: _count((d or {}).get("returns")))
