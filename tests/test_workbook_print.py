@@ -43,11 +43,44 @@ def test_every_tab_init_makes_is_set_up_to_print(book):
         ws = wb[title]
         assert ws.page_setup.orientation == "landscape", title
         assert int(ws.page_setup.paperSize) == 9  # A4
-        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.page_setup.fitToHeight == 0  # as many pages down as the rows need
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.oddFooter.center.text == "Trang &P / &N"
     for title in tabs:
         assert wb[title].print_title_rows == "$1:$1"  # the header row on every printed page
+    # As wide as one page when that keeps type at 65% or more; wider tabs print across, the code
+    # column repeated: the catalogue fits, the 29 columns of `Nhiệm vụ` take three pages.
+    assert wb[SCHEMAS["catalogue"].title].page_setup.fitToWidth == 1
+    tasks = wb[SCHEMAS["tasks"].title]
+    assert (tasks.page_setup.fitToWidth, tasks.page_setup.pageOrder, tasks.print_title_cols) == (3, "overThenDown",
+                                                                                                  "$A:$A")
+
+
+def test_pages_across_keep_type_at_the_schema_minimum():
+    from sheetsync.backends.xlsx.init import PRINTABLE_PX, pages_across
+    from sheetsync.config.schema import PrintLayout
+
+    assert pages_across([14] * 10, PrintLayout()) == 1  # 150 characters: one page at 65%
+    widths = [14, 36, 26, 50, 24, 24, 30, 50]  # 254 characters
+    for scale in (40, 65, 100):
+        n = pages_across(widths, PrintLayout(min_scale=scale, repeat_columns=1))
+        px = sum(w * 7 + 5 for w in widths) + (n - 1) * (14 * 7 + 5)
+        assert px * scale / 100 <= n * PRINTABLE_PX  # fits at the minimum scale ...
+        if n > 1:  # ... and one page fewer would not
+            assert (px - (14 * 7 + 5)) * scale / 100 > (n - 1) * PRINTABLE_PX * 0.95
+    assert pages_across(widths, PrintLayout(min_scale=100)) > pages_across(widths, PrintLayout(min_scale=40))
+
+
+def test_a_print_block_in_a_schema_is_checked(tmp_path):
+    import pytest
+
+    from sheetsync.config.schema import PrintLayout
+    from sheetsync.errors import SchemaError
+
+    assert PrintLayout.parse({"min_scale": 80}, "tasks") == PrintLayout(80, 1)
+    for bad in ({"min_scale": 5}, {"scale": 60}, {"repeat_columns": -1}, "60"):
+        with pytest.raises(SchemaError):
+            PrintLayout.parse(bad, "tasks")
 
 
 def test_google_formats_name_the_font_too():

@@ -10,7 +10,7 @@ import re
 import subprocess
 
 import pytest
-from rendering import needs_soffice, page_count, page_size, pdf_text, to_pdf, to_png
+from rendering import needs_soffice, page_count, page_size, pdf_text, to_pdf, to_png, words
 from unitbook import UnitBook, sync
 
 pytestmark = needs_soffice
@@ -49,20 +49,39 @@ def school(tmp_path_factory):
     return {"path": path, "pdf": pdf, "pages": pdf_text(pdf).split("\f")[:-1], "shots": shots}
 
 
-def test_every_page_is_a4_landscape_and_the_unit_prints_in_a_few_pages(school):
+def _task_pages(school) -> list[str]:
+    return [p for p in school["pages"] if re.search(r"^\s*NV\d{3}\s", p, re.M)]
+
+
+def test_every_page_is_a4_landscape_and_type_stays_readable(school):
     width, height = page_size(school["pdf"])
     assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
-    # Before: 32 portrait pages of 3 columns each. Now each tab is as wide as the page.
-    assert page_count(school["pdf"]) <= 10
-    tasks = [p for p in school["pages"] if "Mã nhiệm vụ" in p]
-    assert all("Ghi chú kiểm tra" in p for p in tasks)  # the whole width on one page
+    # Fit to one page wide, the 29 columns of `Nhiệm vụ` printed at a third of their size;
+    # now no tab prints below its schema's min_scale (65%): body type of Arial 10 stays >= 6.5 pt.
+    body = [w for w in words(school["pdf"]) if re.fullmatch(r"NV\d{3}", w.text)]
+    assert body and min(w.y1 - w.y0 for w in body) >= 0.65 * 10
+    assert page_count(school["pdf"]) <= 25  # 8 people, 120 tasks: every tab, every column
+
+
+def test_a_wide_tab_prints_across_first_with_its_code_on_every_page(school):
+    """`Nhiệm vụ` prints three pages across: the same rows on consecutive pages, each page
+    starting with the task code, every column on one of them."""
+    tasks = _task_pages(school)
+    codes = [tuple(re.findall(r"^\s*(NV\d{3})\s", p, re.M)) for p in tasks]
+    assert len(tasks) % 3 == 0
+    for i in range(0, len(tasks), 3):
+        assert codes[i] == codes[i + 1] == codes[i + 2]  # over, then down
+    band = " ".join(" ".join(p.split()) for p in tasks[:3])
+    for header in ("Mã nhiệm vụ", "Tên nhiệm vụ", "Hạn hoàn", "Minh chứng", "Ghi chú kiểm tra", "Quy đổi"):
+        assert header in band, header
+    assert all(re.search(r"^\s*Mã nhiệm vụ", p, re.M) for p in tasks)  # the code column, repeated
 
 
 def test_every_page_repeats_its_header_row_and_says_its_page_number(school):
     pages = school["pages"]
-    task_pages = [p for p in pages if re.search(r"^\s*NV\d{3}\s", p, re.M)]
-    assert len(task_pages) >= 2
-    assert all("Mã nhiệm vụ" in p and "Ghi chú kiểm tra" in p for p in task_pages)  # print titles
+    task_pages = _task_pages(school)
+    assert len(task_pages) >= 6
+    assert all("Mã nhiệm vụ" in p for p in task_pages)  # print titles: header row and code column
     for number, p in enumerate(pages, start=1):
         assert re.search(rf"\bTrang {number} / {len(pages)}\b", p), p[-300:]
 
@@ -79,12 +98,21 @@ def _squeeze(text: str) -> str:
     return "".join(str(text).split())
 
 
+def _header(page_words, phrase: str) -> float | None:
+    """The x centre of a header line reading `phrase` (words on one line, left to right)."""
+    parts = phrase.split()
+    for i, w in enumerate(page_words):
+        run = page_words[i:i + len(parts)]
+        if [x.text for x in run] == parts and all(abs(x.y0 - w.y0) < 1 for x in run):
+            return (run[0].x0 + run[-1].x1) / 2
+    return None
+
+
 def test_engine_notes_are_printed_whole_inside_their_own_row(school):
     """Each task row's `Ghi chú kiểm tra`, as printed, is exactly the text written, found between
     the row's own task code and the next row's: nothing cut off, nothing spilling into the next
     row (input and engine cells alike sit at the top of their row)."""
     import openpyxl
-    from rendering import words
 
     ws = openpyxl.load_workbook(school["path"])["Nhiệm vụ"]
     header = {c.value: c.column for c in ws[1]}
@@ -93,21 +121,18 @@ def test_engine_notes_are_printed_whole_inside_their_own_row(school):
     heights = [ws.row_dimensions[r].height for r in range(2, ws.max_row + 1)]
     assert max(h or 0 for h in heights) >= 50  # rows grew with their notes
 
-    notes_col = header["Ghi chú kiểm tra"]
-    widths = {c: ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in range(1, notes_col + 1)}
     checked = 0
     all_words = words(school["pdf"])
     for page in sorted({w.page for w in all_words}):
         ws_words = [w for w in all_words if w.page == page]
         codes = sorted((w for w in ws_words if w.text in written and w.x0 < 60), key=lambda w: w.y0)
-        if not codes:
+        notes, before = _header(ws_words, "Ghi chú kiểm tra"), _header(ws_words, "Kết quả kiểm")
+        if not codes or notes is None or before is None:
             continue
-        # Where the notes column is printed: from two left-aligned columns (task code, task name)
-        # the page's scale, then the column widths the workbook gives.
-        names = [w for w in ws_words if w.text == "Nhiệm" and abs(w.y1 - codes[0].y1) < 1]
-        scale = (names[0].x0 - codes[0].x0) / (widths[1] + widths[2])
-        left = codes[0].x0 + scale * sum(widths[c] for c in range(1, notes_col)) - 2
-        right = left + scale * widths[notes_col]
+        # The notes column (50 wide) follows `Kết quả kiểm tra` (12 wide); headers are centred
+        # in their columns, which gives the page's scale and the column's edges.
+        scale = (notes - before) / (12 / 2 + 50 / 2)
+        left, right = notes - scale * 25 - 2, notes + scale * 25
         footer = min(w.y0 for w in ws_words if w.text == "Trang")
         for code, below in zip(codes, [*codes[1:], None]):
             top, bottom = code.y0 - 2, (below.y0 - 2 if below is not None else footer)

@@ -130,6 +130,28 @@ class SumRule:
     severity: str = "error"
 
 
+@dataclass(frozen=True)
+class PrintLayout:
+    """How a tab prints (`print:` in its schema): never smaller than `min_scale` percent, so a wide
+    tab prints on several pages across instead of shrinking to unreadable type; then its first
+    `repeat_columns` columns (the row's code) are printed again on every page."""
+
+    min_scale: int = 65
+    repeat_columns: int = 1
+
+    @classmethod
+    def parse(cls, raw, tab: str) -> PrintLayout:
+        if raw is None:
+            return cls()
+        if not isinstance(raw, dict) or set(raw) - {"min_scale", "repeat_columns"}:
+            raise SchemaError(f"{tab}.print: chỉ nhận min_scale (phần trăm, 10–100) và repeat_columns (số cột).")
+        out = cls(**raw)
+        if not (isinstance(out.min_scale, int) and 10 <= out.min_scale <= 100) or not (
+                isinstance(out.repeat_columns, int) and out.repeat_columns >= 0):
+            raise SchemaError(f"{tab}.print: min_scale phải là số nguyên 10–100, repeat_columns là số nguyên ≥ 0.")
+        return out
+
+
 @dataclass
 class TabSchema:
     name: str
@@ -143,6 +165,7 @@ class TabSchema:
     key_message: str | None = None  # the duplicate-key message, {header} and {others} filled in
     checks: list[Check] = field(default_factory=list)
     sums: list[SumRule] = field(default_factory=list)
+    print: PrintLayout = field(default_factory=lambda: PrintLayout())
 
     def field(self, key: str) -> Field:
         for f in self.fields:
@@ -357,6 +380,7 @@ def _parse_tab(raw: dict, enums: dict[str, Enum]) -> TabSchema:
         key_message=raw.get("key_message"),
         checks=[Check(**c) for c in raw.get("checks", [])],
         sums=[SumRule(**s) for s in raw.get("sums", [])],
+        print=PrintLayout.parse(raw.get("print"), name),
     )
     keys = {f.key for f in fields}
     for k in tab.key:

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheetsync.backends.xlsx.ooxml import FONT_NAME, FONT_SIZE
-from sheetsync.config.schema import Schemas, TabSchema
+from sheetsync.config.schema import PrintLayout, Schemas, TabSchema
 from sheetsync.domain.a1 import col_letter
 from sheetsync.engine.summary import summary_title
 
@@ -35,6 +35,7 @@ TAB_ORDER = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly")
 BODY_FONT = Font(name=FONT_NAME, size=FONT_SIZE, family=2)
 HEADER_FONT = Font(name=FONT_NAME, size=FONT_SIZE, family=2, bold=True)
 PAGE_FOOTER = "Trang &P / &N"
+PRINTABLE_PX = (11.69 - 2 * 0.4) * 96  # A4 landscape less the side margins, at 96 px per inch
 # How far down dropdowns and formats reach; a unit's year of tasks fits well within it.
 ROWS = {"staff": 1000, "catalogue": 1000, "tasks": 30000, "evaluations": 15000, "okr": 2000, "weekly": 30000}
 
@@ -79,16 +80,34 @@ def _use_body_font(wb: Workbook) -> None:
     wb._named_styles["Normal"].font = copy(BODY_FONT)  # noqa: SLF001
 
 
-def _print_setup(ws, title_rows: str | None) -> None:
-    """A4 landscape, as wide as the page and as many pages down as needed, the header row(s)
-    repeated on every page, "Trang 1 / 3" at the foot."""
+def pages_across(widths: list[float], layout: PrintLayout) -> int:
+    """How many A4 landscape pages across a tab needs so that it prints at `layout.min_scale`
+    percent or larger, its first `repeat_columns` columns printed again on each page. Column
+    widths are in Excel's character units (Arial 10: 7 px each plus 5 px of padding)."""
+    px = [w * 7 + 5 for w in widths]
+    total, repeat = sum(px), sum(px[: layout.repeat_columns])
+    usable = PRINTABLE_PX * 0.95  # pages break between columns: leave room for the last one
+    n = 1
+    while (total + (n - 1) * repeat) * layout.min_scale / 100 > n * usable and n < len(px):
+        n += 1
+    return n
+
+
+def _print_setup(ws, title_rows: str | None, pages_wide: int = 1, repeat_columns: int = 0) -> None:
+    """A4 landscape, `pages_wide` pages across (1: as wide as the page) and as many pages down as
+    needed, the header row(s) repeated on every page, "Trang 1 / 3" at the foot. A tab more than
+    one page wide prints across first, its key columns repeated, so each page is readable alone."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = pages_wide
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if title_rows:
         ws.print_title_rows = title_rows
+    if pages_wide > 1:
+        ws.page_setup.pageOrder = "overThenDown"
+        if repeat_columns:
+            ws.print_title_cols = f"A:{col_letter(repeat_columns)}"
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = 0.5
     ws.page_margins.bottom = 0.6
@@ -141,7 +160,9 @@ def _lay_out_tab(wb: Workbook, tab: TabSchema, schemas: Schemas, list_ranges: di
     ws.freeze_panes = "B2" if tab.name in ("tasks", "evaluations", "staff") else "A2"
     ws.row_dimensions[1].height = 45
     ws.auto_filter.ref = f"A1:{col_letter(len(fields))}1"
-    _print_setup(ws, title_rows="1:1")
+    widths = [f.width or 14 for f in fields]
+    _print_setup(ws, title_rows="1:1", pages_wide=pages_across(widths, tab.print),
+                 repeat_columns=tab.print.repeat_columns)
     prot = ws.protection
     prot.sheet = True
     # Allowed under protection: formatting, inserting/deleting rows, sorting and filtering.
