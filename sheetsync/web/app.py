@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -68,11 +70,40 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+class PageCache:
+    """What a page shows, kept for a few seconds: under many readers the dashboard is computed once
+    per interval, not once per request. Any write by this process (a sync, an upload, a
+    publication, an account change) empties it; writes by other processes (workers) show within
+    `seconds`. Keys include the account's role and units, so nobody is served another's page."""
+
+    def __init__(self, state, seconds: float):
+        self.state, self.seconds = state, seconds
+        self._items: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        if self.seconds <= 0:
+            return make()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit and hit[0] == self.state.generation and now - hit[1] < self.seconds:
+                return hit[2]
+        generation = self.state.generation
+        data = make()
+        with self._lock:
+            if len(self._items) > 500:
+                self._items.clear()
+            self._items[key] = (generation, now, data)
+        return data
+
+
 class Pages:
     def __init__(self, ward: jobs.Ward, today=None):
         self.ward = ward
         self.env = _env()
         self.today = today or date.today
+        self.cache = PageCache(ward.state, ward.service.page_cache_seconds)
 
     # -- helpers ------------------------------------------------------------------------------------
 
@@ -94,10 +125,11 @@ class Pages:
         if datetime.now().timestamp() - started > self.ward.service.session_hours * 3600:
             request.session.clear()
             return None
-        user = self.ward.state.user(uid)
-        if user is None or request.session.get("pw") != self.ward.state.password_stamp(uid):
+        found = self.ward.state.user_and_stamp(uid)
+        if found is None or request.session.get("pw") != found[1]:
             request.session.clear()
             return None
+        user = found[0]
         request.state.user = user
         return user
 
@@ -174,8 +206,9 @@ class Pages:
 
     async def dashboard(self, request: Request) -> Response:
         user = self.need_user(request)
-        data = await run_in_threadpool(views.dashboard, self.ward, user, request.query_params.get("month"),
-                                       self.today())
+        month, today = request.query_params.get("month"), self.today()
+        data = await run_in_threadpool(self.cache.get, ("dashboard", user.role, user.units, month, today),
+                                       lambda: views.dashboard(self.ward, user, month, today))
         return self.render(request, "dashboard.html.j2", **data)
 
     async def status_page(self, request: Request) -> Response:
@@ -189,8 +222,9 @@ class Pages:
         user = self.need_user(request)
         spec = self.unit_for(request, user)
         q = request.query_params
-        data = await run_in_threadpool(views.unit_page, self.ward, user, spec, q.get("month"), q.get("severity"),
-                                       q.get("tab"), self.today())
+        args = (q.get("month"), q.get("severity"), q.get("tab"), self.today())
+        data = await run_in_threadpool(self.cache.get, ("unit", spec.name, user.role, user.units, user.username, *args),
+                                       lambda: views.unit_page(self.ward, user, spec, *args))
         return self.render(request, "unit.html.j2", **data)
 
     async def sync_now(self, request: Request) -> Response:

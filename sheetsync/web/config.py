@@ -11,6 +11,7 @@
       queue: procrastinate       # units synced by `sheetsync worker` processes (PostgreSQL store; web/queue.py)
       # or, with the worker's timings:
       # queue: {engine: procrastinate, heartbeat_seconds: 10, stalled_seconds: 30}
+      page_cache_seconds: 5      # pages' figures computed at most this often (syncs by this process show at once)
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from datetime import datetime, time
 
 from sheetsync.errors import WardConfigError
 
-KNOWN_KEYS = {"schedule", "smtp", "base_url", "upload_max_mb", "session_hours", "remind_days", "queue"}
+KNOWN_KEYS = {"schedule", "smtp", "base_url", "upload_max_mb", "session_hours", "remind_days", "queue",
+              "page_cache_seconds"}
 SCHEDULE_KEYS = {"every_minutes", "hours", "days", "enabled"}
 SMTP_KEYS = {"host", "port", "from", "user", "password_env", "starttls"}
 QUEUE_KEYS = {"engine", "heartbeat_seconds", "stalled_seconds"}
@@ -59,6 +61,7 @@ class ServiceConfig:
     session_hours: float = 8
     remind_days: float = 2  # digests go out this many days before a deadline (and up to the day)
     queue: QueueConfig = field(default_factory=QueueConfig)
+    page_cache_seconds: float = 5  # a page's figures are computed at most this often (0: every request)
 
 
 def _hours(text: str) -> tuple[time, time]:
@@ -116,7 +119,7 @@ def service_config(raw: dict | None) -> ServiceConfig:
     if raw.get("queue") is not None:
         cfg.queue = _queue(raw["queue"])
     cfg.base_url = str(raw.get("base_url") or "").rstrip("/")
-    for key in ("upload_max_mb", "session_hours", "remind_days"):
+    for key in ("upload_max_mb", "session_hours", "remind_days", "page_cache_seconds"):
         if key in raw:
             try:
                 setattr(cfg, key, float(raw[key]))

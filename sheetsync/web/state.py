@@ -24,6 +24,7 @@ from sheetsync.history.store.web_models import (
     Upload,
     WebUser,
 )
+from sheetsync.web.summary import is_current, unit_summary
 
 ROLES = ("admin", "unit", "viewer")
 ROLE_LABELS = {"admin": "Quản trị (văn phòng phường)", "unit": "Đầu mối đơn vị", "viewer": "Chỉ xem"}
@@ -65,8 +66,11 @@ class WebState:
     def __init__(self, store: Store):
         self.store = store
         self.engine = store.engine
+        self.generation = 0  # counts this process's writes: a page cached before one is stale
 
     def _do(self, work, readonly: bool = False):
+        if not readonly:
+            self.generation += 1
         return with_retry(self.engine, work, readonly=readonly)
 
     # -- accounts --------------------------------------------------------------------------------
@@ -93,6 +97,13 @@ class WebState:
 
     def user(self, user_id: int) -> User | None:
         return self._do(lambda s: (lambda u: _user(u) if u else None)(s.get(WebUser, user_id)), readonly=True)
+
+    def user_and_stamp(self, user_id: int) -> tuple[User, str] | None:
+        """The account and its password stamp in one query (every page asks both)."""
+        def work(s: Session):
+            u = s.get(WebUser, user_id)
+            return (_user(u), u.password_changed_at.isoformat()) if u else None
+        return self._do(work, readonly=True)
 
     def password_stamp(self, user_id: int) -> str | None:
         """Changes when the password does: a session opened before a change is ended."""
@@ -157,6 +168,8 @@ class WebState:
                 st.ok_at = now
             if result is not None:
                 st.result = result
+            if result is not None or st.summary is None:
+                st.summary = unit_summary(st.result)
             if tracking is not None:
                 st.tracking = tracking
         self._do(work)
@@ -166,6 +179,29 @@ class WebState:
                 "requests"] + (["result"] if with_result else [])
         return self._do(lambda s: {st.unit: _plain(st, cols) for st in s.execute(select(UnitState)).scalars()},
                         readonly=True)
+
+    def unit_summaries(self) -> dict[str, dict]:
+        """Every unit's state with its dashboard summary (web.summary) instead of its whole result.
+        A state saved before summaries existed gets its summary made once from its result."""
+        cols = ["unit", "source", "status", "synced_at", "ok_at", "error_code", "error_message", "tracking",
+                "requests", "summary"]
+        fields = [getattr(UnitState, c) for c in cols]
+        rows = self._do(lambda s: [dict(zip(cols, r)) for r in s.execute(select(*fields))], readonly=True)
+        stale = [r["unit"] for r in rows if not is_current(r["summary"])]
+        if stale:
+            made = self._do(lambda s: self._make_summaries(s, stale))
+            for r in rows:
+                if r["unit"] in made:
+                    r["summary"] = made[r["unit"]]
+        return {r["unit"]: r for r in rows}
+
+    @staticmethod
+    def _make_summaries(s: Session, units: list[str]) -> dict[str, dict | None]:
+        made = {}
+        for st in s.execute(select(UnitState).where(UnitState.unit.in_(units))).scalars():
+            st.summary = unit_summary(st.result)
+            made[st.unit] = st.summary
+        return made
 
     def unit_state(self, unit: str) -> dict | None:
         cols = ["unit", "source", "status", "synced_at", "ok_at", "error_code", "error_message", "tracking",

@@ -11,6 +11,7 @@ from sheetsync.engine.scoring import deadline_day
 from sheetsync.history.tracking import DEADLINE_STEPS
 from sheetsync.web import auth, jobs
 from sheetsync.web.state import User
+from sheetsync.web.summary import month_figures
 
 SEVERITY = {"error": "Lỗi", "warning": "Cảnh báo"}
 STEP_CODES = {"self_assessment": "self_assessment", "manager_review": "manager_review", "approval": "approval",
@@ -31,7 +32,8 @@ def parse_month(text: str | None) -> str | None:
 
 
 def _months(states: dict[str, dict]) -> list[str]:
-    return sorted({m for st in states.values() for m in ((st.get("result") or {}).get("months") or {})})
+    """The months any unit holds (states from `unit_summaries`)."""
+    return sorted({m for st in states.values() for m in ((st.get("summary") or {}).get("months") or {})})
 
 
 def pick_month(asked: str | None, months: list[str], today: date) -> str:
@@ -87,18 +89,8 @@ def step_states(ward: jobs.Ward, state: dict, month: str, steps: list[dict], tod
     return out
 
 
-def _month_figures(result: dict, month: str) -> dict:
-    m = (result.get("months") or {}).get(month) or {}
-    scores = m.get("scores") or []
-    return {"roster": m.get("people_on_roster", 0), "rated": m.get("rated", 0),
-            "approved": sum(1 for p in scores if p.get("approved_rating")),
-            "provisional": sum(1 for p in scores if p.get("provisional")),
-            "ratings": m.get("ratings") or {},
-            "quota_exceeded": [q for q in (m.get("quota") or []) if q.get("exceeded")]}
-
-
 def dashboard(ward: jobs.Ward, user: User, asked: str | None, today: date) -> dict:
-    states = ward.state.unit_states()
+    states = ward.state.unit_summaries()
     visible = [u for u in ward.units if user.can_see(u.name)]
     month = pick_month(asked, _months(states), today)
     steps = deadline_steps(ward, month)
@@ -109,10 +101,11 @@ def dashboard(ward: jobs.Ward, user: User, asked: str | None, today: date) -> di
     for spec in visible:
         st = states.get(spec.name)
         row = {"name": spec.name, "slug": ward.slug_of(spec.name), "state": st, "google": _is_google(spec.source)}
-        if st and st.get("result"):
-            res = st["result"]
-            row.update(errors=res.get("error_rows", 0), warnings=res.get("warning_rows", 0),
-                       figures=_month_figures(res, month),
+        if st and (st.get("summary") or {}).get("has_result"):
+            summ = st["summary"]
+            empty = month_figures({}, month)
+            row.update(errors=summ.get("error_rows", 0), warnings=summ.get("warning_rows", 0),
+                       figures=summ["months"].get(month, empty),
                        steps=step_states(ward, st, month, steps, today, spec.name in made, publication is not None))
             for rating, n in row["figures"]["ratings"].items():
                 totals[rating] = totals.get(rating, 0) + n
@@ -194,7 +187,7 @@ def unit_page(ward: jobs.Ward, user: User, spec, asked: str | None, severity: st
             "kinds": FEEDBACK_KINDS, "feedback_status": FEEDBACK_STATUS, "spec": spec, "slug": ward.slug_of(spec.name), "state": st, "result": result, "month": month,
             "months": months, "findings": findings, "tabs": tabs, "severity": severity if severity in SEVERITY else "",
             "tab": tab or "", "severity_text": SEVERITY, "people": people,
-            "figures": _month_figures(result, month) if result else None,
+            "figures": month_figures(result, month) if result else None,
             "steps": step_states(ward, st, month, steps, today, bool(forms)) if st else [], "states_text": STATE_TEXT,
             "tracking": tracking, "google": _is_google(spec.source), "sheet_link": sheet_link(spec.source),
             "uploads": ward.state.uploads(spec.name), "can_change": user.can_change(spec.name), "forms": forms,

@@ -62,12 +62,22 @@ def _v5(conn: Connection) -> None:
     Base.metadata.create_all(conn, tables=[Base.metadata.tables[name] for name in PUBLICATION_TABLES])
 
 
+def _v6(conn: Connection) -> None:
+    # The ward dashboard reads each unit's counts, not its whole last result: a small summary
+    # beside the result (filled on the next sync, or from the result when first read).
+    have = {c["name"] for c in inspect(conn).get_columns("web_unit_state")}
+    if "summary" not in have:
+        kind = "JSONB" if conn.dialect.name == "postgresql" else "JSON"
+        conn.execute(text(f"ALTER TABLE web_unit_state ADD COLUMN summary {kind}"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
     (2, "finding severity stored as a code", _v2),
     (3, "unchanged syncs: run repeats, last result per unit", _v3),
     (4, "ward office service: accounts, audit log, unit states, uploads, locks", _v4),
     (5, "ward office service: published months, complaints and corrections", _v5),
+    (6, "ward office service: a unit's dashboard summary beside its last result", _v6),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -57,6 +57,7 @@ class UnitState(Base):
     error_code: Mapped[str | None] = mapped_column(String(80))
     error_message: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict | None] = mapped_column(JSONType)  # UnitResult.to_dict() of the last good sync
+    summary: Mapped[dict | None] = mapped_column(JSONType, nullable=True)  # web.summary of `result` (migration 6)
     tracking: Mapped[list | None] = mapped_column(JSONType)  # status items (missing/late steps, tasks)
     requests: Mapped[int] = mapped_column(Integer, default=0)  # API requests of the last sync (Google)
 
