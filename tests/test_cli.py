@@ -40,7 +40,7 @@ def test_init_creates_every_tab_and_refuses_to_overwrite(tmp_path):
     res = run("init", path, "--unit", "Trường Tiểu học Phúc Xá")
     assert res.exit_code == 0 and "Đã tạo" in res.output
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Cán bộ", "Danh mục sản phẩm", "Nhiệm vụ", "Đánh giá tháng", "OKR", "Báo cáo tuần",
+    assert wb.sheetnames == ["Cán bộ", "Danh mục sản phẩm", "Nhiệm vụ", "Đánh giá tháng", "OKR", "Báo cáo tuần", "Lịch công tác",
                              "Tổng hợp", "_Danh sách"]
     assert wb["_Danh sách"].sheet_state == "hidden"
     ws = wb["Nhiệm vụ"]

@@ -19,7 +19,7 @@ from sheetsync.errors import ConfigError, SchemaError
 from sheetsync.text import normalize_key, shorten
 
 RATING_ENUM = "rating"  # the enum a profile's rating scale replaces
-FIELD_TYPES = {"text", "number", "integer", "percent", "date", "month", "period", "week", "enum", "list"}
+FIELD_TYPES = {"text", "number", "integer", "percent", "date", "month", "period", "week", "time", "enum", "list"}
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,7 @@ class Schemas:
         return clone
 
 
-TAB_FILES = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly")
+TAB_FILES = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly", "schedule")
 
 
 def _load_yaml(path: Path) -> Any:

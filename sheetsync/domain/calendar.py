@@ -242,3 +242,65 @@ def parse_week(text: str | date) -> str:
 def weeks_between(first: str, last: str) -> int:
     """How many weeks `last` is after `first` (negative when before)."""
     return (week_start(last) - week_start(first)).days // 7
+
+
+# -- times of day (the work schedule) ----------------------------------------------------------
+# A schedule's time is kept as `HH:MM` or `HH:MM-HH:MM` (start and end), or `Cả ngày` for an
+# event without hours. People write `8:00`, `08h00`, `8h`, `8 giờ 30`, `8g30`, a range joined by
+# `-`, `–` or `đến`, or an Excel time (a fraction of a day).
+ALL_DAY = "Cả ngày"
+_CLOCK = r"(\d{1,2})\s*(?:(?::|h|g|giờ)\s*(\d{2})?)?\s*(?:phút)?"
+_TIME_ONE = re.compile(rf"^{_CLOCK}$", re.IGNORECASE)
+_TIME_RANGE = re.compile(rf"^{_CLOCK}\s*(?:-|–|—|đến|tới|->)\s*{_CLOCK}$", re.IGNORECASE)
+_ALL_DAY = re.compile(r"^(?:cả ngày|ca ngay|cả ngày làm việc)$", re.IGNORECASE)
+
+
+def _clock(hour: str, minute: str | None, *, bare_ok: bool) -> str | None:
+    h, m = int(hour), int(minute or 0)
+    if minute is None and not bare_ok:
+        return None
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        return None
+    return f"{h:02d}:{m:02d}"
+
+
+def parse_time_span(text: str) -> str | None:
+    """A time of day or a span as written (`8h`, `7:30 - 9:00`, `14 giờ`, `Cả ngày`) → its
+    canonical form (`08:00`, `07:30-09:00`, `Cả ngày`); None when it is not one (a bare `8` is
+    not a time; an end not after the start is not a span)."""
+    t = " ".join(str(text).split())
+    if _ALL_DAY.match(t):
+        return ALL_DAY
+    m = _TIME_ONE.match(t)
+    if m:
+        has_unit = bool(re.search(r"[:hg]|giờ", t, re.IGNORECASE))
+        return _clock(m.group(1), m.group(2), bare_ok=has_unit)
+    m = _TIME_RANGE.match(t)
+    if m:
+        a = _clock(m.group(1), m.group(2), bare_ok=True)
+        b = _clock(m.group(3), m.group(4), bare_ok=True)
+        if a is None or b is None or b <= a:
+            return None
+        return f"{a}-{b}"
+    return None
+
+
+def time_from_fraction(fraction: float) -> str | None:
+    """An Excel or Google time (a fraction of a day, 0.3125 = 07:30) → `HH:MM`."""
+    if not 0 <= fraction < 1:
+        return None
+    minutes = int(round(fraction * 24 * 60))
+    return None if minutes >= 24 * 60 else f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def time_bounds(span: str) -> tuple[str | None, str | None]:
+    """(start, end) of a canonical time span; (None, None) for `Cả ngày`."""
+    if span == ALL_DAY:
+        return None, None
+    start, _, end = span.partition("-")
+    return start, end or None
+
+
+def weekday_name(day: date) -> str:
+    """`Thứ Hai` … `Thứ Bảy`, `Chủ nhật`: how a schedule names its days."""
+    return ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")[day.weekday()]

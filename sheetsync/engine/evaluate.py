@@ -15,6 +15,7 @@ from sheetsync.config.schema import Schemas
 from sheetsync.engine.findings import ERROR, VALID, WARNING, Findings, worst_by
 from sheetsync.engine.grid import BoundTab, SheetGrid, bind_tab, find_tab
 from sheetsync.engine.messages import message, severity_label
+from sheetsync.engine.schedule import check_schedule
 from sheetsync.engine.scoring import (
     Scores,
     score_month,
@@ -71,6 +72,8 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
         weekly = check_weekly(tabs["weekly"], tabs.get("tasks"), as_of_ts, findings)
         if "tasks" in tabs:
             stale_tasks(tabs["tasks"], weekly, profile, as_of_ts, findings)
+    if "schedule" in tabs:
+        check_schedule(tabs["schedule"], findings)
 
     scores = None
     scored_months: list[str] = []

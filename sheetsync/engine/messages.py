@@ -24,6 +24,7 @@ TYPE_EXPECTED = {
     "month": "một tháng dạng mm/yyyy, ví dụ 11/2026",
     "period": "một tháng (11/2026), một quý (Q4/2026) hoặc một năm (2026)",
     "week": "một tuần dạng yyyy-Www (ví dụ 2026-W47), Tuần 47/2026 hoặc một ngày trong tuần",
+    "time": "một giờ như 08:00, 8h30, 14 giờ, một khoảng 7:30 - 9:00 (giờ kết thúc sau giờ bắt đầu) hoặc Cả ngày",
 }
 
 MESSAGES = {

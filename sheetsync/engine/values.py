@@ -14,6 +14,8 @@ Rules (documented in the README):
   `dd-mm-yyyy`, `dd.mm.yyyy`, ISO `yyyy-mm-dd` (a time part is ignored); years 1900 to 2100.
 - Months: `mm/yyyy`, `m/yyyy`, `yyyy-mm`, `Tháng 11/2026`, or any date in the month.
 - Weeks: ISO `2026-W47`, `W47/2026`, `Tuần 47/2026`, `47/2026`, or any date in the week.
+- Times of day: `8:00`, `8h`, `8h30`, `8 giờ 30`, a span `7:30 - 9:00`, `Cả ngày`, or an
+  Excel/Google time cell (a fraction of a day).
 - Enums and yes/no: the canonical text, a code or an alias, in any case or composition.
 """
 
@@ -35,6 +37,8 @@ from sheetsync.domain.calendar import (
     YEAR_WRITTEN,
     month_end,
     month_start,
+    parse_time_span,
+    time_from_fraction,
     week_of,
 )
 from sheetsync.domain.calendar import (
@@ -310,6 +314,32 @@ def _week_or_none(text: str) -> str | None:
         return None
 
 
+def parse_time(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
+    """Times of day as canonical text `HH:MM`, `HH:MM-HH:MM` or `Cả ngày` (domain.calendar)."""
+    ty = cell_types(raw) if ty is None else ty
+    issue = _issue_mask(ty)
+    empty = _blank(raw, ty) | issue
+    value = pd.Series(None, index=raw.index, dtype=object)
+    for i in raw.index[~empty]:
+        value[i] = _time_or_none(raw[i])
+    bad = ~empty & value.isna()
+    return Parsed(value, empty, bad, issue)
+
+
+def _time_or_none(v) -> str | None:
+    if isinstance(v, str):
+        return parse_time_span(v)
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, dt.time):
+        return f"{v.hour:02d}:{v.minute:02d}"
+    if isinstance(v, (dt.datetime, pd.Timestamp)):
+        return f"{v.hour:02d}:{v.minute:02d}"  # an Excel time read with its epoch day, or a date and time
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return time_from_fraction(float(v))
+    return None
+
+
 def parse_enum(raw: pd.Series, lookup: dict[str, str], default: str | None = None,
                ty: pd.Series | None = None) -> Parsed:
     ty = cell_types(raw) if ty is None else ty
@@ -396,6 +426,8 @@ def _parse_distinct(field, raw: pd.Series) -> Parsed:
         return parse_period(raw, ty)
     if t == "week":
         return parse_week(raw, ty)
+    if t == "time":
+        return parse_time(raw, ty)
     if t == "enum":
         return parse_enum(raw, field.enum.lookup(), field.default, ty)
     if t == "list":

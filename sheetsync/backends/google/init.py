@@ -43,7 +43,8 @@ DEFAULT_ROWS = 1000  # Google's own default; rows people add at the bottom inher
 EMULATOR_ROWS = 200
 NUMBER_FORMATS = {"date": ("DATE", "dd/mm/yyyy"), "month": ("DATE", "mm/yyyy"), "number": ("NUMBER", "#,##0.##"),
                   "integer": ("NUMBER", "0"), "percent": ("NUMBER", "0.##"), "text": ("TEXT", "@"),
-                  "list": ("TEXT", "@"), "week": ("TEXT", "@")}
+                  "list": ("TEXT", "@"), "week": ("TEXT", "@"),
+                  "time": ("TEXT", "@")}
 FROZEN_COLUMN = {"tasks", "evaluations", "staff"}
 _DEFAULT_TITLE = re.compile(r"^(sheet|trang tính|trang tinh|page|feuille|hoja|tabelle)\s*\d+$", re.IGNORECASE)
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"

@@ -30,14 +30,15 @@ ENGINE_FILL = PatternFill("solid", start_color="F2F2F2")
 THIN = Side(style="thin", color="808080")
 HEADER_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 NUMBER_FORMATS = {"date": "DD/MM/YYYY", "month": "MM/YYYY", "number": "#,##0.##", "integer": "0",
-                  "percent": "0.##", "text": "@", "list": "@", "week": "@"}
-TAB_ORDER = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly")
+                  "percent": "0.##", "text": "@", "list": "@", "week": "@", "time": "@"}
+TAB_ORDER = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly", "schedule")
 BODY_FONT = Font(name=FONT_NAME, size=FONT_SIZE, family=2)
 HEADER_FONT = Font(name=FONT_NAME, size=FONT_SIZE, family=2, bold=True)
 PAGE_FOOTER = "Trang &P / &N"
 PRINTABLE_PX = (11.69 - 2 * 0.4) * 96  # A4 landscape less the side margins, at 96 px per inch
 # How far down dropdowns and formats reach; a unit's year of tasks fits well within it.
-ROWS = {"staff": 1000, "catalogue": 1000, "tasks": 30000, "evaluations": 15000, "okr": 2000, "weekly": 30000}
+ROWS = {"staff": 1000, "catalogue": 1000, "tasks": 30000, "evaluations": 15000, "okr": 2000, "weekly": 30000,
+        "schedule": 5000}
 
 
 def init_workbook(path: str | Path, schemas: Schemas, unit: str, *, overwrite: bool = False,
