@@ -308,6 +308,13 @@ def _register_worker() -> None:
     register(main)
 
 
+def _register_weeks() -> None:
+    from sheetsync.cli.weeks import register
+
+    register(main)
+
+
 _register_history()
 _register_web()
 _register_worker()
+_register_weeks()

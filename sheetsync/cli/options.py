@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from sheetsync.domain.calendar import parse_date, parse_month, parse_months, parse_quarter, parse_year
+from sheetsync.domain.calendar import parse_date, parse_month, parse_months, parse_quarter, parse_week, parse_year
 from sheetsync.errors import PeriodError
 
 MONTH_HELP = "dạng mm/yyyy (11/2026) hoặc yyyy-mm (2026-11)"
@@ -29,6 +29,7 @@ months_option = _parsed(parse_months)
 date_option = _parsed(parse_date)
 quarter_option = _parsed(parse_quarter)
 year_option = _parsed(parse_year)
+week_option = _parsed(parse_week)
 
 
 def formats_list(value: str) -> tuple[str, ...]:

@@ -97,7 +97,12 @@ def environment(templates_dir: str | Path | None) -> jinja2.Environment:
     """Jinja2 with autoescape always on (every name on the page came from a shared sheet), in
     a sandbox: templates edited by users (`--templates`) are trusted configuration, but the
     sandbox keeps a template from reaching Python (no `__class__`, `__globals__`, os...)."""
-    loader = jinja2.ChoiceLoader([_RegularFileLoader(str(d)) for d in template_dirs(templates_dir)])
+    return sandboxed_environment(template_dirs(templates_dir))
+
+
+def sandboxed_environment(dirs: Sequence[Path]) -> jinja2.Environment:
+    """The same environment over any template folders (the weekly schedule has its own)."""
+    loader = jinja2.ChoiceLoader([_RegularFileLoader(str(d)) for d in dirs])
     return SandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 

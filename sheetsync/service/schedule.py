@@ -1,0 +1,157 @@
+"""`sheetsync schedule`: the week's work schedule of every unit (and of the ward) as the
+document offices publish (xlsx, HTML, PDF) and as an iCalendar (.ics) file with the month's
+deadlines. Unit workbooks are read and checked like `validate`; nothing is written into them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from sheetsync.config.profile import Profile
+from sheetsync.domain.calendar import week_label, week_of, week_start
+from sheetsync.errors import EXIT_PROBLEM, SheetsyncError, UsageError
+from sheetsync.results import RunResult
+from sheetsync.service.units import Progress, as_of_timestamp, run
+
+FORMATS = ("xlsx", "html", "pdf", "ics")
+
+
+@dataclass
+class ScheduleScope:
+    name: str
+    kind: str  # "unit" | "ward"
+    events: int  # events printed for the week
+    calendar_events: int  # events in the .ics (every week)
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class ScheduleResult:
+    run: RunResult
+    week: str
+    scopes: list[ScheduleScope] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    problem: SheetsyncError | None = None
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for s in self.scopes for p in s.paths.values()]
+
+    @property
+    def exit_code(self) -> int:
+        if self.problem is not None or not self.scopes:
+            return EXIT_PROBLEM
+        return self.run.exit_code
+
+    def to_dict(self) -> dict:
+        return {"week": self.week, "exit_code": self.exit_code, "messages": self.messages,
+                "problem": self.problem.to_dict() if self.problem else None,
+                "scopes": [{"name": s.name, "kind": s.kind, "events": s.events, "calendar_events": s.calendar_events,
+                            "files": {k: str(p) for k, p in s.paths.items()}} for s in self.scopes],
+                "files": [str(p) for p in self.paths]}
+
+
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    fmts = tuple(f.strip().lower() for f in formats if f.strip())
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise UsageError(f"Định dạng không hỗ trợ: {', '.join(bad) or '(trống)'}; chỉ có {', '.join(FORMATS)}.")
+    return fmts
+
+
+def schedule(sources: list[str], *, week: str | None = None, as_of: date | str | None = None,
+             out: str | Path = "lich-cong-tac", formats: Sequence[str] = FORMATS,
+             profile: str | Path | Profile | None = None, templates_dir: str | Path | None = None,
+             progress: Progress | None = None) -> ScheduleResult:
+    """The schedule of `week` (`2026-W44`; default the week of `as_of`, else today) per unit and,
+    for more than one unit, for the ward; the .ics files hold every week and the deadlines."""
+    from sheetsync.engine.schedule import schedule_events
+    from sheetsync.forms.collect import ward_info
+    from sheetsync.schedule import document
+
+    formats = check_formats(formats)
+    week = week or week_of(as_of_timestamp(as_of).date())
+    result = run(sources, write=False, as_of=as_of, profile=profile, progress=progress, store=False, mode="schedule")
+    outcome = ScheduleResult(result, week)
+    outcome.messages += [str(p) for p in result.problems] + [f"{u.unit}: {u.error}" for u in result.units if u.error]
+    units = [u for u in result.units if u.evaluation is not None and u.duplicate_of is None]
+    if not units:
+        outcome.problem = result.problems[0] if result.problems else next((u.error for u in result.units if u.error),
+                                                                          None)
+        return outcome
+    frames = []
+    for u in units:
+        ev = schedule_events(u.evaluation)
+        frames.append(ev.assign(unit=u.unit))
+        if "schedule" not in u.evaluation.tabs:
+            outcome.messages.append(f"{u.unit}: bảng tính chưa có trang 'Lịch công tác' (tạo bằng 'sheetsync init' "
+                                    "cho tệp mới, hoặc thêm trang có các cột Ngày, Thời gian, Nội dung...).")
+        else:
+            bad = _rows_not_printed(u.evaluation)
+            if bad:
+                outcome.messages.append(f"{u.unit}: {bad} hàng Lịch công tác có lỗi (ngày, giờ hoặc nội dung) không "
+                                        "được in; xem cột Ghi chú kiểm tra sau khi chạy 'sheetsync sync'.")
+    name = result.ward.name if result.ward else (units[0].unit if len(units) == 1 else "Tổng hợp")
+    ward = ward_info(result.ward, result.profile, name)
+    scopes = [(u.unit, "unit", f) for u, f in zip(units, frames)]
+    if len(units) > 1:
+        scopes.insert(0, (name, "ward", pd.concat(frames, ignore_index=True)))
+    out = Path(out)
+    try:
+        slugs = document.slug_for([s[0] for s in scopes])
+        for (scope, kind, events), slug in zip(scopes, slugs):
+            outcome.scopes.append(_write_scope(scope, kind, events, slug, week, ward, result.profile, out, formats,
+                                               templates_dir, outcome.messages))
+    except SheetsyncError as exc:
+        outcome.problem = exc
+        outcome.messages.append(str(exc))
+    return outcome
+
+
+def _rows_not_printed(ev) -> int:
+    tab = ev.tabs["schedule"]
+    f = ev.findings
+    bad = f[(f["tab"] == tab.title) & (f["severity"] == "error")]
+    return int(bad["row"].nunique())
+
+
+def _write_scope(scope: str, kind: str, events: pd.DataFrame, slug: str, week: str, ward, profile: Profile, out: Path,
+                 formats: tuple[str, ...], templates_dir, messages: list[str]) -> ScheduleScope:
+    from sheetsync.forms.pdf import NO_ENGINE_MESSAGE, PdfError, find_browser, print_pdf
+    from sheetsync.schedule import document, ical, render
+
+    ctx = document.context(scope, week, ward)
+    layout = document.load_layout(kind, ctx, templates_dir)
+    doc = document.build_document(scope, kind, week, events, layout)
+    result = ScheduleScope(scope, kind, doc.events, len(events))
+    base = f"Lich_cong_tac_{slug}_{week}"
+    if "xlsx" in formats:
+        result.paths["xlsx"] = render.render_xlsx(doc, out / f"{base}.xlsx")
+    if "html" in formats or "pdf" in formats:
+        html = render.render_html(doc, out / f"{base}.html", templates_dir)
+        if "html" in formats:
+            result.paths["html"] = html
+        if "pdf" in formats:
+            browser = find_browser()
+            if browser is None:
+                if NO_ENGINE_MESSAGE not in messages:
+                    messages.append(NO_ENGINE_MESSAGE)
+            else:
+                try:
+                    result.paths["pdf"] = print_pdf(html, out / f"{base}.pdf", browser).path
+                except PdfError as exc:
+                    messages.append(f"{scope}: {exc}")
+        if "html" not in formats:
+            html.unlink(missing_ok=True)
+    if "ics" in formats:
+        cal = ical.build_calendar(scope, events, profile, layout, week_start(week))
+        result.paths["ics"] = ical.write_ics(out / f"Lich_cong_tac_{slug}.ics", cal)
+    return result
+
+
+def describe_week(week: str) -> str:
+    return week_label(week)
