@@ -225,3 +225,29 @@ def test_people_report_weekly_mostly_on_time_with_a_few_obstacles(ward, ward_inf
     codes = service.status([str(ward)], as_of=AS_OF, store="none").report.codes()
     assert 0 < codes.get("weekly-late", 0) < len(reports) * 0.2
     assert 0 < codes.get("weekly-missing", 0) < len(reports) * 0.1
+
+
+def test_every_unit_keeps_a_weekly_schedule_that_prints_and_exports(ward, ward_info, synced, tmp_path):
+    """The demo's schedules: standing meetings every week and a few occasional events per unit, no
+    finding, staff codes of chairs printed as people, and a calendar `icalendar` reads back."""
+    import icalendar
+
+    from sheetsync.service.schedule import schedule
+
+    f = _findings(synced)
+    assert f[f["tab"] == "Lịch công tác"].empty, f[f["tab"] == "Lịch công tác"].to_string()
+    for u in ward_info["units"]:
+        rows = _rows(ward.parent / u["source"], "Lịch công tác")
+        weeks = {pd.Timestamp(r["Ngày"]).isocalendar()[1] for r in rows}
+        assert len(rows) >= 2 * len(weeks) and len(weeks) >= 4, u["name"]
+    res = schedule([str(ward)], week="2026-W43", out=tmp_path, formats=["html", "ics"])
+    ward_scope = res.scopes[0]
+    assert ward_scope.kind == "ward" and ward_scope.events >= 2 * len(ward_info["units"])
+    html = ward_scope.paths["html"].read_text(encoding="utf-8")
+    assert "LỊCH CÔNG TÁC TUẦN 43" in html and "(Từ ngày 19/10/2026 đến ngày 25/10/2026)" in html
+    assert "(Chánh Văn phòng)" in html  # a chair typed as a staff code, printed as the person
+    cal = icalendar.Calendar.from_ical(ward_scope.paths["ics"].read_bytes())
+    events = list(cal.walk("VEVENT"))
+    # Five deadlines for each month from September (the first week starts on Monday 28/09) to November.
+    assert len(events) == ward_scope.calendar_events + 15
+    assert len({str(e["UID"]) for e in events}) == len(events)

@@ -16,6 +16,7 @@ from sheetsync.demo.cells import Typist, catalogue_rows, evaluation_rows, okr_ro
 from sheetsync.demo.content import content
 from sheetsync.demo.fitting import UnitMonth, approve, fit, start
 from sheetsync.demo.people import Unit, WardNames, build_units
+from sheetsync.demo.schedule import schedule_rows
 from sheetsync.demo.tasks import DocNumbers, Month, bases, draft_person, plan_month, plan_tiers, plant_rows
 from sheetsync.demo.weekly import weekly_rows
 from sheetsync.demo.workbook import UnitSheets, write_workbook
@@ -116,6 +117,7 @@ def build_demo_ward(out_dir: str | Path, *, months: list[str] | None = None, see
             _type_month(sheets[um.unit.spec.key], um, numbers, typist, profile.weekly["report_day"])
     for u in units:
         sheets[u.spec.key].okr = okr_rows(u, month_list, random.Random(f"{seed}:okr:{u.spec.key}"))
+        sheets[u.spec.key].schedule = schedule_rows(u, month_list)
         write_workbook(out / f"{u.spec.key}.xlsx", u.spec.name, sheets[u.spec.key], schemas)
     ward_path = out / "ward.yaml"
     ward_path.write_text(yaml.safe_dump(_ward_yaml(ward), allow_unicode=True, sort_keys=False), encoding="utf-8")

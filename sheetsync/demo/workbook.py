@@ -17,7 +17,7 @@ from sheetsync.config.schema import Schemas, TabSchema
 from sheetsync.engine.grid import SheetGrid
 from sheetsync.text import normalize_key
 
-TABS = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly")
+TABS = ("staff", "catalogue", "tasks", "evaluations", "okr", "weekly", "schedule")
 DATE_FORMAT, MONTH_FORMAT = "DD/MM/YYYY", "MM/YYYY"
 UNLOCKED = Protection(locked=False)
 
@@ -32,6 +32,7 @@ class UnitSheets:
     evaluations: list[dict[str, Any] | None] = field(default_factory=list)
     okr: list[dict[str, Any] | None] = field(default_factory=list)
     weekly: list[dict[str, Any] | None] = field(default_factory=list)
+    schedule: list[dict[str, Any] | None] = field(default_factory=list)
     merges: list[tuple[str, str, int, int]] = field(default_factory=list)  # (tab, field, first, last) row indexes
 
 

@@ -116,6 +116,9 @@ def load_layout(kind: str, context: Mapping[str, str], templates_dir: str | Path
             raw = deep_merge(raw, _read(folder / LAYOUT_FILE))
     if not raw:
         raise TemplateError(f"Không tìm thấy tệp mẫu {LAYOUT_FILE} trong: {', '.join(map(str, dirs))}")
+    override = (raw.pop("overrides", None) or {}).get(kind)
+    if isinstance(override, dict):
+        raw = deep_merge(raw, override)
     where = LAYOUT_FILE
     sessions = []
     for s in raw.get("sessions") or []:
@@ -254,7 +257,8 @@ def build_document(scope: str, kind: str, week: str, events: pd.DataFrame, layou
 
 def table_rows(doc: ScheduleDocument) -> list[list[tuple[str, str, int]]]:
     """The table body as rows of cells (column key, text, rows spanned); a day's and a session's
-    cell appear once, on their first row, spanning the rows below them (0 = covered by a span)."""
+    cell appear once, on their first row, spanning the rows below them (0 = covered by a span,
+    -1 = the last row it covers)."""
     return [row for day in day_rows(doc) for row in day]
 
 
@@ -272,19 +276,19 @@ def day_rows(doc: ScheduleDocument) -> list[list[list[tuple[str, str, int]]]]:
                 row.append((k, text, 1))
             out.append(row)
             continue
-        first_of_day = True
+        i = 0
         for s in d.sessions:
             for j, e in enumerate(s.events):
                 row = []
                 for k in keys:
                     if k == "day":
-                        row.append((k, d.label, d.rows if first_of_day else 0))
+                        row.append((k, d.label, d.rows if i == 0 else -1 if i == d.rows - 1 else 0))
                     elif k == "session":
-                        row.append((k, s.name, len(s.events) if j == 0 else 0))
+                        row.append((k, s.name, len(s.events) if j == 0 else -1 if j == len(s.events) - 1 else 0))
                     else:
                         row.append((k, e.get(k, ""), 1))
                 out.append(row)
-                first_of_day = False
+                i += 1
     return groups
 
 

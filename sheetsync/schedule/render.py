@@ -107,7 +107,7 @@ def render_xlsx(doc: ScheduleDocument, path: Path) -> Path:
         for j, (key, text, span) in enumerate(cells, 1):
             cell = ws.cell(row=row, column=j)
             cell.border = _BORDER
-            if span == 0:
+            if span <= 0:  # covered by the merged day or session cell above
                 continue
             write_text(cell, text)
             centred = key in ("day", "session", "time")
