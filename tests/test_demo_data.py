@@ -251,3 +251,17 @@ def test_every_unit_keeps_a_weekly_schedule_that_prints_and_exports(ward, ward_i
     # Five deadlines for each month from September (the first week starts on Monday 28/09) to November.
     assert len(events) == ward_scope.calendar_events + 15
     assert len({str(e["UID"]) for e in events}) == len(events)
+
+
+def test_the_demo_shows_where_work_is_stuck(ward, synced, tmp_path):
+    """Without a store's freeze every unit's October is open: overdue tasks, tasks returned more
+    than once with their reasons, and obstacles raised in weekly reports, per unit and manager."""
+    from sheetsync.service.reports import bottlenecks
+
+    res = bottlenecks([str(ward)], as_of=AS_OF, store="none", out=tmp_path)
+    counts = res.report.counts()
+    assert (counts["overdue"] > 0).all() and counts["obstacle"].sum() >= 5 and counts["returned"].sum() >= 5
+    returned = res.report.items[res.report.items["kind"] == "returned"]
+    assert returned["detail"].str.contains(r"^Trả lại \d+ lần: ").all()  # the demo's returns carry reasons
+    assert (res.report.items["manager"] != "").all()
+    assert {p.suffix for p in res.paths} == {".xlsx", ".html"}

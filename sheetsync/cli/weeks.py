@@ -7,8 +7,15 @@ import sys
 
 import click
 
-from sheetsync.cli.options import as_of_option, formats_list, json_option, profile_option, week_option
-from sheetsync.cli.output import echo_json, fail, notices, say
+from sheetsync.cli.options import (
+    as_of_option,
+    formats_list,
+    json_option,
+    profile_option,
+    store_option,
+    week_option,
+)
+from sheetsync.cli.output import echo_json, fail, notices, say, table
 from sheetsync.errors import EXIT_PROBLEM, SheetsyncError
 
 
@@ -59,7 +66,40 @@ def schedule(sources, week, as_of, out, formats, profile, templates, as_json) ->
     sys.exit(result.exit_code)
 
 
-COMMANDS = (schedule,)
+@click.command(options_metavar="[TÙY CHỌN]")
+@click.argument("sources", nargs=-1, required=True)
+@as_of_option
+@click.option("--out", "out", default="diem-nghen", show_default=True, type=click.Path(file_okay=False),
+              help="Thư mục ghi báo cáo.")
+@click.option("--format", "formats", default="xlsx,html", show_default=True,
+              help="Các định dạng, cách nhau bởi dấu phẩy: xlsx, html (có biểu đồ).")
+@profile_option
+@store_option
+@json_option
+def bottlenecks(sources, as_of, out, formats, profile, store, as_json) -> None:
+    """Báo cáo điểm nghẽn theo đơn vị và người quản lý trực tiếp: khó khăn, vướng mắc nêu trong báo cáo
+    tuần, nhiệm vụ quá hạn hoặc lâu không cập nhật, nhiệm vụ bị trả lại nhiều lần, người không cập nhật
+    (ngưỡng trong bộ tiêu chí, mục bottlenecks). Không ghi gì vào bảng tính của đơn vị."""
+    from sheetsync.history.bottlenecks import KINDS
+    from sheetsync.service.reports import bottlenecks as find
+
+    result = _guard(as_json, lambda: find(list(sources), as_of=as_of, store=store, profile=profile, out=out,
+                                          formats=formats_list(formats)))
+    if as_json:
+        echo_json(result.to_dict(), result.exit_code)
+    for m in result.messages:
+        say(m, err=True)
+    report = result.report
+    counts = report.counts()
+    say(f"Điểm nghẽn tính đến ngày {report.as_of:%d/%m/%Y}:")
+    table(["Đơn vị", *KINDS.values(), "Cộng"],
+          [[u, *[str(int(v)) for v in row], str(int(row.sum()))] for u, row in counts.iterrows()])
+    for path in result.paths:
+        say(f"  {path}")
+    sys.exit(result.exit_code)
+
+
+COMMANDS = (schedule, bottlenecks)
 
 
 def register(main_group: click.Group) -> None:

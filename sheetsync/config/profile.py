@@ -52,6 +52,7 @@ class Profile:
     periods: dict
     field_overrides: dict = field(default_factory=dict)
     weekly: dict = field(default_factory=dict)  # report_day (ISO weekday), stale_weeks
+    bottlenecks: dict = field(default_factory=dict)  # thresholds of `sheetsync bottlenecks` (BOTTLENECK_DEFAULTS)
     source: Path | None = None
     scale: RatingScale = field(default_factory=lambda: RatingScale(()))
 
@@ -121,6 +122,7 @@ PROFILE_SHAPE: dict[str, Any] = {
     "periods": ({"aggregation": (TEXT, False), "year_deviation_levels": (NUMBER, False)}, False),
     "field_overrides": ("table", False),
     "weekly": ("table", False),  # checked by _weekly
+    "bottlenecks": ("table", False),  # checked by _bottlenecks
 }
 QUOTA_SCOPES = ("unit", "peer_group")
 
@@ -306,6 +308,7 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         periods=_section(raw, "periods"),
         field_overrides=dict(raw.get("field_overrides") or {}),
         weekly=_weekly(raw.get("weekly"), path),
+        bottlenecks=_bottlenecks(raw.get("bottlenecks"), path),
         source=path,
         scale=RatingScale.build([{k: v for k, v in b.items() if v is not None} for b in raw["bands"]],
                                 known_ratings()),
@@ -325,6 +328,25 @@ def _weekly(raw: Any, path: Path) -> dict:
         raise ProfileError(f"{path}: `weekly.report_day` phải là một số từ 1 (thứ Hai) đến 7 (Chủ nhật), không phải {day!r}")
     if isinstance(stale, bool) or not isinstance(stale, int) or stale < 1:
         raise ProfileError(f"{path}: `weekly.stale_weeks` phải là một số nguyên từ 1 trở lên, không phải {stale!r}")
+    return out
+
+
+BOTTLENECK_DEFAULTS = {"overdue_days": 3, "stale_days": 14, "returns_above": 1, "no_update_days": 14,
+                       "obstacle_days": 30}
+
+
+def _bottlenecks(raw: Any, path: Path) -> dict:
+    """The bottleneck report's thresholds, defaults filled in, each a whole number of days (or returns)."""
+    if raw is not None and not isinstance(raw, dict):
+        raise ProfileError(f"{path}: mục `bottlenecks` phải là một bảng ({', '.join(BOTTLENECK_DEFAULTS)})")
+    unknown = [k for k in (raw or {}) if k not in BOTTLENECK_DEFAULTS]
+    if unknown:
+        raise ProfileError(f"{path}: khóa không hợp lệ trong `bottlenecks`: {', '.join(map(str, unknown))}; "
+                           f"chỉ có {', '.join(BOTTLENECK_DEFAULTS)}")
+    out = {**BOTTLENECK_DEFAULTS, **(raw or {})}
+    for key, value in out.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ProfileError(f"{path}: `bottlenecks.{key}` phải là một số nguyên từ 0 trở lên, không phải {value!r}")
     return out
 
 

@@ -263,6 +263,9 @@ def _progress_since(store: Store, unit: str, months: list[str], current: dict[in
     return out
 
 
+progress_since = _progress_since  # also read by history.bottlenecks
+
+
 def _forms(unit: str, store: Store, as_of: pd.Timestamp, profile: Profile) -> list[dict]:
     day = profile.deadlines.get("forms_to_ward")
     if day is None:

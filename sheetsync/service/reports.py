@@ -1,4 +1,4 @@
-"""The ward's forms: Mẫu 01A and 02A of a month, per unit and for the ward."""
+"""The ward's reports: Mẫu 01A and 02A of a month, per unit and for the ward; the bottlenecks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sheetsync.config.profile import Profile
 from sheetsync.domain.calendar import month_label
-from sheetsync.errors import EXIT_PROBLEM, SheetsyncError, SourceError, UsageError
+from sheetsync.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PROBLEM, SheetsyncError, SourceError, UsageError
 from sheetsync.results import RunResult, UnitResult
 from sheetsync.service.units import Progress, open_run_store, run
 
@@ -119,3 +119,98 @@ def _write_forms(result: RunResult, evaluated: list[UnitResult], month: str, out
     messages = list(getattr(output, "messages", []))
     messages += [f"{u.unit}: {u.error}" for u in result.units if u.error]
     return ReportResult(result, month, output, messages)
+
+
+# -- bottlenecks ---------------------------------------------------------------------------------------
+
+BOTTLENECK_FORMATS = ("xlsx", "html")
+
+
+@dataclass
+class BottleneckResult:
+    report: object | None  # history.bottlenecks.BottleneckReport
+    units: list[UnitResult]
+    store: str | None  # where the store is (None: there is none yet: no record of returns or progress)
+    paths: list[Path] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[UnitResult]:
+        return [u for u in self.units if u.error is not None]
+
+    @property
+    def exit_code(self) -> int:
+        if self.problems or self.report is None:
+            return EXIT_PROBLEM
+        return EXIT_FINDINGS if len(self.report.items) else EXIT_OK
+
+    def to_dict(self) -> dict:
+        return {**(self.report.to_dict() if self.report is not None else {}), "store": self.store,
+                "exit_code": self.exit_code, "files": [str(p) for p in self.paths], "messages": self.messages,
+                "problems": [{"unit": u.unit, "source": u.source, **u.error.to_dict()} for u in self.problems]}
+
+
+def bottlenecks(sources: Sequence[str], *, as_of: date | str | None = None, store: str | None = None,
+                profile: str | Path | Profile | None = None, out: str | Path | None = "diem-nghen",
+                formats: Sequence[str] = BOTTLENECK_FORMATS) -> BottleneckResult:
+    """Where work is stuck in every unit, by manager (obstacles raised in weekly reports, tasks
+    overdue or without update, tasks returned more than once, people without update), from the
+    workbooks as they are and the history store when there is one; with `out`, written as xlsx and
+    an HTML page with a chart. Never writes into unit workbooks."""
+    from sheetsync.config.schema import load_schemas
+    from sheetsync.engine.evaluate import evaluate
+    from sheetsync.history.bottlenecks import bottlenecks as compute
+    from sheetsync.history.store import open_store, store_target
+    from sheetsync.history.tracking import window_months
+    from sheetsync.service.units import (
+        as_of_timestamp,
+        for_each_unit,
+        load_run_profile,
+        open_backend,
+        resolve_units,
+        unit_key,
+    )
+
+    fmts = tuple(f.strip().lower() for f in formats if f.strip())
+    bad = [f for f in fmts if f not in BOTTLENECK_FORMATS]
+    if bad or (out is not None and not fmts):
+        raise UsageError(f"Định dạng không hỗ trợ: {', '.join(bad) or '(trống)'}; chỉ có {', '.join(BOTTLENECK_FORMATS)}.")
+    ward, specs, _ = resolve_units(list(sources))
+    prof = load_run_profile(profile, ward)
+    target = store_target(store, list(sources))
+    st = open_store(target) if target and ("://" in target or Path(target).exists()) else None  # never created here
+    as_of_ts = as_of_timestamp(as_of)
+    schemas = load_schemas()
+    window = window_months(as_of_ts)
+
+    def one(spec) -> UnitResult:
+        grids = open_backend(spec).read()
+        frozen = set(st.frozen_months(spec.name)) if st is not None else set()
+        ev = evaluate(grids, schemas, prof, as_of=as_of_ts, unit=spec.name, exceptional=spec.exceptional,
+                      months=[m for m in window if m not in frozen])
+        return UnitResult(spec.name, spec.source, unit_key(spec.source), evaluation=ev)
+
+    try:
+        units = for_each_unit(specs, one)
+        evaluations = {u.unit: u.evaluation for u in units if u.evaluation is not None}
+        report = compute(evaluations, st, as_of_ts, prof)
+    finally:
+        if st is not None:
+            st.close()
+    result = BottleneckResult(report, units, target if st is not None else None)
+    result.messages += [f"{u.unit}: {u.error}" for u in units if u.error]
+    if st is None:
+        result.messages.append("Chưa có kho lịch sử: số lần trả lại chỉ lấy theo bảng tính và việc cập nhật tiến độ "
+                               "chỉ theo báo cáo tuần (chạy 'sheetsync sync' để có kho).")
+    if out is not None and evaluations:
+        from sheetsync.forms import bottlenecks as render
+        from sheetsync.forms.scope import slug
+
+        name = ward.name if ward else (next(iter(evaluations)) if len(evaluations) == 1 else "Tổng hợp")
+        title = f"Điểm nghẽn trong thực hiện nhiệm vụ – {name}"
+        base = Path(out) / f"Diem_nghen_{slug(name)}_{as_of_ts:%Y-%m-%d}"
+        if "xlsx" in fmts:
+            result.paths.append(render.render_xlsx(report, base.with_suffix(".xlsx"), title))
+        if "html" in fmts:
+            result.paths.append(render.render_html(report, base.with_suffix(".html"), title))
+    return result
