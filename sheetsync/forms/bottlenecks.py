@@ -112,6 +112,13 @@ def render_html(report: BottleneckReport, path: Path, title: str) -> Path:
     return path
 
 
+def _lines(text: str, width: float) -> int:
+    """Lines a text wraps to in a column `width` characters wide (Arial 10: about a character each)."""
+    import math
+
+    return max(1, sum(max(1, math.ceil(len(part) / max(4.0, width * 1.05))) for part in text.split("\n")))
+
+
 def render_xlsx(report: BottleneckReport, path: Path, title: str) -> Path:
     """Two sheets: counts per unit and manager, and every item (filterable)."""
     wb = Workbook()
@@ -120,7 +127,11 @@ def render_xlsx(report: BottleneckReport, path: Path, title: str) -> Path:
     bold = Font(name="Arial", size=10, bold=True)
     plain = Font(name="Arial", size=10)
 
-    def row_out(sheet, r: int, values: list, font: Font, head: bool = False) -> None:
+    def row_out(sheet, r: int, values: list, font: Font, head: bool = False, widths: list[float] | None = None) -> None:
+        """One row; with `widths`, its height fits the longest wrapped text (no spreadsheet grows it)."""
+        if widths:
+            lines = max(_lines(_text(v), w) for v, w in zip(values, widths))
+            sheet.row_dimensions[r].height = 13.0 * lines + 2
         for c, v in enumerate(values, 1):
             cell = sheet.cell(row=r, column=c)
             if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -138,27 +149,30 @@ def render_xlsx(report: BottleneckReport, path: Path, title: str) -> Path:
     write_text(ws.cell(2, 1), f"Tính đến ngày {report.as_of:%d/%m/%Y}")
     ws.cell(2, 1).font = Font(name="Arial", size=10, italic=True)
     r = 4
-    row_out(ws, r, ["Đơn vị", "Người quản lý trực tiếp", *KINDS.values(), "Cộng"], bold, head=True)
+    summary_widths = [30, 30, 14, 12, 14, 14, 14, 10]
+    row_out(ws, r, ["Đơn vị", "Người quản lý trực tiếp", *KINDS.values(), "Cộng"], bold, head=True,
+            widths=summary_widths)
     counts = report.counts()
     per_manager = report.by_manager()
     for unit in report.units:
         r += 1
         row_out(ws, r, [unit, "Cả đơn vị", *[int(counts.loc[unit, k]) for k in KINDS], int(counts.loc[unit].sum())],
-                bold)
+                bold, widths=summary_widths)
         for m in per_manager[per_manager["unit"] == unit].to_dict("records"):
             r += 1
             row_out(ws, r, ["", m["manager"], *[int(m[k]) for k in KINDS], int(sum(m[k] for k in KINDS))], plain)
     r += 1
     row_out(ws, r, ["Toàn bộ", "", *[int(counts[k].sum()) for k in KINDS], int(counts.to_numpy().sum())], bold)
-    for col, w in zip("ABCDEFGH", (30, 30, 14, 12, 14, 14, 14, 10)):
+    for col, w in zip("ABCDEFGH", summary_widths):
         ws.column_dimensions[col].width = w
     ws.freeze_panes = "A5"
     detail = wb.create_sheet("Chi tiết")
-    row_out(detail, 1, [h for _, h, _ in DETAIL_COLUMNS], bold, head=True)
+    detail_widths = [w for _, _, w in DETAIL_COLUMNS]
+    row_out(detail, 1, [h for _, h, _ in DETAIL_COLUMNS], bold, head=True, widths=detail_widths)
     for i, item in enumerate(report.items.to_dict("records"), 2):
         row_out(detail, i, [KINDS[item["kind"]] if k == "kind" else
                             (int(item[k]) if k == "days" and pd.notna(item[k]) else item[k]) for k, _, _ in DETAIL_COLUMNS],
-                plain)
+                plain, widths=detail_widths)
     for c, (_, _, w) in enumerate(DETAIL_COLUMNS, 1):
         detail.column_dimensions[detail.cell(1, c).column_letter].width = w
     detail.freeze_panes = "A2"
