@@ -66,13 +66,13 @@ def queued_ward(root: Path, units: int, queue: dict | str = "procrastinate", sch
 class Workers:
     """`sheetsync worker` processes on one ward, as an operator would start them."""
 
-    def __init__(self, ward_file: Path, store: str, count: int):
+    def __init__(self, ward_file: Path, store: str, count: int, concurrency: tuple[int, ...] = ()):
         self.procs: list[subprocess.Popen] = []
         self.logs: list[Path] = []
         for i in range(count):
             log = ward_file.parent / f"worker-{i}.log"
             cmd = [sys.executable, "-m", "sheetsync.cli", "worker", str(ward_file), "--store", store,
-                   "--as-of", AS_OF]
+                   "--as-of", AS_OF, "--concurrency", str(concurrency[i] if i < len(concurrency) else 1)]
             self.procs.append(subprocess.Popen(cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT,
                                                env={**os.environ, "PYTHONUNBUFFERED": "1"}))
             self.logs.append(log)
@@ -164,7 +164,7 @@ def test_three_workers_over_forty_units_sync_each_unit_exactly_once_per_tick(tmp
         assert "đã xếp 0 đơn vị" in second and "40 đơn vị còn chờ từ lượt trước (không xếp lại)" in second
         assert queue_counts(ward)[(SYNC_TASK, "todo")] == 40
 
-        workers = Workers(ward_file, pg_store, 3)
+        workers = Workers(ward_file, pg_store, 3, concurrency=(1, 1, 2))  # the third syncs two units at once
         workers.wait_registered(ward)
         wait_drained(ward, workers)
         assert syncs_per_unit(ward) == {u: 1 for u in units}
@@ -327,3 +327,18 @@ def test_serve_leaves_the_schedule_to_the_workers_when_the_queue_is_on(tmp_path,
         assert ward.state.unit_states() == {} and ward.store.runs().empty
     finally:
         ward.close()
+
+
+def test_workers_beat_often_enough_for_the_schedule_and_for_noticing_a_dead_worker():
+    from types import SimpleNamespace
+
+    from sheetsync.web.config import QueueConfig, Schedule
+    from sheetsync.web.queue import beat_cron
+
+    def cron(every_minutes: float, stalled: float) -> str:
+        svc = SimpleNamespace(schedule=Schedule(every_minutes=every_minutes), queue=QueueConfig(stalled_seconds=stalled))
+        return beat_cron(SimpleNamespace(service=svc))
+    assert cron(10, 30) == "* * * * * */15"  # a dead worker's job is given back within 15 s of being noticed
+    assert cron(10, 300) == "* * * * *"  # at most once a minute
+    assert cron(0.1, 30) == "* * * * * */6"  # a 6-second schedule
+    assert cron(0.3, 60) == "* * * * * */15"  # 18 s is not a divisor of a minute: the nearest below
