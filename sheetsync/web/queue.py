@@ -27,7 +27,7 @@ import socket
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sheetsync.errors import UsageError
+from sheetsync.errors import StoreError, UsageError
 from sheetsync.web import jobs
 
 log = logging.getLogger("sheetsync.worker")
@@ -92,6 +92,16 @@ def conninfo(ward: jobs.Ward) -> str:
 
 def ensure_schema(ward: jobs.Ward) -> bool:
     """Create procrastinate's tables in their schema unless they exist; True when created now."""
+    import psycopg
+
+    try:
+        return _ensure_schema(ward)
+    except psycopg.Error as exc:
+        raise StoreError(f"Không tạo được bảng hàng đợi trong cơ sở dữ liệu (người dùng cần quyền tạo schema): "
+                         f"{exc}", code="worker.schema") from exc
+
+
+def _ensure_schema(ward: jobs.Ward) -> bool:
     import psycopg
     from procrastinate.schema import SchemaManager
 
@@ -239,11 +249,15 @@ def enqueue_now(ward: jobs.Ward, as_of: date | None = None) -> EnqueueReport:
     ensure_schema(ward)
     app = make_app(ward, as_of)
     tick = datetime.now().isoformat(sep=" ", timespec="milliseconds")
+    from procrastinate.exceptions import ConnectorException
 
     async def go() -> EnqueueReport:
         async with app.open_async():
             return await enqueue_tick(app, ward, tick, as_of)
-    return asyncio.run(go())
+    try:
+        return asyncio.run(go())
+    except ConnectorException as exc:
+        raise StoreError(f"Không xếp được việc vào hàng đợi: {exc.__cause__ or exc}", code="worker.connection") from exc
 
 
 def run_worker(ward: jobs.Ward, *, concurrency: int = 1, as_of: date | None = None) -> None:
@@ -252,9 +266,15 @@ def run_worker(ward: jobs.Ward, *, concurrency: int = 1, as_of: date | None = No
     ensure_schema(ward)
     app = make_app(ward, as_of)
     q = ward.service.queue
-    app.run_worker(queues=[QUEUE], concurrency=concurrency, name=worker_name(), delete_jobs="successful",
-                   update_heartbeat_interval=q.heartbeat_seconds, stalled_worker_timeout=q.stalled_seconds,
-                   install_signal_handlers=True)
+    from procrastinate.exceptions import ConnectorException
+
+    try:
+        app.run_worker(queues=[QUEUE], concurrency=concurrency, name=worker_name(), delete_jobs="successful",
+                       update_heartbeat_interval=q.heartbeat_seconds, stalled_worker_timeout=q.stalled_seconds,
+                       install_signal_handlers=True)
+    except ConnectorException as exc:
+        raise StoreError(f"Mất kết nối tới cơ sở dữ liệu của hàng đợi: {exc.__cause__ or exc}",
+                         code="worker.connection") from exc
 
 
 def queue_counts(ward: jobs.Ward) -> dict[tuple[str, str], int]:

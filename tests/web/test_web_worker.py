@@ -342,3 +342,30 @@ def test_workers_beat_often_enough_for_the_schedule_and_for_noticing_a_dead_work
     assert cron(10, 300) == "* * * * *"  # at most once a minute
     assert cron(0.1, 30) == "* * * * * */6"  # a 6-second schedule
     assert cron(0.3, 60) == "* * * * * */15"  # 18 s is not a divisor of a minute: the nearest below
+
+
+@needs_pg
+def test_a_database_user_who_may_not_create_the_queue_is_told_so(tmp_path, pg_store):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    ward_file = queued_ward(tmp_path / "ward", 1)
+    open_ward(ward_file, pg_store).close()  # the store's tables, made by their owner
+    role = "sheetsync_r_" + uuid.uuid4().hex[:8]
+    owner = create_engine(pg_store, isolation_level="AUTOCOMMIT")
+    with owner.connect() as c:
+        c.execute(text(f"CREATE ROLE {role} LOGIN"))
+        c.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+        c.execute(text(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}"))
+        c.execute(text(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+    try:
+        as_role = make_url(pg_store).set(username=role).render_as_string(hide_password=False)
+        r = run("worker", ward_file, "--store", as_role)
+        assert r.exit_code == 2 and "Không tạo được bảng hàng đợi" in r.output and "quyền tạo schema" in r.output, \
+            r.output
+        assert "Traceback" not in r.output
+    finally:
+        with owner.connect() as c:
+            c.execute(text(f"DROP OWNED BY {role}"))
+            c.execute(text(f"DROP ROLE {role}"))
+        owner.dispose()
