@@ -9,6 +9,7 @@ editing) re-finds the rows by key before writing.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -269,19 +270,26 @@ def summary_differs(new: SummaryTab, current_rows: list[list[Any]] | None) -> bo
         return True
     width = max((len(r) for r in new.grid), default=0)
 
-    def norm(rows, skip):
-        out = []
+    skip = set(new.volatile_rows)
+
+    def norm(rows):
+        """Rows as compared, lazily: the first difference ends the comparison."""
+        blank = 0
         for i, row in enumerate(rows):
             if i in skip:
                 continue
             vals = [clean(v.value if isinstance(v, SummaryCell) else v) for v in row][:width]
             vals += [None] * (width - len(vals))
             vals = [round(v, 6) if isinstance(v, float) else v for v in vals]
-            out.append(vals)
-        while out and all(v is None for v in out[-1]):
-            out.pop()
-        return out
+            if all(v is None for v in vals):
+                blank += 1  # held back: trailing empty rows do not count
+                continue
+            for _ in range(blank):
+                yield [None] * width
+            blank = 0
+            yield vals
 
-    cur = [list(r) for r in current_rows]
-    extra_cols = any(any(clean(v) is not None for v in r[width:]) for r in cur)
-    return extra_cols or norm(new.grid, set(new.volatile_rows)) != norm(cur, set(new.volatile_rows))
+    if any(any(clean(v) is not None for v in r[width:]) for r in current_rows):
+        return True
+    missing = object()
+    return any(a != b for a, b in itertools.zip_longest(norm(new.grid), norm(current_rows), fillvalue=missing))
