@@ -4,7 +4,9 @@ is edited, the store ends up exactly as a sync that captures every month would l
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import shutil
 import sqlite3
 
 import pytest
@@ -14,6 +16,8 @@ from unitbook import SCHEMAS
 import sheetsync.history.capture as capture_module
 from sheetsync.backends.xlsx import ooxml
 from sheetsync.backends.xlsx.backend import XlsxBackend
+from sheetsync.config.resources import schemas_dir
+from sheetsync.config.schema import load_schemas
 from sheetsync.history.store import open_store
 from sheetsync.service.units import run_unit
 
@@ -46,8 +50,8 @@ def book(tmp_path):
     return b
 
 
-def sync(path, store, as_of="2026-06-30", reuse=True, write=True):
-    return run_unit(XlsxBackend(path), SCHEMAS, PROFILE, unit=UNIT, key=str(path), as_of=as_of, store=store,
+def sync(path, store, as_of="2026-06-30", reuse=True, write=True, schemas=SCHEMAS, profile=PROFILE):
+    return run_unit(XlsxBackend(path), schemas, profile, unit=UNIT, key=str(path), as_of=as_of, store=store,
                     record=True, write=write, reuse=reuse)
 
 
@@ -99,24 +103,39 @@ def test_an_edit_in_one_month_captures_only_that_month(book, tmp_path, captured)
     db.close()
 
 
-@pytest.mark.parametrize("change", ["staff", "as_of", "key"])
+@pytest.mark.parametrize("change", ["staff", "as_of", "key", "profile", "schemas", "reopen"])
 def test_what_every_month_depends_on_captures_every_month(book, tmp_path, captured, change):
     db = open_store(tmp_path / "a.db")
     for _ in range(3):
         if sync(book.path, db).reused:
             break
-    as_of = "2026-06-30"
+    kw: dict = {}
+    open_months = MONTHS[1:]  # March is frozen
     if change == "staff":  # the roster: every month's people carry it
         edit(book, "staff", 3, "full_name", "Trần Thị Bình Minh")
     elif change == "as_of":  # the date: overdue counts, deadlines
-        as_of = "2026-07-31"
-    else:  # a June task takes an April task's id: the key of a row is numbered after earlier ones
+        kw["as_of"] = "2026-07-31"
+    elif change == "key":  # a June task takes an April task's id: the key of a row is numbered after earlier ones
         rows = XlsxBackend(book.path).read()[SCHEMAS["tasks"].title]
         row = next(r for r in range(2, 40) if rows.cell(r, book.column_of("tasks", "month")) == "06/2026")
         edit(book, "tasks", row, "task_id", "NV-2026-04-CB1")
+    elif change == "profile":
+        kw["profile"] = dataclasses.replace(PROFILE, general_max=25.0)
+    elif change == "schemas":
+        changed = tmp_path / "schemas"
+        shutil.copytree(schemas_dir(), changed)
+        evals = changed / "evaluations.yaml"
+        text = evals.read_text(encoding="utf-8")
+        old = "    max: 30\n    width: 12\n    note: Điểm tiêu chí chung do người quản lý"
+        assert old in text
+        evals.write_text(text.replace(old, old.replace("max: 30", "max: 50")), encoding="utf-8")
+        kw["schemas"] = load_schemas(changed)
+    else:  # March reopened: it is recorded again, and the frozen months are part of every print
+        db.reopen(UNIT, "2026-03", by="Quản trị", reason="Sửa theo kết luận")
+        open_months = MONTHS
     captured.clear()
-    sync(book.path, db, as_of=as_of)
-    assert sorted(set(captured)) == MONTHS[1:]  # March is frozen
+    sync(book.path, db, **kw)
+    assert sorted(set(captured)) == open_months
     db.close()
 
 
