@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sheetsync.config.profile import Profile
     from sheetsync.config.ward import WardConfig
     from sheetsync.engine.grid import BoundTab
+    from sheetsync.engine.plans import PlanReport
     from sheetsync.engine.scoring import Scores
     from sheetsync.engine.validate import TabData
     from sheetsync.engine.writeplan import WritePlan
@@ -70,6 +71,7 @@ class Evaluation:
     as_of: pd.Timestamp
     month_filter: list[str] | None = None
     weekly: pd.DataFrame | None = None  # per task: its latest weekly report (engine.weekly.LATEST_COLUMNS)
+    plans: PlanReport | None = None  # planned/ad-hoc per task, people without a plan, open feedback
 
     def rows_with(self, severity: str, findings: pd.DataFrame | None = None) -> int:
         """Rows whose worst finding is `severity`."""

@@ -73,7 +73,7 @@ def test_random_cells_in_a_real_workbook_never_change_an_input_cell(tmp_path_fac
     book.task("T1", "S1", qty=1, done=1, review="Đạt")
     book.evaluation("S1", mgr_general=30)
     for tab, i, value in values:
-        fields = [f for f in SCHEMAS[tab].input_fields if not f.optional_column]
+        fields = [f for f in SCHEMAS[tab].input_fields if not f.profile_only]
         f = fields[i % len(fields)]
         if isinstance(value, CellIssue):
             value = "#N/A"

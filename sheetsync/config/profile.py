@@ -53,6 +53,8 @@ class Profile:
     field_overrides: dict = field(default_factory=dict)
     weekly: dict = field(default_factory=dict)  # report_day (ISO weekday), stale_weeks
     bottlenecks: dict = field(default_factory=dict)  # thresholds of `sheetsync bottlenecks` (BOTTLENECK_DEFAULTS)
+    plans: dict = field(default_factory=lambda: dict(PLANS_DEFAULTS))  # planned_by_day
+    feedback: dict = field(default_factory=lambda: dict(FEEDBACK_DEFAULTS))  # escalate_after_days
     source: Path | None = None
     scale: RatingScale = field(default_factory=lambda: RatingScale(()))
 
@@ -123,6 +125,8 @@ PROFILE_SHAPE: dict[str, Any] = {
     "field_overrides": ("table", False),
     "weekly": ("table", False),  # checked by _weekly
     "bottlenecks": ("table", False),  # checked by _bottlenecks
+    "plans": ({"planned_by_day": (DAY, False), "adhoc_groups": (TEXTS, False)}, False),
+    "feedback": ({"escalate_after_days": (INTEGER, False)}, False),
 }
 QUOTA_SCOPES = ("unit", "peer_group")
 
@@ -309,6 +313,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         field_overrides=dict(raw.get("field_overrides") or {}),
         weekly=_weekly(raw.get("weekly"), path),
         bottlenecks=_bottlenecks(raw.get("bottlenecks"), path),
+        plans={**PLANS_DEFAULTS, **_section(raw, "plans")},
+        feedback=_feedback(raw, path),
         source=path,
         scale=RatingScale.build([{k: v for k, v in b.items() if v is not None} for b in raw["bands"]],
                                 known_ratings()),
@@ -316,6 +322,19 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
 
 
 WEEKLY_DEFAULTS = {"report_day": 5, "stale_weeks": 2}
+# A task given by this day of its month is part of the month's plan; a person with no planned
+# task once the day has passed is flagged.
+PLANS_DEFAULTS = {"planned_by_day": 5, "adhoc_groups": ["Phát sinh, đột xuất"]}
+# Open feedback on an unclear task goes to the unit's focal person after this many days.
+FEEDBACK_DEFAULTS = {"escalate_after_days": 3}
+
+
+def _feedback(raw: dict, path: Path) -> dict:
+    out = {**FEEDBACK_DEFAULTS, **_section(raw, "feedback")}
+    days = out["escalate_after_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ProfileError(f"{path}: `feedback.escalate_after_days` phải là một số nguyên từ 0 trở lên, không phải {days!r}")
+    return out
 
 
 def _weekly(raw: Any, path: Path) -> dict:

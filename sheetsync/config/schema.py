@@ -99,7 +99,8 @@ class Field:
     required_when: dict | None = None
     not_before: str | None = None
     engine: bool = False
-    optional_column: bool = False
+    optional_column: bool = False  # may be absent from a workbook without a finding
+    profile_only: bool = False  # laid out by `init` only when the profile scores it (the bonus)
     score_neutral: bool = False  # an error here is reported but does not hold back the row's score
     width: float | None = None
     note: str | None = None
@@ -359,6 +360,7 @@ def _parse_field(raw: dict, enums: dict[str, Enum], tab: str) -> Field:
         not_before=raw.get("not_before"),
         engine=_flag(raw, "engine", False, f"{tab}.{key}"),
         optional_column=_flag(raw, "optional_column", False, f"{tab}.{key}"),
+        profile_only=_flag(raw, "profile_only", False, f"{tab}.{key}"),
         score_neutral=_flag(raw, "score_neutral", False, f"{tab}.{key}"),
         width=raw.get("width"),
         note=raw.get("note"),

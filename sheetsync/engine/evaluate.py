@@ -12,9 +12,11 @@ import pandas as pd
 
 from sheetsync.config.profile import Profile, round_half_up
 from sheetsync.config.schema import Schemas
+from sheetsync.engine.alignment import link_key_results
 from sheetsync.engine.findings import ERROR, VALID, WARNING, Findings, worst_by
 from sheetsync.engine.grid import BoundTab, SheetGrid, bind_tab, find_tab
 from sheetsync.engine.messages import message, severity_label
+from sheetsync.engine.plans import assess
 from sheetsync.engine.schedule import check_schedule
 from sheetsync.engine.scoring import (
     Scores,
@@ -26,7 +28,7 @@ from sheetsync.engine.scoring import (
 )
 from sheetsync.engine.summary import build_summary
 from sheetsync.engine.validate import TabChecker, TabData, check_references, check_tree
-from sheetsync.engine.weekly import check_weekly, stale_tasks
+from sheetsync.engine.weekly import check_weekly, stale_tasks, task_progress
 from sheetsync.engine.writeplan import WritePlan, diff_tab, summary_differs
 from sheetsync.results import Evaluation
 from sheetsync.text import normalize_key
@@ -75,11 +77,23 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
     if "schedule" in tabs:
         check_schedule(tabs["schedule"], findings)
 
+    plans = None
+    if "tasks" in tabs:
+        plans = assess(tabs["tasks"], tabs.get("staff"), tabs.get("evaluations"), profile, as_of_ts, findings,
+                       months)
+
     scores = None
     scored_months: list[str] = []
+    links = None
+    if "tasks" in tabs and "kr_id" in tabs["tasks"].values and "okr" not in tabs:
+        link_key_results(tabs["tasks"], None, None, None, tabs.get("staff"), findings)
     if {"staff", "tasks", "evaluations"} <= set(tabs):
         ts = score_tasks(tabs["tasks"], tabs.get("catalogue"), profile)
         task_row_findings(tabs["tasks"], ts, findings, as_of_ts)
+        if "okr" in tabs:
+            progress = task_progress(tabs["tasks"], weekly)["progress"]
+            links = link_key_results(tabs["tasks"], tabs["okr"], ts.frame["A"], progress, tabs.get("staff"),
+                                     findings)
         ev = tabs["evaluations"]
         present = sorted({m for m in ev.values.get("month", pd.Series(dtype=object)).dropna().unique()})
         scored_months = [m for m in present if months is None or m in months]
@@ -89,10 +103,10 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
         evals_out = pd.concat(per_row) if per_row else pd.DataFrame()
         if months is None:
             unscored_task_months(ts, scored_months, profile, as_of_ts, tabs["tasks"], findings)
-        okr = score_okr(tabs["okr"], profile, findings, as_of_ts) if "okr" in tabs else None
+        okr = score_okr(tabs["okr"], profile, findings, as_of_ts, links) if "okr" in tabs else None
         scores = Scores(ts, month_scores, evals_out, okr)
     return Evaluation(unit, tabs, bound, findings.frame(), scores, scored_months, profile, as_of_ts, months,
-                      weekly=weekly)
+                      weekly=weekly, plans=plans)
 
 
 def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:
@@ -115,6 +129,8 @@ def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:
             want.loc[rows, "check_status"] = status.reindex(rows).fillna(VALID).map(severity_label).to_numpy()
         if "check_notes" in keys:
             want.loc[rows, "check_notes"] = _notes(mine, tab).reindex(rows).to_numpy()
+        if name == "tasks" and "plan_kind" in keys and ev.plans is not None:
+            want.loc[ev.plans.kinds.index, "plan_kind"] = ev.plans.kinds.to_numpy()
         if ev.scores is not None:
             if name == "tasks":
                 tf = ev.scores.tasks.frame
@@ -136,8 +152,8 @@ def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:
                                 cur = pd.to_numeric(cur, errors="coerce")
                             want.loc[others, k] = cur.to_numpy()
             if name == "okr" and ev.scores.okr is not None:
-                for k in ("attainment", "kr_status"):
-                    if k in keys:
+                for k in ("attainment", "kr_status", "task_progress", "alignment"):
+                    if k in keys and k in ev.scores.okr:
                         want.loc[ev.scores.okr.index, k] = ev.scores.okr[k].to_numpy()
         out[name] = want
     return out

@@ -581,10 +581,12 @@ def _missing_rows(month: str, roster: pd.DataFrame, present: pd.Series, as_of: p
 
 # -- OKR ---------------------------------------------------------------------------------------
 
-def score_okr(okr: TabData, profile: Profile, findings: Findings, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+def score_okr(okr: TabData, profile: Profile, findings: Findings, as_of: pd.Timestamp | None = None,
+              links: pd.DataFrame | None = None) -> pd.DataFrame:
     """Attainment and status per key result. A stretch below the target marks a KPI where lower
     is better (complaints, days late). Attainment is capped by the profile (default 200%), and a
-    lower-is-better KPI that reaches zero gets the cap."""
+    lower-is-better KPI that reaches zero gets the cap. A key result without a measured value
+    takes its attainment from its tasks' progress (`links`, see `engine.alignment`): Đạt at 100%."""
     rows = okr.rows
     v = okr.values.loc[rows]
     target = _usable(okr, "target").loc[rows]
@@ -601,9 +603,16 @@ def score_okr(okr: TabData, profile: Profile, findings: Findings, as_of: pd.Time
     beyond = stretch.notna() & (((actual >= stretch) & ~decreasing) | ((actual <= stretch) & decreasing))
     status = pd.Series(np.where(beyond, "Vượt", np.where(reached, "Đạt", "Chưa đạt")), index=rows, dtype=object)
     status = status.where(actual.notna() & target.notna(), None)
+    from_tasks = pd.Series(False, index=rows)
+    if links is not None and "task_progress" in links and len(links):
+        progress = links["task_progress"].reindex(rows).astype("float64")
+        from_tasks = actual.isna() & progress.notna()
+        att = att.where(~from_tasks, progress.clip(upper=cap))
+        status = status.where(~from_tasks, pd.Series(np.where(progress >= 100 - 1e-9, "Đạt", "Chưa đạt"),
+                                                     index=rows, dtype=object))
     if as_of is not None and "period" in v:
         ended = v["period"].map(lambda p: _period_end(p) < as_of if isinstance(p, str) else False).astype(bool)
-        missing = ended & actual.isna() & target.notna()
+        missing = ended & actual.isna() & target.notna() & ~from_tasks
         if missing.any():
             findings.add_many(okr.title, missing.index[missing], okr.header("actual"), "warning", "okr.no-actual",
                               message("okr.no-actual"), col_letter=okr.letters.get("actual"))
@@ -623,5 +632,10 @@ def score_okr(okr: TabData, profile: Profile, findings: Findings, as_of: pd.Time
                             weight=_num(v.at[r, "weight"])) for r in equal.index[equal]]
             findings.add_many(okr.title, equal.index[equal], okr.header("weight"), "warning", "okr.equal-weights",
                               msgs, col_letter=okr.letters.get("weight"))
-    return pd.DataFrame({"attainment": round_half_up(att.to_numpy(dtype="float64"), profile.rounding),
-                         "kr_status": status}, index=rows)
+    out = pd.DataFrame({"attainment": round_half_up(att.to_numpy(dtype="float64"), profile.rounding),
+                        "kr_status": status}, index=rows)
+    if links is not None and len(links):
+        out["task_progress"] = round_half_up(links["task_progress"].reindex(rows).to_numpy(dtype="float64"),
+                                             profile.rounding)
+        out["alignment"] = links["alignment"].reindex(rows).to_numpy()
+    return out

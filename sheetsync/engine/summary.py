@@ -67,6 +67,10 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
     count_col = next((i for i, c in enumerate(cols) if c.style == "number"), 3)
     scores = ev.scores
     weekly = _weekly_by_month(ev, list(scores.months)) if scores is not None else {}
+    # Plans of months not scored yet (early in a month, before anyone is evaluated).
+    for month in _unscored_plan_months(ev):
+        for text, style in _plan_lines(ev, month, {}):
+            line(SummaryCell(f"Tháng {month_label(month)} — {text}", style))
     if scores is None or not scores.months:
         line(SummaryCell("Chưa có tháng nào để tổng hợp (trang Đánh giá tháng chưa có hàng hợp lệ).", "muted"))
     else:
@@ -75,7 +79,9 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
             line(SummaryCell(f"Tháng {month_label(month)}", "title"))
             grid.append([SummaryCell(c.header, "header") for c in cols])
             roster = ms.roster
+            stats = _plan_stats(ev, month)
             for person in roster.to_dict("records"):
+                person.update(stats.get(person.get("_id"), _NO_TASKS))
                 row = []
                 for c in cols:
                     v = person.get(c.key) if c.key != "notes" else _person_note(person)
@@ -103,6 +109,8 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
                                             f"tối đa {q['limit']}: đạt yêu cầu.")
                 line(SummaryCell(text, "warning" if q["exceeded"] else "text"))
             for text, style in _weekly_lines(weekly.get(month, []), month):
+                line(SummaryCell(text, style))
+            for text, style in _plan_lines(ev, month, stats):
                 line(SummaryCell(text, style))
             line()
     widths = [c.width for c in cols]
@@ -139,6 +147,77 @@ def _weekly_lines(items: list[dict], month: str) -> list[tuple[str, str]]:
             parts.append(f"trễ {len(v['weekly-late'])} (tuần {', '.join(v['weekly-late'])})")
         out.append((f"{sid} {name}".strip() + ": " + "; ".join(parts), "warning"))
     return out
+
+
+_NO_TASKS = {"planned_tasks": 0, "planned_weight": 0.0, "adhoc_tasks": 0, "adhoc_weight": 0.0}
+
+
+def _plan_stats(ev: Evaluation, month: str) -> dict[str, dict]:
+    """Per person (normalised code): the month's planned and ad-hoc tasks and converted weight."""
+    from sheetsync.config.profile import round_half_up
+    from sheetsync.engine.plans import plan_stats
+
+    if ev.plans is None or ev.scores is None:
+        return {}
+    st = plan_stats(ev.plans.kinds, ev.scores.tasks.frame, month)
+    for c in ("planned_weight", "adhoc_weight"):
+        st[c] = round_half_up(st[c].to_numpy(dtype="float64"), ev.profile.rounding)
+    return st.to_dict("index")
+
+
+def _unscored_plan_months(ev: Evaluation) -> list[str]:
+    if ev.plans is None:
+        return []
+    fb = ev.plans.feedback
+    months = set(ev.plans.missing) | (set(fb.loc[fb["escalated"].astype(bool), "month"].dropna()) if len(fb) else set())
+    scored = set(ev.scores.months) if ev.scores is not None else set()
+    return sorted(months - scored, reverse=True)
+
+
+def _plan_lines(ev: Evaluation, month: str, stats: dict[str, dict]) -> list[tuple[str, str]]:
+    """The month's ad-hoc share, people without a planned task, feedback unanswered too long."""
+    from sheetsync.config.profile import round_half_up
+    from sheetsync.engine.validate import _num
+
+    if ev.plans is None:
+        return []
+    out = []
+    planned = sum(v["planned_weight"] for v in stats.values())
+    adhoc = sum(v["adhoc_weight"] for v in stats.values())
+    if planned + adhoc > 0:
+        share = round_half_up(100 * adhoc / (planned + adhoc), 1)
+        out.append((f"Kế hoạch tháng {month_label(month)}: quy đổi trong kế hoạch {_num(round_half_up(planned, 2))}, "
+                    f"phát sinh {_num(round_half_up(adhoc, 2))} ({_num(share)}% khối lượng là việc phát sinh)", "bold"))
+    names = _names(ev)
+    missing = ev.plans.missing.get(month, [])
+    if missing:
+        day = ev.plans.plan_days[month]
+        who = ", ".join(names.get(normalize_key(s), s) for s in missing)
+        out.append((f"Chưa có nhiệm vụ trong kế hoạch (giao đến ngày {day:%d/%m/%Y}): {len(missing)} người — {who}",
+                    "warning"))
+    fb = ev.plans.feedback
+    late = fb[(fb["month"] == month) & fb["escalated"].astype(bool)] if len(fb) else fb
+    if len(late):
+        out.append((f"Phản hồi nhiệm vụ chưa rõ, quá {ev.plans.escalate_after} ngày chưa được trả lời: "
+                    f"{len(late)}", "warning"))
+        for r in late.itertuples():
+            owner = names.get(normalize_key(r.owner), r.owner) if isinstance(r.owner, str) else ""
+            manager = (", quản lý trực tiếp " + names.get(normalize_key(r.manager), r.manager)
+                       if isinstance(r.manager, str) else "")
+            what = " — ".join(x for x in (r.kind, r.text) if isinstance(x, str))
+            out.append((f"{r.task_id} ({owner}{manager}): {what}; phản hồi ngày {r.date:%d/%m/%Y}, "
+                        f"{int(r.days)} ngày", "warning"))
+    return out
+
+
+def _names(ev: Evaluation) -> dict[str, str]:
+    staff = ev.tabs.get("staff")
+    if staff is None or "staff_id" not in staff.values:
+        return {}
+    v = staff.values.loc[staff.rows]
+    full = v["full_name"] if "full_name" in v else pd.Series(None, index=v.index)
+    return {normalize_key(s): f"{s} {n}" if isinstance(n, str) else s for s, n in zip(v["staff_id"], full)
+            if isinstance(s, str)}
 
 
 def _person_note(person: dict) -> str | None:

@@ -16,6 +16,10 @@
   for a task running that week (started by the report day, not done before the week began) and
   with no report row for the week is "missing" (collaborators may report, the owner must); a person whose first report of the
   week is dated after the report day is "late"; weeks in open months only;
+- plans (`engine.plans`): people with no planned task in an open month once its plan day
+  (profile `plans.planned_by_day`) has passed ("plan-missing"), and feedback on an unclear task
+  left unanswered `feedback.escalate_after_days` days ("feedback-open", under the manager who
+  owes the answer, or the assignee when the roster names no manager);
 - per person and month of the year, from the record: tasks, returns, delays, overdue tasks.
 """
 
@@ -118,6 +122,7 @@ def status(evaluations: dict[str, Evaluation], store: Store | None, as_of, profi
             items += _steps(unit, ev, month, as_of, profile, names)
         items += _tasks(unit, ev, opened, as_of, store, stale_days(profile), names)
         items += weekly_items(unit, ev, opened, as_of, profile, names)
+        items += plan_items(unit, ev, opened, names)
         if store is not None:
             items += _forms(unit, store, as_of, profile)
     frame = pd.DataFrame(items, columns=ITEM_COLUMNS)
@@ -306,3 +311,31 @@ def weekly_items(unit: str, ev: Evaluation, months: list[str], as_of: pd.Timesta
                  names: dict[str, tuple[str, str]]) -> list[dict]:
     """Weekly reports missing or late per person (see the module docstring)."""
     return [{"unit": unit, **it} for it in weekly_report_items(ev, months, as_of, profile, names)]
+
+
+def plan_items(unit: str, ev: Evaluation, months: list[str], names: dict[str, tuple[str, str]]) -> list[dict]:
+    """People without a planned task, and feedback unanswered too long, in `months`."""
+    plans = ev.plans
+    if plans is None or not months:
+        return []
+    out = []
+    for month in months:
+        for code in plans.missing.get(month, []):
+            staff_id, name = names.get(normalize_key(code), (code, ""))
+            day = plans.plan_days[month]
+            out.append({"unit": unit, "staff_id": staff_id, "full_name": name, "month": month, "code": "plan-missing",
+                        "since": day, "message": f"Chưa có nhiệm vụ trong kế hoạch tháng {month_label(month)} "
+                                                 f"(hạn giao ngày {_d(day)})."})
+    fb = plans.feedback
+    if len(fb):
+        fb = fb[fb["escalated"].astype(bool) & fb["month"].isin(months)]
+    for r in fb.itertuples():
+        owner = names.get(normalize_key(r.owner), (r.owner, "")) if isinstance(r.owner, str) else ("", "")
+        who = r.manager if isinstance(r.manager, str) else r.owner
+        staff_id, name = names.get(normalize_key(who), (who, "")) if isinstance(who, str) else ("", "")
+        kind = f" ({r.kind})" if isinstance(r.kind, str) else ""
+        out.append({"unit": unit, "staff_id": staff_id, "full_name": name, "month": r.month, "code": "feedback-open",
+                    "since": r.date, "message": f"Phản hồi của {' '.join(x for x in owner if x)} về nhiệm vụ "
+                                                f"{r.task_id}{kind} từ ngày {_d(r.date)} chưa được trả lời "
+                                                f"({int(r.days)} ngày)."})
+    return out

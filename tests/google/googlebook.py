@@ -43,7 +43,7 @@ class GoogleBook:
         return self.sh.worksheet(SCHEMAS[tab].title)
 
     def column_of(self, tab: str, key: str) -> int:
-        fields = [f for f in SCHEMAS[tab].fields if not f.optional_column]
+        fields = [f for f in SCHEMAS[tab].fields if not f.profile_only]
         return [f.key for f in fields].index(key) + 1
 
     def add(self, tab: str, **values) -> int:

@@ -209,7 +209,7 @@ def _lists(reqs: list[dict], schemas: Schemas, sheet_id: int) -> dict[str, str]:
 def _tab(reqs: list[dict], schemas: Schemas, tab: TabSchema, ids: dict[str, int], index: int,
          list_ranges: dict[str, str], bonus: bool, rows: int) -> None:
     sid = ids[tab.name]
-    fields = [f for f in tab.fields if not (f.optional_column and not bonus)]
+    fields = [f for f in tab.fields if not (f.profile_only and not bonus)]
     grid = {"rowCount": max(rows, 2), "columnCount": len(fields), "frozenRowCount": 1}
     if tab.name in FROZEN_COLUMN:
         grid["frozenColumnCount"] = 1

@@ -132,7 +132,7 @@ def _write_lists(ws, schemas: Schemas) -> dict[str, str]:
 
 def _lay_out_tab(wb: Workbook, tab: TabSchema, schemas: Schemas, list_ranges: dict[str, str], bonus: bool) -> None:
     ws = wb.create_sheet(tab.title)
-    fields = [f for f in tab.fields if not (f.optional_column and not bonus)]
+    fields = [f for f in tab.fields if not (f.profile_only and not bonus)]
     last_row = ROWS.get(tab.name, 1000)
     for col, f in enumerate(fields, start=1):
         letter = col_letter(col)

@@ -1,0 +1,186 @@
+"""Tasks and the key results they serve (Mã kết quả then chốt on Nhiệm vụ, tab OKR).
+
+A task may name a key result of the OKR tab; the link counts when the task's month lies in the
+key result's period (a month, quarter or year), otherwise it is a warning on the task. From its
+linked tasks, each key result gets:
+
+- a progress (Tiến độ theo nhiệm vụ): the mean of its tasks' progress weighted by their
+  converted weight (Quy đổi giao), a task's progress being its done share (Số lượng hoàn thành ÷
+  Số lượng giao, at most 100%) once something is done, else its Tiến độ (%) (or its latest
+  weekly report's), else 0. When the key result has no measured value (Giá trị thực hiện), its
+  attainment is this progress (see `scoring.score_okr`);
+- its alignment, written as text: the people who serve it through tasks (or the objective's own
+  person) → its objective → the parent objectives up to the unit's objective.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sheetsync.engine.findings import Findings
+from sheetsync.engine.validate import TabData
+from sheetsync.engine.values import map_distinct
+from sheetsync.text import normalize_key, normalize_keys
+
+LINK_COLUMNS = ["task_progress", "task_count", "alignment"]
+MAX_CHAIN = 12  # objective levels followed upwards before giving up (a cycle, or a runaway chain)
+
+
+def _norm(s: pd.Series) -> pd.Series:
+    return map_distinct(s, normalize_keys, vectorized=True)
+
+
+def _usable(tab: TabData, key: str, default=np.nan) -> pd.Series:
+    v = tab.values.loc[tab.rows, key] if key in tab.values else pd.Series(default, index=tab.rows)
+    if key in tab.errors:
+        v = v.where(~tab.errors.loc[tab.rows, key].astype(bool))
+    return v
+
+
+def period_text(period: str) -> str:
+    """'2026-Q4' → 'Q4/2026', '2026-11' → '11/2026', '2026' → '2026'."""
+    if "-Q" in period:
+        y, q = period.split("-Q")
+        return f"Q{q}/{y}"
+    if "-" in period:
+        y, m = period.split("-")
+        return f"{m}/{y}"
+    return period
+
+
+def _in_period(months: pd.Series, periods: pd.Series) -> pd.Series:
+    """Whether each month ("YYYY-MM") lies in the period beside it; an empty period takes any."""
+    m = months.astype("string")
+    year = m.str[:4]
+    quarter = year + "-Q" + ((m.str[5:7].astype("Int64") - 1) // 3 + 1).astype("string")
+    p = periods.astype("string")
+    inside = (p == m) | (p == quarter) | (p == year)
+    return (inside | p.isna()).fillna(False).astype(bool)
+
+
+def task_completion(tasks: TabData, progress: pd.Series | None = None) -> pd.Series:
+    """Each task row's progress in percent (see the module docstring). `progress`: the row's
+    progress with weekly reports filled in (`weekly.task_progress`), default the row's own."""
+    q = _usable(tasks, "assigned_qty").astype("float64")
+    done = _usable(tasks, "done_qty").astype("float64")
+    own = progress.reindex(tasks.rows) if progress is not None else _usable(tasks, "progress_pct")
+    share = (100 * np.minimum(done, q) / q).where((done > 0) & (q > 0))
+    return share.fillna(own.astype("float64").clip(0, 100)).fillna(0.0)
+
+
+def link_key_results(tasks: TabData, okr: TabData | None, weights: pd.Series | None, progress: pd.Series | None,
+                     staff: TabData | None, findings: Findings) -> pd.DataFrame:
+    """Check the task → key result links and compute, per OKR row, LINK_COLUMNS. `weights`: the
+    converted weight per task row (NaN for rows scoring leaves out); None when not scored."""
+    kr = _usable(tasks, "kr_id", None)
+    linked = kr.notna()
+    if okr is None:
+        if linked.any():
+            rows = linked.index[linked.to_numpy()]
+            findings.add_many(tasks.title, rows, tasks.header("kr_id"), "error", "task.kr-without-okr",
+                              "Nhiệm vụ ghi Mã kết quả then chốt nhưng bảng tính chưa có trang OKR; cần thêm "
+                              "trang OKR có kết quả then chốt này, hoặc để trống ô.",
+                              col_letter=tasks.letters.get("kr_id"))
+            tasks.mark("kr_id", linked)
+        return pd.DataFrame(columns=LINK_COLUMNS)
+    o = okr.values.loc[okr.rows]
+    out = pd.DataFrame({"task_progress": np.nan, "task_count": 0, "alignment": None}, index=okr.rows)
+    out["task_count"] = out["task_count"].astype(int)
+    if "kr_id" not in o:
+        return out
+    kr_key = _norm(o["kr_id"])
+    first = ~kr_key.duplicated() & kr_key.notna()
+    row_of = pd.Series(kr_key.index[first.to_numpy()], index=kr_key[first].to_numpy())
+    okr_row = _norm(kr).map(row_of)  # NaN: not linked, or an unknown code (a field.ref error already)
+    period = o["period"] if "period" in o else pd.Series(None, index=o.index, dtype=object)
+    month = _usable(tasks, "month", None)
+    target_period = okr_row.map(period)
+    fits = _in_period(month, target_period)
+    outside = okr_row.notna() & month.notna() & ~fits
+    if outside.any():
+        rows = outside.index[outside.to_numpy()]
+        msgs = [f"Nhiệm vụ tháng {period_text(month[r])} phục vụ kết quả then chốt {kr[r]} của kỳ "
+                f"{period_text(target_period[r])}; tiến độ của nhiệm vụ không được tính cho kết quả then chốt "
+                "này. Cần ghi kết quả then chốt của kỳ chứa tháng của nhiệm vụ." for r in rows]
+        findings.add_many(tasks.title, rows, tasks.header("kr_id"), "warning", "task.kr-period", msgs,
+                          col_letter=tasks.letters.get("kr_id"))
+    use = okr_row.notna() & ~outside
+    names = _names(staff)
+    owner = tasks.values.loc[tasks.rows, "owner_id"] if "owner_id" in tasks.values else \
+        pd.Series(None, index=tasks.rows, dtype=object)
+    if use.any():
+        t = pd.DataFrame({"okr_row": okr_row[use].astype(int), "owner": owner[use],
+                          "p": task_completion(tasks, progress)[use]})
+        t["w"] = weights.reindex(t.index) if weights is not None else np.nan
+        out.loc[:, "task_count"] = t.groupby("okr_row").size().reindex(out.index).fillna(0).astype(int)
+        weighted = t[t["w"].notna() & (t["w"] > 0)]
+        if len(weighted):
+            num = (weighted["w"] * weighted["p"]).groupby(weighted["okr_row"]).sum()
+            den = weighted["w"].groupby(weighted["okr_row"]).sum()
+            out.loc[num.index, "task_progress"] = (num / den).to_numpy()
+        people = t.groupby("okr_row")["owner"].agg(lambda s: sorted({x for x in s if isinstance(x, str)}))
+    else:
+        people = pd.Series(dtype=object)
+    out["alignment"] = _alignment(okr, o, people, out["task_count"], names)
+    return out
+
+
+def _names(staff: TabData | None) -> dict[str, str]:
+    if staff is None or "staff_id" not in staff.values:
+        return {}
+    v = staff.values.loc[staff.rows]
+    full = v["full_name"] if "full_name" in v else pd.Series(None, index=v.index)
+    return {normalize_key(s): f"{s} {n}" if isinstance(n, str) else s for s, n in zip(v["staff_id"], full)
+            if isinstance(s, str)}
+
+
+def _alignment(okr: TabData, o: pd.DataFrame, people: pd.Series, counts: pd.Series,
+               names: dict[str, str]) -> list[str | None]:
+    """'CB2 Trần Thị B (2 nhiệm vụ) → MT03 (Cá nhân) → MT02 (Phòng/bộ phận) → MT01 (Đơn vị)' per OKR row
+    (the OKR tab is small: dozens of rows, so a plain loop)."""
+    if "objective_id" not in o:
+        return [None] * len(o)
+    top = okr.schema.field("level").enum.canonical[0] if okr.schema.field("level").enum else None
+    objectives: dict[str, tuple[str, str | None, str | None, str | None]] = {}
+    for oid, level, parent, owner in zip(o["objective_id"], o.get("level", [None] * len(o)),
+                                         o.get("parent_id", [None] * len(o)), o.get("owner", [None] * len(o))):
+        if isinstance(oid, str):
+            objectives.setdefault(normalize_key(oid), (oid, level, parent, owner))
+    out: list[str | None] = []
+    for r, oid in zip(o.index, o["objective_id"]):
+        if not isinstance(oid, str):
+            out.append(None)
+            continue
+        chain, seen, node, reached = [], set(), normalize_key(oid), False
+        while node is not None and node not in seen and len(chain) < MAX_CHAIN:
+            seen.add(node)
+            known = objectives.get(node)
+            if known is None:
+                chain.append(f"{_shown(node, o)} (ngoài trang OKR)")
+                break
+            code, level, parent, _ = known
+            chain.append(f"{code} ({level})" if isinstance(level, str) else code)
+            reached = reached or (top is not None and level == top)
+            node = normalize_key(parent) if isinstance(parent, str) and parent.strip() else None
+        who = [names.get(normalize_key(x), x) for x in people.get(r, [])]
+        if who:
+            n = int(counts.get(r, 0))
+            lead = ", ".join(who[:5]) + (f" và {len(who) - 5} người khác" if len(who) > 5 else "")
+            lead += f" ({n} nhiệm vụ)"
+        else:
+            own = objectives[normalize_key(oid)][3]
+            lead = names.get(normalize_key(own)) if isinstance(own, str) else None
+        text = " → ".join(([lead] if lead else []) + chain)
+        if top is not None and not reached:
+            text += f"; chưa nối tới mục tiêu cấp {top}"
+        out.append(text)
+    return out
+
+
+def _shown(key: str, o: pd.DataFrame) -> str:
+    """A parent code as the OKR tab spells it."""
+    for p in o.get("parent_id", []):
+        if isinstance(p, str) and normalize_key(p) == key:
+            return p.strip()
+    return key
