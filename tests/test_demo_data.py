@@ -265,3 +265,27 @@ def test_the_demo_shows_where_work_is_stuck(ward, synced, tmp_path):
     assert returned["detail"].str.contains(r"^Trả lại \d+ lần: ").all()  # the demo's returns carry reasons
     assert (res.report.items["manager"] != "").all()
     assert {p.suffix for p in res.paths} == {".xlsx", ".html"}
+
+
+def test_the_demo_plans_its_month_records_adhoc_work_feedback_and_the_key_results_tasks_serve(ward, ward_info, synced):
+    """Most work is in the month's plan, some is ad-hoc; everyone has a planned task; a few tasks
+    carry feedback, answered except a few in the unit not yet approved (escalated by the month's
+    end); focus tasks serve key results, and a key result without a measured value takes its
+    progress from them."""
+    f = _findings(synced)
+    assert not f["code"].isin(["plan.no-planned-task", "plan.month-without-tasks", "task.kr-period",
+                               "task.kr-without-okr", "task.feedback-undated"]).any()
+    kinds = pd.concat([r.evaluation.plans.kinds for r in synced.values()])
+    assert 0.08 < (kinds == "Phát sinh").mean() < 0.3 and kinds.notna().all()
+    tasks = [r for u in ward_info["units"] for r in _rows(ward.parent / u["source"], "Nhiệm vụ")]
+    feedback = [r for r in tasks if r["Vướng mắc khi nhận việc"]]
+    assert 10 <= len(feedback) and all(r["Ngày phản hồi"] for r in feedback)
+    unanswered = {r["Mã nhiệm vụ"] for r in feedback if not r["Trả lời của quản lý"]}
+    open_ = f[f["code"] == "task.feedback-open"]
+    assert 0 < len(unanswered) == len(open_) and set(open_["unit"]) == {NOT_YET_APPROVED_UNIT}
+    assert sum(1 for r in tasks if r["Mã kết quả then chốt"]) > 20
+    okr = pd.concat([r.evaluation.scores.okr.assign(unit=n) for n, r in synced.items()
+                     if r.evaluation.scores.okr is not None and "task_progress" in r.evaluation.scores.okr])
+    from_tasks = okr[okr["task_progress"].notna()]
+    assert len(from_tasks) >= 5 and okr["alignment"].str.contains("→").all()
+    assert okr["alignment"].str.contains(r"\(\d+ nhiệm vụ\)").sum() >= 5

@@ -14,7 +14,7 @@ from sheetsync.cli import main
 from sheetsync.history.store import open_store
 
 NOT_YET_APPROVED = "Phòng Văn hóa - Xã hội"
-PLANTED = {"approval-missing", "manager_review-missing", "self_assessment-late", "task-overdue"}
+PLANTED = {"approval-missing", "manager_review-missing", "self_assessment-late", "task-overdue", "feedback-open"}
 
 
 def run(*args):

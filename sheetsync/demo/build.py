@@ -81,7 +81,7 @@ def _type_month(sheets: UnitSheets, um: UnitMonth, numbers: DocNumbers, typist: 
     blank_at = None
     if um.plan.is_first and um.unit.spec.key == plants["blank_row_unit"]:
         blank_at = um.rng.randrange(len(people) // 3, 2 * len(people) // 3)
-    rows, merges = task_rows(um.unit, um.month, um.drafts, typist, blank_at)
+    rows, merges = task_rows(um.unit, um.month, um.drafts, typist, blank_at, last=um.plan.is_last)
     sheets.merges += [("tasks", "basis", len(sheets.tasks) + a, len(sheets.tasks) + b) for a, b in merges]
     sheets.tasks += rows
     sheets.weekly += weekly_rows(um.unit, um.month, um.drafts, rows, report_day)

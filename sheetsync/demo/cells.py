@@ -11,7 +11,7 @@ from typing import Any
 
 from sheetsync.demo.content import GOOD, RATING_CODES, RATING_LETTERS, RATINGS, RETURNED, YES, content
 from sheetsync.demo.people import Unit
-from sheetsync.demo.tasks import Draft, Month, on_or_before
+from sheetsync.demo.tasks import ADHOC, FOCUS, Draft, Month, on_or_before
 
 TEXT_DATE_FORMS = (lambda d: d.strftime("%d/%m/%Y"), lambda d: f"{d.day}/{d.month}/{d.year}",
                    lambda d: d.strftime("%d-%m-%Y"), lambda d: d.isoformat())
@@ -43,9 +43,10 @@ class Typist:
 
 
 def task_rows(unit: Unit, month: Month, drafts: dict[str, list[Draft]], typist: Typist, blank_at: int | None = None,
-              ) -> tuple[list[dict[str, Any] | None], list[tuple[int, int]]]:
+              last: bool = False) -> tuple[list[dict[str, Any] | None], list[tuple[int, int]]]:
     """The month's task rows in roster order (None: a blank row before person `blank_at`), and
-    the merged pairs of rows (indexes into the list)."""
+    the merged pairs of rows (indexes into the list). `last`: the demo's last month (the one
+    whose feedback may still be unanswered)."""
     rows: list[dict[str, Any] | None] = []
     merges = []
     seq = 0
@@ -61,7 +62,7 @@ def task_rows(unit: Unit, month: Month, drafts: dict[str, list[Draft]], typist: 
                 task_id = f"NV-{month.year % 100:02d}{month.month:02d}-{seq:04d}"
             if d.plant == "merged":
                 merges.append((len(rows) - 1, len(rows)))
-            rows.append(_task_cells(d, task_id, unit, month, typist))
+            rows.append({**_task_cells(d, task_id, unit, month, typist), **_plan_cells(d, task_id, unit, month, last)})
             last_id = task_id
     return rows, merges
 
@@ -93,6 +94,61 @@ def _return_reason(o, task_id: str) -> str | None:
     if not reasons or not (o.review == RETURNED or (o.returns or 0) > 0):
         return None
     return random.Random(task_id).choice(reasons)
+
+
+def _plan_cells(d: Draft, task_id: str, unit: Unit, month: Month, last: bool) -> dict[str, Any]:
+    """Ngày giao, feedback with the manager's answer and the key result served (plans.yaml), drawn
+    from the task's own seed so that every other draw of the demo stays as it was."""
+    spec = content().plans
+    rng = random.Random(f"{unit.spec.key}:{task_id}:plan")
+    plan_day = month.day(int(spec["plan_day"]))
+    if d.template.group == ADHOC:
+        given = min(d.basis.issued, d.start)
+    else:
+        given = on_or_before(month.first)
+        if d.start > plan_day and rng.random() < float(spec["added_later_share"]):
+            given = on_or_before(d.start - timedelta(days=rng.randint(0, 3)))
+            given = given if given > plan_day else d.start
+    cells: dict[str, Any] = {"assigned_date": given}
+    if d.plant:
+        return cells  # a planted row keeps its one problem
+    pending = last and unit.spec.approval == "pending"
+    if rng.random() < float(spec["pending_feedback_share" if pending else "feedback_share"]):
+        item = rng.choice(spec["feedback"])
+        asked = min(d.start + timedelta(days=rng.randint(0, 2)), month.closes)
+        cells.update(feedback_kind=item["kind"], feedback=item["text"], feedback_date=asked)
+        left_open = pending and random.Random(f"{unit.spec.key}:{task_id}:open").random() < float(spec["open_share"])
+        if not left_open:
+            cells.update(answer=item["answer"], answer_date=min(asked + timedelta(days=rng.randint(1, 3)), month.closes))
+    if d.template.group == FOCUS and unit.spec.okr and rng.random() < float(spec["kr_link_share"]):
+        cells["kr_id"] = rng.choice(_served_krs(unit, d.owner, month))
+    return cells
+
+
+def kr_code(n: int, year: int, quarter: int) -> str:
+    """The code of a unit's n-th key result (counted over its objectives) in a quarter."""
+    return f"KR{n:02d}-Q{quarter}-{year}"
+
+
+def _served_krs(unit: Unit, owner: str, month: Month) -> list[str]:
+    """The key results a person's focus task serves: their own objective's, else their
+    department's, else the unit's (codes of the month's quarter)."""
+    person = next((p for p in unit.people if p.staff_id == owner), None)
+    quarter = (month.month - 1) // 3 + 1
+    codes: dict[str, list[str]] = {}
+    n = 0
+    for obj in unit.spec.okr:
+        mine = codes.setdefault(obj.oid, [])
+        for _ in obj.krs:
+            n += 1
+            mine.append(kr_code(n, month.year, quarter))
+    for match in (lambda o: person is not None and o.owner == f"@{person.post.slot}",
+                  lambda o: person is not None and o.owner == person.post.department,
+                  lambda o: o.level == "Đơn vị"):
+        found = [c for o in unit.spec.okr if match(o) for c in codes[o.oid]]
+        if found:
+            return found
+    return [c for cs in codes.values() for c in cs]
 
 
 def rating_text(rating: str | None, school: bool, rng: random.Random) -> str | None:
@@ -195,7 +251,7 @@ def okr_rows(unit: Unit, months: list[Month], rng: random.Random) -> list[dict[s
                     actual = None
                 rows.append({
                     "objective_id": obj.oid, "objective": obj.text, "level": obj.level, "owner": owner,
-                    "parent_id": obj.parent or None, "kr_id": f"KR{n:02d}-Q{q}-{y}", "key_result": kr.text,
+                    "parent_id": obj.parent or None, "kr_id": kr_code(n, y, q), "key_result": kr.text,
                     "kpi_unit": kr.kpi_unit, "kpi_formula": kr.formula, "weight": kr.weight,
                     "data_source": kr.source, "target": kr.target, "stretch": kr.stretch, "actual": actual,
                     "period": f"Q{q}/{y}",

@@ -8,7 +8,7 @@ once per process (`content()`), with the package's one YAML loader (`config.yaml
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,7 @@ class Content:
     places: dict[str, Any]
     documents: dict[str, Any]
     return_reasons: tuple[str, ...] = ()
+    plans: dict[str, Any] = field(default_factory=dict)  # plans.yaml
 
     def unit(self, key: str) -> UnitSpec:
         return next(u for u in self.units if u.key == key)
@@ -191,4 +192,4 @@ def content() -> Content:
         role_rows={r: tuple(s["rows"]) for r, s in tasks["roles"].items()},
         units=tuple(_unit(u) for u in _read("units")["units"]),
         performance=_read("performance"), plants=_read("plants"), places=_read("places"),
-        documents=_read("documents"), return_reasons=tuple(tasks.get("return_reasons", ())))
+        documents=_read("documents"), return_reasons=tuple(tasks.get("return_reasons", ())), plans=_read("plans"))
