@@ -96,8 +96,10 @@ def link_key_results(tasks: TabData, okr: TabData | None, weights: pd.Series | N
     period = o["period"] if "period" in o else pd.Series(None, index=o.index, dtype=object)
     month = _usable(tasks, "month", None)
     target_period = okr_row.map(period)
-    fits = _in_period(month, target_period)
-    outside = okr_row.notna() & month.notna() & ~fits
+    outside = pd.Series(False, index=kr.index)
+    if linked.any():
+        on = okr_row.notna() & month.notna()
+        outside[on] = ~_in_period(month[on], target_period[on])
     if outside.any():
         rows = outside.index[outside.to_numpy()]
         msgs = [f"Nhiệm vụ tháng {period_text(month[r])} phục vụ kết quả then chốt {kr[r]} của kỳ "

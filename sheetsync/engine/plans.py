@@ -196,20 +196,17 @@ def assess(tasks: TabData, staff: TabData | None, evaluations: TabData | None, p
     return PlanReport(kinds, missing, days, feedback, limit)
 
 
-def plan_stats(kinds: pd.Series, task_frame: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Per owner (normalised code) in `month`: planned and ad-hoc tasks and their converted
-    weight (Quy đổi giao), over the rows scoring counts."""
-    f = task_frame[(task_frame["month"] == month) & ~task_frame["excluded"]]
+def plan_stats(kinds: pd.Series, task_frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per month, per owner (normalised code): planned and ad-hoc tasks and their converted
+    weight (Quy đổi giao), over the rows scoring counts. One grouping for every month."""
+    f = task_frame[~task_frame["excluded"]]
     if f.empty:
-        return pd.DataFrame(columns=["planned_tasks", "planned_weight", "adhoc_tasks", "adhoc_weight"])
+        return {}
     k = kinds.reindex(f.index)
-    parts = {}
+    g = f.assign(_k=k.to_numpy()).dropna(subset=["_k"]).groupby(["month", "owner", "_k"])["A"].agg(["size", "sum"])
+    wide = g.unstack("_k", fill_value=0)
+    out = pd.DataFrame(index=wide.index)
     for name, label in (("planned", PLANNED), ("adhoc", ADHOC)):
-        mine = f[k.eq(label).to_numpy()]
-        g = mine.groupby("owner")["A"]
-        parts[f"{name}_tasks"] = g.size()
-        parts[f"{name}_weight"] = g.sum()
-    out = pd.DataFrame(parts).fillna(0)
-    for c in ("planned_tasks", "adhoc_tasks"):
-        out[c] = out[c].astype(int)
-    return out
+        out[f"{name}_tasks"] = wide[("size", label)].astype(int) if ("size", label) in wide else 0
+        out[f"{name}_weight"] = wide[("sum", label)].astype("float64") if ("sum", label) in wide else 0.0
+    return {m: part.droplevel("month") for m, part in out.groupby(level="month")}

@@ -67,9 +67,11 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
     count_col = next((i for i, c in enumerate(cols) if c.style == "number"), 3)
     scores = ev.scores
     weekly = _weekly_by_month(ev, list(scores.months)) if scores is not None else {}
+    all_stats = _all_plan_stats(ev)
+    names = _names(ev)
     # Plans of months not scored yet (early in a month, before anyone is evaluated).
     for month in _unscored_plan_months(ev):
-        for text, style in _plan_lines(ev, month, {}):
+        for text, style in _plan_lines(ev, month, {}, _names(ev)):
             line(SummaryCell(f"Tháng {month_label(month)} — {text}", style))
     if scores is None or not scores.months:
         line(SummaryCell("Chưa có tháng nào để tổng hợp (trang Đánh giá tháng chưa có hàng hợp lệ).", "muted"))
@@ -79,7 +81,7 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
             line(SummaryCell(f"Tháng {month_label(month)}", "title"))
             grid.append([SummaryCell(c.header, "header") for c in cols])
             roster = ms.roster
-            stats = _plan_stats(ev, month)
+            stats = _plan_stats(ev, month, all_stats)
             for person in roster.to_dict("records"):
                 person.update(stats.get(person.get("_id"), _NO_TASKS))
                 row = []
@@ -110,7 +112,7 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
                 line(SummaryCell(text, "warning" if q["exceeded"] else "text"))
             for text, style in _weekly_lines(weekly.get(month, []), month):
                 line(SummaryCell(text, style))
-            for text, style in _plan_lines(ev, month, stats):
+            for text, style in _plan_lines(ev, month, stats, names):
                 line(SummaryCell(text, style))
             line()
     widths = [c.width for c in cols]
@@ -152,14 +154,22 @@ def _weekly_lines(items: list[dict], month: str) -> list[tuple[str, str]]:
 _NO_TASKS = {"planned_tasks": 0, "planned_weight": 0.0, "adhoc_tasks": 0, "adhoc_weight": 0.0}
 
 
-def _plan_stats(ev: Evaluation, month: str) -> dict[str, dict]:
-    """Per person (normalised code): the month's planned and ad-hoc tasks and converted weight."""
-    from sheetsync.config.profile import round_half_up
+def _all_plan_stats(ev: Evaluation) -> dict:
     from sheetsync.engine.plans import plan_stats
 
     if ev.plans is None or ev.scores is None:
         return {}
-    st = plan_stats(ev.plans.kinds, ev.scores.tasks.frame, month)
+    return plan_stats(ev.plans.kinds, ev.scores.tasks.frame)
+
+
+def _plan_stats(ev: Evaluation, month: str, every: dict) -> dict[str, dict]:
+    """Per person (normalised code): the month's planned and ad-hoc tasks and converted weight."""
+    from sheetsync.config.profile import round_half_up
+
+    st = every.get(month)
+    if st is None or st.empty:
+        return {}
+    st = st.copy()
     for c in ("planned_weight", "adhoc_weight"):
         st[c] = round_half_up(st[c].to_numpy(dtype="float64"), ev.profile.rounding)
     return st.to_dict("index")
@@ -174,7 +184,7 @@ def _unscored_plan_months(ev: Evaluation) -> list[str]:
     return sorted(months - scored, reverse=True)
 
 
-def _plan_lines(ev: Evaluation, month: str, stats: dict[str, dict]) -> list[tuple[str, str]]:
+def _plan_lines(ev: Evaluation, month: str, stats: dict[str, dict], names: dict[str, str]) -> list[tuple[str, str]]:
     """The month's ad-hoc share, people without a planned task, feedback unanswered too long."""
     from sheetsync.config.profile import round_half_up
     from sheetsync.engine.validate import _num
@@ -188,7 +198,6 @@ def _plan_lines(ev: Evaluation, month: str, stats: dict[str, dict]) -> list[tupl
         share = round_half_up(100 * adhoc / (planned + adhoc), 1)
         out.append((f"Kế hoạch tháng {month_label(month)}: quy đổi trong kế hoạch {_num(round_half_up(planned, 2))}, "
                     f"phát sinh {_num(round_half_up(adhoc, 2))} ({_num(share)}% khối lượng là việc phát sinh)", "bold"))
-    names = _names(ev)
     missing = ev.plans.missing.get(month, [])
     if missing:
         day = ev.plans.plan_days[month]
