@@ -126,6 +126,10 @@ def test_a_person_without_a_planned_task_is_flagged_once_the_plan_day_has_passed
     text = [r[0] for r in summary_rows(unit.path) if isinstance(r[0], str)]
     assert ("Tháng 11/2026 — Chưa có nhiệm vụ trong kế hoạch (giao đến ngày 05/11/2026): 2 người — S2 Trần Thị B, "
             "S3 Lê Văn C") in text
+    report = status({"Phòng thử nghiệm": res.evaluation}, None, "2026-11-06", load_profile("nd335"))
+    items = report.items[report.items["code"] == "plan-missing"]
+    assert list(items["staff_id"]) == ["S2", "S3"]
+    assert items["message"].iloc[0] == "Chưa có nhiệm vụ trong kế hoạch tháng 11/2026 (hạn giao ngày 05/11/2026)."
 
 
 def test_once_a_month_is_evaluated_only_the_people_evaluated_or_with_tasks_must_have_had_a_plan(unit):
