@@ -49,10 +49,11 @@ def test_every_tab_init_makes_is_set_up_to_print(book):
     for title in tabs:
         assert wb[title].print_title_rows == "$1:$1"  # the header row on every printed page
     # As wide as one page when that keeps type at 65% or more; wider tabs print across, the code
-    # column repeated: the catalogue fits, the 29 columns of `Nhiệm vụ` take three pages.
+    # column repeated: the catalogue fits, the 37 columns of `Nhiệm vụ` (with the plan, feedback and
+    # key result columns) take four pages.
     assert wb[SCHEMAS["catalogue"].title].page_setup.fitToWidth == 1
     tasks = wb[SCHEMAS["tasks"].title]
-    assert (tasks.page_setup.fitToWidth, tasks.page_setup.pageOrder, tasks.print_title_cols) == (3, "overThenDown",
+    assert (tasks.page_setup.fitToWidth, tasks.page_setup.pageOrder, tasks.print_title_cols) == (4, "overThenDown",
                                                                                                   "$A:$A")
 
 
