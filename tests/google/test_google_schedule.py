@@ -41,3 +41,24 @@ def test_the_schedule_is_checked_and_read_on_google_like_on_xlsx(emulator, gc):
     assert status == ["Hợp lệ", "Hợp lệ", "Lỗi", "Lỗi", "Hợp lệ"]
     again, _ = sync(book, as_of="2026-10-26")
     assert not again.plan
+
+
+def test_sheetsync_schedule_prints_and_exports_a_google_units_week(emulator, gc, tmp_path):
+    import icalendar
+
+    from sheetsync.service.schedule import schedule
+
+    book = GoogleBook(gc, unit="Phòng Kinh tế")
+    book.person("CB1", "Nguyễn Văn An")
+    book.add("schedule", date=dt.date(2026, 10, 26), time="8h00", content="Giao ban", chair="CB1", place="Phòng họp 1")
+    book.add("schedule", date=dt.date(2026, 10, 29), time="14:00 - 16:00", content="Kiểm tra công trình")
+    book.save()
+    res = schedule([book.source], week="2026-W44", out=tmp_path, formats=["html", "ics"])
+    assert res.exit_code == 0, res.messages
+    (scope,) = res.scopes
+    assert scope.name == "Phòng Kinh tế" and scope.events == 2
+    html = scope.paths["html"].read_text(encoding="utf-8")
+    assert "CỦA PHÒNG KINH TẾ" in html and "Nguyễn Văn An" in html and "14h00 - 16h00" in html
+    cal = icalendar.Calendar.from_ical(scope.paths["ics"].read_bytes())
+    starts = {str(e["SUMMARY"]): e.decoded("DTSTART") for e in cal.walk("VEVENT")}
+    assert starts["Kiểm tra công trình"].isoformat() == "2026-10-29T14:00:00+07:00"
