@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sheetsync.config.profile import Profile
-from sheetsync.domain.calendar import week_label, week_of, week_start
+from sheetsync.domain.calendar import week_of, week_start
 from sheetsync.errors import EXIT_PROBLEM, SheetsyncError, UsageError
 from sheetsync.results import RunResult
 from sheetsync.service.units import Progress, as_of_timestamp, run
@@ -101,15 +101,50 @@ def schedule(sources: list[str], *, week: str | None = None, as_of: date | str |
     if len(units) > 1:
         scopes.insert(0, (name, "ward", pd.concat(frames, ignore_index=True)))
     out = Path(out)
+    pages: list[tuple[ScheduleScope, Path]] = []
     try:
         slugs = document.slug_for([s[0] for s in scopes])
         for (scope, kind, events), slug in zip(scopes, slugs):
-            outcome.scopes.append(_write_scope(scope, kind, events, slug, week, ward, result.profile, out, formats,
-                                               templates_dir, outcome.messages))
+            written, html = _write_scope(scope, kind, events, slug, week, ward, result.profile, out, formats,
+                                         templates_dir)
+            outcome.scopes.append(written)
+            if html is not None:
+                pages.append((written, html))
     except SheetsyncError as exc:
         outcome.problem = exc
         outcome.messages.append(str(exc))
+    if "pdf" in formats and pages:
+        _print(pages, out, week, keep_html="html" in formats, messages=outcome.messages)
     return outcome
+
+
+def _print(pages: list[tuple[ScheduleScope, Path]], out: Path, week: str, *, keep_html: bool,
+           messages: list[str]) -> None:
+    """PDFs of the pages, a few browsers at a time (most of a print is the browser starting)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sheetsync.forms.pdf import NO_ENGINE_MESSAGE, PdfError, find_browser, print_pdf
+    from sheetsync.forms.report import PDF_WORKERS
+
+    browser = find_browser()
+    if browser is None:
+        messages.append(NO_ENGINE_MESSAGE)
+    else:
+        def one(job: tuple[ScheduleScope, Path]):
+            try:
+                return print_pdf(job[1], job[1].with_suffix(".pdf"), browser).path
+            except PdfError as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=PDF_WORKERS) as pool:
+            for (scope, _), printed in zip(pages, pool.map(one, pages)):
+                if isinstance(printed, PdfError):
+                    messages.append(f"{scope.name}: {printed}")
+                else:
+                    scope.paths["pdf"] = printed
+    if not keep_html:
+        for _, html in pages:
+            html.unlink(missing_ok=True)
 
 
 def _rows_not_printed(ev) -> int:
@@ -120,8 +155,8 @@ def _rows_not_printed(ev) -> int:
 
 
 def _write_scope(scope: str, kind: str, events: pd.DataFrame, slug: str, week: str, ward, profile: Profile, out: Path,
-                 formats: tuple[str, ...], templates_dir, messages: list[str]) -> ScheduleScope:
-    from sheetsync.forms.pdf import NO_ENGINE_MESSAGE, PdfError, find_browser, print_pdf
+                 formats: tuple[str, ...], templates_dir) -> tuple[ScheduleScope, Path | None]:
+    """xlsx, HTML and .ics of one scope; returns the HTML page too when a PDF is to be printed."""
     from sheetsync.schedule import document, ical, render
 
     ctx = document.context(scope, week, ward)
@@ -129,29 +164,14 @@ def _write_scope(scope: str, kind: str, events: pd.DataFrame, slug: str, week: s
     doc = document.build_document(scope, kind, week, events, layout)
     result = ScheduleScope(scope, kind, doc.events, len(events))
     base = f"Lich_cong_tac_{slug}_{week}"
+    html = None
     if "xlsx" in formats:
         result.paths["xlsx"] = render.render_xlsx(doc, out / f"{base}.xlsx")
     if "html" in formats or "pdf" in formats:
         html = render.render_html(doc, out / f"{base}.html", templates_dir)
         if "html" in formats:
             result.paths["html"] = html
-        if "pdf" in formats:
-            browser = find_browser()
-            if browser is None:
-                if NO_ENGINE_MESSAGE not in messages:
-                    messages.append(NO_ENGINE_MESSAGE)
-            else:
-                try:
-                    result.paths["pdf"] = print_pdf(html, out / f"{base}.pdf", browser).path
-                except PdfError as exc:
-                    messages.append(f"{scope}: {exc}")
-        if "html" not in formats:
-            html.unlink(missing_ok=True)
     if "ics" in formats:
         cal = ical.build_calendar(scope, events, profile, layout, week_start(week))
         result.paths["ics"] = ical.write_ics(out / f"Lich_cong_tac_{slug}.ics", cal)
-    return result
-
-
-def describe_week(week: str) -> str:
-    return week_label(week)
+    return result, html if "pdf" in formats else None
