@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import threading
 import time
 from datetime import date, datetime
@@ -71,8 +72,8 @@ def client_ip(request: Request) -> str:
 
 
 class PageCache:
-    """What a page shows, kept for a few seconds: under many readers the dashboard is computed once
-    per interval, not once per request. Any write by this process (a sync, an upload, a
+    """Pages kept for a few seconds: under many readers the dashboard is computed and rendered
+    once per interval and account, not once per request. Any write by this process (a sync, an upload, a
     publication, an account change) empties it; writes by other processes (workers) show within
     `seconds`. Keys include the account's role and units, so nobody is served another's page."""
 
@@ -104,6 +105,7 @@ class Pages:
         self.env = _env()
         self.today = today or date.today
         self.cache = PageCache(ward.state, ward.service.page_cache_seconds)
+        self.csrf_slot = "csrf-slot-" + secrets.token_hex(16)  # where a cached page's token goes
 
     # -- helpers ------------------------------------------------------------------------------------
 
@@ -204,12 +206,28 @@ class Pages:
 
     # -- dashboard ---------------------------------------------------------------------------------------
 
+    async def cached_page(self, request: Request, user: User, name: str, key: tuple, make) -> Response:
+        """A page from the cache (PageCache): rendered once per interval for each account and URL,
+        its session's CSRF token put in on the way out. A page carrying a one-time message
+        (flash) is rendered afresh."""
+        session = request.session
+        if "csrf" not in session:
+            session["csrf"] = auth.new_csrf_token()
+        if session.get("flash"):
+            return self.render(request, name, **await run_in_threadpool(make))
+
+        def html() -> str:
+            return self.env.get_template(name).render(user=user, csrf=self.csrf_slot, ward=self.ward.config,
+                                                      flash=None, roles=ROLE_LABELS, **make())
+
+        page = await run_in_threadpool(self.cache.get, (name, user.username, user.role, user.units, *key), html)
+        return HTMLResponse(page.replace(self.csrf_slot, session["csrf"]), headers=SECURITY_HEADERS)
+
     async def dashboard(self, request: Request) -> Response:
         user = self.need_user(request)
         month, today = request.query_params.get("month"), self.today()
-        data = await run_in_threadpool(self.cache.get, ("dashboard", user.role, user.units, month, today),
-                                       lambda: views.dashboard(self.ward, user, month, today))
-        return self.render(request, "dashboard.html.j2", **data)
+        return await self.cached_page(request, user, "dashboard.html.j2", (month, today),
+                                      lambda: views.dashboard(self.ward, user, month, today))
 
     async def status_page(self, request: Request) -> Response:
         user = self.need_user(request)
@@ -223,9 +241,8 @@ class Pages:
         spec = self.unit_for(request, user)
         q = request.query_params
         args = (q.get("month"), q.get("severity"), q.get("tab"), self.today())
-        data = await run_in_threadpool(self.cache.get, ("unit", spec.name, user.role, user.units, user.username, *args),
-                                       lambda: views.unit_page(self.ward, user, spec, *args))
-        return self.render(request, "unit.html.j2", **data)
+        return await self.cached_page(request, user, "unit.html.j2", (spec.name, *args),
+                                      lambda: views.unit_page(self.ward, user, spec, *args))
 
     async def sync_now(self, request: Request) -> Response:
         user = self.need_user(request)

@@ -154,3 +154,18 @@ def test_a_person_page_with_months_chart_quarter_and_year_for_who_may_see_it(htt
     for path in ("/nguoi/BE02", "/nguoi/BE02/bieu-do.svg", "/nguoi/KHONGCO"):
         r = alpha.get(path)
         assert r.status_code == 404 and "BE02" not in r.text.replace("/nguoi/BE02", ""), path
+
+
+def test_a_page_served_from_the_cache_carries_each_session_its_own_token(http):
+    """Pages are kept a few seconds (PageCache); two sessions of one account get the same page,
+    each with its own CSRF token, and a sync's message is shown once, then the cached page."""
+    first, second = http("admin"), http("admin")
+    a, b = first.get("/"), second.get("/")
+    token_a, token_b = (re.search(r'name="csrf" value="([^"]+)"', r.text).group(1) for r in (a, b))
+    assert token_a != token_b and "csrf-slot" not in a.text + b.text
+    assert a.text.replace(token_a, "T") == b.text.replace(token_b, "T")
+    r = first.client.post("/don-vi/phong-alpha/dong-bo", data={"csrf": token_a})
+    assert r.status_code == 303
+    unit = first.get("/don-vi/phong-alpha").text
+    assert "Đã đồng bộ xong." in unit
+    assert "Đã đồng bộ xong." not in first.get("/don-vi/phong-alpha").text
