@@ -228,22 +228,28 @@ def _dates_from_text(s: pd.Series) -> pd.Series:
     return out
 
 
-def parse_month(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
-    """Months as canonical "YYYY-MM" text."""
+def _parse_text_or_date(raw: pd.Series, ty: pd.Series | None, from_text, from_dates) -> Parsed:
+    """The skeleton shared by months and weeks: text cells through `from_text` (a Series of
+    canonical values, None where unreadable), date and number cells read as dates and turned
+    into values by `from_dates` (a Series of Timestamps, NaT where none)."""
     ty = cell_types(raw) if ty is None else ty
     issue = _issue_mask(ty)
     empty = _blank(raw, ty) | issue
     value = pd.Series(None, index=raw.index, dtype=object)
     is_str = (ty == str) & ~empty
     if is_str.any():
-        s = raw[is_str].str.strip()
-        value[is_str] = _months_from_text(s)
-    rest = ~is_str & ~empty & value.isna()
+        value[is_str] = from_text(raw[is_str].str.strip())
+    rest = ~is_str & ~empty
     if rest.any():
-        d = parse_date(raw[rest], ty[rest])
-        value[rest] = d.value.dt.strftime("%Y-%m").where(d.value.notna(), None)
+        value[rest] = from_dates(parse_date(raw[rest], ty[rest]).value)
     bad = ~empty & value.isna()
     return Parsed(value, empty, bad, issue)
+
+
+def parse_month(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
+    """Months as canonical "YYYY-MM" text."""
+    return _parse_text_or_date(raw, ty, _months_from_text,
+                               lambda d: d.dt.strftime("%Y-%m").where(d.notna(), None))
 
 
 def _months_from_text(s: pd.Series) -> pd.Series:
@@ -284,24 +290,20 @@ def parse_period(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
 
 def parse_week(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     """ISO weeks as canonical "YYYY-Www" text (from week text or any date in the week)."""
-    ty = cell_types(raw) if ty is None else ty
-    issue = _issue_mask(ty)
-    empty = _blank(raw, ty) | issue
-    value = pd.Series(None, index=raw.index, dtype=object)
-    is_str = (ty == str) & ~empty
-    if is_str.any():
-        s = raw[is_str].str.strip()
-        value[is_str] = s.map(_week_or_none)
-        dated = value.isna() & is_str
-        if dated.any():
-            d = _dates_from_text(s[dated[dated].index])
-            value[d.index] = d.map(lambda t: week_of(t.date()) if pd.notna(t) and MIN_YEAR <= t.year <= MAX_YEAR else None)
-    rest = ~is_str & ~empty
-    if rest.any():
-        d = parse_date(raw[rest], ty[rest])
-        value[rest] = d.value.map(lambda t: week_of(t.date()) if pd.notna(t) else None)
-    bad = ~empty & value.isna()
-    return Parsed(value, empty, bad, issue)
+    return _parse_text_or_date(raw, ty, _weeks_from_text, lambda d: d.map(_week_of_stamp))
+
+
+def _week_of_stamp(t) -> str | None:
+    return week_of(t.date()) if pd.notna(t) and MIN_YEAR <= t.year <= MAX_YEAR else None
+
+
+def _weeks_from_text(s: pd.Series) -> pd.Series:
+    """Week text (`2026-W44`, `Tuần 44/2026`...) or, failing that, a date in the week."""
+    out = s.map(_week_or_none)
+    dated = out.isna()
+    if dated.any():
+        out[dated] = _dates_from_text(s[dated]).map(_week_of_stamp)
+    return out
 
 
 def _week_or_none(text: str) -> str | None:

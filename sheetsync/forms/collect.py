@@ -11,7 +11,7 @@ import pandas as pd
 from sheetsync.config.profile import Profile
 from sheetsync.config.ward import WardConfig
 from sheetsync.forms import UnitResults, WardInfo
-from sheetsync.history.freeze import MONTH_CODE
+from sheetsync.history.codes import MONTH_CODE
 from sheetsync.results import COMPONENT_FIELDS, Evaluation
 
 # Short notes a person's row shows in 02A, by rule code (the full message is in the sheet).

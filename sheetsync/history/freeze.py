@@ -34,14 +34,11 @@ from sheetsync.history.capture import (
     row_inputs,
     row_keys,
 )
+from sheetsync.history.codes import ADDED_CODE, DELETED_CODE, EDIT_CODE, MONTH_CODE
 from sheetsync.history.store import Store
 from sheetsync.history.store.store import RecordedMonth
 from sheetsync.text import shorten
 
-EDIT_CODE = "history.edit-after-approval"
-ADDED_CODE = "history.row-added-after-approval"
-DELETED_CODE = "history.row-deleted-after-approval"
-MONTH_CODE = "history.month-edited-after-approval"
 ROW_FIELD = "__row__"  # the `field` under which an added or deleted row is remembered
 
 

@@ -30,12 +30,13 @@ import pandas as pd
 from sheetsync.engine.findings import COLUMNS
 from sheetsync.engine.grid import SheetGrid
 from sheetsync.engine.writeplan import SummaryTab, WritePlan
+from sheetsync.history.codes import MONTH_CODE
 from sheetsync.results import Notice, RecordedEvaluation, UnitResult, plain
 from sheetsync.text import normalize_key
 
 FORMAT = 2  # of the stored compact result; part of the key
 # Notices that belong to the evaluation (shown again when reused), not to one run's write or record.
-EVALUATION_NOTICES = ("run.month-without-data", "history.month-edited-after-approval")
+EVALUATION_NOTICES = ("run.month-without-data", MONTH_CODE)
 SUMMARY_VOLATILE_ROWS = SummaryTab.__dataclass_fields__["volatile_rows"].default
 
 

@@ -33,6 +33,7 @@ from sheetsync.errors import (
     UnexpectedError,
     os_error,
 )
+from sheetsync.history.codes import MONTH_CODE, MONTH_FROZEN
 from sheetsync.results import Notice, RunResult, UnitResult
 
 Progress = Callable[[UnitSpec], None]
@@ -194,7 +195,7 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
         result.freeze = apply_freeze(store, name, ev)
         for m in result.freeze.edited_months:
             n = sum(1 for e in result.freeze.edits if e.month == m)
-            result.notices.append(Notice("history.month-edited-after-approval",
+            result.notices.append(Notice(MONTH_CODE,
                                          f"Tháng {month_label(m)} đã được phê duyệt và khóa nhưng bảng tính bị sửa "
                                          f"sau đó ({n} chỗ); điểm và xếp loại giữ theo bản đã phê duyệt.", "warning"))
         from sheetsync.history.returns import check_returns
@@ -223,7 +224,7 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
             result.record_error = record_failure(exc)
         else:
             for m in rec.frozen_now:
-                result.notices.append(Notice("history.month-frozen", f"Tháng {month_label(m)}: mọi người đã có xếp "
+                result.notices.append(Notice(MONTH_FROZEN, f"Tháng {month_label(m)}: mọi người đã có xếp "
                                              "loại được phê duyệt; tháng được khóa. Sửa đổi sau này sẽ được báo, "
                                              "không được tính (mở lại bằng 'sheetsync reopen')."))
     t5 = time.perf_counter()

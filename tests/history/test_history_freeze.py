@@ -17,11 +17,8 @@ from history_support import (
 )
 
 from sheetsync.engine.evaluate import engine_values
+from sheetsync.history.codes import ADDED_CODE, DELETED_CODE, EDIT_CODE, MONTH_CODE
 from sheetsync.history.freeze import (
-    ADDED_CODE,
-    DELETED_CODE,
-    EDIT_CODE,
-    MONTH_CODE,
     apply_freeze,
 )
 from sheetsync.history.store import StoreError

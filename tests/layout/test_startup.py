@@ -49,3 +49,9 @@ def test_an_unchanged_unit_is_synced_and_validated_without_the_database_layer(tm
     for command in ("sync", "validate"):
         assert "sqlalchemy" not in loaded(command, str(path), "--as-of", "2026-11-24")
     assert "sqlalchemy" in loaded("sync", str(path), "--as-of", "2026-11-30")  # another date: evaluated, recorded
+
+
+def test_the_forms_read_findings_without_the_database_layer():
+    code = "import sys, sheetsync.forms.collect; print('sqlalchemy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False", done.stderr
