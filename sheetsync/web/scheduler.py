@@ -79,6 +79,21 @@ def forms_if_due(ward: jobs.Ward, today: date) -> str | None:
         ward.state.release(flag, token)
 
 
+def catch_up(ward: jobs.Ward, today: date | None = None) -> TickReport | None:
+    """At start-up outside working hours: sync once the units the pages have never shown (a ward
+    that starts the service in the evening sees its units at once, not the next morning)."""
+    seen = ward.state.unit_states(with_result=False)
+    missing = [spec for spec in ward.units if spec.name not in seen]
+    if not missing:
+        return None
+    t0 = time.perf_counter()
+    rep = TickReport(datetime.now())
+    for spec in missing:
+        rep.outcomes.append(jobs.sync_unit(ward, spec, as_of=today))
+    rep.seconds = time.perf_counter() - t0
+    return rep
+
+
 class Ticker:
     """A daemon thread ticking on the ward's schedule until stopped."""
 
@@ -98,6 +113,13 @@ class Ticker:
 
     def _loop(self) -> None:
         sched = self.ward.service.schedule
+        if sched.enabled and not sched.is_working(datetime.now()):
+            try:
+                done = catch_up(self.ward, self.today() if self.today else None)
+                if done:
+                    log.info("Đồng bộ lần đầu ngoài giờ làm việc: %d đơn vị chưa có trên trang", len(done.outcomes))
+            except Exception:  # noqa: BLE001
+                log.exception("Lượt đồng bộ lần đầu lỗi")
         while not self._stop.is_set():
             now = datetime.now()
             if sched.enabled and sched.is_working(now):

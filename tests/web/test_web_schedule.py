@@ -158,3 +158,22 @@ def test_a_ward_synced_from_the_command_line_first_gets_its_pages_on_the_first_t
         assert ward.state.unit_state("Phòng Alpha")["result"] == state["result"]
     finally:
         ward.close()
+
+
+def test_started_outside_working_hours_the_units_never_shown_are_synced_once(tmp_path):
+    from conftest import make_ward
+
+    from sheetsync.web.scheduler import catch_up
+
+    ward_file = make_ward(tmp_path / "evening")
+    ward = open_ward(ward_file)
+    try:
+        sync_unit(ward, ward.units[0], as_of=TODAY)  # one unit already on the pages
+        before = ward.state.unit_state(ward.units[0].name)["synced_at"]
+        rep = catch_up(ward, TODAY)
+        assert [o.unit for o in rep.outcomes] == [u.name for u in ward.units[1:]]
+        assert all(o.status == "ok" for o in rep.outcomes)
+        assert ward.state.unit_state(ward.units[0].name)["synced_at"] == before  # not synced again
+        assert catch_up(ward, TODAY) is None  # every unit shown: nothing to do
+    finally:
+        ward.close()
