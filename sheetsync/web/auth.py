@@ -11,6 +11,7 @@ NAT address shares it), within `WINDOW` answer 429 until the window passes, acro
 from __future__ import annotations
 
 import secrets
+import threading
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -25,17 +26,23 @@ WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 8
 
 _hasher = PasswordHasher()
+# Each argon2 computation takes `memory_cost` (64 MiB by default): twenty people logging in at the
+# same moment took the service to 1.2 GB. At most this many run at once; the others wait their turn.
+HASH_SLOTS = 2
+_slots = threading.BoundedSemaphore(HASH_SLOTS)
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise UsageError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.", code="web.weak-password")
-    return _hasher.hash(password)
+    with _slots:
+        return _hasher.hash(password)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash, password)
+        with _slots:
+            return _hasher.verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

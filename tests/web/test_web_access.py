@@ -169,3 +169,41 @@ def test_a_page_served_from_the_cache_carries_each_session_its_own_token(http):
     unit = first.get("/don-vi/phong-alpha").text
     assert "Đã đồng bộ xong." in unit
     assert "Đã đồng bộ xong." not in first.get("/don-vi/phong-alpha").text
+
+
+def test_many_logins_at_once_hash_passwords_two_at_a_time(monkeypatch):
+    """Each argon2 check takes 64 MiB: twenty logins at the same moment must not take twenty
+    times that, so checks beyond HASH_SLOTS wait their turn (and still all succeed)."""
+    import threading
+    import time
+
+    from sheetsync.web import auth
+
+    stored = auth.hash_password(PASSWORD)
+    running, peak, lock = [0], [0], threading.Lock()
+    real_verify = auth._hasher.verify
+
+    def counting_verify(h, p):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            time.sleep(0.05)
+            return real_verify(h, p)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    class Counting:
+        verify = staticmethod(counting_verify)
+
+    monkeypatch.setattr(auth, "_hasher", Counting())
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(auth.verify_password(stored, PASSWORD)))
+               for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True] * 12
+    assert peak[0] == auth.HASH_SLOTS
