@@ -502,7 +502,9 @@ class Pages:
 
     async def audit_page(self, request: Request) -> Response:
         self.need_admin(request)
-        return self.render(request, "audit.html.j2", events=self.ward.state.audit_log())
+        every = request.query_params.get("tat-ca") == "1"
+        events = self.ward.state.audit_log(without=() if every else views.ROUTINE_ACTIONS)
+        return self.render(request, "audit.html.j2", events=events, every=every, actions=views.AUDIT_ACTIONS)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

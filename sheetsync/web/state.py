@@ -137,10 +137,13 @@ class WebState:
         self._do(lambda s: s.add(AuditEvent(at=datetime.now(), username=username, action=action, target=target,
                                             ip=ip, detail=detail)))
 
-    def audit_log(self, limit: int = 500) -> list[dict]:
+    def audit_log(self, limit: int = 500, without: tuple[str, ...] = ()) -> list[dict]:
+        """The latest events, newest first; `without` leaves out actions (the workers' syncs)."""
         cols = ["at", "username", "action", "target", "ip", "detail"]
-        return self._do(lambda s: [_plain(e, cols) for e in s.execute(
-            select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)).scalars()], readonly=True)
+        query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+        if without:
+            query = query.where(AuditEvent.action.not_in(without))
+        return self._do(lambda s: [_plain(e, cols) for e in s.execute(query).scalars()], readonly=True)
 
     def failed_logins(self, ip: str, username: str, since: datetime) -> tuple[int, int]:
         """Failed logins since `since`: (for this account, from this address)."""

@@ -14,6 +14,19 @@ from sheetsync.web.state import User
 from sheetsync.web.summary import month_figures
 
 SEVERITY = {"error": "Lỗi", "warning": "Cảnh báo"}
+# What each audit action is called on the log page (the stored action is a stable code).
+AUDIT_ACTIONS = {
+    "login": "Đăng nhập", "login-failed": "Đăng nhập sai", "login-blocked": "Đăng nhập bị tạm khóa",
+    "logout": "Đăng xuất", "sync": "Đồng bộ ngay", "queue-sync": "Đồng bộ theo lịch (worker)",
+    "download": "Tải về", "upload": "Tải tệp lên", "upload-refused": "Tệp tải lên bị từ chối",
+    "upload-accepted": "Nhận phiên bản tải lên", "forms": "Lập biểu mẫu", "publish": "Công bố kết quả",
+    "feedback": "Kiến nghị", "feedback-answer": "Trả lời kiến nghị", "feedback-close": "Đóng kiến nghị",
+    "reminder": "Gửi thư nhắc", "user-add": "Thêm tài khoản", "user-passwd": "Đổi mật khẩu",
+    "user-remove": "Xóa tài khoản",
+}
+# Left out of the log page unless asked for: a worker writes one line per unit and tick, which
+# would push people's own actions off the page within hours.
+ROUTINE_ACTIONS = ("queue-sync",)
 STEP_CODES = {"self_assessment": "self_assessment", "manager_review": "manager_review", "approval": "approval",
               "forms_to_ward": "forms"}
 STATE_TEXT = {"done": "Xong", "late": "Trễ hạn", "missing": "Thiếu", "pending": "Chưa đến hạn", "open": "Còn thiếu"}

@@ -39,7 +39,7 @@ def test_a_published_month_stays_as_published_and_prints(http, server, tmp_path)
     page = focal.get("/don-vi/phong-alpha?month=2026-11").text
     row = re.search(r'<a href="/nguoi/AL02">AL02</a>.*?<b>([^<]*)</b>', page, re.S)
     assert "đã công bố" in page and row.group(1) == before
-    assert "publish" in admin.get("/quan-tri/nhat-ky").text
+    assert "Công bố kết quả" in admin.get("/quan-tri/nhat-ky").text
 
 
 def test_a_complaint_is_recorded_answered_closed_and_shows_where_it_belongs(http, server):
@@ -74,4 +74,4 @@ def test_a_complaint_is_recorded_answered_closed_and_shows_where_it_belongs(http
     assert "Điều chỉnh điểm BE03" in admin.get("/kien-nghi").text
     assert "Điều chỉnh điểm BE03" not in focal.get("/kien-nghi").text
     log = admin.get("/quan-tri/nhat-ky").text
-    assert "feedback-answer" in log and "feedback-close" in log
+    assert "Trả lời kiến nghị" in log and "Đóng kiến nghị" in log

@@ -95,7 +95,7 @@ def test_sync_now_on_the_unit_page(http):
     r = admin.post("/don-vi/phong-alpha/dong-bo", token_from="/don-vi/phong-alpha")
     assert r.status_code == 303
     assert "Đã đồng bộ xong." in admin.get("/don-vi/phong-alpha").text
-    assert "sync</td><td>Phòng Alpha</td>" in admin.get("/quan-tri/nhat-ky").text
+    assert "Đồng bộ ngay</td><td>Phòng Alpha</td>" in admin.get("/quan-tri/nhat-ky").text
 
 
 def test_kill_9_during_a_sync_loses_nothing_and_the_next_start_syncs_again(ward_copy):

@@ -54,7 +54,7 @@ def test_what_is_not_a_workbook_is_refused_with_a_message_and_changes_nothing(ht
     assert "Các phiên bản đã tải lên" not in admin.get("/don-vi/phong-gamma").text
     assert (server.ward_file.parent / "gamma.xlsx").read_bytes() == before
     log = admin.get("/quan-tri/nhat-ky").text
-    assert log.count("upload-refused") == 4
+    assert log.count("Tệp tải lên bị từ chối") == 4
 
 
 def test_an_upload_is_checked_shown_then_accepted_and_every_version_is_kept(http, server, tmp_path):
