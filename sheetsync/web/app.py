@@ -80,23 +80,37 @@ class PageCache:
     def __init__(self, state, seconds: float):
         self.state, self.seconds = state, seconds
         self._items: dict = {}
+        self._making: dict = {}
         self._lock = threading.Lock()
 
     def get(self, key, make):
         if self.seconds <= 0:
             return make()
-        now = time.monotonic()
         with self._lock:
             hit = self._items.get(key)
-            if hit and hit[0] == self.state.generation and now - hit[1] < self.seconds:
-                return hit[2]
-        generation = self.state.generation
-        data = make()
-        with self._lock:
-            if len(self._items) > 500:
-                self._items.clear()
-            self._items[key] = (generation, now, data)
-        return data
+            making = self._making.setdefault(key, threading.Lock())
+        current = hit is not None and hit[0] == self.state.generation
+        if current and time.monotonic() - hit[1] < self.seconds:
+            return hit[2]
+        # Only the interval has passed (nothing was written): while one request makes the page
+        # again, the others get the page as it was a moment ago instead of queueing behind it.
+        if not making.acquire(blocking=not current):
+            return hit[2]
+        try:
+            with self._lock:
+                hit = self._items.get(key)
+            if hit and hit[0] == self.state.generation and time.monotonic() - hit[1] < self.seconds:
+                return hit[2]  # made by the request this one waited for
+            generation, now = self.state.generation, time.monotonic()
+            data = make()
+            with self._lock:
+                if len(self._items) > 500:  # bounded, whatever URLs people make up
+                    self._items.clear()
+                    self._making = {}
+                self._items[key] = (generation, now, data)
+            return data
+        finally:
+            making.release()
 
 
 class Pages:

@@ -97,3 +97,41 @@ def test_a_cached_page_is_made_again_after_a_write_or_when_old():
     assert short.get("k", make) == 5
     time.sleep(0.1)  # a sync by another process (a worker) shows once the interval is over
     assert short.get("k", make) == 6
+
+
+def test_a_page_asked_by_many_at_once_is_made_once_and_an_old_one_is_served_while_remade():
+    import threading
+
+    from sheetsync.web.app import PageCache
+
+    state = _State()
+    cache = PageCache(state, seconds=0.2)
+    made, gate = [], threading.Event()
+
+    def slow():
+        made.append(1)
+        gate.wait(5)
+        return f"page {len(made)}"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get("dash", slow))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.1)
+    gate.set()
+    for t in threads:
+        t.join()
+    assert results == ["page 1"] * 8 and len(made) == 1  # nobody made it twice
+
+    time.sleep(0.3)  # the interval has passed, nothing was written
+    gate.clear()
+    remaking = threading.Thread(target=lambda: results.append(cache.get("dash", slow)))
+    remaking.start()
+    time.sleep(0.1)
+    assert cache.get("dash", slow) == "page 1"  # served at once while it is being made again
+    gate.set()
+    remaking.join()
+    assert results[-1] == "page 2" and cache.get("dash", slow) == "page 2"
+    state.generation += 1  # after a write nobody gets the old page, they wait for the new one
+    gate.set()
+    assert cache.get("dash", slow) == "page 3"
