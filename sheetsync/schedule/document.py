@@ -20,20 +20,12 @@ import pandas as pd
 from sheetsync.config.resources import templates_dir as shipped_templates
 from sheetsync.domain.calendar import ALL_DAY, time_bounds, week_end, week_start, weekday_name
 from sheetsync.errors import TemplateError
-from sheetsync.forms.layout import deep_merge, fill
+from sheetsync.forms.layout import Line, deep_merge, fill
 
 LAYOUT_FILE = "lich_cong_tac.yaml"
 PAGE_TEMPLATE = "lich_cong_tac.html.j2"
 COLUMN_KEYS = ("day", "session", "time", "content", "chair", "participants", "place", "preparing_unit", "note", "unit")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):[0-5]\d$")
-
-
-@dataclass(frozen=True)
-class Line:
-    text: str
-    bold: bool = False
-    italic: bool = False
-    underline: bool = False
 
 
 @dataclass(frozen=True)

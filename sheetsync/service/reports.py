@@ -37,11 +37,14 @@ class ReportResult:
                 "units": [u.to_dict([self.month] if self.month else None, with_findings=False) for u in self.run.units]}
 
 
-def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+def check_formats(formats: Sequence[str], allowed: Sequence[str] = FORMATS, *, may_be_empty: bool = False
+                  ) -> tuple[str, ...]:
+    """The output formats asked for, normalised; an unknown one (or none, unless `may_be_empty`)
+    is a usage error naming what `allowed` offers."""
     fmts = tuple(f.strip().lower() for f in formats if f.strip())
-    bad = [f for f in fmts if f not in FORMATS]
-    if bad or not fmts:
-        raise UsageError(f"Định dạng không hỗ trợ: {', '.join(bad) or '(trống)'}; chỉ có {', '.join(FORMATS)}.")
+    bad = [f for f in fmts if f not in allowed]
+    if bad or not (fmts or may_be_empty):
+        raise UsageError(f"Định dạng không hỗ trợ: {', '.join(bad) or '(trống)'}; chỉ có {', '.join(allowed)}.")
     return fmts
 
 
@@ -171,10 +174,7 @@ def bottlenecks(sources: Sequence[str], *, as_of: date | str | None = None, stor
         unit_key,
     )
 
-    fmts = tuple(f.strip().lower() for f in formats if f.strip())
-    bad = [f for f in fmts if f not in BOTTLENECK_FORMATS]
-    if bad or (out is not None and not fmts):
-        raise UsageError(f"Định dạng không hỗ trợ: {', '.join(bad) or '(trống)'}; chỉ có {', '.join(BOTTLENECK_FORMATS)}.")
+    fmts = check_formats(formats, BOTTLENECK_FORMATS, may_be_empty=out is None)
     ward, specs, _ = resolve_units(list(sources))
     prof = load_run_profile(profile, ward)
     target = store_target(store, list(sources))

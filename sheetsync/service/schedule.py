@@ -13,8 +13,9 @@ import pandas as pd
 
 from sheetsync.config.profile import Profile
 from sheetsync.domain.calendar import week_of, week_start
-from sheetsync.errors import EXIT_PROBLEM, SheetsyncError, UsageError
+from sheetsync.errors import EXIT_PROBLEM, SheetsyncError
 from sheetsync.results import RunResult
+from sheetsync.service.reports import check_formats
 from sheetsync.service.units import Progress, as_of_timestamp, run
 
 FORMATS = ("xlsx", "html", "pdf", "ics")
@@ -55,14 +56,6 @@ class ScheduleResult:
                 "files": [str(p) for p in self.paths]}
 
 
-def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
-    fmts = tuple(f.strip().lower() for f in formats if f.strip())
-    bad = [f for f in fmts if f not in FORMATS]
-    if bad or not fmts:
-        raise UsageError(f"Định dạng không hỗ trợ: {', '.join(bad) or '(trống)'}; chỉ có {', '.join(FORMATS)}.")
-    return fmts
-
-
 def schedule(sources: list[str], *, week: str | None = None, as_of: date | str | None = None,
              out: str | Path = "lich-cong-tac", formats: Sequence[str] = FORMATS,
              profile: str | Path | Profile | None = None, templates_dir: str | Path | None = None,
@@ -73,7 +66,7 @@ def schedule(sources: list[str], *, week: str | None = None, as_of: date | str |
     from sheetsync.forms.collect import ward_info
     from sheetsync.schedule import document
 
-    formats = check_formats(formats)
+    formats = check_formats(formats, FORMATS)
     week = week or week_of(as_of_timestamp(as_of).date())
     result = run(sources, write=False, as_of=as_of, profile=profile, progress=progress, store=False, mode="schedule")
     outcome = ScheduleResult(result, week)
