@@ -108,7 +108,7 @@ def link_key_results(tasks: TabData, okr: TabData | None, weights: pd.Series | N
         findings.add_many(tasks.title, rows, tasks.header("kr_id"), "warning", "task.kr-period", msgs,
                           col_letter=tasks.letters.get("kr_id"))
     use = okr_row.notna() & ~outside
-    names = _names(staff)
+    names = staff_labels(staff)
     owner = tasks.values.loc[tasks.rows, "owner_id"] if "owner_id" in tasks.values else \
         pd.Series(None, index=tasks.rows, dtype=object)
     if use.any():
@@ -128,7 +128,8 @@ def link_key_results(tasks: TabData, okr: TabData | None, weights: pd.Series | N
     return out
 
 
-def _names(staff: TabData | None) -> dict[str, str]:
+def staff_labels(staff: TabData | None) -> dict[str, str]:
+    """Staff code (normalised) → "code full name", as the summary and the OKR alignment name people."""
     if staff is None or "staff_id" not in staff.values:
         return {}
     v = staff.values.loc[staff.rows]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from sheetsync.config.schema import Schemas
 from sheetsync.domain.calendar import month_label
+from sheetsync.engine.alignment import staff_labels
 from sheetsync.engine.findings import ERROR, WARNING
 from sheetsync.engine.messages import severity_label
 from sheetsync.engine.writeplan import SummaryCell, SummaryTab
@@ -71,7 +72,7 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
     names = _names(ev)
     # Plans of months not scored yet (early in a month, before anyone is evaluated).
     for month in _unscored_plan_months(ev):
-        for text, style in _plan_lines(ev, month, {}, _names(ev)):
+        for text, style in _plan_lines(ev, month, {}, names):
             line(SummaryCell(f"Tháng {month_label(month)} — {text}", style))
     if scores is None or not scores.months:
         line(SummaryCell("Chưa có tháng nào để tổng hợp (trang Đánh giá tháng chưa có hàng hợp lệ).", "muted"))
@@ -220,13 +221,7 @@ def _plan_lines(ev: Evaluation, month: str, stats: dict[str, dict], names: dict[
 
 
 def _names(ev: Evaluation) -> dict[str, str]:
-    staff = ev.tabs.get("staff")
-    if staff is None or "staff_id" not in staff.values:
-        return {}
-    v = staff.values.loc[staff.rows]
-    full = v["full_name"] if "full_name" in v else pd.Series(None, index=v.index)
-    return {normalize_key(s): f"{s} {n}" if isinstance(n, str) else s for s, n in zip(v["staff_id"], full)
-            if isinstance(s, str)}
+    return staff_labels(ev.tabs.get("staff"))
 
 
 def _person_note(person: dict) -> str | None:
