@@ -111,6 +111,40 @@ def schedule(sources: list[str], *, week: str | None = None, as_of: date | str |
     return outcome
 
 
+@dataclass
+class UnitCalendar:
+    """One unit's calendar as `sheetsync serve` hands it to a subscribing phone or Outlook."""
+
+    unit: str
+    ics: bytes | None  # the iCalendar file; None when the workbook could not be read
+    events: int = 0  # schedule events in it (the deadlines come on top)
+    problem: SheetsyncError | None = None
+
+
+def unit_calendar(sources: list[str], unit: str, *, as_of: date | str | None = None,
+                  profile: str | Path | Profile | None = None, schemas=None,
+                  templates_dir: str | Path | None = None) -> UnitCalendar:
+    """The .ics of one unit of the ward (`unit` by name) exactly as `schedule` writes it: every
+    event of its Lịch công tác and the months' deadlines. The workbook is read and checked like
+    `validate`; nothing is written, nothing recorded."""
+    from sheetsync.engine.schedule import schedule_events
+    from sheetsync.forms.collect import ward_info
+    from sheetsync.schedule import document, ical
+
+    week = week_of(as_of_timestamp(as_of).date())
+    result = run(sources, write=False, as_of=as_of, profile=profile, schemas=schemas, store=False, mode="schedule",
+                 only=[unit])
+    u = next((x for x in result.units if x.unit == unit), None)
+    if u is None or u.evaluation is None:
+        problem = (u.error if u else None) or (result.problems[0] if result.problems else None)
+        return UnitCalendar(unit, None, 0, problem)
+    events = schedule_events(u.evaluation).assign(unit=u.unit)
+    info = ward_info(result.ward, result.profile, unit)
+    layout = document.load_layout("unit", document.context(unit, week, info), templates_dir)
+    cal = ical.build_calendar(unit, events, result.profile, layout, week_start(week))
+    return UnitCalendar(unit, cal.to_ical(), len(events))
+
+
 def _print(pages: list[tuple[ScheduleScope, Path]], out: Path, week: str, *, keep_html: bool,
            messages: list[str]) -> None:
     """PDFs of the pages, a few browsers at a time (most of a print is the browser starting)."""

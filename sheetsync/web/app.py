@@ -8,7 +8,9 @@ carries the session's CSRF token; every unit URL checks the account's units firs
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import re
 import secrets
 import threading
 import time
@@ -75,10 +77,15 @@ class PageCache:
     """Pages kept for a few seconds: under many readers the dashboard is computed and rendered
     once per interval and account, not once per request. Any write by this process (a sync, an upload, a
     publication, an account change) empties it; writes by other processes (workers) show within
-    `seconds`. Keys include the account's role and units, so nobody is served another's page."""
+    `seconds`. Keys include the account's role and units, so nobody is served another's page.
+    With `follow_writes` false, only `seconds` ends an item (its key says what it depends on)."""
 
-    def __init__(self, state, seconds: float):
-        self.state, self.seconds = state, seconds
+    @property
+    def generation(self) -> int:
+        return self.state.generation if self.follow_writes else 0
+
+    def __init__(self, state, seconds: float, follow_writes: bool = True):
+        self.state, self.seconds, self.follow_writes = state, seconds, follow_writes
         self._items: dict = {}
         self._making: dict = {}
         self._lock = threading.Lock()
@@ -89,7 +96,7 @@ class PageCache:
         with self._lock:
             hit = self._items.get(key)
             making = self._making.setdefault(key, threading.Lock())
-        current = hit is not None and hit[0] == self.state.generation
+        current = hit is not None and hit[0] == self.generation
         if current and time.monotonic() - hit[1] < self.seconds:
             return hit[2]
         # Only the interval has passed (nothing was written): while one request makes the page
@@ -99,9 +106,9 @@ class PageCache:
         try:
             with self._lock:
                 hit = self._items.get(key)
-            if hit and hit[0] == self.state.generation and time.monotonic() - hit[1] < self.seconds:
+            if hit and hit[0] == self.generation and time.monotonic() - hit[1] < self.seconds:
                 return hit[2]  # made by the request this one waited for
-            generation, now = self.state.generation, time.monotonic()
+            generation, now = self.generation, time.monotonic()
             data = make()
             with self._lock:
                 if len(self._items) > 500:  # bounded, whatever URLs people make up
@@ -119,6 +126,8 @@ class Pages:
         self.env = _env()
         self.today = today or date.today
         self.cache = PageCache(ward.state, ward.service.page_cache_seconds)
+        self.calendars = PageCache(ward.state, ward.service.calendar_cache_minutes * 60, follow_writes=False)
+        self.calendar_throttle = auth.Throttle(ward.service.calendar_per_minute)
         self.csrf_slot = "csrf-slot-" + secrets.token_hex(16)  # where a cached page's token goes
 
     # -- helpers ------------------------------------------------------------------------------------
@@ -254,9 +263,70 @@ class Pages:
         user = self.need_user(request)
         spec = self.unit_for(request, user)
         q = request.query_params
-        args = (q.get("month"), q.get("severity"), q.get("tab"), self.today())
+        args = (q.get("month"), q.get("severity"), q.get("tab"), self.today(), self.base_url(request))
         return await self.cached_page(request, user, "unit.html.j2", (spec.name, *args),
                                       lambda: views.unit_page(self.ward, user, spec, *args))
+
+    def base_url(self, request: Request) -> str:
+        """Where people reach the service: `service.base_url` of ward.yaml, else the address asked."""
+        return self.ward.service.base_url or str(request.base_url).rstrip("/")
+
+    # -- calendar subscription ---------------------------------------------------------------------------
+
+    async def calendar_feed(self, request: Request) -> Response:
+        """A unit's calendar for phones and Outlook, which cannot log in: the secret token in the
+        URL is the permission. A wrong or replaced token gets a bare 404 (nothing says whether a
+        unit or a token exists); guessing is slowed like logins (auth.calendar_blocked)."""
+        ip = client_ip(request)
+        if not self.calendar_throttle.allow(ip) or await run_in_threadpool(auth.calendar_blocked, self.ward.state, ip):
+            return Response("Quá nhiều yêu cầu; hãy thử lại sau.\n", 429, media_type="text/plain; charset=utf-8",
+                            headers={**FEED_HEADERS, "Retry-After": "60", "Cache-Control": "no-store"})
+        token = request.path_params["token"]
+        unit = await run_in_threadpool(self.ward.state.calendar_unit, token) if TOKEN.fullmatch(token) else None
+        spec = next((u for u in self.ward.units if u.name == unit), None) if unit else None
+        if spec is None:
+            self.ward.state.audit(None, "calendar-refused", None, ip)
+            return Response("Không tìm thấy.\n", 404, media_type="text/plain; charset=utf-8",
+                            headers={**FEED_HEADERS, "Cache-Control": "no-store"})
+        today = self.today()
+        try:
+            feed = await run_in_threadpool(self.calendars.get, ("ics", spec.name, _source_stamp(spec.source), today),
+                                           lambda: self._calendar(spec, today))
+        except SheetsyncError as exc:  # not kept in the cache: the next request tries again
+            import logging
+
+            logging.getLogger("sheetsync.web").warning("Lịch của %s: %s", spec.name, exc)
+            return Response("Chưa đọc được lịch công tác của đơn vị; hãy thử lại sau.\n", 503,
+                            media_type="text/plain; charset=utf-8",
+                            headers={**FEED_HEADERS, "Retry-After": "600", "Cache-Control": "no-store"})
+        body, etag = feed
+        headers = {**FEED_HEADERS, "ETag": etag,
+                   "Cache-Control": f"private, max-age={int(self.ward.service.calendar_cache_minutes * 60)}",
+                   "Content-Disposition": f'inline; filename="lich-cong-tac-{self.ward.slug_of(spec.name)}.ics"'}
+        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
+
+    def _calendar(self, spec, today: date) -> tuple[bytes, str]:
+        from sheetsync.service.schedule import unit_calendar
+
+        cal = unit_calendar([str(self.ward.path)], spec.name, as_of=today, profile=self.ward.profile,
+                            schemas=self.ward.schemas)
+        if cal.ics is None:
+            raise cal.problem or SheetsyncError("Không đọc được bảng tính của đơn vị.")
+        return cal.ics, '"' + hashlib.sha256(cal.ics).hexdigest()[:32] + '"'
+
+    async def rotate_calendar(self, request: Request) -> Response:
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        await self.form(request)
+        if not user.can_change(spec.name):
+            raise HTTPException(403, "Tài khoản chỉ được xem, không được tạo lại liên kết lịch.")
+        await run_in_threadpool(self.ward.state.rotate_calendar_token, spec.name, user.username)
+        self.audit(request, "calendar-rotate", spec.name)
+        self.flash(request, "Đã tạo liên kết lịch mới; liên kết cũ không còn dùng được. Hãy đăng ký lại lịch trên "
+                            "điện thoại, Outlook bằng liên kết mới.")
+        return RedirectResponse(f"/don-vi/{request.path_params['unit']}#lich", 303)
 
     async def sync_now(self, request: Request) -> Response:
         user = self.need_user(request)
@@ -531,6 +601,23 @@ SECURITY_HEADERS = {
 }
 
 
+# What a person reads for the router's own errors (Starlette's details are English phrases).
+ERROR_TEXT = {404: "Không tìm thấy trang.", 405: "Trang này không nhận yêu cầu kiểu này."}
+# Calendar feeds: never framed or indexed, and the secret URL is not passed on as a referrer.
+FEED_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
+                "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
+TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
+
+
+def _source_stamp(source: str) -> tuple:
+    """A local workbook's size and time of change (a changed file is read again at once)."""
+    try:
+        st = Path(source).stat()
+        return st.st_size, st.st_mtime_ns
+    except (OSError, ValueError):
+        return ()
+
+
 class _Redirect(Exception):
     def __init__(self, url: str):
         self.url = url
@@ -547,8 +634,11 @@ def create_app(ward: jobs.Ward, *, scheduler: bool = True, today=None, https_onl
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code in (304,):
             return Response(status_code=exc.status_code)
+        from http import HTTPStatus
+
+        ours = isinstance(exc.detail, str) and exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase
         return pages.render(request, "error.html.j2", status_code=exc.status_code, code=exc.status_code,
-                            message=exc.detail if isinstance(exc.detail, str) and exc.detail else "Không tìm thấy trang.")
+                            message=exc.detail if ours else ERROR_TEXT.get(exc.status_code, "Không tìm thấy trang."))
 
     async def server_error(request: Request, exc: Exception) -> Response:
         import logging
@@ -567,6 +657,8 @@ def create_app(ward: jobs.Ward, *, scheduler: bool = True, today=None, https_onl
         Route("/tinh-trang", pages.status_page),
         Route("/don-vi/{unit}", pages.unit),
         Route("/don-vi/{unit}/dong-bo", pages.sync_now, methods=["POST"]),
+        Route("/don-vi/{unit}/lich/tao-lai", pages.rotate_calendar, methods=["POST"]),
+        Route("/lich/{token}.ics", pages.calendar_feed),
         Route("/don-vi/{unit}/bang-tinh", pages.workbook),
         Route("/don-vi/{unit}/tai-len", pages.upload, methods=["POST"]),
         Route("/don-vi/{unit}/tai-len/{upload}", pages.upload_page),

@@ -5,7 +5,10 @@ Passwords are hashed with argon2 (argon2-cffi). The session is Starlette's signe
 in and a CSRF token that every form echoes back. Failed logins are audit events; more than
 `MAX_FAILURES` for one account, or `MAX_IP_FAILURES` from one address (an office behind one
 NAT address shares it), within `WINDOW` answer 429 until the window passes, across processes
-(the count is read from the store).
+(the count is read from the store). Calendar feeds (/lich/<token>.ics) are fetched without a
+session: a wrong token is an audit event too, and more than `MAX_CALENDAR_FAILURES` from one
+address within `WINDOW` answer 429 to every calendar request from it; besides, one address gets
+at most `service.calendar_per_minute` feeds a minute (counted in this process).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ MAX_FAILURES = 5
 MAX_IP_FAILURES = 30
 WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 8
+MAX_CALENDAR_FAILURES = 20
 
 _hasher = PasswordHasher()
 # Each argon2 computation takes `memory_cost` (64 MiB by default): twenty people logging in at the
@@ -63,6 +67,35 @@ def login_blocked(state: WebState, ip: str, username: str, now: datetime | None 
     now = now or datetime.now()
     per_account, per_ip = state.failed_logins(ip, username.strip(), now - WINDOW)
     return per_account >= MAX_FAILURES or per_ip >= MAX_IP_FAILURES
+
+
+def calendar_blocked(state: WebState, ip: str, now: datetime | None = None) -> bool:
+    """Too many wrong calendar tokens from this address lately (someone guessing)."""
+    now = now or datetime.now()
+    return state.events_from("calendar-refused", ip, now - WINDOW) >= MAX_CALENDAR_FAILURES
+
+
+class Throttle:
+    """At most `per_minute` requests per address in any minute (in this process)."""
+
+    def __init__(self, per_minute: float):
+        self.per_minute = per_minute
+        self._seen: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, ip: str, now: float | None = None) -> bool:
+        import time
+
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._seen) > 10_000:  # bounded, whatever addresses come
+                self._seen.clear()
+            recent = [t for t in self._seen.get(ip, ()) if now - t < 60]
+            allowed = len(recent) < self.per_minute
+            if allowed:
+                recent.append(now)
+            self._seen[ip] = recent
+            return allowed
 
 
 def new_csrf_token() -> str:

@@ -12,6 +12,8 @@
       # or, with the worker's timings:
       # queue: {engine: procrastinate, heartbeat_seconds: 10, stalled_seconds: 30}
       page_cache_seconds: 5      # pages' figures computed at most this often (syncs by this process show at once)
+      calendar_cache_minutes: 10 # a unit's calendar feed (/lich/<token>.ics) made from its workbook at most this often
+      calendar_per_minute: 30    # calendar feeds one address may fetch per minute (then 429)
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from datetime import datetime, time
 from sheetsync.errors import WardConfigError
 
 KNOWN_KEYS = {"schedule", "smtp", "base_url", "upload_max_mb", "session_hours", "remind_days", "queue",
-              "page_cache_seconds"}
+              "page_cache_seconds", "calendar_cache_minutes",
+              "calendar_per_minute"}
 SCHEDULE_KEYS = {"every_minutes", "hours", "days", "enabled"}
 SMTP_KEYS = {"host", "port", "from", "user", "password_env", "starttls"}
 QUEUE_KEYS = {"engine", "heartbeat_seconds", "stalled_seconds"}
@@ -62,6 +65,8 @@ class ServiceConfig:
     remind_days: float = 2  # digests go out this many days before a deadline (and up to the day)
     queue: QueueConfig = field(default_factory=QueueConfig)
     page_cache_seconds: float = 5  # a page's figures are computed at most this often (0: every request)
+    calendar_cache_minutes: float = 10  # a calendar feed is read from its workbook at most this often
+    calendar_per_minute: float = 30  # calendar feeds one address may fetch per minute
 
 
 def _hours(text: str) -> tuple[time, time]:
@@ -119,7 +124,8 @@ def service_config(raw: dict | None) -> ServiceConfig:
     if raw.get("queue") is not None:
         cfg.queue = _queue(raw["queue"])
     cfg.base_url = str(raw.get("base_url") or "").rstrip("/")
-    for key in ("upload_max_mb", "session_hours", "remind_days", "page_cache_seconds"):
+    for key in ("upload_max_mb", "session_hours", "remind_days", "page_cache_seconds", "calendar_cache_minutes",
+                "calendar_per_minute"):
         if key in raw:
             try:
                 setattr(cfg, key, float(raw[key]))

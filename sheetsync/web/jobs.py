@@ -124,6 +124,15 @@ def _tracking(ward: Ward, unit) -> list[dict]:
     return [{k: jsonable(v) for k, v in r.items()} for r in items]
 
 
+def _bottlenecks(ward: Ward, unit) -> dict:
+    """The unit's bottlenecks now (history.bottlenecks, thresholds from the profile): computed
+    once per sync and kept with its result, so that no page works them out again."""
+    from sheetsync.history.bottlenecks import bottlenecks
+
+    ev = unit.evaluation
+    return bottlenecks({unit.unit: ev}, ward.store, ev.as_of, ward.profile).to_dict()
+
+
 def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str = "lịch") -> SyncOutcome:
     """Sync one unit (service.sync), unless another process or thread is syncing it now; record
     what the pages show. A failure is recorded as the unit failing; the next tick tries again."""
@@ -149,14 +158,15 @@ def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str 
         if u.reused and u.error is None:
             # Unchanged since its last sync (service.reuse): what the pages show still holds.
             prev = ward.state.unit_state(spec.name)
-            if prev is not None and prev.get("result") and prev["status"] == "ok":
+            if prev is not None and prev.get("result") and prev["status"] == "ok" and prev.get("bottlenecks") is not None:
                 requests = int((u.write_info or {}).get("requests", 0) or 0)
                 ward.state.save_unit_state(spec.name, spec.source, ok=u.record_error is None, now=now, result=None,
                                            tracking=None, requests=requests,
                                            error_code=u.record_error.code if u.record_error else None,
                                            error_message=str(u.record_error) if u.record_error else None)
                 return SyncOutcome(spec.name, "ok", "", requests, (now - t0).total_seconds())
-            # No page state yet (the store was filled by the command line): evaluate once in full.
+            # No page state yet (the store was filled by the command line, or by a version that
+            # kept no bottlenecks): evaluate once in full.
             u = service.run_unit(open_backend(spec), ward.schemas, ward.profile, unit=spec.name,
                                  key=unit_key(spec.source), as_of=as_of, write=True, exceptional=spec.exceptional,
                                  store=ward.store, record=True, reuse=False)
@@ -172,7 +182,8 @@ def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str 
         result["as_of"] = u.evaluation.as_of.strftime("%Y-%m-%d")
         problem = u.error or u.record_error
         ward.state.save_unit_state(spec.name, spec.source, ok=problem is None, now=now, result=result,
-                                   tracking=_tracking(ward, u), error_code=problem.code if problem else None,
+                                   tracking=_tracking(ward, u), bottlenecks=_bottlenecks(ward, u),
+                                   error_code=problem.code if problem else None,
                                    error_message=str(problem) if problem else None, requests=requests)
         return SyncOutcome(spec.name, "ok" if problem is None else "failing", str(problem or ""), requests,
                            (now - t0).total_seconds())

@@ -16,6 +16,7 @@ from sheetsync.history.store import Store
 from sheetsync.history.store.db import with_retry
 from sheetsync.history.store.web_models import (
     AuditEvent,
+    CalendarToken,
     Feedback,
     Publication,
     ServiceFlag,
@@ -153,12 +154,19 @@ class WebState:
                     int(s.execute(base.where(AuditEvent.ip == ip)).scalar() or 0))
         return self._do(work, readonly=True)
 
+    def events_from(self, action: str, ip: str, since: datetime) -> int:
+        """Events of `action` from address `ip` since `since` (wrong calendar tokens)."""
+        query = select(func.count(AuditEvent.id)).where(AuditEvent.action == action, AuditEvent.ip == ip,
+                                                        AuditEvent.at >= since)
+        return self._do(lambda s: int(s.execute(query).scalar() or 0), readonly=True)
+
     # -- unit states -------------------------------------------------------------------------------
 
     def save_unit_state(self, unit: str, source: str, *, ok: bool, now: datetime, result: dict | None,
                         tracking: list | None, error_code: str | None = None, error_message: str | None = None,
-                        requests: int = 0) -> None:
-        """A failing sync keeps the last good result (the page shows it, marked as failing)."""
+                        requests: int = 0, bottlenecks: dict | None = None) -> None:
+        """A failing sync keeps the last good result (the page shows it, marked as failing);
+        `bottlenecks` (a BottleneckReport.to_dict()) is kept beside it, None keeps the last."""
         def work(s: Session) -> None:
             st = s.get(UnitState, unit)
             if st is None:
@@ -171,8 +179,10 @@ class WebState:
                 st.ok_at = now
             if result is not None:
                 st.result = result
-            if result is not None or st.summary is None:
-                st.summary = unit_summary(st.result)
+            if bottlenecks is not None:
+                st.bottlenecks = bottlenecks
+            if result is not None or bottlenecks is not None or not is_current(st.summary):
+                st.summary = unit_summary(st.result, st.bottlenecks)
             if tracking is not None:
                 st.tracking = tracking
         self._do(work)
@@ -202,15 +212,52 @@ class WebState:
     def _make_summaries(s: Session, units: list[str]) -> dict[str, dict | None]:
         made = {}
         for st in s.execute(select(UnitState).where(UnitState.unit.in_(units))).scalars():
-            st.summary = unit_summary(st.result)
+            st.summary = unit_summary(st.result, st.bottlenecks)
             made[st.unit] = st.summary
         return made
 
     def unit_state(self, unit: str) -> dict | None:
         cols = ["unit", "source", "status", "synced_at", "ok_at", "error_code", "error_message", "tracking",
-                "requests", "result"]
+                "requests", "result", "bottlenecks"]
         return self._do(lambda s: (lambda st: _plain(st, cols) if st else None)(s.get(UnitState, unit)),
                         readonly=True)
+
+    # -- calendar links --------------------------------------------------------------------------------
+
+    def calendar_token(self, unit: str, by: str | None = None) -> str:
+        """The unit's calendar token, made on first asking (secrets.token_urlsafe: 256 bits)."""
+        import secrets
+
+        found = self._do(lambda s: (lambda t: t.token if t else None)(s.get(CalendarToken, unit)), readonly=True)
+        if found is not None:
+            return found
+
+        def work(s: Session) -> str:
+            t = s.get(CalendarToken, unit)  # another request may have made it meanwhile
+            if t is None:
+                t = CalendarToken(unit=unit, token=secrets.token_urlsafe(32), created_at=datetime.now(), created_by=by)
+                s.add(t)
+            return t.token
+        return self._do(work)
+
+    def rotate_calendar_token(self, unit: str, by: str) -> str:
+        """A new token for the unit: the old URL stops working at once."""
+        import secrets
+
+        def work(s: Session) -> str:
+            t = s.get(CalendarToken, unit, with_for_update=True)
+            token = secrets.token_urlsafe(32)
+            if t is None:
+                s.add(CalendarToken(unit=unit, token=token, created_at=datetime.now(), created_by=by))
+            else:
+                t.token, t.created_at, t.created_by = token, datetime.now(), by
+            return token
+        return self._do(work)
+
+    def calendar_unit(self, token: str) -> str | None:
+        """The unit whose calendar `token` opens, or None."""
+        return self._do(lambda s: s.execute(select(CalendarToken.unit).where(CalendarToken.token == token))
+                        .scalar_one_or_none(), readonly=True)
 
     # -- uploads -------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ findings and people (issue 11: pages read the store, p95 under 200 ms)."""
 
 from __future__ import annotations
 
-SUMMARY_VERSION = 1  # bump when the fields change: older summaries are then made again
+SUMMARY_VERSION = 2  # bump when the fields change: older summaries are then made again
 
 
 def month_figures(result: dict, month: str) -> dict:
@@ -18,14 +18,23 @@ def month_figures(result: dict, month: str) -> dict:
             "quota_exceeded": [q for q in (m.get("quota") or []) if q.get("exceeded")]}
 
 
-def unit_summary(result: dict | None) -> dict:
+def bottleneck_counts(bottlenecks: dict | None) -> dict[str, int]:
+    """Items per kind of a unit's bottleneck report (history.bottlenecks, as stored)."""
+    out: dict[str, int] = {}
+    for item in (bottlenecks or {}).get("items") or []:
+        out[item.get("kind")] = out.get(item.get("kind"), 0) + 1
+    return out
+
+
+def unit_summary(result: dict | None, bottlenecks: dict | None = None) -> dict:
     """What the dashboard needs of one unit's result, for every month it holds (`has_result`
-    false: the unit has never been synced successfully)."""
+    false: the unit has never been synced successfully), and its bottlenecks per kind."""
     if not result:
-        return {"version": SUMMARY_VERSION, "has_result": False, "months": {}}
+        return {"version": SUMMARY_VERSION, "has_result": False, "months": {}, "bottlenecks": {}}
     return {"version": SUMMARY_VERSION, "has_result": True,
             "error_rows": result.get("error_rows", 0), "warning_rows": result.get("warning_rows", 0),
-            "months": {month: month_figures(result, month) for month in sorted(result.get("months") or {})}}
+            "months": {month: month_figures(result, month) for month in sorted(result.get("months") or {})},
+            "bottlenecks": bottleneck_counts(bottlenecks)}
 
 
 def is_current(summary: dict | None) -> bool:

@@ -8,6 +8,7 @@ from datetime import date
 
 from sheetsync.domain.calendar import month_label
 from sheetsync.engine.scoring import deadline_day
+from sheetsync.history.bottlenecks import KINDS as BOTTLENECK_KINDS
 from sheetsync.history.tracking import DEADLINE_STEPS
 from sheetsync.web import auth, jobs
 from sheetsync.web.state import User
@@ -22,7 +23,8 @@ AUDIT_ACTIONS = {
     "upload-accepted": "Nhận phiên bản tải lên", "forms": "Lập biểu mẫu", "publish": "Công bố kết quả",
     "feedback": "Kiến nghị", "feedback-answer": "Trả lời kiến nghị", "feedback-close": "Đóng kiến nghị",
     "reminder": "Gửi thư nhắc", "user-add": "Thêm tài khoản", "user-passwd": "Đổi mật khẩu",
-    "user-remove": "Xóa tài khoản",
+    "user-remove": "Xóa tài khoản", "calendar-rotate": "Tạo lại liên kết lịch công tác",
+    "calendar-refused": "Liên kết lịch sai hoặc đã thay",
 }
 # Left out of the log page unless asked for: a worker writes one line per unit and tick, which
 # would push people's own actions off the page within hours.
@@ -30,6 +32,8 @@ ROUTINE_ACTIONS = ("queue-sync",)
 STEP_CODES = {"self_assessment": "self_assessment", "manager_review": "manager_review", "approval": "approval",
               "forms_to_ward": "forms"}
 STATE_TEXT = {"done": "Xong", "late": "Trễ hạn", "missing": "Thiếu", "pending": "Chưa đến hạn", "open": "Còn thiếu"}
+# The weekly report items of the status (engine.weekly.weekly_report_items), as the pages name them.
+WEEKLY_CODES = {"weekly-missing": "Chưa báo cáo", "weekly-late": "Báo cáo trễ"}
 
 
 def parse_month(text: str | None) -> str | None:
@@ -119,15 +123,61 @@ def dashboard(ward: jobs.Ward, user: User, asked: str | None, today: date) -> di
             empty = month_figures({}, month)
             row.update(errors=summ.get("error_rows", 0), warnings=summ.get("warning_rows", 0),
                        figures=summ["months"].get(month, empty),
-                       steps=step_states(ward, st, month, steps, today, spec.name in made, publication is not None))
+                       steps=step_states(ward, st, month, steps, today, spec.name in made, publication is not None),
+                       weekly=weekly_counts(st.get("tracking"), month), bottlenecks=summ.get("bottlenecks") or {})
             for rating, n in row["figures"]["ratings"].items():
                 totals[rating] = totals.get(rating, 0) + n
         rows.append(row)
     scale = ward.profile.scale.names
     upcoming = due_soon(ward, states, visible, month, today)
     return {"month": month, "months": _months(states), "steps": steps, "rows": rows, "states_text": STATE_TEXT,
+            "kinds": BOTTLENECK_KINDS, "weekly_codes": WEEKLY_CODES,
             "chart": ratings_chart(scale, totals), "totals": totals, "forms": forms, "forms_by_scope": by_scope(forms),
             "today": today, "upcoming": upcoming, "publication": publication}
+
+
+def weekly_counts(tracking: list | None, month: str | None = None) -> dict[str, int]:
+    """Missing and late weekly reports (people × weeks) among a unit's status items, of `month`
+    when given."""
+    out = dict.fromkeys(WEEKLY_CODES, 0)
+    for i in tracking or []:
+        if i.get("code") in out and (month is None or i.get("month") == month):
+            out[i["code"]] += 1
+    return out
+
+
+def weekly_by_person(items: list[dict]) -> list[dict]:
+    """The weekly report items grouped per person (most missing first), each with its counts."""
+    people: dict[str, dict] = {}
+    for i in items:
+        p = people.setdefault(i.get("staff_id") or "", {"staff_id": i.get("staff_id") or "",
+                                                        "full_name": i.get("full_name") or "",
+                                                        "counts": dict.fromkeys(WEEKLY_CODES, 0), "reports": []})
+        p["counts"][i["code"]] += 1
+        p["reports"].append({**i, "since": _day(i.get("since"))})
+    return sorted(people.values(), key=lambda p: (-p["counts"]["weekly-missing"], -p["counts"]["weekly-late"],
+                                                  p["staff_id"]))
+
+
+def bottleneck_view(report: dict | None) -> dict | None:
+    """A unit's stored bottleneck report as the unit page shows it: counts per kind, the items
+    grouped by manager (the order history.bottlenecks gave them), the profile's thresholds."""
+    if report is None:
+        return None
+    groups: dict[str, list[dict]] = {}
+    counts = dict.fromkeys(BOTTLENECK_KINDS, 0)
+    for i in report.get("items") or []:
+        groups.setdefault(i.get("manager") or "", []).append({**i, "since": _day(i.get("since"))})
+        counts[i["kind"]] = counts.get(i["kind"], 0) + 1
+    return {"as_of": _day(report.get("as_of")), "settings": report.get("settings") or {}, "counts": counts,
+            "total": sum(counts.values()), "managers": list(groups.items())}
+
+
+def _day(text) -> date | None:
+    try:
+        return date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
 
 
 def due_soon(ward: jobs.Ward, states: dict, visible: list, month: str, today: date) -> list[dict]:
@@ -185,7 +235,7 @@ def _people(result: dict, month: str) -> list[dict]:
 
 
 def unit_page(ward: jobs.Ward, user: User, spec, asked: str | None, severity: str | None, tab: str | None,
-              today: date) -> dict:
+              today: date, base_url: str = "") -> dict:
     st = ward.state.unit_state(spec.name)
     result = (st or {}).get("result") or {}
     months = sorted(result.get("months") or {})
@@ -193,6 +243,9 @@ def unit_page(ward: jobs.Ward, user: User, spec, asked: str | None, severity: st
     findings, tabs = _findings(result, severity, tab)
     steps = deadline_steps(ward, month)
     tracking = [i for i in ((st or {}).get("tracking") or []) if i.get("month") == month or not i.get("month")]
+    weekly = [i for i in tracking if i.get("code") in WEEKLY_CODES]
+    tracking = [i for i in tracking if i.get("code") not in WEEKLY_CODES]
+    url = f"{base_url}/lich/{ward.state.calendar_token(spec.name, user.username)}.ics"
     forms = [f for f in jobs.form_files(ward, month) if f["unit"] == spec.name]
     published = ward.state.publication(month, spec.name)
     people = published["people"] if published else _people(result, month)
@@ -204,7 +257,10 @@ def unit_page(ward: jobs.Ward, user: User, spec, asked: str | None, severity: st
             "steps": step_states(ward, st, month, steps, today, bool(forms)) if st else [], "states_text": STATE_TEXT,
             "tracking": tracking, "google": _is_google(spec.source), "sheet_link": sheet_link(spec.source),
             "uploads": ward.state.uploads(spec.name), "can_change": user.can_change(spec.name), "forms": forms,
-            "max_mb": ward.service.upload_max_mb}
+            "max_mb": ward.service.upload_max_mb, "weekly": weekly_by_person(weekly),
+            "weekly_counts": weekly_counts(weekly), "weekly_codes": WEEKLY_CODES,
+            "bottlenecks": bottleneck_view((st or {}).get("bottlenecks")), "kinds_text": BOTTLENECK_KINDS,
+            "calendar": {"url": url, "webcal": "webcal://" + url.split("://", 1)[-1]}}
 
 
 def upload_view(ward: jobs.Ward, user: User, spec, up: dict, severity: str | None, tab: str | None) -> dict:
@@ -219,15 +275,16 @@ def upload_view(ward: jobs.Ward, user: User, spec, up: dict, severity: str | Non
 
 
 def status_page(ward: jobs.Ward, user: User, today: date) -> dict:
-    states = ward.state.unit_states(with_result=False)
+    states = ward.state.unit_summaries()
     groups = []
     for spec in ward.units:
         if not user.can_see(spec.name):
             continue
         st = states.get(spec.name) or {}
         items = st.get("tracking") or []
-        groups.append({"name": spec.name, "slug": ward.slug_of(spec.name), "state": st, "todo": items})
-    return {"groups": groups, "today": today}
+        groups.append({"name": spec.name, "slug": ward.slug_of(spec.name), "state": st, "todo": items,
+                       "weekly": weekly_counts(items), "bottlenecks": (st.get("summary") or {}).get("bottlenecks") or {}})
+    return {"groups": groups, "today": today, "kinds": BOTTLENECK_KINDS, "weekly_codes": WEEKLY_CODES}
 
 
 def may_see_form(user: User, f: dict) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from sheetsync.web.jobs import open_ward
 from sheetsync.web.state import User
-from sheetsync.web.summary import month_figures, unit_summary
+from sheetsync.web.summary import SUMMARY_VERSION, month_figures, unit_summary
 from sheetsync.web.views import dashboard
 
 ADMIN = User(1, "admin", "admin", ())
@@ -27,7 +27,7 @@ def test_every_synced_unit_has_a_summary_of_its_result(ward_copy):
         for unit, st in states.items():
             summary = summaries[unit]["summary"]
             assert "result" not in summaries[unit]
-            assert summary == unit_summary(st["result"])
+            assert summary == unit_summary(st["result"], st["bottlenecks"])
             assert summary["months"]["2026-11"]["roster"] == 3
             assert summary["months"]["2026-11"] == month_figures(st["result"], "2026-11")
     finally:
@@ -68,7 +68,8 @@ def test_a_unit_never_synced_successfully_shows_no_figures(ward_copy):
                                    result=None, tracking=None, error_code="source.not-found",
                                    error_message="Không tìm thấy tệp")
         summaries = ward.state.unit_summaries()
-        assert summaries["Phòng Delta"]["summary"] == {"version": 1, "has_result": False, "months": {}}
+        assert summaries["Phòng Delta"]["summary"] == {"version": SUMMARY_VERSION, "has_result": False, "months": {},
+                                                       "bottlenecks": {}}
     finally:
         ward.close()
 

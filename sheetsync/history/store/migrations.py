@@ -71,6 +71,18 @@ def _v6(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE web_unit_state ADD COLUMN summary {kind}"))
 
 
+def _v7(conn: Connection) -> None:
+    # Calendar subscription links (a secret token per unit) and each unit's bottlenecks as its
+    # last sync found them, so the pages show them without opening a workbook.
+    from sheetsync.history.store.web_models import CALENDAR_TABLES
+
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[name] for name in CALENDAR_TABLES])
+    have = {c["name"] for c in inspect(conn).get_columns("web_unit_state")}
+    if "bottlenecks" not in have:
+        kind = "JSONB" if conn.dialect.name == "postgresql" else "JSON"
+        conn.execute(text(f"ALTER TABLE web_unit_state ADD COLUMN bottlenecks {kind}"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
     (2, "finding severity stored as a code", _v2),
@@ -78,6 +90,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "ward office service: accounts, audit log, unit states, uploads, locks", _v4),
     (5, "ward office service: published months, complaints and corrections", _v5),
     (6, "ward office service: a unit's dashboard summary beside its last result", _v6),
+    (7, "ward office service: calendar subscription links, each unit's bottlenecks", _v7),
 ]
 LATEST = MIGRATIONS[-1][0]
 

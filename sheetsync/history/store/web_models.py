@@ -2,7 +2,8 @@
 sync as the pages show it, uploaded workbook versions, and locks shared by every process.
 
 They live in the history store so that one SQLite file (or one PostgreSQL database) is all a
-ward keeps; created by migration step 4 (publications and feedback: step 5).
+ward keeps; created by migration step 4 (publications and feedback: step 5; calendar links and
+each unit's bottlenecks: step 7).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class UnitState(Base):
     result: Mapped[dict | None] = mapped_column(JSONType)  # UnitResult.to_dict() of the last good sync
     summary: Mapped[dict | None] = mapped_column(JSONType, nullable=True)  # web.summary of `result` (migration 6)
     tracking: Mapped[list | None] = mapped_column(JSONType)  # status items (missing/late steps, tasks)
+    bottlenecks: Mapped[dict | None] = mapped_column(JSONType, nullable=True)  # BottleneckReport.to_dict() (7)
     requests: Mapped[int] = mapped_column(Integer, default=0)  # API requests of the last sync (Google)
 
 
@@ -136,5 +138,18 @@ class Feedback(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class CalendarToken(Base):
+    """The secret in a unit's calendar subscription URL (/lich/<token>.ics): phones and Outlook
+    fetch it without logging in, so knowing the token is the permission. Rotating replaces it,
+    and the old URL answers 404 from then on."""
+
+    __tablename__ = "web_calendar_tokens"
+    unit: Mapped[str] = mapped_column(String(300), primary_key=True)
+    token: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
 WEB_TABLES = ("web_users", "web_audit", "web_unit_state", "web_uploads", "web_locks", "web_flags")
 PUBLICATION_TABLES = ("web_publications", "web_feedback")
+CALENDAR_TABLES = ("web_calendar_tokens",)

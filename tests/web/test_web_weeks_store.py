@@ -1,0 +1,85 @@
+"""Migration 7 on SQLite and PostgreSQL: a store from before gets the calendar links table and
+the column keeping each unit's bottlenecks; tokens are made once, unique per unit, and a
+rotated token no longer opens anything."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from sheetsync.history.store import open_store
+from sheetsync.history.store.migrations import LATEST
+from sheetsync.web.state import WebState
+from sheetsync.web.summary import SUMMARY_VERSION
+
+PG_URL = os.environ.get("SHEETSYNC_TEST_PG_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        yield str(tmp_path / "sheetsync.db")
+        return
+    if not PG_URL:
+        pytest.skip("needs SHEETSYNC_TEST_PG_URL (bash scripts/test starts a server)")
+    name = "sheetsync_w_" + uuid.uuid4().hex[:10]
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{PG_URL.rpartition('/')[0]}/{name}"
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_a_store_from_before_migration_7_is_upgraded(url):
+    store = open_store(url)
+    state = WebState(store)
+    state.save_unit_state("Phòng A", "a.xlsx", ok=True, now=datetime(2026, 11, 27, 9), result={"months": {}},
+                          tracking=[])
+    with store.engine.begin() as c:  # as sheetsync left it at schema 6
+        c.execute(text("DROP TABLE web_calendar_tokens"))
+        c.execute(text("ALTER TABLE web_unit_state DROP COLUMN bottlenecks"))
+        c.execute(text("DELETE FROM schema_version WHERE version >= 7"))
+    store.close()
+    store = open_store(url)
+    try:
+        insp = inspect(store.engine)
+        assert "web_calendar_tokens" in insp.get_table_names()
+        assert "bottlenecks" in {c["name"] for c in insp.get_columns("web_unit_state")}
+        with store.engine.connect() as c:
+            assert c.execute(text("SELECT max(version) FROM schema_version")).scalar() == LATEST == 7
+        state = WebState(store)
+        assert state.unit_state("Phòng A")["bottlenecks"] is None  # kept rows survive, filled by the next sync
+        report = {"as_of": "2026-11-27", "settings": {}, "counts": {},
+                  "items": [{"kind": "overdue", "unit": "Phòng A"}, {"kind": "overdue", "unit": "Phòng A"},
+                            {"kind": "obstacle", "unit": "Phòng A"}]}
+        state.save_unit_state("Phòng A", "a.xlsx", ok=True, now=datetime(2026, 11, 27, 10), result={"months": {}},
+                              tracking=[], bottlenecks=report)
+        assert state.unit_state("Phòng A")["bottlenecks"] == report
+        summary = state.unit_summaries()["Phòng A"]["summary"]
+        assert summary["version"] == SUMMARY_VERSION and summary["bottlenecks"] == {"overdue": 2, "obstacle": 1}
+    finally:
+        store.close()
+
+
+def test_calendar_tokens_are_made_once_per_unit_and_rotate(url):
+    store = open_store(url)
+    try:
+        state = WebState(store)
+        a = state.calendar_token("Phòng A", "admin")
+        assert state.calendar_token("Phòng A") == a  # the same link every time the page is shown
+        b = state.calendar_token("Phòng B")
+        assert a != b and len(a) >= 43
+        assert state.calendar_unit(a) == "Phòng A" and state.calendar_unit(b) == "Phòng B"
+        new = state.rotate_calendar_token("Phòng A", "alpha")
+        assert new not in (a, b)
+        assert state.calendar_unit(a) is None and state.calendar_unit(new) == "Phòng A"
+        assert state.calendar_token("Phòng A") == new and state.calendar_unit(b) == "Phòng B"
+        assert state.calendar_unit("") is None
+    finally:
+        store.close()
