@@ -9,6 +9,7 @@ from datetime import date
 from sheetsync.domain.calendar import month_label
 from sheetsync.engine.scoring import deadline_day
 from sheetsync.history.bottlenecks import KINDS as BOTTLENECK_KINDS
+from sheetsync.history.bottlenecks import NO_MANAGER
 from sheetsync.history.tracking import DEADLINE_STEPS
 from sheetsync.web import auth, jobs
 from sheetsync.web.state import User
@@ -167,10 +168,14 @@ def bottleneck_view(report: dict | None) -> dict | None:
     groups: dict[str, list[dict]] = {}
     counts = dict.fromkeys(BOTTLENECK_KINDS, 0)
     for i in report.get("items") or []:
-        groups.setdefault(i.get("manager") or "", []).append({**i, "since": _day(i.get("since"))})
+        days = i.get("days")
+        groups.setdefault(i.get("manager") or "", []).append(
+            {**i, "since": _day(i.get("since")), "days": int(days) if isinstance(days, (int, float)) else None})
         counts[i["kind"]] = counts.get(i["kind"], 0) + 1
+    heads = [("Không có quản lý trực tiếp" if m == NO_MANAGER else f"Quản lý trực tiếp: {m}", items)
+             for m, items in groups.items()]
     return {"as_of": _day(report.get("as_of")), "settings": report.get("settings") or {}, "counts": counts,
-            "total": sum(counts.values()), "managers": list(groups.items())}
+            "total": sum(counts.values()), "managers": heads}
 
 
 def _day(text) -> date | None:

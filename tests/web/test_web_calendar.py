@@ -10,35 +10,18 @@ import secrets
 
 import httpx
 import pytest
-from conftest import PASSWORD, Browserless, Server, initial_sync
+from conftest import Browserless
 from icalendar import Calendar
-from weeks_ward import BETA_EVENT, HOSTILE_EVENT, HOSTILE_PLACE, make_weeks_ward
+from weeks_ward import BETA_EVENT, HOSTILE_EVENT, HOSTILE_PLACE, serve_weeks
 
 from sheetsync.web.auth import MAX_CALENDAR_FAILURES
 
 LINK = re.compile(r'value="(https?://[^"]+/lich/([A-Za-z0-9_-]+)\.ics)"')
 
 
-def add_accounts(ward_file) -> None:
-    from sheetsync.web.jobs import open_ward
-    from sheetsync.web.views import add_user
-
-    ward = open_ward(ward_file)
-    try:
-        add_user(ward, "admin", PASSWORD, "admin", [])
-        add_user(ward, "alpha", PASSWORD, "unit", ["Phòng Alpha"])
-        add_user(ward, "xem", PASSWORD, "viewer", [])
-    finally:
-        ward.close()
-
-
 @pytest.fixture(scope="module")
 def weeks(tmp_path_factory):
-    root = tmp_path_factory.mktemp("weeks") / "ward"
-    ward_file = make_weeks_ward(root)
-    add_accounts(ward_file)
-    initial_sync(ward_file)
-    srv = Server(ward_file, "--no-schedule")
+    srv = serve_weeks(tmp_path_factory.mktemp("weeks") / "ward")
     yield srv
     srv.stop()
 
@@ -191,10 +174,7 @@ def test_guessing_tokens_is_slowed_like_logins(session, weeks):
 
 
 def test_one_address_gets_a_limited_number_of_feeds_a_minute(tmp_path):
-    ward_file = make_weeks_ward(tmp_path / "ward", calendar_per_minute=3)
-    add_accounts(ward_file)
-    initial_sync(ward_file)
-    srv = Server(ward_file, "--no-schedule")
+    srv = serve_weeks(tmp_path / "ward", calendar_per_minute=3)
     try:
         s = Browserless(srv.url)
         assert s.login("admin").status_code == 303

@@ -27,7 +27,7 @@ def test_every_synced_unit_has_a_summary_of_its_result(ward_copy):
         for unit, st in states.items():
             summary = summaries[unit]["summary"]
             assert "result" not in summaries[unit]
-            assert summary == unit_summary(st["result"], st["bottlenecks"])
+            assert summary == unit_summary(st["result"], ward.state.unit_state(unit)["bottlenecks"])
             assert summary["months"]["2026-11"]["roster"] == 3
             assert summary["months"]["2026-11"] == month_figures(st["result"], "2026-11")
     finally:

@@ -70,15 +70,41 @@ def beta(path: Path) -> Path:
     return b.save()
 
 
-def make_weeks_ward(root: Path, **service) -> Path:
+def make_weeks_ward(root: Path, profile: str = "nd335", **service) -> Path:
     """The ward on disk (ward.yaml returned); `service` keys go into its `service:` block."""
     root.mkdir(parents=True, exist_ok=True)
     alpha(root / UNITS["Phòng Alpha"])
     beta(root / UNITS["Phòng Beta"])
-    ward = {"ward": "Phường Thử Nghiệm", "profile": "nd335",
+    ward = {"ward": "Phường Thử Nghiệm", "profile": profile,
             "units": [{"name": n, "source": f} for n, f in UNITS.items()],
             "service": {"schedule": {"enabled": False}, "page_cache_seconds": 0, "calendar_per_minute": 1000,
                         **service}}
     path = root / "ward.yaml"
     path.write_text(yaml.safe_dump(ward, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def add_weeks_accounts(ward_file: Path) -> None:
+    """admin, alpha (focal person of Phòng Alpha) and xem (viewer)."""
+    from conftest import PASSWORD
+
+    from sheetsync.web.jobs import open_ward
+    from sheetsync.web.views import add_user
+
+    ward = open_ward(ward_file)
+    try:
+        add_user(ward, "admin", PASSWORD, "admin", [])
+        add_user(ward, "alpha", PASSWORD, "unit", ["Phòng Alpha"])
+        add_user(ward, "xem", PASSWORD, "viewer", [])
+    finally:
+        ward.close()
+
+
+def serve_weeks(root: Path, profile: str = "nd335", **service):
+    """The ward made, with accounts, synced once on conftest.AS_OF and served (conftest.Server)."""
+    from conftest import Server, initial_sync
+
+    ward_file = make_weeks_ward(root, profile, **service)
+    add_weeks_accounts(ward_file)
+    initial_sync(ward_file)
+    return Server(ward_file, "--no-schedule")
