@@ -22,13 +22,16 @@ from sheetsync.cli.options import (
     as_of_option,
     date_option,
     formats_list,
+    formats_option,
     json_option,
     month_option,
     months_option,
+    out_option,
     profile_option,
     store_option,
+    templates_option,
 )
-from sheetsync.cli.output import echo_json, fail, run_result, say
+from sheetsync.cli.output import echo_json, fail, failed, run_result, say
 from sheetsync.errors import EXIT_PROBLEM, SheetsyncError
 
 i18n.install()
@@ -107,11 +110,11 @@ def init(path: str | None, unit: str, overwrite: bool, profile: str | None, crea
         out = service.init(path or "", unit, overwrite=overwrite, profile=profile, create=create,
                            share_with=list(share_with))
     except SheetsyncError as exc:
-        _failed(exc, as_json)
+        failed(exc, as_json)
     except (FileExistsError, OSError) as exc:
         from sheetsync.errors import os_error
 
-        _failed(os_error(exc, path) if not isinstance(exc, FileExistsError) else
+        failed(os_error(exc, path) if not isinstance(exc, FileExistsError) else
                 SheetsyncError(str(exc), code="source.exists"), as_json)
     if not isinstance(out, Path):  # a Google spreadsheet
         if as_json:
@@ -125,12 +128,6 @@ def init(path: str | None, unit: str, overwrite: bool, profile: str | None, crea
         echo_json({"path": str(out)}, 0)
     say(f"Đã tạo {out} cho đơn vị '{unit}'. Mở tệp, nhập danh sách cán bộ, danh mục sản phẩm, "
         "nhiệm vụ và đánh giá; sau đó chạy: sheetsync sync " + str(out))
-
-
-def _failed(error: SheetsyncError, as_json: bool) -> None:
-    if as_json:
-        echo_json({"exit_code": EXIT_PROBLEM, "error": error.to_dict()}, EXIT_PROBLEM)
-    fail(error)
 
 
 @main.command()
@@ -172,12 +169,10 @@ def _run(sources, month, as_of, profile, as_json, store, verbose: bool, write: b
 @click.option("--month", callback=month_option,
               help=f"Tháng lập báo cáo, {MONTH_HELP}. Mặc định: tháng gần nhất có dữ liệu.")
 @as_of_option
-@click.option("--out", "out", default="bao-cao", show_default=True, type=click.Path(file_okay=False),
-              help="Thư mục ghi biểu mẫu.")
-@click.option("--format", "formats", default="xlsx,html,pdf", show_default=True,
-              help="Các định dạng, cách nhau bởi dấu phẩy: xlsx, html, pdf.")
+@out_option("bao-cao", "Thư mục ghi biểu mẫu.")
+@formats_option("xlsx,html,pdf", "Các định dạng, cách nhau bởi dấu phẩy: xlsx, html, pdf.")
 @profile_option
-@click.option("--templates", type=click.Path(exists=True, file_okay=False), help="Thư mục mẫu biểu đã chỉnh sửa.")
+@templates_option("Thư mục mẫu biểu đã chỉnh sửa.")
 @json_option
 @store_option
 @click.option("--gsheet", help="Ghi thêm Mẫu 01A, 02A của phường vào bảng tính Google này (gsheet:<mã> hoặc đường dẫn).")
@@ -189,7 +184,7 @@ def report(sources, month, as_of, out, formats, profile, templates, as_json, sto
         result = service.report(list(sources), month=month, as_of=as_of, out=out, formats=formats_list(formats),
                                 profile=profile, templates_dir=templates, store=store, gsheet=gsheet)
     except SheetsyncError as exc:
-        _failed(exc, as_json)
+        failed(exc, as_json)
     if as_json:
         echo_json(result.to_dict(), result.exit_code)
     from sheetsync.cli.output import notices
@@ -209,13 +204,12 @@ def report(sources, month, as_of, out, formats, profile, templates, as_json, sto
 
 
 @main.command()
-@click.option("--out", "out", default="sheetsync-demo", show_default=True, type=click.Path(file_okay=False),
-              help="Thư mục tạo phường mẫu.")
+@out_option("sheetsync-demo", "Thư mục tạo phường mẫu.")
 @click.option("--months", default="2026-10", show_default=True, callback=months_option,
               help="Các tháng có dữ liệu: một tháng (10/2026), danh sách (09/2026,10/2026) hoặc khoảng (01/2026..12/2026).")
 @click.option("--as-of", "as_of", callback=date_option,
               help=f"Ngày xét hạn, {DATE_HELP}. Mặc định: ngày hạn gửi biểu mẫu về phường của tháng cuối cùng.")
-@click.option("--format", "formats", default="xlsx,html,pdf", show_default=True, help="Định dạng biểu mẫu.")
+@formats_option("xlsx,html,pdf", "Định dạng biểu mẫu.")
 @json_option
 def demo(out, months, as_of, formats, as_json) -> None:
     """Tạo một phường mẫu (nhiều đơn vị, có trường học), đồng bộ và lập biểu mẫu."""

@@ -15,36 +15,24 @@ from sheetsync.cli.options import (
     apply,
     as_of_option,
     formats_list,
+    formats_option,
     json_option,
     month_option,
+    out_option,
     profile_option,
     quarter_option,
     store_option,
+    templates_option,
     year_option,
 )
-from sheetsync.cli.output import echo_json, fail, fmt, say
-from sheetsync.errors import EXIT_PROBLEM, SheetsyncError
-
-
-def _guard(as_json: bool, work):
-    """Run a service call; a SheetsyncError becomes a Vietnamese message (or JSON) and exit 2."""
-    try:
-        return work()
-    except SheetsyncError as exc:
-        if as_json:
-            echo_json({"exit_code": EXIT_PROBLEM, "error": exc.to_dict()}, EXIT_PROBLEM)
-        fail(exc)
-
+from sheetsync.cli.output import echo_json, fmt, guarded, say
 
 # -- quarter and year ----------------------------------------------------------------------------
 
 forms_options = [
-    click.option("--out", default="bao-cao", show_default=True, type=click.Path(file_okay=False),
-                 help="Thư mục ghi biểu mẫu."),
-    click.option("--format", "formats", default="xlsx,html,pdf", show_default=True,
-                 help="Các định dạng, cách nhau bởi dấu phẩy: xlsx, html, pdf."),
-    click.option("--templates", type=click.Path(exists=True, file_okay=False),
-                 help="Thư mục mẫu biểu đã chỉnh sửa (mẫu quý trong quy/, mẫu năm trong nam/)."),
+    out_option("bao-cao", "Thư mục ghi biểu mẫu."),
+    formats_option("xlsx,html,pdf", "Các định dạng, cách nhau bởi dấu phẩy: xlsx, html, pdf."),
+    templates_option("Thư mục mẫu biểu đã chỉnh sửa (mẫu quý trong quy/, mẫu năm trong nam/)."),
     click.option("--no-forms", is_flag=True, help="Chỉ tính và in kết quả, không lập biểu mẫu."),
 ]
 
@@ -52,7 +40,7 @@ forms_options = [
 def _period_command(sources, store, profile, period, out, formats, templates, as_json, no_forms) -> None:
     from sheetsync import service
 
-    rep = _guard(as_json, lambda: service.period(list(sources), period, store=store, profile=profile, out=out,
+    rep = guarded(as_json, lambda: service.period(list(sources), period, store=store, profile=profile, out=out,
                                                  formats=formats_list(formats), templates_dir=templates,
                                                  forms=not no_forms))
     if as_json:
@@ -137,7 +125,7 @@ def status(sources, as_of, store, profile, counts, as_json) -> None:
     from sheetsync import service
     from sheetsync.domain.calendar import month_label, month_of
 
-    res = _guard(as_json, lambda: service.status(list(sources), as_of=as_of, store=store, profile=profile))
+    res = guarded(as_json, lambda: service.status(list(sources), as_of=as_of, store=store, profile=profile))
     if as_json:
         echo_json(res.to_dict(), res.exit_code)
     for u in res.problems:
@@ -180,7 +168,7 @@ def history(sources, person, html_path, store, as_json) -> None:
     from sheetsync import service
     from sheetsync.domain.calendar import month_label
 
-    h = _guard(as_json, lambda: service.history(list(sources), person, store=store, html=html_path))
+    h = guarded(as_json, lambda: service.history(list(sources), person, store=store, html=html_path))
     if as_json:
         echo_json(h.to_dict(), 0)
     scale = h.profile.scale
@@ -212,7 +200,7 @@ def reopen(sources, unit, month, reason, by, store, as_json) -> None:
     from sheetsync import service
     from sheetsync.domain.calendar import month_label
 
-    state = _guard(as_json, lambda: service.reopen(list(sources), unit, month, reason, by=by, store=store))
+    state = guarded(as_json, lambda: service.reopen(list(sources), unit, month, reason, by=by, store=store))
     if as_json:
         echo_json({"unit": unit, "month": month, "frozen": state.frozen, "events": state.events}, 0)
     say(f"Đã mở lại tháng {month_label(month)} của {unit}. Lần đồng bộ sau sẽ ghi nhận nội dung hiện có.")

@@ -51,3 +51,18 @@ json_option = click.option("--json", "as_json", is_flag=True, help="In kết qu�
 profile_option = click.option("--profile", help="Bộ tiêu chí chấm điểm: tên (nd335, hanoi-3814) hoặc đường dẫn YAML.")
 as_of_option = click.option("--as-of", "as_of", callback=date_option,
                             help=f"Ngày dùng để xét hạn, {DATE_HELP}. Mặc định: hôm nay.")
+
+
+def out_option(default: str, help: str):
+    """`--out`: the folder a command writes its files into."""
+    return click.option("--out", "out", default=default, show_default=True, type=click.Path(file_okay=False), help=help)
+
+
+def formats_option(default: str, help: str):
+    """`--format`: output formats separated by commas (read with `formats_list`)."""
+    return click.option("--format", "formats", default=default, show_default=True, help=help)
+
+
+def templates_option(help: str):
+    """`--templates`: a folder of edited templates that override the bundled ones."""
+    return click.option("--templates", type=click.Path(exists=True, file_okay=False), help=help)

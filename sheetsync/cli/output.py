@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
+from sheetsync.errors import EXIT_PROBLEM, SheetsyncError
 from sheetsync.text import terminal_safe
+
+T = TypeVar("T")
 
 SHOWN_PER_KIND = 5  # findings listed per unit and severity unless --verbose
 
@@ -28,6 +32,21 @@ def echo_json(payload: dict, code: int | None = None) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
     if code is not None:
         sys.exit(code)
+
+
+def failed(error, as_json: bool) -> None:
+    """A SheetsyncError ends the command with exit 2: as JSON for scripts, else a Vietnamese line."""
+    if as_json:
+        echo_json({"exit_code": EXIT_PROBLEM, "error": error.to_dict()}, EXIT_PROBLEM)
+    fail(error, EXIT_PROBLEM)
+
+
+def guarded(as_json: bool, work: Callable[[], T]) -> T:
+    """Run a service call; a SheetsyncError it raises becomes `failed`."""
+    try:
+        return work()
+    except SheetsyncError as exc:
+        failed(exc, as_json)
 
 
 def fmt(v: Any, digits: int = 2) -> str:

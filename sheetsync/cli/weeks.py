@@ -10,22 +10,16 @@ import click
 from sheetsync.cli.options import (
     as_of_option,
     formats_list,
+    formats_option,
     json_option,
+    out_option,
     profile_option,
     store_option,
+    templates_option,
     week_option,
 )
-from sheetsync.cli.output import echo_json, fail, notices, say, table
-from sheetsync.errors import EXIT_PROBLEM, SheetsyncError
-
-
-def _guard(as_json: bool, work):
-    try:
-        return work()
-    except SheetsyncError as exc:
-        if as_json:
-            echo_json({"exit_code": EXIT_PROBLEM, "error": exc.to_dict()}, EXIT_PROBLEM)
-        fail(exc)
+from sheetsync.cli.output import echo_json, guarded, notices, say, table
+from sheetsync.errors import EXIT_PROBLEM
 
 
 @click.command(options_metavar="[TÙY CHỌN]")
@@ -33,13 +27,11 @@ def _guard(as_json: bool, work):
 @click.option("--week", callback=week_option,
               help="Tuần cần in: 2026-W44, Tuần 44/2026 hoặc một ngày trong tuần. Mặc định: tuần của --as-of (hôm nay).")
 @as_of_option
-@click.option("--out", "out", default="lich-cong-tac", show_default=True, type=click.Path(file_okay=False),
-              help="Thư mục ghi lịch.")
-@click.option("--format", "formats", default="xlsx,html,pdf,ics", show_default=True,
-              help="Các định dạng, cách nhau bởi dấu phẩy: xlsx, html, pdf, ics (lịch cho điện thoại, Outlook).")
+@out_option("lich-cong-tac", "Thư mục ghi lịch.")
+@formats_option("xlsx,html,pdf,ics",
+                "Các định dạng, cách nhau bởi dấu phẩy: xlsx, html, pdf, ics (lịch cho điện thoại, Outlook).")
 @profile_option
-@click.option("--templates", type=click.Path(exists=True, file_okay=False),
-              help="Thư mục mẫu đã chỉnh sửa (lich_cong_tac.yaml, lich_cong_tac.html.j2).")
+@templates_option("Thư mục mẫu đã chỉnh sửa (lich_cong_tac.yaml, lich_cong_tac.html.j2).")
 @json_option
 def schedule(sources, week, as_of, out, formats, profile, templates, as_json) -> None:
     """In lịch công tác tuần (trang Lịch công tác) của từng đơn vị và của phường: xlsx, HTML, PDF, và tệp
@@ -48,7 +40,7 @@ def schedule(sources, week, as_of, out, formats, profile, templates, as_json) ->
     from sheetsync.domain.calendar import week_label
     from sheetsync.service.schedule import schedule as make_schedule
 
-    result = _guard(as_json, lambda: make_schedule(list(sources), week=week, as_of=as_of, out=out,
+    result = guarded(as_json, lambda: make_schedule(list(sources), week=week, as_of=as_of, out=out,
                                                    formats=formats_list(formats), profile=profile,
                                                    templates_dir=templates))
     if as_json:
@@ -69,10 +61,8 @@ def schedule(sources, week, as_of, out, formats, profile, templates, as_json) ->
 @click.command(options_metavar="[TÙY CHỌN]")
 @click.argument("sources", nargs=-1, required=True)
 @as_of_option
-@click.option("--out", "out", default="diem-nghen", show_default=True, type=click.Path(file_okay=False),
-              help="Thư mục ghi báo cáo.")
-@click.option("--format", "formats", default="xlsx,html", show_default=True,
-              help="Các định dạng, cách nhau bởi dấu phẩy: xlsx, html (có biểu đồ).")
+@out_option("diem-nghen", "Thư mục ghi báo cáo.")
+@formats_option("xlsx,html", "Các định dạng, cách nhau bởi dấu phẩy: xlsx, html (có biểu đồ).")
 @profile_option
 @store_option
 @json_option
@@ -83,7 +73,7 @@ def bottlenecks(sources, as_of, out, formats, profile, store, as_json) -> None:
     from sheetsync.history.bottlenecks import KINDS
     from sheetsync.service.reports import bottlenecks as find
 
-    result = _guard(as_json, lambda: find(list(sources), as_of=as_of, store=store, profile=profile, out=out,
+    result = guarded(as_json, lambda: find(list(sources), as_of=as_of, store=store, profile=profile, out=out,
                                           formats=formats_list(formats)))
     if as_json:
         echo_json(result.to_dict(), result.exit_code)
