@@ -244,3 +244,19 @@ def test_the_pdf_prints_the_week_and_keeps_the_signature_with_the_last_day(unit,
     assert "Thứ Bảy" in last and "TL. THỦ TRƯỞNG ĐƠN VỊ" in last  # the signature never alone on a page
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(tmp_path / "page")], check=True)
     assert list(tmp_path.glob("page*.png"))
+
+
+@pytest.mark.parametrize("page, said", [
+    ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "Mẫu trang lịch công tác dùng thao tác không được phép"),
+    ("{% for day in days %}", "có lỗi cú pháp ở dòng 1"),
+    ("{{ no_such_name }}", "Không dựng được trang lịch công tác từ mẫu"),
+])
+def test_an_edited_schedule_template_that_breaks_gets_a_vietnamese_message(unit, tmp_path, page, said):
+    custom = tmp_path / "mau" / "schedule"
+    custom.mkdir(parents=True)
+    (custom / "lich_cong_tac.html.j2").write_text(page, encoding="utf-8")
+    res = CliRunner().invoke(main, ["schedule", str(unit), "--week", "2026-W44", "--out", str(tmp_path / "o"),
+                                    "--format", "html", "--templates", str(tmp_path / "mau")])
+    assert res.exit_code == 2, res.output
+    assert said in res.output and "Traceback" not in res.output
+    assert not list((tmp_path / "o").glob("*.html"))

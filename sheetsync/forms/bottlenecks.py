@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from sheetsync.config.resources import templates_dir
 from sheetsync.forms.charts import EXTRA_STYLES, QUOTA_OVER, SeriesStyle, _to_svg, _wrap, font_rc
 from sheetsync.forms.hatching import HatchedLegendHandler, hatch_patches
-from sheetsync.forms.html_page import sandboxed_environment
+from sheetsync.forms.html_page import sandboxed_environment, write_page
 from sheetsync.forms.xlsx import write_text
 from sheetsync.history.bottlenecks import KINDS, BottleneckReport
 
@@ -104,12 +104,9 @@ def render_html(report: BottleneckReport, path: Path, title: str) -> Path:
                                        for r in g.to_dict("records")]})
         units.append({"name": unit, "count": len(mine), "managers": managers,
                       "counts": {k: int(counts.loc[unit, k]) for k in KINDS}})
-    html = env.get_template(PAGE).render(title=title, as_of=report.as_of.strftime("%d/%m/%Y"), kinds=KINDS,
-                                         settings=report.settings, units=units, chart=chart,
-                                         totals={k: int(counts[k].sum()) for k in KINDS})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
+    return write_page(path, "trang điểm nghẽn", lambda: env.get_template(PAGE).render(
+        title=title, as_of=report.as_of.strftime("%d/%m/%Y"), kinds=KINDS, settings=report.settings, units=units,
+        chart=chart, totals={k: int(counts[k].sum()) for k in KINDS}))
 
 
 def _lines(text: str, width: float) -> int:

@@ -6,7 +6,7 @@ No external JS, CSS or fonts: the page opens offline and prints the same anywher
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,25 +112,35 @@ def render_html(path: Path, page_title: str, forms: dict[str, FormView], charts:
     """Write the page for one scope; the look comes from the 01A layout's fonts and margins."""
     env = environment(templates_dir)
     layout = forms["01A"].layout
-    try:
+
+    def render() -> str:
         # CSS is not HTML: escaping would break quoted font names; "</" is neutralised below instead.
         css = env.overlay(autoescape=False).get_template(CSS_TEMPLATE).render(
             font=layout.font, font_family=layout.font.css_family, margins=layout.margins_mm,
             orientation=layout.orientation,
         )
-        html = env.get_template(PAGE_TEMPLATE).render(
+        return env.get_template(PAGE_TEMPLATE).render(
             page_title=page_title,
             css=Markup(css.replace("</", "<\\/")),
             forms=forms,
             charts=list(charts),
         )
+
+    return write_page(path, "trang báo cáo", render)
+
+
+def write_page(path: Path, what: str, render: Callable[[], str]) -> Path:
+    """Render a page from templates an office may have edited, and write it. A mistake in the
+    template becomes a Vietnamese TemplateError naming the page (`what`), never a traceback."""
+    try:
+        html = render()
     except SecurityError as exc:
-        raise TemplateError(f"Mẫu trang báo cáo dùng thao tác không được phép trong mẫu ({exc}); mẫu chỉ được "
-                            "dùng dữ liệu biểu mẫu, không gọi được Python.") from None
+        raise TemplateError(f"Mẫu {what} dùng thao tác không được phép trong mẫu ({exc}); mẫu chỉ được dùng "
+                            "dữ liệu của trang, không gọi được Python.") from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"Mẫu {exc.filename or exc.name} có lỗi cú pháp ở dòng {exc.lineno}: {exc.message}") from None
     except jinja2.TemplateError as exc:
-        raise TemplateError(f"Không dựng được trang báo cáo từ mẫu: {exc}") from None
+        raise TemplateError(f"Không dựng được {what} từ mẫu: {exc}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path

@@ -6,13 +6,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import jinja2
-from jinja2.sandbox import SecurityError
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from sheetsync.errors import TemplateError
-from sheetsync.forms.html_page import sandboxed_environment
+from sheetsync.forms.html_page import sandboxed_environment, write_page
 from sheetsync.forms.xlsx import write_text
 from sheetsync.schedule.document import PAGE_TEMPLATE, ScheduleDocument, day_rows, table_rows, template_dirs
 
@@ -29,19 +26,9 @@ def render_html(doc: ScheduleDocument, path: Path, templates_dir: str | Path | N
     """The document as one self-contained page (no script, no external file)."""
     env = sandboxed_environment(template_dirs(templates_dir))
     total = sum(c.width for c in doc.layout.columns) or 1.0
-    try:
-        html = env.get_template(PAGE_TEMPLATE).render(
-            page_title=page_title(doc), layout=doc.layout, font_family=doc.layout.css_family,
-            widths=[100.0 * c.width / total for c in doc.layout.columns], days=day_rows(doc))
-    except SecurityError as exc:
-        raise TemplateError(f"Mẫu lịch công tác dùng thao tác không được phép trong mẫu ({exc}).") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"Mẫu {exc.filename or exc.name} có lỗi cú pháp ở dòng {exc.lineno}: {exc.message}") from None
-    except jinja2.TemplateError as exc:
-        raise TemplateError(f"Không dựng được trang lịch công tác từ mẫu: {exc}") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
+    return write_page(path, "trang lịch công tác", lambda: env.get_template(PAGE_TEMPLATE).render(
+        page_title=page_title(doc), layout=doc.layout, font_family=doc.layout.css_family,
+        widths=[100.0 * c.width / total for c in doc.layout.columns], days=day_rows(doc)))
 
 
 def _lines_needed(text: str, width_chars: float) -> int:
