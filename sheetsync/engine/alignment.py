@@ -128,14 +128,18 @@ def link_key_results(tasks: TabData, okr: TabData | None, weights: pd.Series | N
     return out
 
 
-def staff_labels(staff: TabData | None) -> dict[str, str]:
-    """Staff code (normalised) → "code full name", as the summary and the OKR alignment name people."""
+def staff_names(staff: TabData | None) -> dict[str, str]:
+    """Staff code as typed → full name ("" when the row has none), for every staff row."""
     if staff is None or "staff_id" not in staff.values:
         return {}
     v = staff.values.loc[staff.rows]
     full = v["full_name"] if "full_name" in v else pd.Series(None, index=v.index)
-    return {normalize_key(s): f"{s} {n}" if isinstance(n, str) else s for s, n in zip(v["staff_id"], full)
-            if isinstance(s, str)}
+    return {s: (n if isinstance(n, str) else "") for s, n in zip(v["staff_id"], full) if isinstance(s, str)}
+
+
+def staff_labels(staff: TabData | None) -> dict[str, str]:
+    """Staff code (normalised) → "code full name", as the summary and the OKR alignment name people."""
+    return {normalize_key(s): f"{s} {n}" if n else s for s, n in staff_names(staff).items()}
 
 
 def _alignment(okr: TabData, o: pd.DataFrame, people: pd.Series, counts: pd.Series,

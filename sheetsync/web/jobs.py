@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import pandas as pd
-
 from sheetsync.config.ward import UnitSpec, WardConfig, load_ward
+from sheetsync.engine.alignment import staff_names
 from sheetsync.errors import SheetsyncError, UsageError
 from sheetsync.history.store import Store, open_store, store_target
 from sheetsync.web.config import ServiceConfig, service_config
@@ -103,15 +102,6 @@ def open_ward(ward_file: str | Path, store: str | None = None) -> Ward:
 
 # -- syncing --------------------------------------------------------------------------------------
 
-def _names(ev) -> dict[str, str]:
-    staff = ev.tabs.get("staff")
-    if staff is None or "staff_id" not in staff.values:
-        return {}
-    v = staff.values.loc[staff.rows]
-    names = v["full_name"] if "full_name" in v else pd.Series(None, index=v.index)
-    return {str(s): (n if isinstance(n, str) else "") for s, n in zip(v["staff_id"], names) if isinstance(s, str)}
-
-
 def _tracking(ward: Ward, unit) -> list[dict]:
     from sheetsync.history.capture import jsonable
     from sheetsync.history.tracking import due_steps, status
@@ -178,7 +168,7 @@ def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str 
                                        error_message=str(u.error) if u.error else None, requests=requests)
             return SyncOutcome(spec.name, "failing", str(u.error), requests, (now - t0).total_seconds())
         result = u.to_dict()
-        result["names"] = _names(u.evaluation)
+        result["names"] = staff_names(u.evaluation.tabs.get("staff"))
         result["as_of"] = u.evaluation.as_of.strftime("%Y-%m-%d")
         problem = u.error or u.record_error
         ward.state.save_unit_state(spec.name, spec.source, ok=problem is None, now=now, result=result,
@@ -240,7 +230,7 @@ def store_upload(ward: Ward, spec: UnitSpec, filename: str, data: bytes, by: str
     u = run.units[0] if run.units else None
     if u is not None and u.evaluation is not None:
         result = u.to_dict()
-        result["names"] = _names(u.evaluation)
+        result["names"] = staff_names(u.evaluation.tabs.get("staff"))
     else:
         err = (u.error if u else None) or (run.problems[0] if run.problems else None)
         result = {"error": err.to_dict() if err else {"message": "Không đọc được tệp."}}
