@@ -24,10 +24,10 @@ from sheetsync.service.history import (
 )
 from sheetsync.service.reports import FORMATS, ReportResult, report
 from sheetsync.service.setup import init
-from sheetsync.service.units import open_run_store, resolve_units, run, run_unit, sync, validate
+from sheetsync.service.units import open_run_store, resolve_units, run, run_specs, run_unit, sync, validate
 
 __all__ = [
     "FORMATS", "PeriodReport", "PersonHistory", "ReportResult", "StatusResult", "history", "init", "open_history",
-    "open_run_store", "period", "quarter", "reopen", "report", "resolve_units", "run", "run_unit", "status",
+    "open_run_store", "period", "quarter", "reopen", "report", "resolve_units", "run", "run_specs", "run_unit", "status",
     "sync", "validate", "write_history_html", "year",
 ]

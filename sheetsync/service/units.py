@@ -343,18 +343,33 @@ def run(sources: list[str], *, write: bool, month: str | None = None, as_of: dat
     except OSError as exc:
         return RunResult(mode, [], None, as_of_ts, months, None, [os_error(exc, ", ".join(sources))])
 
-    def one(spec: UnitSpec) -> UnitResult:
-        backend = open_backend(spec)
-        return run_unit(backend, schemas, prof, unit=spec.name, key=unit_key(spec.source), as_of=as_of_ts,
-                        months=months, write=write, exceptional=spec.exceptional, store=st, record=write,
-                        reuse=mode in ("sync", "validate"))
-
     try:
-        results = for_each_unit(specs, one, progress)
+        return run_specs(ward, specs, write=write, profile=prof, schemas=schemas, store=st, as_of=as_of_ts,
+                         month=month, mode=mode, progress=progress, notices=notices)
     finally:
         if opened:
             st.close()
-    result = RunResult(mode, results, prof, as_of_ts, months, ward, [], notices)
+
+
+def run_specs(ward: WardConfig | None, specs: list[UnitSpec], *, write: bool, profile: Profile, schemas: Schemas,
+              store=None, as_of: date | str | pd.Timestamp | None = None, month: str | None = None,
+              mode: str | None = None, progress: Progress | None = None,
+              notices: Iterable[Notice] = ()) -> RunResult:
+    """`run` over units already resolved, with the profile, schemas and store (open, or None)
+    already loaded: the ward service keeps these for its lifetime and syncs one unit at a time,
+    so a tick costs one pass over the units, not one reading of ward.yaml per unit."""
+    as_of_ts = as_of_timestamp(as_of)
+    months = [month] if month else None
+    mode = mode or ("sync" if write else "validate")
+
+    def one(spec: UnitSpec) -> UnitResult:
+        backend = open_backend(spec)
+        return run_unit(backend, schemas, profile, unit=spec.name, key=unit_key(spec.source), as_of=as_of_ts,
+                        months=months, write=write, exceptional=spec.exceptional, store=store, record=write,
+                        reuse=mode in ("sync", "validate"))
+
+    result = RunResult(mode, for_each_unit(specs, one, progress), profile, as_of_ts, months, ward, [],
+                       list(notices))
     check_duplicates(result)
     return result
 

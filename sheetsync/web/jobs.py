@@ -135,8 +135,8 @@ def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str 
         return SyncOutcome(spec.name, "busy", "Đơn vị đang được đồng bộ ở nơi khác.")
     t0 = datetime.now()
     try:
-        run = service.sync([str(ward.path)], only=[spec.name], as_of=as_of, store=ward.store,
-                           profile=ward.profile, schemas=ward.schemas)
+        run = service.run_specs(ward.config, [spec], write=True, as_of=as_of, store=ward.store,
+                                profile=ward.profile, schemas=ward.schemas)
         now = datetime.now()
         if run.problems or not run.units:
             problem = run.problems[0] if run.problems else None
