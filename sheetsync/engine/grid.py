@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sheetsync.config.schema import TabSchema
@@ -67,14 +68,18 @@ def _is_blank(v: Any) -> bool:
 
 
 def _all_blank(raw: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Rows whose cells in `keys` are all blank. Column by column over the rows still blank, so
-    the cost follows the blank rows, not rows × columns (a filled first column settles most)."""
-    left = raw.index
+    """Rows whose cells in `keys` are all blank. Column by column over the rows still blank,
+    each distinct value judged once (a filled first column settles most rows; an engine
+    column holds a handful of distinct values over a year of rows)."""
+    blank = np.ones(len(raw), dtype=bool)
     for k in keys:
+        left = np.flatnonzero(blank)
         if not len(left):
             break
-        left = left[raw.loc[left, k].map(_is_blank).to_numpy(dtype=bool)]
-    return pd.Series(raw.index.isin(left), index=raw.index)
+        codes, uniques = pd.factorize(raw[k].to_numpy(dtype=object)[left], use_na_sentinel=True)
+        judged = np.array([_is_blank(u) for u in uniques] + [True], dtype=bool)  # code -1: NaN/None
+        blank[left] = judged[codes]
+    return pd.Series(blank, index=raw.index)
 
 
 def find_tab(schema: TabSchema, titles: list[str]) -> str | None:

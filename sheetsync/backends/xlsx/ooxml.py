@@ -1297,9 +1297,22 @@ def _scan_layout(data: bytes, part: str) -> SheetLayout:
             if w > 0 and 0 < lo_i <= hi_i:
                 for col in range(lo_i, min(hi_i, lo_i + 1000) + 1):
                     out.col_widths[col] = w
-    if data.find(b"ht", loc.content_start, loc.content_end) < 0:
-        return out
-    for row in pat.row_tag.finditer(data, loc.content_start, loc.content_end):
+    # Only the rows whose start tag holds "ht" are looked at: each "ht" found is traced back
+    # to the tag around it (text containing "ht" is no row tag), instead of a regex pass over
+    # every row of a year's sheet.
+    pos, end, seen = loc.content_start, loc.content_end, -1
+    while True:
+        pos = data.find(b"ht", pos, end)
+        if pos < 0:
+            break
+        lt = data.rfind(b"<", loc.content_start, pos)
+        pos += 2
+        if lt <= seen:
+            continue
+        row = pat.row_tag.match(data, lt)
+        if row is None or row.end() <= pos:
+            continue
+        seen = lt
         attrs = row.group(1)
         h = _HT_RE.search(attrs)
         if h is None:
