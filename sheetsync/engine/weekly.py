@@ -16,7 +16,8 @@ task without a report for the profile's `weekly.stale_weeks` due weeks is flagge
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import functools
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,7 +29,6 @@ from sheetsync.domain.calendar import (
     month_of,
     month_start,
     week_day,
-    week_end,
     week_label,
     week_of,
     week_start,
@@ -53,143 +53,168 @@ def _d(ts) -> str:
     return pd.Timestamp(ts).strftime("%d/%m/%Y")
 
 
-def _week_bounds(weeks: pd.Series) -> tuple[pd.Series, pd.Series]:
-    first = map_distinct(weeks, lambda w: pd.Timestamp(week_start(w)))
-    last = map_distinct(weeks, lambda w: pd.Timestamp(week_end(w)))
-    return pd.to_datetime(first), pd.to_datetime(last)
+NAT = np.datetime64("NaT", "ns")
 
 
-def _report(tab: TabData, findings: Findings, key: str, mask: pd.Series, severity: str, code: str,
-            messages: pd.Series) -> None:
-    mask = mask.fillna(False).astype(bool)
+def _dates(s: pd.Series, func) -> np.ndarray:
+    """`func` (a value → a date) over each distinct value of `s` once, spread back over the
+    rows as datetime64 (NaT where the value is missing)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    days = np.array([func(u) for u in uniques] + [None], dtype="datetime64[ns]")
+    return days[codes]  # code -1 (missing) takes the NaT at the end
+
+
+def _column(frame: pd.DataFrame, key: str) -> np.ndarray:
+    return frame[key].to_numpy(dtype="datetime64[ns]") if key in frame else np.full(len(frame), NAT)
+
+
+def _earliest(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where(np.isnat(a), b, np.where(np.isnat(b), a, np.minimum(a, b)))
+
+
+def _latest(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where(np.isnat(a), b, np.where(np.isnat(b), a, np.maximum(a, b)))
+
+
+def _report(tab: TabData, findings: Findings, key: str, mask: np.ndarray, index: pd.Index, severity: str,
+            code: str, messages: list[str]) -> None:
+    """Findings on the rows of `index` where `mask` holds, with one message per such row."""
     if not mask.any():
         return
-    rows = mask.index[mask.to_numpy()]
-    findings.add_many(tab.title, rows, tab.header(key), severity, code, messages.reindex(rows),
+    rows = index[mask]
+    findings.add_many(tab.title, rows, tab.header(key), severity, code, pd.Series(messages, index=rows, dtype=object),
                       col_letter=tab.letters.get(key))
     if severity == "error":
-        tab.mark(key, mask)
+        tab.mark(key, pd.Series(mask, index=index))
+
+
+def _not_in_error(tab: TabData, index: pd.Index, keys) -> np.ndarray:
+    errs = tab.errors.reindex(index).fillna(False)
+    ok = np.ones(len(index), dtype=bool)
+    for k in keys:
+        if k in errs:
+            ok &= ~errs[k].to_numpy(dtype=bool)
+    return ok
 
 
 def check_weekly(weekly: TabData, tasks: TabData | None, as_of: pd.Timestamp, findings: Findings) -> pd.DataFrame:
     """Check the weekly reports against the tasks; returns per task the latest report
-    (LATEST_COLUMNS, indexed by the normalised task code) from the reports without errors."""
+    (LATEST_COLUMNS, indexed by the normalised task code) from the reports without errors.
+    Whole columns at a time: distinct values (weeks, months, codes) are converted once."""
     empty = pd.DataFrame(columns=LATEST_COLUMNS)
     need = ("staff_id", "week", "task_id")
     if tasks is None or not all(k in weekly.values for k in need) or "task_id" not in tasks.values:
         return empty
-    w = weekly.values.loc[weekly.rows]
+    w = weekly.values.loc[weekly.rows, [k for k in (*need, "progress_pct", "note", "report_date")
+                                        if k in weekly.values]]
     w = w[w["week"].notna() & w["task_id"].notna() & w["staff_id"].notna()]
     if w.empty:
         return empty
-    t = tasks.values.loc[tasks.rows]
+    t = tasks.values.loc[tasks.rows, [k for k in ("task_id", "owner_id", "collaborators", "month", "start_date",
+                                                  "due_date", "done_date") if k in tasks.values]]
     t = t[t["task_id"].notna()]
-    t = t.assign(_key=_keys(t["task_id"]))
-    t = t[~t["_key"].duplicated(keep="first")].set_index("_key")
-    tkey = _keys(w["task_id"])
-    known = tkey.isin(t.index)
-    w, tkey = w[known], tkey[known]
+    t_keys = pd.Index(_keys(t["task_id"]))
+    first = ~t_keys.duplicated(keep="first")
+    t, t_keys = t[first], t_keys[first]
+    at = t_keys.get_indexer(_keys(w["task_id"]).to_numpy(dtype=object))  # the task row of each report
+    known = at >= 0
+    w, at = w[known], at[known]
     if w.empty:
         return empty
-    task = t.reindex(tkey.to_numpy())
-    task.index = w.index
-    wk_first, wk_last = _week_bounds(w["week"])
-    label = map_distinct(w["week"], week_label)
+    task = t.iloc[at]
+    tkey = t_keys.to_numpy(dtype=object)[at]
+    rows = w.index
+    wk_first = _dates(w["week"], week_start)
+    wk_last = wk_first + np.timedelta64(6, "D")
 
-    # The reporter: owner or collaborator.
-    skey = _keys(w["staff_id"])
-    owner = _keys(task["owner_id"]) if "owner_id" in task else pd.Series(None, index=w.index, dtype=object)
-    is_owner = (skey == owner).fillna(False)
+    # The reporter: owner or collaborator (collaborators judged once per task and person).
+    skey = _keys(w["staff_id"]).to_numpy(dtype=object)
+    owner = _keys(task["owner_id"]).to_numpy(dtype=object) if "owner_id" in task else np.full(len(w), None)
+    is_owner = (skey == owner) & ~pd.isna(owner)
     stranger = ~is_owner
     if stranger.any() and "collaborators" in task:
-        cols = task.loc[stranger, "collaborators"]
-        helper = [isinstance(c, tuple) and s in normalize_keys(c) for s, c in zip(skey[stranger], cols)]
-        stranger.loc[stranger[stranger].index] = ~np.array(helper, dtype=bool)
-    if stranger.any():
-        msgs = pd.Series([f"'{s}' không phải người chịu trách nhiệm hay người phối hợp của nhiệm vụ {k}; "
-                          "cần báo cáo bằng mã của người được giao hoặc thêm người này vào cột Phối hợp."
-                          for s, k in zip(w.loc[stranger, "staff_id"], w.loc[stranger, "task_id"])],
-                         index=w.index[stranger.to_numpy()])
-        _report(weekly, findings, "staff_id", stranger, "error", "weekly.not-assigned", msgs)
+        idx = np.flatnonzero(stranger)
+        helpers: dict[tuple, bool] = {}
+        for i, c in zip(idx, task["collaborators"].to_numpy(dtype=object)[idx]):
+            pair = (tkey[i], skey[i])
+            if pair not in helpers:
+                helpers[pair] = isinstance(c, tuple) and skey[i] in normalize_keys(c)
+            stranger[i] = not helpers[pair]
+    _report(weekly, findings, "staff_id", stranger, rows, "error", "weekly.not-assigned",
+            [f"'{s}' không phải người chịu trách nhiệm hay người phối hợp của nhiệm vụ {k}; "
+             "cần báo cáo bằng mã của người được giao hoặc thêm người này vào cột Phối hợp."
+             for s, k in zip(w["staff_id"].to_numpy()[stranger], w["task_id"].to_numpy()[stranger])])
 
     # The week inside the task's time.
-    month = task.get("month")
-    m_first = pd.to_datetime(map_distinct(month, lambda m: pd.Timestamp(month_start(m)))) if month is not None \
-        else pd.Series(pd.NaT, index=w.index)
-    m_last = pd.to_datetime(map_distinct(month, lambda m: pd.Timestamp(month_end(m)))) if month is not None \
-        else pd.Series(pd.NaT, index=w.index)
-    start = pd.concat([m_first, task.get("start_date", pd.Series(pd.NaT, index=w.index))], axis=1).min(axis=1)
-    done_date = task.get("done_date", pd.Series(pd.NaT, index=w.index))
-    end = pd.concat([m_last, task.get("due_date", pd.Series(pd.NaT, index=w.index)), done_date], axis=1).max(axis=1)
-    end = end.where(done_date.notna())
-    before = (wk_last < start).fillna(False)
-    after = (wk_first > end).fillna(False)
-    outside = before | after
-    if outside.any():
-        rows = w.index[outside.to_numpy()]
-        msgs = pd.Series({r: (f"{label[r]} nằm ngoài thời gian của nhiệm vụ {w.at[r, 'task_id']} "
-                              f"(từ {_d(start[r])}" + (f" đến {_d(end[r])}" if pd.notna(end[r]) else "") +
-                              "); cần ghi tuần đã làm nhiệm vụ này.") for r in rows}, dtype=object)
-        _report(weekly, findings, "week", outside, "error", "weekly.week-outside-task", msgs)
+    if "month" in task:
+        m_first, m_last = _dates(task["month"], month_start), _dates(task["month"], month_end)
+    else:
+        m_first = m_last = np.full(len(w), NAT)
+    start = _earliest(m_first, _column(task, "start_date"))
+    done_date = _column(task, "done_date")
+    end = _latest(_latest(m_last, _column(task, "due_date")), done_date)
+    end[np.isnat(done_date)] = NAT
+    outside = (wk_last < start) | (wk_first > end)  # NaT compares False
+    weeks = w["week"].to_numpy(dtype=object)
+    label, day = functools.cache(week_label), functools.cache(_d)  # messages repeat the same weeks and days
+    _report(weekly, findings, "week", outside, rows, "error", "weekly.week-outside-task",
+            [f"{label(wk)} nằm ngoài thời gian của nhiệm vụ {code} (từ {day(a)}"
+             + (f" đến {day(b)}" if not np.isnat(b) else "") + "); cần ghi tuần đã làm nhiệm vụ này."
+             for wk, code, a, b in zip(weeks[outside], w["task_id"].to_numpy()[outside], start[outside],
+                                       end[outside])])
 
-    future = (wk_first > as_of).fillna(False) & ~outside
-    if future.any():
-        msgs = label[future].map(lambda lb: f"{lb} chưa bắt đầu (ngày tính {_d(as_of)}); "
-                                            "báo cáo tuần chỉ ghi cho tuần đã qua hoặc đang diễn ra.")
-        _report(weekly, findings, "week", future, "warning", "weekly.future-week", msgs)
+    future = (wk_first > np.datetime64(as_of, "ns")) & ~outside
+    _report(weekly, findings, "week", future, rows, "warning", "weekly.future-week",
+            [f"{label(wk)} chưa bắt đầu (ngày tính {_d(as_of)}); "
+             "báo cáo tuần chỉ ghi cho tuần đã qua hoặc đang diễn ra." for wk in weeks[future]])
 
     # Progress going down without a note, per person and task, in week order.
     usable = ~(stranger | outside | future)
     if "progress_pct" in w:
-        errs = weekly.errors.reindex(w.index).fillna(False)
-        for k in ("progress_pct", "week", "task_id", "staff_id"):
-            if k in errs:
-                usable &= ~errs[k].astype(bool)
-        p = w.loc[usable & w["progress_pct"].notna(), ["week", "progress_pct"]].assign(
-            _s=skey, _t=tkey).sort_values(["_s", "_t", "week"], kind="stable")
-        if len(p):
-            series = p.groupby(["_s", "_t"], sort=False).ngroup()
-            prev = p["progress_pct"].groupby(series).cummax().groupby(series).shift(1)
-            noted = w["note"].reindex(p.index).notna() if "note" in w else pd.Series(False, index=p.index)
-            down = (p["progress_pct"] < prev - 1e-9).fillna(False) & ~noted
-            if down.any():
-                msgs = pd.Series({r: (f"Tiến độ {_num(p.at[r, 'progress_pct'])}% thấp hơn tuần trước "
-                                      f"({_num(prev[r])}%); cần ghi lý do ở cột {weekly.header('note')}.")
-                                  for r in down.index[down.to_numpy()]}, dtype=object)
-                full = pd.Series(False, index=w.index)
-                full[msgs.index] = True
-                _report(weekly, findings, "progress_pct", full, "warning", "weekly.progress-backwards", msgs)
+        progress = w["progress_pct"].to_numpy(dtype="float64", na_value=np.nan)
+        idx = np.flatnonzero(usable & _not_in_error(weekly, rows, ("progress_pct", *need)) & ~np.isnan(progress))
+        if len(idx):
+            person = pd.factorize(skey[idx])[0]
+            job = pd.factorize(tkey[idx])[0]
+            idx = idx[np.lexsort((wk_first[idx].view("int64"), job, person))]  # stable: ties keep sheet order
+            person, job = pd.factorize(skey[idx])[0], pd.factorize(tkey[idx])[0]
+            series = np.cumsum(np.r_[True, (person[1:] != person[:-1]) | (job[1:] != job[:-1])])
+            p = pd.Series(progress[idx])
+            prev = p.groupby(series).cummax().groupby(series).shift(1).to_numpy()
+            noted = w["note"].notna().to_numpy()[idx] if "note" in w else np.zeros(len(idx), dtype=bool)
+            with np.errstate(invalid="ignore"):
+                down = (p.to_numpy() < prev - 1e-9) & ~noted
+            full = np.zeros(len(w), dtype=bool)
+            full[idx[down]] = True
+            before = dict(zip(idx[down], prev[down]))
+            _report(weekly, findings, "progress_pct", full, rows, "warning", "weekly.progress-backwards",
+                    [f"Tiến độ {_num(progress[i])}% thấp hơn tuần trước ({_num(before[i])}%); "
+                     f"cần ghi lý do ở cột {weekly.header('note')}." for i in np.flatnonzero(full)])
 
     # What the valid reports say per task.
-    ok = usable.copy()
-    errs = weekly.errors.reindex(w.index).fillna(False)
-    for k in need:
-        if k in errs:
-            ok &= ~errs[k].astype(bool)
-    v = w[ok].assign(_t=tkey[ok], _own=is_owner[ok].astype(int))
-    if v.empty:
+    ok = usable & _not_in_error(weekly, rows, need)
+    if not ok.any():
         return empty
-    # The latest week by its Monday (a numeric max: object maxima fall back to Python per group).
-    last_week = wk_first[v.index].groupby(v["_t"]).max().map(lambda ts: week_of(ts.date()))
-    reports = v.groupby("_t").size()
-    out = pd.DataFrame({"last_week": last_week, "reports": reports})
-    if "progress_pct" in v:
-        sort = ["week", "_own"] + (["report_date"] if "report_date" in v else [])
-        pv = v[v["progress_pct"].notna()].sort_values(sort, kind="stable", na_position="first")
-        last = pv.groupby("_t").tail(1).set_index("_t")
-        out["progress"] = last["progress_pct"].reindex(out.index)
-        out["progress_week"] = last["week"].reindex(out.index)
+    code, keys = pd.factorize(tkey[ok], sort=True)
+    mondays = pd.Series(wk_first[ok]).groupby(code).max()
+    # The latest week by its Monday (numeric), named once per distinct Monday.
+    out = pd.DataFrame({"last_week": map_distinct(mondays, lambda ts: week_of(ts.date())).to_numpy(),
+                        "reports": np.bincount(code, minlength=len(keys))},
+                       index=pd.Index(keys, name="_t"))
+    if "progress_pct" in w:
+        has = ~np.isnan(progress[ok])
+        sel = np.flatnonzero(has)
+        # The last report per task in order of week, owner's over a collaborator's, report date
+        # (undated first), then sheet order.
+        dated = _column(w, "report_date")[ok][sel].view("int64")  # NaT is the smallest
+        order = sel[np.lexsort((dated, is_owner[ok][sel], wk_first[ok][sel].view("int64"), code[sel]))]
+        last = order[np.r_[code[order][1:] != code[order][:-1], True]] if len(order) else order
+        out["progress"] = pd.Series(progress[ok][last], index=keys[code[last]]).reindex(out.index)
+        out["progress_week"] = pd.Series(weeks[ok][last], index=keys[code[last]], dtype=object).reindex(out.index)
     else:
         out["progress"] = np.nan
         out["progress_week"] = None
     return out[LATEST_COLUMNS]
-
-
-def due_weeks(first: str, as_of: date, report_day: int) -> int:
-    """How many weeks from `first` on have had their report day by `as_of`."""
-    current = week_of(as_of)
-    last = current if week_day(current, report_day) <= as_of else week_of(week_start(current) - timedelta(days=1))
-    return max(0, (week_start(last) - week_start(first)).days // 7 + 1)
 
 
 def stale_tasks(tasks: TabData, latest: pd.DataFrame, profile: Profile, as_of: pd.Timestamp,
@@ -215,30 +240,38 @@ def stale_tasks(tasks: TabData, latest: pd.DataFrame, profile: Profile, as_of: p
     if not open_.any():
         return pd.Series(dtype="int64")
     o = v[open_]
+    # In days, by whole columns: each row's first week due a report (the week after its last
+    # report; else its start week when the report day is not yet past, or the next), and the
+    # last week whose report day has come by `as_of`.
     last = _keys(o["task_id"]).map(latest["last_week"]) if len(latest) else pd.Series(None, index=o.index)
-    today = as_of.date()
-    missed = {}
-    for r, s, lw in zip(o.index, o["start_date"], last):
-        if isinstance(lw, str):
-            first = week_of(week_end(lw) + timedelta(days=1))
-            since = f"từ sau {week_label(lw)}"
-        else:
-            sd = s.date()
-            # The first report is due in the start week when its report day is not yet past.
-            first = week_of(sd) if week_day(week_of(sd), day) >= sd else week_of(sd + timedelta(days=7))
-            since = f"từ khi bắt đầu ({_d(s)})"
-        n = due_weeks(first, today, day)
-        if n >= limit:
-            missed[r] = (n, since)
-    if not missed:
+    reported = _dates(last, week_start).astype("datetime64[D]")
+    started = o["start_date"].to_numpy(dtype="datetime64[D]")
+    offset = np.timedelta64(day - 1, "D")
+    start_monday = _monday(started)
+    first = np.where(np.isnat(reported),
+                     np.where(start_monday + offset >= started, start_monday, start_monday + np.timedelta64(7, "D")),
+                     reported + np.timedelta64(7, "D"))
+    today = np.datetime64(as_of.date(), "D")
+    this_monday = _monday(np.array([today]))[0]
+    last_due = this_monday if this_monday + offset <= today else this_monday - np.timedelta64(7, "D")
+    missed = np.maximum(0, (last_due - first).astype("int64") // 7 + 1)
+    flagged = missed >= limit
+    if not flagged.any():
         return pd.Series(dtype="int64")
-    rows = pd.Index(list(missed))
-    msgs = pd.Series({r: f"Chưa có báo cáo tuần nào {since}: đã qua {n} kỳ báo cáo tuần; cần báo cáo tiến độ "
-                         f"ở trang Báo cáo tuần." for r, (n, since) in missed.items()}, dtype=object)
+    rows = o.index[flagged]
+    since = [f"từ sau {week_label(lw)}" if isinstance(lw, str) else f"từ khi bắt đầu ({_d(sd)})"
+             for lw, sd in zip(last.to_numpy(dtype=object)[flagged], o["start_date"].to_numpy()[flagged])]
+    msgs = pd.Series([f"Chưa có báo cáo tuần nào {s}: đã qua {n} kỳ báo cáo tuần; cần báo cáo tiến độ "
+                      f"ở trang Báo cáo tuần." for s, n in zip(since, missed[flagged])], index=rows, dtype=object)
     key = "progress_pct" if "progress_pct" in tasks.letters else "task_id"
-    findings.add_many(tasks.title, rows, tasks.header(key), "warning", "task.weekly-stale", msgs.reindex(rows),
+    findings.add_many(tasks.title, rows, tasks.header(key), "warning", "task.weekly-stale", msgs,
                       col_letter=tasks.letters.get(key))
-    return pd.Series({r: n for r, (n, _) in missed.items()}, dtype="int64")
+    return pd.Series(missed[flagged], index=rows, dtype="int64")
+
+
+def _monday(days: np.ndarray) -> np.ndarray:
+    """The Monday of each day's week (1 January 1970 was a Thursday)."""
+    return days - ((days.astype("int64") + 3) % 7).astype("timedelta64[D]")
 
 
 def task_progress(tasks: TabData, latest: pd.DataFrame | None) -> pd.DataFrame:
@@ -291,14 +324,9 @@ def weekly_report_items(ev: Evaluation, months: list[str], as_of: pd.Timestamp, 
     weeks = [x for x in weeks if month_of(week_day(x, day)) in set(months)]
     if not weeks:
         return []
-    # Who reported when, per (person, week): the first report date (NaT when undated).
-    keys = _keys(w["staff_id"])
-    dates = w["report_date"] if "report_date" in w else pd.Series(pd.NaT, index=w.index)
-    first_report = dates.groupby([keys, w["week"]]).min()
-    reported = set(first_report.index)
     # Who had a task running in each week: tasks × weeks at once (the owner answers for the
     # task's weekly report; collaborators may report too).
-    t = tasks.values.loc[tasks.rows]
+    t = tasks.values.loc[tasks.rows, [k for k in ("start_date", "owner_id", "done_date") if k in tasks.values]]
     if "start_date" not in t or "owner_id" not in t:
         return []
     start, end = pd.Timestamp(week_start(weeks[0])), pd.Timestamp(week_day(weeks[-1], day))
@@ -312,31 +340,44 @@ def weekly_report_items(ev: Evaluation, months: list[str], as_of: pd.Timestamp, 
     dues = np.array([week_day(x, day) for x in weeks], dtype="datetime64[ns]")
     running = (s0[:, None] <= dues[None, :]) & (np.isnat(d0)[:, None] | (d0[:, None] >= mons[None, :]))
     ti, wi = np.nonzero(running)
-    pairs = pd.DataFrame({"sid": owners[ti], "week": np.array(weeks, dtype=object)[wi]}).drop_duplicates()
-    expected: dict[str, set[str]] = {}
-    for sid, x in zip(pairs["sid"], pairs["week"]):
-        if isinstance(sid, str):
-            expected.setdefault(x, set()).add(sid)
+    # Each (week, person) expected once, as one number: week index × people + person, people
+    # sorted so that the numbers come in the order the items are listed.
+    who, people = pd.factorize(owners[ti], sort=True)
+    people = pd.Index(people, dtype=object)
+    n = max(len(people), 1)
+    expected = np.unique(wi[who >= 0].astype(np.int64) * n + who[who >= 0])
+    # Who reported when, per (week, person): the first report date (NaT when undated).
+    rp = people.get_indexer(_keys(w["staff_id"]).to_numpy(dtype=object))
+    rw = w["week"].map({x: i for i, x in enumerate(weeks)}).fillna(-1).to_numpy(dtype=np.int64)
+    m = (rp >= 0) & (rw >= 0)
+    dates = _column(w, "report_date")[m]
+    first_report = pd.Series(dates).groupby(rw[m] * n + rp[m]).min()
+    at = np.searchsorted(first_report.index.to_numpy(), expected)
+    reported = at < len(first_report)
+    reported[reported] = first_report.index.to_numpy()[at[reported]] == expected[reported]
+    got = np.full(len(expected), NAT)
+    got[reported] = first_report.to_numpy(dtype="datetime64[ns]")[at[reported]]
+    deadline = dues[expected // n]
+    late = reported & ~np.isnat(got) & (got > deadline)
+    missing = ~reported & (np.datetime64(as_of, "ns") > deadline)
     names = _roster_names(ev) if names is None else names
+    labels = {x: week_label(x) for x in weeks}
     out: list[dict] = []
-    for x in weeks:
-        due = week_day(x, day)
-        deadline = pd.Timestamp(due)
-        base = {"month": month_of(due), "week": x}
-        label = week_label(x)
-        for sid in sorted(expected.get(x, ())):
-            staff_id, name = names.get(sid, (sid, ""))
-            if (sid, x) in reported:
-                got = first_report[(sid, x)]
-                if pd.notna(got) and got > deadline:
-                    out.append({**base, "staff_id": staff_id, "full_name": name, "code": "weekly-late", "since": got,
-                                "message": f"Báo cáo {label[0].lower()}{label[1:]} ngày {_d(got)}, sau hạn "
-                                           f"{WEEKDAYS[day - 1]} {_d(deadline)}."})
-            elif as_of > deadline:
-                out.append({**base, "staff_id": staff_id, "full_name": name, "code": "weekly-missing",
-                            "since": deadline,
-                            "message": f"Chưa báo cáo {label[0].lower()}{label[1:]} (hạn {WEEKDAYS[day - 1]} "
-                                       f"{_d(deadline)})."})
+    for i in np.flatnonzero(late | missing):
+        x, sid = weeks[expected[i] // n], people[expected[i] % n]
+        due = pd.Timestamp(deadline[i])
+        label = labels[x]
+        staff_id, name = names.get(sid, (sid, ""))
+        base = {"month": month_of(due.date()), "week": x, "staff_id": staff_id, "full_name": name}
+        if late[i]:
+            when = pd.Timestamp(got[i])
+            out.append({**base, "code": "weekly-late", "since": when,
+                        "message": f"Báo cáo {label[0].lower()}{label[1:]} ngày {_d(when)}, sau hạn "
+                                   f"{WEEKDAYS[day - 1]} {_d(due)}."})
+        else:
+            out.append({**base, "code": "weekly-missing", "since": due,
+                        "message": f"Chưa báo cáo {label[0].lower()}{label[1:]} (hạn {WEEKDAYS[day - 1]} "
+                                   f"{_d(due)})."})
     return out
 
 
