@@ -87,7 +87,14 @@ def timed_sync(path: Path, as_of: str, store=None) -> dict:
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"total": total, "cpu": cpu, "check_and_score": 0.0, "plan": 0.0, "write": 0.0, "record": 0.0, **res.seconds,
             "cells": res.plan.cell_count if res.written else 0,
-            "summary": bool(res.written and res.plan.summary is not None), "reused": res.reused}
+            "summary": bool(res.written and res.plan.summary is not None), "reused": res.reused,
+            "unread": res.unread}
+
+
+def reuse_note(r: dict) -> str:
+    if not r["reused"]:
+        return ""
+    return " (dùng lại kết quả, không đọc tệp)" if r["unread"] else " (dùng lại kết quả)"
 
 
 def median_sync(path: Path, as_of: str, store=None, repeat: int = 3) -> dict:
@@ -151,7 +158,7 @@ def main() -> None:
             print(f"{name:<38}{r['total']:>7.2f}{r['read']:>7.2f}{r['check_and_score']:>15.2f}{r['plan']:>14.2f}"
                   f"{r['write']:>7.2f}{r['record']:>13.2f}{r['cells']:>9,}{r.get('ratio', r['total'] / read):>7.1f}×"
                   f"{r['cpu']:>7.2f}{r.get('cpu_ratio', r['cpu'] / read_cpu):>10.1f}×"
-                  f"{' +Tổng hợp' if r['summary'] else ''}{' (dùng lại kết quả)' if r['reused'] else ''}")
+                  f"{' +Tổng hợp' if r['summary'] else ''}{reuse_note(r)}")
         print(f"\nĐọc tệp (python-calamine, trung vị 3 lần): {read:.2f} s, CPU {read_cpu:.2f} s. Dòng trung vị và "
               "dòng sau khi sửa: tỉ lệ so với lần đọc ngay trước lần đồng bộ đó; các dòng khác: so với trung vị này.")
         if store is not None:

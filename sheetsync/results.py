@@ -199,6 +199,7 @@ class UnitResult:
     notices: list[Notice] = field(default_factory=list)
     duplicate_of: str | None = None  # another unit of the run with the same name: left out of forms and store
     reused: bool = False  # unchanged since its last sync: the recorded result, nothing re-evaluated
+    unread: bool = False  # reused without even reading the workbook: its package was byte for byte the same
 
     @property
     def ok(self) -> bool:

@@ -2,10 +2,11 @@
 
 Loading SQLAlchemy costs about as much CPU as reading a year of a ward's workbooks; a sync
 where no unit changed needs only two reads and two updates per unit (`reuse_state`,
-`note_unchanged`). `QuickStore` answers those directly and opens the real `Store` (and its
-migrations) the first time anything else is asked. It is used only on an existing SQLite
-store already at this version's schema (`SCHEMA_VERSION`); the statements mirror the Store's
-methods of the same names, and the tests run both against the same store.
+`note_unchanged`; also `reuse_units` and `save_result`, for a unit recognised without reading
+it). `QuickStore` answers those directly and opens the real `Store` (and its migrations) the
+first time anything else is asked. It is used only on an existing SQLite store already at this
+version's schema (`SCHEMA_VERSION`); the statements mirror the Store's methods of the same
+names, and the tests run both against the same store.
 """
 
 from __future__ import annotations
@@ -79,6 +80,29 @@ class QuickStore:
         finally:
             con.close()
         return sorted(frozen), (None if row is None else (row[0], json.loads(row[1])))
+
+    def reuse_units(self, source_key: str) -> list[str]:
+        if self._full is not None:
+            return self._full.reuse_units(source_key)
+        con = self._connect()
+        try:
+            return sorted(u for (u,) in con.execute("SELECT unit FROM unit_results WHERE source = ?", (source_key,)))
+        finally:
+            con.close()
+
+    def save_result(self, unit: str, source_key: str, key: str, result: dict, now: datetime | None = None) -> None:
+        """Keep a unit's last result (a reused unit remembering the package it was read from)."""
+        if self._full is not None:
+            return self._full.save_result(unit, source_key, key, result, now)
+        at = (now or self.clock()).strftime(_TIME)
+        con = self._connect()
+        try:
+            con.execute("INSERT INTO unit_results (unit, source, key, result, at) VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT (unit, source) DO UPDATE SET key = excluded.key, result = excluded.result, "
+                        "at = excluded.at", (unit, source_key, key, json.dumps(result), at))
+        finally:
+            con.close()
+        return None
 
     def note_unchanged(self, unit: str, source: str, months: list[str], now: datetime | None = None) -> None:
         if self._full is not None:

@@ -15,6 +15,12 @@ The key covers everything the result depends on:
 - the unit's frozen months in the store (freezing, reopening).
 A key that does not match only costs a full evaluation, so a write whose read-back cannot be
 predicted exactly simply leads to one more full sync.
+
+A workbook whose backend can print its package cheaply (.xlsx: every zip member's CRC-32 and
+size from the central directory) is not even read when the print is the one a matching read
+saw: the print is saved with the result only after the cells read from exactly that package
+matched the key (or were evaluated and needed no write), never for a package the engine just
+wrote. Any other package, an Excel re-save included, is read and keyed as above.
 """
 
 from __future__ import annotations
@@ -257,6 +263,17 @@ def run_key(content: str, *, schemas, profile, as_of: pd.Timestamp, months: list
              as_of.date().isoformat() if as_of is not None else date.today().isoformat(),
              sorted(months) if months else None, unit, bool(exceptional), sorted(frozen))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+PACKAGE = "package:"  # a package print in place of the content hash (never a hex digest)
+
+
+def package_key(package: str, **context) -> str:
+    """The key of a result for a workbook package as `ooxml.package_print` tells it: the same
+    as `run_key` with the package's print in place of the cells' hash. Saved only for a package
+    whose cells were read and matched (`run_unit`), so equal keys mean the same cells, date,
+    configuration, frozen months and unit without reading them."""
+    return run_key(PACKAGE + package, **context)
 
 
 # -- the compact result ----------------------------------------------------------------------------

@@ -161,6 +161,18 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     name = unit or backend.label
     result = UnitResult(unit=name, source=backend.label, key=key or backend.label)
     t0 = time.perf_counter()
+    as_of_ts = as_of_timestamp(as_of)
+    if store is not None and reuse:
+        last = _reuse_unread(store, result, backend, schemas, profile, as_of_ts, months, unit, exceptional)
+        if last is not None:
+            t1 = time.perf_counter()
+            if record:
+                try:
+                    store.note_unchanged(result.unit, backend.label, last.get("recorded_months", []))
+                except StoreError as exc:
+                    result.record_error = exc
+            result.seconds = {"read": t1 - t0, "reuse": time.perf_counter() - t1}
+            return result
     grids = backend.read()
     if unit is None or unit == backend.label:
         # A bare source (a file or gsheet:<id>): the unit name the workbook carries names the unit
@@ -168,7 +180,6 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
         name = unit_in_summary(grids, schemas.summary_title) or getattr(backend, "title", None) or name
         result.unit = name
     t1 = time.perf_counter()
-    as_of_ts = as_of_timestamp(as_of)
     keyed = None
     if store is not None and reuse:
         keyed = _reuse_lookup(store, result, grids, schemas, profile, as_of_ts, months, name, exceptional)
@@ -176,6 +187,7 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
             if record:
                 try:
                     store.note_unchanged(name, backend.label, keyed.last.get("recorded_months", []))
+                    _remember_package(store, result, backend, keyed)
                 except StoreError as exc:
                     result.record_error = exc
             requests = getattr(backend, "requests", None)
@@ -230,7 +242,7 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     t5 = time.perf_counter()
     if keyed is not None and rec is not None and not rec.frozen_now and write and result.record_error is None:
         # The workbook now holds what the engine wants: the next sync that reads it so reuses this.
-        _reuse_save(store, result, grids, keyed, rec)
+        _reuse_save(store, result, grids, keyed, rec, None if result.written else getattr(backend, "package", None))
     t6 = time.perf_counter()
     result.seconds = {"read": t1 - t0, "check_and_score": t2 - t1, "plan": t3 - t2, "write": t4 - t3,
                       "record": t5 - t4 + (t6 - t5)}
@@ -266,6 +278,47 @@ def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: P
     return _Keyed(text, key_of, context, None if last is None else last[1])
 
 
+def _reuse_unread(store, result: UnitResult, backend: Backend, schemas: Schemas, profile: Profile,
+                  as_of: pd.Timestamp, months, unit: str | None, exceptional: bool) -> dict | None:
+    """Fill `result` from the store without reading the workbook when its package is byte for
+    byte the one a matching read last saw (`reuse.package_key`; only backends that can tell,
+    the .xlsx one). Returns the saved result, or None: the workbook is then read as usual. A
+    bare workbook is named by its summary tab: each unit saved for it is tried, and only the
+    one whose key matches (the name is part of it) can be reused."""
+    printer = getattr(backend, "package_print", None)
+    package = printer() if printer is not None else None
+    if package is None:
+        return None
+    import sheetsync.service.reuse as reuse
+
+    names = [unit] if unit is not None and unit != backend.label else store.reuse_units(result.key)
+    for name in names:
+        frozen, last = store.reuse_state(name, result.key)
+        if last is None or not last[1].get("package"):
+            continue
+        wanted = reuse.package_key(package, schemas=schemas, profile=profile, as_of=as_of, months=months, unit=name,
+                                   exceptional=exceptional, frozen=frozen)
+        if last[1]["package"] == wanted:
+            reuse.restore(result, last[1])
+            result.unread = True
+            return last[1]
+    return None
+
+
+def _remember_package(store, result: UnitResult, backend: Backend, keyed: _Keyed) -> None:
+    """A read that matched the saved result vouches for the package it read: keep its print
+    beside the result, so that the next sync of the same bytes need not read them."""
+    import sheetsync.service.reuse as reuse
+
+    package = getattr(backend, "package", None)
+    last = keyed.last
+    if package is None or last is None:
+        return
+    wanted = keyed.key_of(reuse.PACKAGE + package)
+    if last.get("package") != wanted:
+        store.save_result(result.unit, result.key, keyed.key_of(keyed.text.digest()), {**last, "package": wanted})
+
+
 def _known_months(keyed: _Keyed, ev) -> dict[str, str]:
     """Months whose print matches the one saved with the last result: their record is the
     snapshot saved beside it (month → its content hash), so the store need not capture them."""
@@ -276,7 +329,9 @@ def _known_months(keyed: _Keyed, ev) -> dict[str, str]:
     return {m: h for m, (p, h) in saved.items() if prints.get(m) == p}
 
 
-def _reuse_save(store, result: UnitResult, grids, keyed: _Keyed, rec) -> None:
+def _reuse_save(store, result: UnitResult, grids, keyed: _Keyed, rec, package: str | None) -> None:
+    """Save the unit's new result under the key of the workbook as written; with `package`
+    (the print of the package read, when nothing was written) also under that print."""
     import sheetsync.service.reuse as reuse
     from sheetsync.history.capture import capture_months
 
@@ -285,6 +340,8 @@ def _reuse_save(store, result: UnitResult, grids, keyed: _Keyed, rec) -> None:
     data["recorded_months"] = capture_months(result.evaluation)
     prints = text.month_prints(result.evaluation, keyed.context)
     data["month_prints"] = {m: [prints[m], h] for m, h in rec.hashes.items() if m in prints}
+    if package is not None:
+        data["package"] = keyed.key_of(reuse.PACKAGE + package)
     try:
         store.save_result(result.unit, result.key, keyed.key_of(text.digest()), data)
     except StoreError as exc:

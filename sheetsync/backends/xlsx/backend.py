@@ -29,6 +29,15 @@ class XlsxBackend:
         self.path = Path(path)
         self.label = str(self.path)
         self._fingerprint: tuple[int, int] | None = None
+        # The package's print (`ooxml.package_print`) when the last read saw it the same before
+        # and after reading: the cells read are then those of exactly this package.
+        self.package: str | None = None
+
+    def package_print(self) -> str | None:
+        """The package's print now, from the zip's central directory alone: what a store
+        compares to recognise a workbook left as its last sync saw it without reading it
+        (`sheetsync.service.reuse`). None when it cannot be told cheaply."""
+        return ooxml.package_print(self.path, limit("MAX_ZIP_MEMBERS"))
 
     def read(self) -> dict[str, SheetGrid]:
         if not self.path.exists():
@@ -37,6 +46,8 @@ class XlsxBackend:
         ooxml.clean_stale_temps(self.path.resolve().parent)  # left by a write that was killed
         self._fingerprint = ooxml.fingerprint(self.path)
         guard.check_package(self.path)
+        self.package = None
+        before = self.package_print()
         try:
             book = python_calamine.CalamineWorkbook.from_path(str(self.path))
         except PermissionError as exc:
@@ -74,6 +85,8 @@ class XlsxBackend:
                 merged = list(extent.merged)
             issues = {rc: CellIssue(e.code, e.formula) for rc, e in special.items()}
             grids[name] = SheetGrid(name, rows, 1, 1, merged, issues, layout.row_heights, layout.col_widths)
+        if before is not None and self.package_print() == before:  # else it changed while being read
+            self.package = before
         return grids
 
     def _read_sparse(self, name: str) -> list[list]:

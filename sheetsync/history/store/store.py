@@ -221,6 +221,14 @@ class Store:
             return sorted(frozen), (None if rec is None else (rec.key, rec.result))
         return with_retry(self.engine, work, readonly=True)
 
+    def reuse_units(self, source_key: str) -> list[str]:
+        """The units whose last result was saved for this workbook (a workbook read without a
+        unit name is named by its own summary tab, unknown until it is read)."""
+        def work(s: Session) -> list[str]:
+            return sorted(s.execute(select(UnitResultRecord.unit).where(UnitResultRecord.source == source_key))
+                          .scalars())
+        return with_retry(self.engine, work, readonly=True)
+
     def save_result(self, unit: str, source_key: str, key: str, result: dict, now: datetime | None = None) -> None:
         """Keep a unit's last result (replacing the one before)."""
         now = now or self.clock()
