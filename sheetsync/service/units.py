@@ -278,6 +278,35 @@ def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: P
     return _Keyed(text, key_of, context, None if last is None else last[1])
 
 
+def _known_months(keyed: _Keyed, ev) -> dict[str, str]:
+    """Months whose print matches the one saved with the last result: their record is the
+    snapshot saved beside it (month → its content hash), so the store need not capture them."""
+    saved = (keyed.last or {}).get("month_prints") or {}
+    if not saved:
+        return {}
+    prints = keyed.text.month_prints(ev, keyed.context)
+    return {m: h for m, (p, h) in saved.items() if prints.get(m) == p}
+
+
+def _reuse_save(store, result: UnitResult, grids, keyed: _Keyed, rec, package: str | None) -> None:
+    """Save the unit's new result under the key of the workbook as written; with `package`
+    (the print of the package read, when nothing was written) also under that print."""
+    import sheetsync.service.reuse as reuse
+    from sheetsync.history.capture import capture_months
+
+    text = keyed.text.written(grids, result.plan) if result.written else keyed.text
+    data = reuse.compact(result)
+    data["recorded_months"] = capture_months(result.evaluation)
+    prints = text.month_prints(result.evaluation, keyed.context)
+    data["month_prints"] = {m: [prints[m], h] for m, h in rec.hashes.items() if m in prints}
+    if package is not None:
+        data["package"] = keyed.key_of(reuse.PACKAGE + package)
+    try:
+        store.save_result(result.unit, result.key, keyed.key_of(text.digest()), data)
+    except StoreError as exc:
+        result.record_error = exc
+
+
 def _reuse_unread(store, result: UnitResult, backend: Backend, schemas: Schemas, profile: Profile,
                   as_of: pd.Timestamp, months, unit: str | None, exceptional: bool) -> dict | None:
     """Fill `result` from the store without reading the workbook when its package is byte for
@@ -317,35 +346,6 @@ def _remember_package(store, result: UnitResult, backend: Backend, keyed: _Keyed
     wanted = keyed.key_of(reuse.PACKAGE + package)
     if last.get("package") != wanted:
         store.save_result(result.unit, result.key, keyed.key_of(keyed.text.digest()), {**last, "package": wanted})
-
-
-def _known_months(keyed: _Keyed, ev) -> dict[str, str]:
-    """Months whose print matches the one saved with the last result: their record is the
-    snapshot saved beside it (month → its content hash), so the store need not capture them."""
-    saved = (keyed.last or {}).get("month_prints") or {}
-    if not saved:
-        return {}
-    prints = keyed.text.month_prints(ev, keyed.context)
-    return {m: h for m, (p, h) in saved.items() if prints.get(m) == p}
-
-
-def _reuse_save(store, result: UnitResult, grids, keyed: _Keyed, rec, package: str | None) -> None:
-    """Save the unit's new result under the key of the workbook as written; with `package`
-    (the print of the package read, when nothing was written) also under that print."""
-    import sheetsync.service.reuse as reuse
-    from sheetsync.history.capture import capture_months
-
-    text = keyed.text.written(grids, result.plan) if result.written else keyed.text
-    data = reuse.compact(result)
-    data["recorded_months"] = capture_months(result.evaluation)
-    prints = text.month_prints(result.evaluation, keyed.context)
-    data["month_prints"] = {m: [prints[m], h] for m, h in rec.hashes.items() if m in prints}
-    if package is not None:
-        data["package"] = keyed.key_of(reuse.PACKAGE + package)
-    try:
-        store.save_result(result.unit, result.key, keyed.key_of(text.digest()), data)
-    except StoreError as exc:
-        result.record_error = exc
 
 
 def record_failure(exc: BaseException) -> StoreError:
