@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sheetsync.config.ward import WardConfig
     from sheetsync.engine.grid import BoundTab
     from sheetsync.engine.plans import PlanReport
-    from sheetsync.engine.scoring import Scores
+    from sheetsync.engine.scoring import MonthPart, Scores
     from sheetsync.engine.validate import TabData
     from sheetsync.engine.writeplan import WritePlan
     from sheetsync.history.freeze import FreezeReport
@@ -72,6 +72,7 @@ class Evaluation:
     month_filter: list[str] | None = None
     weekly: pd.DataFrame | None = None  # per task: its latest weekly report (engine.weekly.LATEST_COLUMNS)
     plans: PlanReport | None = None  # planned/ad-hoc per task, people without a plan, open feedback
+    parts: dict[str, MonthPart] = field(default_factory=dict)  # per scored month, for reuse by a later run
 
     def rows_with(self, severity: str, findings: pd.DataFrame | None = None) -> int:
         """Rows whose worst finding is `severity`."""

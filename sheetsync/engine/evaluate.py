@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from datetime import date, datetime
 
 import pandas as pd
@@ -19,10 +21,15 @@ from sheetsync.engine.messages import message, severity_label
 from sheetsync.engine.plans import assess
 from sheetsync.engine.schedule import check_schedule
 from sheetsync.engine.scoring import (
+    MonthPart,
     Scores,
+    month_fingerprint,
+    month_from_part,
+    roster_of,
     score_month,
     score_okr,
     score_tasks,
+    scoring_context,
     task_row_findings,
     unscored_task_months,
 )
@@ -40,10 +47,20 @@ def _as_timestamp(as_of: date | str | None) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize()
 
 
+def _config_print(schemas: Schemas, profile: Profile) -> str:
+    """The effective schemas and profile as text (where they were loaded from left out)."""
+    content = [{k: v for k, v in vars(o).items() if k != "source"} for o in (schemas, profile)]
+    return hashlib.sha256(repr(content).encode()).hexdigest()
+
+
 def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *, as_of=None,
-             unit: str = "", exceptional: bool = False, months: list[str] | None = None) -> Evaluation:
+             unit: str = "", exceptional: bool = False, months: list[str] | None = None,
+             reuse: Mapping[str, MonthPart] | None = None) -> Evaluation:
     """Validate and score one unit's tabs. `months` limits scoring (default: every month
-    that has evaluation rows)."""
+    that has evaluation rows). `reuse` offers parts of an earlier evaluation (month → part, see
+    `Evaluation.parts`): a month whose scoring inputs have the part's fingerprint takes it
+    instead of being scored again; every other month is scored. Validation always covers
+    every row, so checks across months (keys, references) see the whole workbook."""
     as_of_ts = _as_timestamp(as_of)
     schemas = schemas.with_overrides(profile.field_overrides).with_ratings(profile.scale)
     findings = Findings()
@@ -84,6 +101,7 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
 
     scores = None
     scored_months: list[str] = []
+    parts: dict[str, MonthPart] = {}
     links = None
     if "tasks" in tabs and "kr_id" in tabs["tasks"].values and "okr" not in tabs:
         link_key_results(tabs["tasks"], None, None, None, tabs.get("staff"), findings)
@@ -97,8 +115,21 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
         ev = tabs["evaluations"]
         present = sorted({m for m in ev.values.get("month", pd.Series(dtype=object)).dropna().unique()})
         scored_months = [m for m in present if months is None or m in months]
-        month_scores = {m: score_month(m, tabs["staff"], ev, ts, parent, profile, as_of_ts, findings, exceptional)
-                        for m in scored_months}
+        context = scoring_context(tabs["staff"], ev, ts, parent, exceptional, _config_print(schemas, profile))
+        roster = roster_of(tabs["staff"]) if reuse else None
+        month_scores = {}
+        for m in scored_months:
+            fp = month_fingerprint(m, ev, ts, profile, as_of_ts, context)
+            part = (reuse or {}).get(m)
+            if part is not None and part.fingerprint == fp:
+                part.reused = True
+                month_scores[m] = month_from_part(m, tabs["staff"], part, roster)
+            else:
+                mine = Findings()
+                month_scores[m] = score_month(m, tabs["staff"], ev, ts, parent, profile, as_of_ts, mine, exceptional)
+                part = MonthPart(fp, month_scores[m].people, month_scores[m].quota, month_scores[m].counts, mine)
+            findings.extend(part.findings)
+            parts[m] = part
         per_row = [ms.people for ms in month_scores.values()]
         evals_out = pd.concat(per_row) if per_row else pd.DataFrame()
         if months is None:
@@ -106,7 +137,7 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
         okr = score_okr(tabs["okr"], profile, findings, as_of_ts, links) if "okr" in tabs else None
         scores = Scores(ts, month_scores, evals_out, okr)
     return Evaluation(unit, tabs, bound, findings.frame(), scores, scored_months, profile, as_of_ts, months,
-                      weekly=weekly, plans=plans)
+                      weekly=weekly, plans=plans, parts=parts)
 
 
 def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:

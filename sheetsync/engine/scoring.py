@@ -8,6 +8,7 @@ findings. Computation is grouped over columns; the only Python loops are over le
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,21 @@ class MonthScores:
     roster: pd.DataFrame  # one row per roster person, in roster order, with results merged
     quota: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class MonthPart:
+    """One month's scoring (`score_month`: its people, quota, counts and the findings it made)
+    with the fingerprint of every input it read (`month_fingerprint`). An evaluation whose
+    inputs for the month have the same fingerprint takes the part instead of scoring the month
+    again; the part is the engine's own output, so reusing it cannot differ from recomputing."""
+
+    fingerprint: str
+    people: pd.DataFrame
+    quota: list[dict]
+    counts: dict[str, int]
+    findings: Findings
+    reused: bool = False
 
 
 @dataclass
@@ -239,9 +255,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     idx = er.index
     sid = _norm(er["staff_id"]) if "staff_id" in er else pd.Series(None, index=idx)
 
-    roster = staff.values.loc[staff.rows].copy()
-    roster["_id"] = _norm(roster["staff_id"]) if "staff_id" in roster else None
-    roster = roster[roster["_id"].notna()].drop_duplicates("_id")
+    roster = roster_of(staff)
     by_id = roster.set_index("_id")
     known = sid.isin(by_id.index)
     dup = sid.duplicated(keep="first")
@@ -382,6 +396,79 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     counts = p.loc[scored, "final_rating"].value_counts().to_dict()
     roster_view = _roster_view(roster, p[scored])
     return MonthScores(month, p, roster_view, quota, counts)
+
+
+def roster_of(staff: TabData) -> pd.DataFrame:
+    """The roster rows with a usable `Mã cán bộ`, once each, with its normalised form in `_id`."""
+    roster = staff.values.loc[staff.rows].copy()
+    roster["_id"] = _norm(roster["staff_id"]) if "staff_id" in roster else None
+    return roster[roster["_id"].notna()].drop_duplicates("_id")
+
+
+def month_from_part(month: str, staff: TabData, part: MonthPart, roster: pd.DataFrame | None = None) -> MonthScores:
+    """The `MonthScores` that `score_month` made with `part` (the roster view is made again from
+    the staff tab, which the part's fingerprint covers)."""
+    roster = roster_of(staff) if roster is None else roster
+    people = part.people
+    return MonthScores(month, people, _roster_view(roster, people[people["scored"].astype(bool)]),
+                       [dict(q) for q in part.quota], dict(part.counts))
+
+
+def _date_signature(month: str, profile: Profile, as_of: pd.Timestamp) -> tuple:
+    """What `score_month` asks of the evaluation date: whether it is past each of the month's
+    deadlines (`_deadlines`, `_missing_rows`). A later date that crosses none of them scores
+    the month the same."""
+    out = []
+    for key, *_ in STEPS:  # self_assessment among them: `_missing_rows` asks the same
+        day = profile.deadlines.get(key)
+        if day is not None:
+            out.append((key, int(day), bool(as_of > deadline_day(month, int(day)))))
+    return tuple(out)
+
+
+def _digest_frame(h, df: pd.DataFrame) -> None:
+    """Every value of `df` with its position and type: each cell's text, and in object columns
+    which cells hold equal values and the type of each distinct value (so 1.0 and "1.0", or
+    None and NaN, never hash alike)."""
+    h.update(repr((list(map(str, df.columns)), [str(t) for t in df.dtypes], len(df))).encode())
+    if not len(df):
+        return
+    h.update(df.index.to_numpy(dtype="int64").tobytes())
+    for c in df.columns:
+        col = df[c]
+        h.update(pd.util.hash_pandas_object(col, index=False, categorize=False).to_numpy().tobytes())
+        if col.dtype == object:
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            h.update(codes.tobytes())
+            h.update(repr([(type(v).__name__, repr(v)) for v in uniques]).encode())
+
+
+def scoring_context(staff: TabData, evals: TabData, ts: TaskScores, parent: dict[str, str | None],
+                    unit_exceptional: bool, config: str) -> str:
+    """The part of every month's `month_fingerprint` that is the same for all months: the whole
+    staff tab and management tree, the tabs' titles, headers and column letters, whether the
+    unit is exceptional, and `config` (the caller's print of the profile and schemas)."""
+    h = hashlib.sha256(repr((config, bool(unit_exceptional), ts.title, sorted(parent.items(), key=repr))).encode())
+    for tab in (staff, evals):
+        h.update(repr((tab.title, sorted(tab.headers.items()), sorted(tab.letters.items()))).encode())
+    _digest_frame(h, staff.values.loc[staff.rows])
+    return h.hexdigest()
+
+
+def month_fingerprint(month: str, evals: TabData, ts: TaskScores, profile: Profile, as_of: pd.Timestamp,
+                      context: str) -> str:
+    """The fingerprint of everything `score_month(month, ...)` reads: `context` (see
+    `scoring_context`), the month's evaluation rows (values and cell errors), the month's task
+    scores, and what the date says of the month's deadlines."""
+    h = hashlib.sha256(repr((month, context, _date_signature(month, profile, as_of))).encode())
+    rows = evals.rows
+    in_month = evals.values.loc[rows, "month"].eq(month) if "month" in evals.values else pd.Series(False, index=rows)
+    idx = rows[in_month.to_numpy(dtype=bool)]
+    _digest_frame(h, evals.values.loc[idx])
+    _digest_frame(h, evals.errors.reindex(idx))
+    tf = ts.frame
+    _digest_frame(h, tf[tf["month"] == month] if "month" in tf else tf)
+    return h.hexdigest()
 
 
 def _roster_view(roster: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:

@@ -33,8 +33,9 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.engine.findings import COLUMNS
+from sheetsync.engine.findings import COLUMNS, Findings
 from sheetsync.engine.grid import SheetGrid
+from sheetsync.engine.scoring import MonthPart
 from sheetsync.engine.writeplan import SummaryTab, WritePlan
 from sheetsync.history.codes import MONTH_CODE
 from sheetsync.results import Notice, RecordedEvaluation, UnitResult, plain
@@ -329,3 +330,107 @@ def restore(result: UnitResult, data: dict) -> None:
     result.freeze = RecordedFreeze(data["freeze"]) if data.get("freeze") is not None else None
     result.notices.extend(Notice(n["code"], n["message"], n["level"]) for n in data.get("notices", []))
     result.reused = True
+
+
+# -- a month's scoring, kept for the next evaluation ----------------------------------------------
+
+PART_FORMAT = 1  # of a stored month part; a part of another format or code is not offered
+
+
+def _missing_kind(v: Any) -> str | None:
+    if v is None:
+        return None
+    if v is pd.NA:
+        return "NA"
+    if v is pd.NaT:
+        return "NaT"
+    if isinstance(v, float) and v != v:
+        return "nan"
+    return None
+
+
+_MISSING = {"NA": pd.NA, "NaT": pd.NaT, "nan": float("nan")}
+
+
+def _cell_data(v: Any) -> Any:
+    """A value of an object column as JSON: text, numbers, booleans and None as they are; a date
+    as {"ts": iso}; anything else is refused (the part is then not kept)."""
+    if isinstance(v, pd.Timestamp):
+        return {"ts": v.isoformat()}
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    if v is None or isinstance(v, (str, bool, int, float)):
+        return v
+    raise TypeError(f"cannot keep a {type(v).__name__} in a month part")
+
+
+def _cell_value(v: Any) -> Any:
+    return pd.Timestamp(v["ts"]) if isinstance(v, dict) else v
+
+
+def frame_data(df: pd.DataFrame) -> dict:
+    """A frame as JSON that `frame_from` gives back exactly: index, column order, dtypes, values,
+    and in object columns which missing value (None, NaN, NA, NaT) stood where."""
+    out: dict = {"index": df.index.to_numpy(dtype="int64").tolist(), "columns": [], "dtypes": [], "values": [],
+                 "missing": []}
+    for c in df.columns:
+        col = df[c]
+        dtype = str(col.dtype)
+        if dtype == "object":
+            vals = col.tolist()
+            missing = {i: k for i, k in ((i, _missing_kind(v)) for i, v in enumerate(vals)) if k}
+            values = [None if i in missing else _cell_data(v) for i, v in enumerate(vals)]
+        elif dtype in ("float64", "bool", "int64", "Int64", "boolean", "str", "string") or dtype.startswith("datetime64"):
+            missing = {i: "na" for i, v in enumerate(col.isna().tolist()) if v}
+            if dtype.startswith("datetime64"):
+                values = [None if i in missing else v.isoformat() for i, v in enumerate(col.tolist())]
+            else:
+                values = [None if i in missing else plain(v) for i, v in enumerate(col.tolist())]
+        else:
+            raise TypeError(f"cannot keep a column of {dtype} in a month part")
+        out["columns"].append(c)
+        out["dtypes"].append(dtype)
+        out["values"].append(values)
+        out["missing"].append({str(i): k for i, k in missing.items()})
+    return out
+
+
+def frame_from(data: dict) -> pd.DataFrame:
+    index = pd.Index(data["index"], dtype="int64")
+    cols = {}
+    for c, dtype, values, missing in zip(data["columns"], data["dtypes"], data["values"], data["missing"]):
+        if dtype == "object":
+            arr = pd.array([_cell_value(v) for v in values], dtype=object).to_numpy(dtype=object)
+            for i, k in missing.items():
+                arr[int(i)] = _MISSING[k]
+            cols[c] = pd.Series(arr, index=index, dtype=object)
+        elif dtype.startswith("datetime64"):
+            cols[c] = pd.Series(pd.to_datetime(values), index=index).astype(dtype)
+        elif dtype in ("float64",):
+            cols[c] = pd.Series([float("nan") if v is None else v for v in values], index=index, dtype=dtype)
+        else:
+            cols[c] = pd.Series(values, index=index, dtype=dtype)
+    return pd.DataFrame(cols, index=index, columns=data["columns"])
+
+
+def part_data(part: MonthPart) -> dict:
+    """A month part as JSON (see `sheetsync.engine.scoring.MonthPart`), under this code's print."""
+    frames = [f for f in part.findings._frames]
+    return {
+        "format": PART_FORMAT,
+        "code": code_fingerprint(),
+        "fingerprint": part.fingerprint,
+        "people": frame_data(part.people),
+        "quota": part.quota,
+        "counts": {str(k): int(v) for k, v in part.counts.items()},
+        "frames": [frame_data(f.reset_index(drop=True)) for f in frames],
+        "single": [{k: _cell_data(v) for k, v in d.items()} for d in part.findings._single],
+    }
+
+
+def part_from(data: dict) -> MonthPart | None:
+    """The part kept by `part_data`, or None when it was kept by other code (never offered)."""
+    if data.get("format") != PART_FORMAT or data.get("code") != code_fingerprint():
+        return None
+    findings = Findings([frame_from(f) for f in data["frames"]], [dict(d) for d in data["single"]])
+    return MonthPart(data["fingerprint"], frame_from(data["people"]), data["quota"], data["counts"], findings)

@@ -195,8 +195,11 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
                 result.write_info = {"requests": requests}
             result.seconds = {"read": t1 - t0, "reuse": time.perf_counter() - t1}
             return result
-    ev = evaluate(grids, schemas, profile, as_of=as_of_ts, unit=name, exceptional=exceptional, months=months)
+    offered = _stored_parts(store, name, result.key) if keyed is not None else None
+    ev = evaluate(grids, schemas, profile, as_of=as_of_ts, unit=name, exceptional=exceptional, months=months,
+                  reuse=offered)
     result.evaluation = ev
+    new_parts = _new_parts(ev) if keyed is not None and record else {}
     if months and ev.scores is not None and not any(m in ev.scores.months for m in months):
         result.notices.append(Notice("run.month-without-data", "Không có hàng đánh giá nào của tháng "
                                      + ", ".join(month_label(m) for m in months)
@@ -239,6 +242,11 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
                 result.notices.append(Notice(MONTH_FROZEN, f"Tháng {month_label(m)}: mọi người đã có xếp "
                                              "loại được phê duyệt; tháng được khóa. Sửa đổi sau này sẽ được báo, "
                                              "không được tính (mở lại bằng 'sheetsync reopen')."))
+    if keyed is not None and rec is not None and new_parts is not None and result.record_error is None:
+        try:
+            store.save_month_parts(name, result.key, new_parts, None if ev.month_filter else list(ev.parts))
+        except StoreError as exc:
+            result.record_error = exc
     t5 = time.perf_counter()
     if keyed is not None and rec is not None and not rec.frozen_now and write and result.record_error is None:
         # The workbook now holds what the engine wants: the next sync that reads it so reuses this.
@@ -276,6 +284,31 @@ def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: P
     if last is not None and last[0] == key_of(text.digest()):
         reuse.restore(result, last[1])
     return _Keyed(text, key_of, context, None if last is None else last[1])
+
+
+def _stored_parts(store, name: str, key: str) -> dict:
+    """The month parts kept by the unit's earlier syncs, as the engine takes them (a part kept by
+    other code or in another format is not offered)."""
+    import sheetsync.service.reuse as reuse
+
+    try:
+        kept = store.month_parts(name, key)
+    except StoreError:
+        return {}  # nothing offered: every month is scored
+    parts = {m: reuse.part_from(data) for m, data in kept.items()}
+    return {m: p for m, p in parts.items() if p is not None}
+
+
+def _new_parts(ev) -> dict[str, dict] | None:
+    """The month parts this evaluation scored afresh, as JSON, taken before the freeze puts a
+    frozen month's recorded scores into the evaluation. None when one cannot be kept (then no
+    part is saved and the next sync scores every month)."""
+    import sheetsync.service.reuse as reuse
+
+    try:
+        return {m: reuse.part_data(p) for m, p in ev.parts.items() if not p.reused}
+    except TypeError:
+        return None
 
 
 def _known_months(keyed: _Keyed, ev) -> dict[str, str]:

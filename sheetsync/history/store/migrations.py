@@ -83,6 +83,11 @@ def _v7(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE web_unit_state ADD COLUMN bottlenecks {kind}"))
 
 
+def _v8(conn: Connection) -> None:
+    # A changed unit scores only its changed months: each month's scoring kept per unit.
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables["unit_month_parts"]])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
     (2, "finding severity stored as a code", _v2),
@@ -91,6 +96,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "ward office service: published months, complaints and corrections", _v5),
     (6, "ward office service: a unit's dashboard summary beside its last result", _v6),
     (7, "ward office service: calendar subscription links, each unit's bottlenecks", _v7),
+    (8, "changed units: each month's scoring kept for the next sync", _v8),
 ]
 LATEST = MIGRATIONS[-1][0]
 

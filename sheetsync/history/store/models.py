@@ -215,3 +215,19 @@ class UnitResultRecord(Base):
     key: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict] = mapped_column(JSONType)
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class UnitMonthPart(Base):
+    """One month's scoring as the engine last made it for a unit and workbook
+    (`sheetsync.engine.scoring.MonthPart` as `sheetsync.service.reuse.part_data` keeps it), with
+    the fingerprint of its inputs: a sync offers it to the engine, which takes it only for a
+    month whose inputs have that fingerprint. One row per unit, workbook and month, replaced."""
+
+    __tablename__ = "unit_month_parts"
+    unit: Mapped[str] = mapped_column(String(300), primary_key=True)
+    source: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    part: Mapped[dict] = mapped_column(JSONType)
+    at: Mapped[datetime] = mapped_column(DateTime)
+

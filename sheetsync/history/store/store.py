@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from typing_extensions import Self
 
@@ -33,6 +33,7 @@ from sheetsync.history.store.models import (
     SnapshotFinding,
     SnapshotRow,
     UnitMonth,
+    UnitMonthPart,
     UnitResultRecord,
 )
 from sheetsync.text import normalize_key
@@ -237,6 +238,29 @@ class Store:
             stmt = self._insert(UnitResultRecord).values(unit=unit, source=source_key, key=key, result=result, at=now)
             s.execute(stmt.on_conflict_do_update(index_elements=["unit", "source"],
                                                  set_={"key": key, "result": result, "at": now}))
+        with_retry(self.engine, work)
+
+    def month_parts(self, unit: str, source_key: str) -> dict[str, dict]:
+        """The unit's kept month parts (month → part as `save_month_parts` was given it)."""
+        def work(s: Session) -> dict[str, dict]:
+            return {m: p for m, p in s.execute(select(UnitMonthPart.month, UnitMonthPart.part).where(
+                UnitMonthPart.unit == unit, UnitMonthPart.source == source_key))}
+        return with_retry(self.engine, work, readonly=True)
+
+    def save_month_parts(self, unit: str, source_key: str, parts: dict[str, dict], months: Iterable[str] | None,
+                         now: datetime | None = None) -> None:
+        """Keep these months' parts (replacing the ones before); with `months`, the unit's parts of
+        any other month are dropped (its evaluation had no such month)."""
+        now = now or self.clock()
+
+        def work(s: Session) -> None:
+            if months is not None:
+                s.execute(delete(UnitMonthPart).where(UnitMonthPart.unit == unit, UnitMonthPart.source == source_key,
+                                                      UnitMonthPart.month.not_in(list(months))))
+            for m, part in sorted(parts.items()):
+                values = {"fingerprint": part["fingerprint"], "part": part, "at": now}
+                stmt = self._insert(UnitMonthPart).values(unit=unit, source=source_key, month=m, **values)
+                s.execute(stmt.on_conflict_do_update(index_elements=["unit", "source", "month"], set_=values))
         with_retry(self.engine, work)
 
     def note_unchanged(self, unit: str, source: str, months: list[str], now: datetime | None = None) -> None:

@@ -1,0 +1,255 @@
+"""Cost follows change, in the engine: a sync after an edit scores again only the months whose
+scoring inputs changed and takes every other month's scoring as the store kept it. Whatever is
+edited, the result is the one a full evaluation gives: the same findings, the same scores, the
+same cells written, the same summary tab."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import shutil
+
+import pandas as pd
+import pytest
+from history_support import GOOD, PROFILE, XS, fill_month, new_book
+from unitbook import SCHEMAS
+
+from sheetsync.backends.xlsx import ooxml
+from sheetsync.backends.xlsx.backend import XlsxBackend
+from sheetsync.config.resources import schemas_dir
+from sheetsync.config.schema import load_schemas
+from sheetsync.history.store import open_store
+from sheetsync.service.reuse import SUMMARY_VOLATILE_ROWS, part_data, part_from
+from sheetsync.service.units import run_unit
+
+UNIT = "Phòng thử nghiệm"
+ROSTER = {"CB1": {"name": "Nguyễn Văn An", "role": "Người đứng đầu"},
+          "CB2": {"name": "Trần Thị Bình", "manager": "CB1", "group": "Chuyên môn"},
+          "CB3": {"name": "Lê Văn Cường", "manager": "CB1", "group": "Chuyên môn"},
+          "CB4": {"name": "Phạm Thị Dung", "manager": "CB1"}}
+MONTHS = ["2026-03", "2026-04", "2026-05", "2026-06"]
+AS_OF = "2026-06-24"  # June: self-assessment day (25) not yet passed
+# Cells a person may edit, and values they may type (valid, invalid, blank, another row's key).
+EDITABLE = {"tasks": ["done_qty", "assigned_qty", "review", "returns", "task_id", "owner_id", "month", "due_date",
+                      "product_code"],
+            "evaluations": ["self_general", "mgr_general", "staff_id", "month", "leader_e", "approved_rating",
+                            "self_date"],
+            "staff": ["full_name", "manager_id", "leader_role", "peer_group"],
+            "catalogue": ["coefficient"]}
+VALUES = [0, 1, 2, 3, 28, 40, 1.5, "abc", None, "CB2", "CB9", "NV-2026-04-CB1", "05/2026", "13/2026", "Đạt",
+          "Không đạt", GOOD, XS, "Người đứng đầu", "SP2"]
+
+
+def people(month: str) -> dict:
+    approved = month == "2026-03"
+    return {"CB1": {"leader_e": 90, "approved": GOOD}, "CB2": {"approved": XS, "general": 29},
+            "CB3": {"done": 1, "approved": GOOD}, "CB4": {"general": 27 if approved else 26, "approved": GOOD}}
+
+
+@pytest.fixture
+def book(tmp_path):
+    """Four months; March approved for everyone (it freezes on the first sync), the others open."""
+    b = new_book(tmp_path / "unit.xlsx", ROSTER)
+    b.product("SP2", 1.5)
+    for m in MONTHS:
+        fill_month(b, m, people(m), approve=m == "2026-03")
+    b.save()
+    return b
+
+
+@pytest.fixture
+def db(tmp_path):
+    s = open_store(tmp_path / "sheetsync.db")
+    yield s
+    s.close()
+
+
+def sync(path, store, as_of=AS_OF, reuse=True, write=True, record=True, schemas=SCHEMAS, profile=PROFILE):
+    return run_unit(XlsxBackend(path), schemas, profile, unit=UNIT, key=str(path), as_of=as_of, store=store,
+                    record=record, write=write, reuse=reuse)
+
+
+def settle(path, store, **kw):
+    """Sync until a sync reuses its whole last result: every month's part is then kept."""
+    for _ in range(4):
+        if sync(path, store, **kw).reused:
+            return
+    raise AssertionError("the unit was never recognised as unchanged")
+
+
+def edit(book, tab: str, row: int, key: str, value) -> None:
+    ooxml.patch_workbook(book.path, [ooxml.SheetPatch(SCHEMAS[tab].title,
+                                                      cells={(row, book.column_of(tab, key)): value})])
+
+
+def row_of(book, tab: str, month: str) -> int:
+    grid = XlsxBackend(book.path).read()[SCHEMAS[tab].title]
+    mm = f"{month[5:]}/{month[:4]}"
+    return next(r for r in range(2, 60) if grid.cell(r, book.column_of(tab, "month")) == mm)
+
+
+def written(res) -> tuple:
+    """The cells the sync's plan writes, and the summary tab apart from the sync time."""
+    plan = res.plan
+    patches = sorted((p.title, sorted(p.cells.items()), sorted(p.new_headers.items())) for p in plan.patches if p)
+    summary = None
+    if plan.summary is not None:
+        summary = [[c.value for c in row] for i, row in enumerate(plan.summary.grid) if i not in SUMMARY_VOLATILE_ROWS]
+    return json.dumps([patches, summary], default=str)
+
+
+def rescored(res) -> list[str]:
+    return sorted(m for m, p in res.evaluation.parts.items() if not p.reused)
+
+
+def same_as_full(path, store, **kw):
+    """The incremental evaluation (months offered from the store) and a full one of the same
+    workbook, store and date: everything a person sees or the sync writes is equal. Returns the
+    incremental result."""
+    inc = sync(path, store, write=False, record=False, **kw)
+    full = sync(path, store, write=False, record=False, reuse=False, **kw)
+    assert not inc.reused, "the workbook changed: the unit must be evaluated"
+    assert not any(p.reused for p in full.evaluation.parts.values())
+    a, b = inc.evaluation, full.evaluation
+    pd.testing.assert_frame_equal(a.findings, b.findings)
+    assert [type(v) for v in a.findings["cell"]] == [type(v) for v in b.findings["cell"]]
+    assert list(a.scores.months) == list(b.scores.months)
+    for m in b.scores.months:
+        x, y = a.scores.months[m], b.scores.months[m]
+        pd.testing.assert_frame_equal(x.people, y.people)
+        pd.testing.assert_frame_equal(x.roster, y.roster)
+        assert x.quota == y.quota and x.counts == y.counts
+    pd.testing.assert_frame_equal(a.scores.evaluations, b.scores.evaluations)
+    assert written(inc) == written(full)
+    da, db_ = inc.to_dict(), full.to_dict()
+    for d in (da, db_):
+        d.pop("seconds")
+    assert json.dumps(da, default=str) == json.dumps(db_, default=str)
+    return inc
+
+
+def test_an_edit_in_one_month_scores_only_that_month_and_equals_a_full_evaluation(book, db):
+    settle(book.path, db)
+    edit(book, "tasks", row_of(book, "tasks", "2026-05"), "done_qty", 0)
+    inc = same_as_full(book.path, db)
+    assert rescored(inc) == ["2026-05"]
+    res = sync(book.path, db)
+    assert rescored(res) == ["2026-05"] and res.written
+    assert sync(book.path, db).reused
+
+
+def test_edits_in_several_months_score_those_months(book, db):
+    settle(book.path, db)
+    edit(book, "evaluations", row_of(book, "evaluations", "2026-04"), "mgr_general", 20)
+    edit(book, "tasks", row_of(book, "tasks", "2026-06"), "review", "Không đạt")
+    assert rescored(same_as_full(book.path, db)) == ["2026-04", "2026-06"]
+
+
+@pytest.mark.parametrize("change", ["staff", "catalogue", "profile", "schemas"])
+def test_what_every_month_reads_scores_every_month_again(book, db, tmp_path, change):
+    settle(book.path, db)
+    kw: dict = {}
+    if change == "staff":  # the roster and the management tree: every month's people
+        edit(book, "staff", 3, "full_name", "Trần Thị Bình Minh")
+    elif change == "catalogue":  # SP1's coefficient: every month's tasks use it
+        edit(book, "catalogue", 2, "coefficient", 2)
+    elif change == "profile":
+        kw["profile"] = dataclasses.replace(PROFILE, general_max=25.0)
+    else:
+        changed = tmp_path / "schemas"
+        shutil.copytree(schemas_dir(), changed)
+        evals = changed / "evaluations.yaml"
+        text = evals.read_text(encoding="utf-8")
+        old = "    max: 30\n    width: 12\n    note: Điểm tiêu chí chung do người quản lý"
+        assert old in text
+        evals.write_text(text.replace(old, old.replace("max: 30", "max: 50")), encoding="utf-8")
+        kw["schemas"] = load_schemas(changed)
+    assert rescored(same_as_full(book.path, db, **kw)) == MONTHS
+
+
+def test_a_product_only_one_month_uses_scores_only_that_month_again(book, db):
+    edit(book, "tasks", row_of(book, "tasks", "2026-04"), "product_code", "SP2")
+    settle(book.path, db)
+    edit(book, "catalogue", 3, "coefficient", 3)  # SP2
+    assert rescored(same_as_full(book.path, db)) == ["2026-04"]
+
+
+def test_the_date_scores_again_only_the_months_whose_deadlines_it_crosses(book, db):
+    settle(book.path, db)
+    # 24 → 25 June crosses no deadline of any month: the unit is evaluated (the date changed),
+    # but every month's scoring is taken as kept.
+    assert rescored(same_as_full(book.path, db, as_of="2026-06-25")) == []
+    settle(book.path, db, as_of="2026-06-25")
+    # 25 → 29 June crosses June's self-assessment (25), review (26) and approval (28) days.
+    inc = same_as_full(book.path, db, as_of="2026-06-29")
+    assert rescored(inc) == ["2026-06"]
+    assert "deadline.approval-missing" in set(inc.evaluation.findings["code"])
+
+
+def test_a_frozen_month_reopened_shows_the_sheet_again_as_a_full_evaluation_does(book, db):
+    settle(book.path, db)
+    assert db.frozen_months(UNIT) == ["2026-03"]
+    # An edit after approval: reported, the recorded scores kept.
+    edit(book, "tasks", row_of(book, "tasks", "2026-03"), "done_qty", 0)
+    edited = same_as_full(book.path, db)
+    assert rescored(edited) == ["2026-03"] and edited.freeze.edits
+    settle(book.path, db)
+    db.reopen(UNIT, "2026-03", by="Quản trị", reason="Sửa theo kết luận")
+    # The kept parts are the engine's own scoring, before any freeze: after reopening, March
+    # shows the sheet's scores again exactly as a full evaluation does.
+    reopened = same_as_full(book.path, db)
+    assert rescored(reopened) == [] and not reopened.freeze.edits
+    def cb1(res):  # the edited task is CB1's
+        return res.evaluation.scores.months["2026-03"].people.set_index("staff_id").at["CB1", "score_a"]
+    assert cb1(edited) == 100 and cb1(reopened) == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edits_in_one_or_several_months_give_what_a_full_evaluation_gives(book, db, seed):
+    rng = random.Random(seed)
+    as_of = AS_OF
+    settle(book.path, db, as_of=as_of)
+    reused = 0
+    for step in range(6):
+        tabs = ["tasks", "tasks", "tasks", "evaluations", "evaluations", "staff", "catalogue"]
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            tab = rng.choice(tabs)
+            grid = XlsxBackend(book.path).read()[SCHEMAS[tab].title]
+            last = len(grid.rows) + grid.first_row - 1
+            edit(book, tab, rng.randint(2, last), rng.choice(EDITABLE[tab]), rng.choice(VALUES))
+        if rng.random() < 0.2:
+            as_of = rng.choice(["2026-06-24", "2026-06-27", "2026-07-06"])
+        inc = same_as_full(book.path, db, as_of=as_of)
+        reused += sum(p.reused for p in inc.evaluation.parts.values())
+        res = sync(book.path, db, as_of=as_of)  # writes, records and keeps the new parts
+        assert written(res) == written(inc), f"step {step}"
+    assert reused > 0  # the edits did leave months to take as kept
+
+
+def test_a_kept_part_comes_back_exactly(book, db):
+    res = sync(book.path, db, write=False, record=False, reuse=False)
+    for part in res.evaluation.parts.values():
+        back = part_from(json.loads(json.dumps(part_data(part))))
+        pd.testing.assert_frame_equal(back.people, part.people)
+        for c in part.people.columns:  # None and NaN are told apart
+            assert [type(v) for v in back.people[c]] == [type(v) for v in part.people[c]], c
+        assert back.quota == part.quota and back.counts == part.counts
+        assert back.fingerprint == part.fingerprint
+        pd.testing.assert_frame_equal(back.findings.frame(), part.findings.frame())
+
+
+def test_parts_are_kept_on_either_database(book, any_url):
+    store = open_store(any_url)
+    try:
+        settle(book.path, store)
+        kept = store.month_parts(UNIT, str(book.path))
+        assert sorted(kept) == MONTHS
+        edit(book, "tasks", row_of(book, "tasks", "2026-05"), "done_qty", 0)
+        assert rescored(same_as_full(book.path, store)) == ["2026-05"]
+        sync(book.path, store)
+        again = store.month_parts(UNIT, str(book.path))
+        assert again["2026-05"]["fingerprint"] != kept["2026-05"]["fingerprint"]
+        assert all(again[m] == kept[m] for m in MONTHS if m != "2026-05")
+    finally:
+        store.close()
