@@ -112,15 +112,21 @@ class Evaluation:
             return []
         return [str(s) for s in staff.values.loc[staff.rows, "staff_id"].dropna().astype(str).unique()]
 
-    def month_of_rows(self) -> dict[tuple[str, int], str]:
-        """(tab title, sheet row) → the month the row belongs to, for tabs that have months."""
-        out: dict[tuple[str, int], str] = {}
+    def month_of_findings(self, findings: pd.DataFrame | None = None) -> pd.Series:
+        """The month of each finding's row (None for a finding on no row or on a tab without
+        months), looked up tab by tab: a year has a hundred thousand findings."""
+        f = self.findings if findings is None else findings
+        out = pd.Series(None, index=f.index, dtype=object)
         for tab in self.tabs.values():
             mf = tab.schema.month_field
             if not mf or mf not in tab.values:
                 continue
-            col = tab.values[mf].dropna()
-            out.update({(tab.title, int(r)): str(m) for r, m in col.items()})
+            col = tab.values[mf].dropna().astype(str)
+            here = (f["tab"] == tab.title).to_numpy(dtype=bool) & f["row"].notna().to_numpy(dtype=bool)
+            if here.any():
+                rows = f.loc[here, "row"].astype("int64")
+                months = col.reindex(rows.to_numpy())
+                out[here] = months.astype(object).where(months.notna(), None).to_numpy()
         return out
 
     def findings_in(self, months: list[str] | None) -> pd.DataFrame:

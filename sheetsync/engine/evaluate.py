@@ -23,13 +23,12 @@ from sheetsync.engine.schedule import check_schedule
 from sheetsync.engine.scoring import (
     MonthPart,
     Scores,
-    month_fingerprint,
+    month_fingerprints,
     month_from_part,
     roster_of,
     score_month,
     score_okr,
     score_tasks,
-    scoring_context,
     task_row_findings,
     unscored_task_months,
 )
@@ -115,11 +114,12 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
         ev = tabs["evaluations"]
         present = sorted({m for m in ev.values.get("month", pd.Series(dtype=object)).dropna().unique()})
         scored_months = [m for m in present if months is None or m in months]
-        context = scoring_context(tabs["staff"], ev, ts, parent, exceptional, _config_print(schemas, profile))
+        prints = month_fingerprints(scored_months, tabs["staff"], ev, ts, parent, profile, as_of_ts, exceptional,
+                                    _config_print(schemas, profile))
         roster = roster_of(tabs["staff"]) if reuse else None
         month_scores = {}
         for m in scored_months:
-            fp = month_fingerprint(m, ev, ts, profile, as_of_ts, context)
+            fp = prints[m]
             part = (reuse or {}).get(m)
             if part is not None and part.fingerprint == fp:
                 part.reused = True

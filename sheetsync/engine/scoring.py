@@ -9,6 +9,7 @@ findings. Computation is grouped over columns; the only Python loops are over le
 from __future__ import annotations
 
 import hashlib
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -182,16 +183,22 @@ def _overdue(tasks: TabData, as_of: pd.Timestamp, findings: Findings) -> None:
         return
     at = as_of.strftime("%d/%m/%Y")
 
-    def text(d, n, day: str) -> str:
-        got = "chưa có số lượng hoàn thành" if pd.isna(d) or d == 0 else (
+    def got(d, n) -> str:
+        return "chưa có số lượng hoàn thành" if pd.isna(d) or d == 0 else (
             f"mới hoàn thành {_num(d)}/{_num(n)}" if pd.notna(n) else f"mới hoàn thành {_num(d)}")
-        return message("task.overdue", due=day, as_of=at, got=got)
 
     mask = late.to_numpy()
     late_rows = late.index[mask]
-    days = [d.strftime("%d/%m/%Y") for d in due[mask]]
-    findings.add_many(tasks.title, late_rows, tasks.header("due_date"), "warning", "task.overdue",
-                      [text(d, n, day) for d, n, day in zip(done[mask].tolist(), q[mask].tolist(), days)],
+    # A year has thousands of late rows but few distinct (done, assigned) pairs and due days:
+    # each text is made once.
+    gots: dict = {}
+    got_texts = [gots[k] if k in gots else gots.setdefault(k, got(*k))
+                 for k in zip(done[mask].tolist(), q[mask].tolist())]
+    days = pd.DatetimeIndex(due[mask]).strftime("%d/%m/%Y").tolist()
+    texts: dict = {}
+    msgs = [texts[k] if k in texts else texts.setdefault(k, message("task.overdue", due=k[1], as_of=at, got=k[0]))
+            for k in zip(got_texts, days)]
+    findings.add_many(tasks.title, late_rows, tasks.header("due_date"), "warning", "task.overdue", msgs,
                       col_letter=tasks.letters.get("due_date"))
 
 
@@ -426,49 +433,66 @@ def _date_signature(month: str, profile: Profile, as_of: pd.Timestamp) -> tuple:
     return tuple(out)
 
 
-def _digest_frame(h, df: pd.DataFrame) -> None:
-    """Every value of `df` with its position and type: each cell's text, and in object columns
-    which cells hold equal values and the type of each distinct value (so 1.0 and "1.0", or
-    None and NaN, never hash alike)."""
-    h.update(repr((list(map(str, df.columns)), [str(t) for t in df.dtypes], len(df))).encode())
-    if not len(df):
-        return
-    h.update(df.index.to_numpy(dtype="int64").tobytes())
+def _row_prints(df: pd.DataFrame) -> tuple[str, np.ndarray]:
+    """A print of each row of `df` (every value with its column; in object columns also the type
+    of the value, so 1.0 and "1.0", or None and NaN, never print alike), and a print of the
+    frame's columns and types."""
+    shape = repr((list(map(str, df.columns)), [str(t) for t in df.dtypes]))
+    if not len(df) or not len(df.columns):
+        return shape, np.zeros(len(df), dtype="uint64")
+    values = pd.util.hash_pandas_object(df, index=True, categorize=False).to_numpy()
+    kinds = {}
     for c in df.columns:
-        col = df[c]
-        h.update(pd.util.hash_pandas_object(col, index=False, categorize=False).to_numpy().tobytes())
-        if col.dtype == object:
-            codes, uniques = pd.factorize(col, use_na_sentinel=True)
-            h.update(codes.tobytes())
-            h.update(repr([(type(v).__name__, repr(v)) for v in uniques]).encode())
+        if df[c].dtype == object:
+            codes, uniques = pd.factorize(df[c], use_na_sentinel=True)
+            names = np.array([zlib.crc32(type(v).__name__.encode()) for v in uniques] + [0], dtype="int64")
+            kinds[str(c)] = names[codes]  # code -1 (missing) takes the last entry
+    if kinds:
+        values = values ^ (pd.util.hash_pandas_object(pd.DataFrame(kinds, index=df.index), index=False)
+                           .to_numpy() * np.uint64(0x9E3779B97F4A7C15))
+    return shape, values
 
 
-def scoring_context(staff: TabData, evals: TabData, ts: TaskScores, parent: dict[str, str | None],
-                    unit_exceptional: bool, config: str) -> str:
-    """The part of every month's `month_fingerprint` that is the same for all months: the whole
-    staff tab and management tree, the tabs' titles, headers and column letters, whether the
-    unit is exceptional, and `config` (the caller's print of the profile and schemas)."""
+def month_fingerprints(months: list[str], staff: TabData, evals: TabData, ts: TaskScores,
+                       parent: dict[str, str | None], profile: Profile, as_of: pd.Timestamp,
+                       unit_exceptional: bool = False, config: str = "") -> dict[str, str]:
+    """For each month, the fingerprint of everything `score_month(month, ...)` reads: the month's
+    evaluation rows (values and cell errors), the month's task scores, the whole staff tab and
+    management tree, the tabs' titles, headers and column letters, whether the unit is
+    exceptional, what the date says of the month's deadlines, and `config` (the caller's print
+    of the profile and schemas). Equal fingerprints: `score_month` gives the same part."""
     h = hashlib.sha256(repr((config, bool(unit_exceptional), ts.title, sorted(parent.items(), key=repr))).encode())
     for tab in (staff, evals):
         h.update(repr((tab.title, sorted(tab.headers.items()), sorted(tab.letters.items()))).encode())
-    _digest_frame(h, staff.values.loc[staff.rows])
-    return h.hexdigest()
+    roster = staff.values.loc[staff.rows]
+    shape, rows_print = _row_prints(roster)
+    h.update(shape.encode())
+    h.update(roster.index.to_numpy(dtype="int64").tobytes())
+    h.update(rows_print.tobytes())
+    context = h.digest()
 
-
-def month_fingerprint(month: str, evals: TabData, ts: TaskScores, profile: Profile, as_of: pd.Timestamp,
-                      context: str) -> str:
-    """The fingerprint of everything `score_month(month, ...)` reads: `context` (see
-    `scoring_context`), the month's evaluation rows (values and cell errors), the month's task
-    scores, and what the date says of the month's deadlines."""
-    h = hashlib.sha256(repr((month, context, _date_signature(month, profile, as_of))).encode())
     rows = evals.rows
-    in_month = evals.values.loc[rows, "month"].eq(month) if "month" in evals.values else pd.Series(False, index=rows)
-    idx = rows[in_month.to_numpy(dtype=bool)]
-    _digest_frame(h, evals.values.loc[idx])
-    _digest_frame(h, evals.errors.reindex(idx))
+    ev_values = evals.values.loc[rows]
+    ev_errors = evals.errors.reindex(rows)
+    ev_month = ev_values["month"] if "month" in ev_values else pd.Series(None, index=rows, dtype=object)
+    v_shape, v_print = _row_prints(ev_values)
+    e_shape, e_print = _row_prints(ev_errors)
     tf = ts.frame
-    _digest_frame(h, tf[tf["month"] == month] if "month" in tf else tf)
-    return h.hexdigest()
+    t_shape, t_print = _row_prints(tf)
+    t_month = tf["month"] if "month" in tf else pd.Series(None, index=tf.index, dtype=object)
+    out = {}
+    for month in months:
+        mh = hashlib.sha256(context)
+        mh.update(repr((month, _date_signature(month, profile, as_of), v_shape, e_shape, t_shape)).encode())
+        here = ev_month.eq(month).to_numpy(dtype=bool)
+        mh.update(rows[here].to_numpy(dtype="int64").tobytes())
+        mh.update(v_print[here].tobytes())
+        mh.update(e_print[here].tobytes())
+        there = t_month.eq(month).to_numpy(dtype=bool)
+        mh.update(tf.index[there].to_numpy(dtype="int64").tobytes())
+        mh.update(t_print[there].tobytes())
+        out[month] = mh.hexdigest()
+    return out
 
 
 def _roster_view(roster: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:

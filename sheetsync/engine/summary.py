@@ -24,6 +24,18 @@ SUMMARY_TITLE = "TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI HẰNG THÁN
 _UNIT_SEPARATOR = " — "
 
 
+def _missing(v) -> bool:
+    """`pd.isna` of one cell, with the common cases (text, numbers) answered without it: a year's
+    summary has tens of thousands of cells."""
+    if v is None:
+        return True
+    if isinstance(v, (str, bool, int)):
+        return False
+    if isinstance(v, float):
+        return v != v
+    return bool(pd.isna(v))
+
+
 def summary_title(unit: str) -> str:
     """The first line of the summary tab; it names the unit, so a Google sheet carries the name
     `init` gave it (a file's name or a sheet's title may say something else)."""
@@ -88,7 +100,7 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
                 row = []
                 for c in cols:
                     v = person.get(c.key) if c.key != "notes" else _person_note(person)
-                    if v is not None and not isinstance(v, str) and pd.isna(v):
+                    if _missing(v):
                         v = None
                     row.append(SummaryCell(v, c.style if v is not None else "text"))
                 grid.append(row)

@@ -295,7 +295,6 @@ def compact(result: UnitResult) -> dict:
     the freeze report and the evaluation's notices."""
     ev = result.evaluation
     f = ev.findings
-    month_of = ev.month_of_rows()
     # Column by column, each distinct value converted once: a year has a hundred thousand findings.
     columns = {}
     for k in COLUMNS:
@@ -305,7 +304,7 @@ def compact(result: UnitResult) -> dict:
         codes, uniques = pd.factorize(f[k], use_na_sentinel=True)
         mapped = [plain(u) for u in uniques] + [None]
         columns[k] = [mapped[c] for c in codes.tolist()]
-    columns["month"] = [None if r is None else month_of.get((t, r)) for t, r in zip(columns["tab"], columns["row"])]
+    columns["month"] = ev.month_of_findings(f).tolist()
     findings = {k: columns[k] for k in [*COLUMNS, "month"]}  # column-wise: quicker to write and read back
     return {
         "unit": result.unit,

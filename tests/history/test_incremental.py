@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 from history_support import GOOD, PROFILE, XS, fill_month, new_book
+from sqlalchemy import text
 from unitbook import SCHEMAS
 
 from sheetsync.backends.xlsx import ooxml
@@ -253,3 +257,38 @@ def test_parts_are_kept_on_either_database(book, any_url):
         assert all(again[m] == kept[m] for m in MONTHS if m != "2026-05")
     finally:
         store.close()
+
+
+def test_parts_kept_by_one_process_are_taken_by_the_next(book, tmp_path):
+    """`sheetsync sync` runs as a new process each time (each with its own string hashing): a month
+    kept by one run is taken by the next when its inputs did not change."""
+    store = tmp_path / "cli.db"
+
+    def cli(seed: str) -> None:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", "from sheetsync.cli import main; main()", "sync", str(book.path),
+                               "--as-of", AS_OF,
+                               "--store", str(store)], env=env, capture_output=True, text=True)
+        assert done.returncode in (0, 1), done.stderr
+
+    for seed in ("1", "2", "3"):
+        cli(seed)
+    s = open_store(store)
+    try:
+        before = {m: p["fingerprint"] for m, p in s.month_parts(UNIT, str(book.path.resolve())).items()}
+        assert sorted(before) == MONTHS
+        with s.engine.connect() as c:
+            kept_at = dict(c.execute(text("SELECT month, at FROM unit_month_parts")).all())
+    finally:
+        s.close()
+    edit(book, "tasks", row_of(book, "tasks", "2026-05"), "done_qty", 0)
+    cli("4")
+    s = open_store(store)
+    try:
+        after = {m: p["fingerprint"] for m, p in s.month_parts(UNIT, str(book.path.resolve())).items()}
+        with s.engine.connect() as c:
+            at = dict(c.execute(text("SELECT month, at FROM unit_month_parts")).all())
+    finally:
+        s.close()
+    assert [m for m in MONTHS if after[m] != before[m]] == ["2026-05"]
+    assert [m for m in MONTHS if at[m] != kept_at[m]] == ["2026-05"]  # the others were taken, not saved again
