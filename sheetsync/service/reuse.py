@@ -420,8 +420,9 @@ def part_data(part: MonthPart) -> dict:
         "code": code_fingerprint(),
         "fingerprint": part.fingerprint,
         "people": frame_data(part.people),
-        "quota": part.quota,
-        "counts": {str(k): int(v) for k, v in part.counts.items()},
+        # As pairs: PostgreSQL's JSONB does not keep the order of an object's keys.
+        "quota": [[[k, plain(v) if not isinstance(v, (list, dict)) else v] for k, v in q.items()] for q in part.quota],
+        "counts": [[str(k), int(v)] for k, v in part.counts.items()],
         "frames": [frame_data(f.reset_index(drop=True)) for f in frames],
         "single": [{k: _cell_data(v) for k, v in d.items()} for d in part.findings._single],
     }
@@ -432,4 +433,6 @@ def part_from(data: dict) -> MonthPart | None:
     if data.get("format") != PART_FORMAT or data.get("code") != code_fingerprint():
         return None
     findings = Findings([frame_from(f) for f in data["frames"]], [dict(d) for d in data["single"]])
-    return MonthPart(data["fingerprint"], frame_from(data["people"]), data["quota"], data["counts"], findings)
+    quota = [dict((k, v) for k, v in q) for q in data["quota"]]
+    counts = dict((k, v) for k, v in data["counts"])
+    return MonthPart(data["fingerprint"], frame_from(data["people"]), quota, counts, findings)
