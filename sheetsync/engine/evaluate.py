@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -122,7 +123,7 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
             fp = prints[m]
             part = (reuse or {}).get(m)
             if part is not None and part.fingerprint == fp:
-                part.reused = True
+                part = dataclasses.replace(part, reused=True)  # the offered part itself is left as given
                 month_scores[m] = month_from_part(m, tabs["staff"], part, roster)
             else:
                 mine = Findings()

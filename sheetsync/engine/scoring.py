@@ -416,7 +416,7 @@ def month_from_part(month: str, staff: TabData, part: MonthPart, roster: pd.Data
     """The `MonthScores` that `score_month` made with `part` (the roster view is made again from
     the staff tab, which the part's fingerprint covers)."""
     roster = roster_of(staff) if roster is None else roster
-    people = part.people
+    people = part.people.copy()  # a later freeze writes recorded scores into the month's people
     return MonthScores(month, people, _roster_view(roster, people[people["scored"].astype(bool)]),
                        [dict(q) for q in part.quota], dict(part.counts))
 
