@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from sheetsync.engine.findings import ERROR, WARNING, worst_by
@@ -116,7 +117,7 @@ class Evaluation:
         """The month of each finding's row (None for a finding on no row or on a tab without
         months), looked up tab by tab: a year has a hundred thousand findings."""
         f = self.findings if findings is None else findings
-        out = pd.Series(None, index=f.index, dtype=object)
+        out = np.full(len(f), None, dtype=object)
         for tab in self.tabs.values():
             mf = tab.schema.month_field
             if not mf or mf not in tab.values:
@@ -124,10 +125,9 @@ class Evaluation:
             col = tab.values[mf].dropna().astype(str)
             here = (f["tab"] == tab.title).to_numpy(dtype=bool) & f["row"].notna().to_numpy(dtype=bool)
             if here.any():
-                rows = f.loc[here, "row"].astype("int64")
-                months = col.reindex(rows.to_numpy())
-                out[here] = months.astype(object).where(months.notna(), None).to_numpy()
-        return out
+                months = col.reindex(f.loc[here, "row"].astype("int64").to_numpy())
+                out[here] = [m if isinstance(m, str) else None for m in months.tolist()]
+        return pd.Series(out, index=f.index, dtype=object)
 
     def findings_in(self, months: list[str] | None) -> pd.DataFrame:
         """The unit's findings, less those on rows of months other than the ones asked for."""
