@@ -83,3 +83,43 @@ def test_calendar_tokens_are_made_once_per_unit_and_rotate(url):
         assert state.calendar_unit("") is None
     finally:
         store.close()
+
+
+def test_pages_read_the_bottlenecks_kept_by_the_sync_and_never_compute_them(tmp_path, monkeypatch):
+    """Computed once per sync (jobs.sync_unit) and kept in the store; the unit page, the dashboard
+    and the status page only read them, so a page view costs no workbook and no computation."""
+    import datetime as dt
+
+    from weeks_ward import make_weeks_ward
+
+    import sheetsync.history.bottlenecks as computing
+    from sheetsync.web import jobs, views
+    from sheetsync.web.state import User
+
+    ward = jobs.open_ward(make_weeks_ward(tmp_path / "ward"))
+    try:
+        calls = []
+        real = computing.bottlenecks
+        monkeypatch.setattr(computing, "bottlenecks", lambda *a, **k: calls.append(a) or real(*a, **k))
+        for spec in ward.units:
+            assert jobs.sync_unit(ward, spec, as_of=dt.date(2026, 11, 27)).status == "ok"
+        assert len(calls) == 2  # one per unit and sync
+
+        def refuse(*a, **k):
+            raise AssertionError("a page computed the bottlenecks")
+        monkeypatch.setattr(computing, "bottlenecks", refuse)
+        monkeypatch.setattr(computing, "unit_items", refuse)
+        admin = User(1, "admin", "admin", ())
+        alpha = ward.unit("phong-alpha")
+        page = views.unit_page(ward, admin, alpha, "2026-11", None, None, dt.date(2026, 11, 27), "https://okr.example")
+        assert page["bottlenecks"]["total"] == 4 and page["weekly_counts"] == {"weekly-missing": 9, "weekly-late": 1}
+        assert page["calendar"]["url"].startswith("https://okr.example/lich/")
+        assert page["calendar"]["webcal"].startswith("webcal://okr.example/lich/")
+        board = views.dashboard(ward, admin, "2026-11", dt.date(2026, 11, 27))
+        row = next(r for r in board["rows"] if r["name"] == "Phòng Alpha")
+        assert row["bottlenecks"] == {"obstacle": 1, "overdue": 2, "returned": 1}
+        assert row["weekly"] == {"weekly-missing": 9, "weekly-late": 1}
+        status = views.status_page(ward, admin, dt.date(2026, 11, 27))
+        assert next(g for g in status["groups"] if g["name"] == "Phòng Alpha")["bottlenecks"]["overdue"] == 2
+    finally:
+        ward.close()
