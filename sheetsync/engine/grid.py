@@ -168,10 +168,12 @@ def _data_frame(grid: SheetGrid, start: int, columns: dict[str, int]) -> pd.Data
     width = max((len(r) for r in body), default=0)
     need = max((col - grid.first_col + 1 for col in columns.values()), default=0)
     if body and width <= 2 * need + 64:
-        # The rows to one 2-D object array in C (short rows padded with None), then the columns
-        # wanted picked by position into one block: no Python pass per row or per cell (a year
+        # The rows to one 2-D object array in C (short rows padded with None first), then the columns
+        # wanted picked by position into one block: no Python work per cell (a year
         # has 20,000 task rows and 60,000 weekly reports); not for rows reaching far to the right
         # (a stray cell thousands of columns away).
+        if any(len(r) != width for r in body):  # a sparse read or an API trims rows: pad them
+            body = [r if len(r) == width else [*r, *([None] * (width - len(r)))] for r in body]
         table = pd.DataFrame(body, dtype=object).to_numpy(dtype=object)
         picked = np.full((len(body), len(columns)), None, dtype=object)
         for j, col in enumerate(columns.values()):
