@@ -18,7 +18,7 @@ from sheetsync.config.schema import Bound, Field, TabSchema
 from sheetsync.domain.a1 import col_letter
 from sheetsync.engine.findings import ERROR, Findings
 from sheetsync.engine.messages import TYPE_EXPECTED, message
-from sheetsync.engine.values import Parsed, display_text, map_distinct, parse_field
+from sheetsync.engine.values import Parsed, display_text, map_distinct, parse_field, parse_fields
 from sheetsync.text import normalize_key, normalize_keys, shorten
 
 
@@ -95,6 +95,7 @@ class TabChecker:
     # -- the checks --------------------------------------------------------------------------
 
     def run(self) -> TabData:
+        self.parsed = parse_fields(self.fields, self.raw)
         for f in self.fields:
             self.check_column(f)
         for f in self.fields:
@@ -111,8 +112,9 @@ class TabChecker:
 
     def check_column(self, f: Field) -> None:
         raw = self.raw[f.key]
-        p = parse_field(f, raw)
-        self.parsed[f.key] = p
+        p = self.parsed.get(f.key)
+        if p is None:
+            p = self.parsed[f.key] = parse_field(f, raw)
         self.values[f.key] = p.value
         self.empty[f.key] = p.empty
         self.errors[f.key] = False
