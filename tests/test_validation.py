@@ -4,8 +4,13 @@ import datetime as dt
 import unicodedata
 
 import openpyxl
+import pandas as pd
 import pytest
 from unitbook import UnitBook, findings_of, sync
+
+from sheetsync.config.schema import load_schemas
+from sheetsync.engine.findings import Findings
+from sheetsync.engine.validate import validate_frame
 
 
 @pytest.fixture
@@ -81,6 +86,16 @@ def test_duplicates_name_the_other_rows(unit):
     assert sorted(dup["row"].tolist()) == [r1, r2]
     assert f"hàng {r2}" in dup[dup["row"] == r1]["message"].iloc[0]
     assert len(findings_of(res, "row.key-duplicate")) == 2
+
+
+def test_codes_left_blank_are_missing_not_duplicates_of_each_other():
+    """Blank cells (None, as a backend may deliver them) in a column of unique codes."""
+    findings = Findings()
+    raw = pd.DataFrame({"staff_id": ["S1", None, None, "S2"], "full_name": ["A", "B", "C", "D"]}, dtype=object)
+    validate_frame(load_schemas()["staff"], raw, findings)
+    f = findings.frame()
+    assert sorted(f[f["code"] == "field.required"]["row"].tolist()) == [1, 2]
+    assert "field.unique" not in set(f["code"])
 
 
 def test_management_cycles_and_self_management_are_errors(book):

@@ -12,6 +12,7 @@ from sheetsync.engine.values import (
     parse_date,
     parse_enum,
     parse_field,
+    parse_fields,
     parse_month,
     parse_number,
     parse_period,
@@ -103,3 +104,26 @@ def test_codes_typed_as_numbers_read_as_people_see_them():
 def test_marked_cells_are_neither_values_nor_plain_blanks():
     p = parse_number(col(CellIssue("#REF!"), 5))
     assert p.issue.tolist() == [True, False] and not p.bad.any()
+
+
+def test_columns_parsed_together_read_as_each_parsed_alone():
+    """A tab's columns of one type share one pass over their distinct values; each column still
+    reads exactly as it would alone (values, blanks, bad cells, marked cells)."""
+    tasks = load_schemas()["tasks"]
+    fields = [tasks.field(k) for k in ("assigned_qty", "done_qty", "start_date", "due_date", "basis", "output",
+                                       "review", "excused")]
+    raw = pd.DataFrame({
+        "assigned_qty": ["1,5", 2.0, None, "hai", CellIssue("#REF!")],
+        "done_qty": [2.0, "1,5", " ", 3, None],
+        "start_date": [dt.date(2026, 11, 2), "03/11/2026", 46000.0, "x", None],
+        "due_date": ["03/11/2026", dt.datetime(2026, 11, 2, 8), None, "31/02/2026", 5.0],
+        "basis": ["KH 1", 1001.0, "  ", None, "KH 1"],
+        "output": ["KH 1", None, "Báo cáo", "x", " "],
+        "review": ["Đạt", "đạt", "OK", None, "Trả lại"],
+        "excused": ["Có", "x", None, 1.0, "no"],
+    }, index=range(2, 7), dtype=object)
+    together = parse_fields(fields, raw)
+    for f in fields:
+        alone = parse_field(f, raw[f.key])
+        for part in ("value", "empty", "bad", "issue"):
+            pd.testing.assert_series_equal(getattr(together[f.key], part), getattr(alone, part), check_names=False)

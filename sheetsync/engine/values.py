@@ -82,15 +82,45 @@ class Parsed:
 
 
 def cell_types(raw: pd.Series) -> pd.Series:
-    return raw.map(type)
+    return pd.Series(_types(raw.to_numpy(dtype=object)), index=raw.index, dtype=object)
 
 
-def _blank(raw: pd.Series, ty: pd.Series) -> pd.Series:
-    is_str = (ty == str).to_numpy()
-    blank = raw.isna().to_numpy() & ~is_str
+# The parsers work on plain arrays of cells and masks, and make Series only for what they
+# return: they run over a column's distinct values, often a handful, where pandas' per-call
+# cost would outweigh the work; on large columns the same array operations are as fast.
+
+def _types(cells: np.ndarray) -> np.ndarray:
+    out = np.empty(len(cells), dtype=object)
+    out[:] = [type(v) for v in cells]
+    return out
+
+
+def _cells(raw: pd.Series, ty: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
+    """The raw cells and their Python types, as object arrays."""
+    cells = raw.to_numpy(dtype=object)
+    return cells, (_types(cells) if ty is None else ty.to_numpy(dtype=object))
+
+
+def _of_type(types: np.ndarray, kinds: tuple) -> np.ndarray:
+    """Cells whose type is one of `kinds` (exactly: a bool is not an int here)."""
+    return np.fromiter((t in kinds for t in types), dtype=bool, count=len(types))
+
+
+def _issues(types: np.ndarray) -> np.ndarray:
+    return _of_type(types, (CellIssue,))
+
+
+def _blanks(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
+    """Nothing in the cell: None/NaN, or text of spaces only."""
+    is_str = _of_type(types, (str,))
+    blank = pd.isna(cells) & ~is_str
     if is_str.any():
-        blank[is_str] = [not x.strip() for x in raw.to_numpy()[is_str]]
-    return pd.Series(blank, index=raw.index)
+        blank[is_str] = [not x.strip() for x in cells[is_str]]
+    return blank
+
+
+def _series(index: pd.Index, *arrays: np.ndarray) -> list[pd.Series]:
+    return [pd.Series(a, index=index, dtype=a.dtype, copy=False) for a in arrays]  # object stays object
 
 
 def _clean_strings(values: np.ndarray) -> list:
@@ -119,19 +149,19 @@ def _display_one(v) -> str:
 def to_text(raw: pd.Series, ty: pd.Series | None = None) -> pd.Series:
     """Cells as stripped NFC text (None where blank). Numbers typed into a text column
     come back as people see them: 1001.0 becomes "1001"."""
-    ty = cell_types(raw) if ty is None else ty
-    out = pd.Series(None, index=raw.index, dtype=object)
-    is_str = ty == str
+    cells, types = _cells(raw, ty)
+    return pd.Series(_text_of(cells, types), index=raw.index, dtype=object)
+
+
+def _text_of(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
+    out = np.full(len(cells), None, dtype=object)
+    is_str = _of_type(types, (str,))
     if is_str.any():
-        out[is_str] = _clean_strings(raw[is_str].to_numpy())
-    other = ~is_str & raw.notna() & (ty != CellIssue)
+        out[is_str] = _clean_strings(cells[is_str])
+    other = ~is_str & ~pd.isna(cells) & ~_issues(types)
     if other.any():
-        out[other] = raw[other].map(_display_one)
+        out[other] = [_display_one(v) for v in cells[other]]
     return out
-
-
-def _issue_mask(ty: pd.Series) -> pd.Series:
-    return ty == CellIssue
 
 
 def _vn_number(text: str) -> float:
@@ -149,34 +179,39 @@ def _vn_number(text: str) -> float:
     return np.nan
 
 
+_NUM_TYPES = (float, int, np.float64, np.int64)
+
+
 def parse_number(raw: pd.Series, ty: pd.Series | None = None, percent: bool = False) -> Parsed:
-    ty = cell_types(raw) if ty is None else ty
-    issue = _issue_mask(ty)
-    empty = _blank(raw, ty) | issue
-    value = pd.Series(np.nan, index=raw.index, dtype="float64")
-    is_num = ty.isin((float, int, np.float64, np.int64))
+    cells, types = _cells(raw, ty)
+    issue = _issues(types)
+    empty = _blanks(cells, types) | issue
+    value = np.full(len(cells), np.nan)
+    is_num = _of_type(types, _NUM_TYPES)
     if is_num.any():
-        value[is_num] = raw[is_num].astype("float64")
-    has_pct = pd.Series(False, index=raw.index)
-    is_str = (ty == str) & ~empty
+        value[is_num] = cells[is_num].astype("float64")
+    has_pct = np.zeros(len(cells), dtype=bool)
+    is_str = _of_type(types, (str,)) & ~empty
     if is_str.any():
-        s = raw[is_str].str.strip()
+        s = [x.strip() for x in cells[is_str]]
         if percent:
-            pct = s.str.endswith("%")
+            pct = [x.endswith("%") for x in s]
             has_pct[is_str] = pct
-            s = s.where(~pct, s.str[:-1].str.strip())
-        fast = pd.to_numeric(s, errors="coerce")
-        slow = fast.isna()
+            s = [x[:-1].strip() if p else x for x, p in zip(s, pct)]
+        text = np.empty(len(s), dtype=object)
+        text[:] = s
+        fast = np.array(pd.to_numeric(text, errors="coerce"), dtype="float64")
+        slow = np.isnan(fast)
         if slow.any():
-            fast[slow] = s[slow].map(_vn_number)
-        value[is_str] = fast.astype("float64")
-    value = value.where(np.isfinite(value))
-    bad = ~empty & value.isna()
+            fast[slow] = [_vn_number(x) for x in text[slow]]
+        value[is_str] = fast
+    value[~np.isfinite(value)] = np.nan
+    bad = ~empty & np.isnan(value)
     if percent:
         # A fraction typed as 0..1 (or an Excel cell formatted as %) means that share of 100.
-        frac = ~has_pct & value.between(0, 1) & ~bad
-        value = value.where(~frac, value * 100)
-    return Parsed(value, empty, bad, issue)
+        frac = ~has_pct & (value >= 0) & (value <= 1) & ~bad
+        value = np.where(frac, value * 100, value)
+    return Parsed(*_series(raw.index, value, empty, bad, issue))
 
 
 def parse_integer(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
@@ -185,27 +220,40 @@ def parse_integer(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     return Parsed(p.value, p.empty, p.bad | ~whole, p.issue)
 
 
+_DAY = np.timedelta64(1, "D")
+
+
 def parse_date(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
-    ty = cell_types(raw) if ty is None else ty
-    issue = _issue_mask(ty)
-    empty = _blank(raw, ty) | issue
-    value = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    is_date = ty.isin(_DATE_TYPES)
+    cells, types = _cells(raw, ty)
+    issue = _issues(types)
+    empty = _blanks(cells, types) | issue
+    value = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[us]")
+    is_date = _of_type(types, _DATE_TYPES)
     if is_date.any():
-        value[is_date] = pd.to_datetime(raw[is_date].map(_as_datetime), errors="coerce").dt.floor("D")
-    is_num = ty.isin((float, int, np.float64, np.int64))
+        stamps = pd.to_datetime([_as_datetime(v) for v in cells[is_date]], errors="coerce").floor("D")
+        value[is_date] = stamps.to_numpy().astype("datetime64[us]")
+    is_num = _of_type(types, _NUM_TYPES)
     if is_num.any():
-        serial = raw[is_num].astype("float64")
-        ok = serial.between(_SERIAL_MIN, _SERIAL_MAX)
-        days = np.floor(serial[ok]).astype("int64")
-        value[ok[ok].index] = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
-    is_str = (ty == str) & ~empty
+        serial = cells[is_num].astype("float64")
+        ok = (serial >= _SERIAL_MIN) & (serial <= _SERIAL_MAX)
+        where = np.flatnonzero(is_num)[ok]
+        value[where] = _EPOCH + np.floor(serial[ok]).astype("int64") * _DAY
+    is_str = _of_type(types, (str,)) & ~empty
     if is_str.any():
-        value[is_str] = _dates_from_text(raw[is_str].str.strip())
-    years = value.dt.year
-    value = value.where(years.between(MIN_YEAR, MAX_YEAR))
-    bad = ~empty & value.isna()
-    return Parsed(value, empty, bad, issue)
+        text = pd.Series([x.strip() for x in cells[is_str]], dtype=object)
+        value[is_str] = _dates_from_text(text).to_numpy()
+    value[~_in_years(value)] = np.datetime64("NaT")
+    bad = ~empty & np.isnat(value)
+    return Parsed(*_series(raw.index, value, empty, bad, issue))
+
+
+_EPOCH = EXCEL_EPOCH.to_datetime64().astype("datetime64[us]")
+_YEARS = (np.datetime64(f"{MIN_YEAR}-01-01", "us"), np.datetime64(f"{MAX_YEAR + 1}-01-01", "us"))
+
+
+def _in_years(days: np.ndarray) -> np.ndarray:
+    """Dates in the years MIN_YEAR..MAX_YEAR (NaT is not)."""
+    return (days >= _YEARS[0]) & (days < _YEARS[1])
 
 
 def _as_datetime(v):
@@ -216,7 +264,9 @@ def _as_datetime(v):
 
 def _dates_from_text(s: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    todo = s
+    # Every accepted form starts with a digit (day or year) and has at least 8 characters (two
+    # separators, a four-digit year): text that cannot match any is not tried against each.
+    todo = s[[len(t) >= 8 and (t[0].isdigit() or t[0].isspace()) for t in s.to_numpy(dtype=object)]]
     for fmt in _DATE_FORMATS + tuple(f + suf for f in _DATE_FORMATS for suf in _DATETIME_SUFFIXES):
         if todo.empty:
             break
@@ -232,18 +282,19 @@ def _parse_text_or_date(raw: pd.Series, ty: pd.Series | None, from_text, from_da
     """The skeleton shared by months and weeks: text cells through `from_text` (a Series of
     canonical values, None where unreadable), date and number cells read as dates and turned
     into values by `from_dates` (a Series of Timestamps, NaT where none)."""
-    ty = cell_types(raw) if ty is None else ty
-    issue = _issue_mask(ty)
-    empty = _blank(raw, ty) | issue
-    value = pd.Series(None, index=raw.index, dtype=object)
-    is_str = (ty == str) & ~empty
+    cells, types = _cells(raw, ty)
+    issue = _issues(types)
+    empty = _blanks(cells, types) | issue
+    value = np.full(len(cells), None, dtype=object)
+    is_str = _of_type(types, (str,)) & ~empty
     if is_str.any():
-        value[is_str] = from_text(raw[is_str].str.strip())
+        value[is_str] = from_text(pd.Series([x.strip() for x in cells[is_str]], dtype=object)).to_numpy()
     rest = ~is_str & ~empty
     if rest.any():
-        value[rest] = from_dates(parse_date(raw[rest], ty[rest]).value)
-    bad = ~empty & value.isna()
-    return Parsed(value, empty, bad, issue)
+        rest_cells = pd.Series(cells[rest], dtype=object)
+        value[rest] = from_dates(parse_date(rest_cells, pd.Series(types[rest], dtype=object)).value).to_numpy()
+    bad = ~empty & pd.isna(value)
+    return Parsed(*_series(raw.index, value, empty, bad, issue))
 
 
 def parse_month(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
@@ -252,15 +303,25 @@ def parse_month(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
                                lambda d: d.dt.strftime("%Y-%m").where(d.notna(), None))
 
 
+def _number_in(match: re.Match | None, group: int) -> int | None:
+    """A regex group of digits as a number (ASCII digits only, as pandas reads numbers)."""
+    text = match.group(group) if match is not None else None
+    return int(text) if text is not None and text.isascii() else None
+
+
 def _months_from_text(s: pd.Series) -> pd.Series:
     out = pd.Series(None, index=s.index, dtype=object)
-    m = s.str.extract(MONTH_FIRST)
-    y = s.str.extract(YEAR_FIRST)
-    month = pd.to_numeric(m[0], errors="coerce").fillna(pd.to_numeric(y[1], errors="coerce"))
-    year = pd.to_numeric(m[1], errors="coerce").fillna(pd.to_numeric(y[0], errors="coerce"))
-    ok = month.between(1, 12) & year.between(MIN_YEAR, MAX_YEAR)
-    if ok.any():
-        out[ok] = year[ok].astype(int).astype(str) + "-" + month[ok].astype(int).map("{:02d}".format)
+    found = []
+    for text in s.to_numpy(dtype=object):
+        m, y = MONTH_FIRST.search(text), YEAR_FIRST.search(text)
+        month = _number_in(m, 1)
+        month = _number_in(y, 2) if month is None else month
+        year = _number_in(m, 2)
+        year = _number_in(y, 1) if year is None else year
+        ok = month is not None and year is not None and 1 <= month <= 12 and MIN_YEAR <= year <= MAX_YEAR
+        found.append(f"{year}-{month:02d}" if ok else None)
+    ok = np.array([f is not None for f in found], dtype=bool)
+    out[ok] = [f for f in found if f is not None]
     rest = ~ok
     if rest.any():
         d = _dates_from_text(s[rest])
@@ -271,21 +332,26 @@ def _months_from_text(s: pd.Series) -> pd.Series:
 
 def parse_period(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     """A month ("YYYY-MM"), a quarter ("YYYY-Qn") or a year ("YYYY")."""
-    ty = cell_types(raw) if ty is None else ty
-    text = to_text(raw, ty)
+    cells, types = _cells(raw, ty)
     month = parse_month(raw, ty)
-    value = month.value.copy()
-    need = month.bad
+    value = month.value.to_numpy(dtype=object).copy()
+    need = month.bad.to_numpy()
     if need.any():
-        s = text[need].astype(str)
-        q = s.str.extract(QUARTER_WRITTEN)
-        yr = s.str.extract(YEAR_WRITTEN)
-        quarter = q[1].where(q[1].isna(), q[1] + "-Q" + q[0])
-        value[need] = quarter.fillna(yr[0]).where(lambda v: v.notna(), None)
-    year_num = ty.isin((float, int)) & raw.isin(range(MIN_YEAR, MAX_YEAR + 1))
-    value[year_num] = raw[year_num].map(lambda v: str(int(v)))
-    bad = ~month.empty & value.isna()
-    return Parsed(value, month.empty, bad, month.issue)
+        text = _text_of(cells, types)
+        found = []
+        for t in text[need]:
+            t = str(t)
+            q, yr = QUARTER_WRITTEN.search(t), YEAR_WRITTEN.search(t)
+            found.append(f"{q.group(2)}-Q{q.group(1)}" if q is not None else (yr.group(1) if yr is not None else None))
+        value[need] = found
+    year_num = _of_type(types, (float, int))
+    year_num[year_num] = [v in _YEAR_RANGE for v in cells[year_num]]
+    value[year_num] = [str(int(v)) for v in cells[year_num]]
+    bad = ~month.empty.to_numpy() & pd.isna(value)
+    return Parsed(*_series(raw.index, value), month.empty, pd.Series(bad, index=raw.index), month.issue)
+
+
+_YEAR_RANGE = range(MIN_YEAR, MAX_YEAR + 1)
 
 
 def parse_week(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
@@ -318,14 +384,13 @@ def _week_or_none(text: str) -> str | None:
 
 def parse_time(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     """Times of day as canonical text `HH:MM`, `HH:MM-HH:MM` or `Cả ngày` (domain.calendar)."""
-    ty = cell_types(raw) if ty is None else ty
-    issue = _issue_mask(ty)
-    empty = _blank(raw, ty) | issue
-    value = pd.Series(None, index=raw.index, dtype=object)
-    for i in raw.index[~empty]:
-        value[i] = _time_or_none(raw[i])
-    bad = ~empty & value.isna()
-    return Parsed(value, empty, bad, issue)
+    cells, types = _cells(raw, ty)
+    issue = _issues(types)
+    empty = _blanks(cells, types) | issue
+    value = np.full(len(cells), None, dtype=object)
+    value[~empty] = [_time_or_none(v) for v in cells[~empty]]
+    bad = ~empty & pd.isna(value)
+    return Parsed(*_series(raw.index, value, empty, bad, issue))
 
 
 def _time_or_none(v) -> str | None:
@@ -344,19 +409,18 @@ def _time_or_none(v) -> str | None:
 
 def parse_enum(raw: pd.Series, lookup: dict[str, str], default: str | None = None,
                ty: pd.Series | None = None) -> Parsed:
-    ty = cell_types(raw) if ty is None else ty
-    issue = _issue_mask(ty)
-    text = to_text(raw, ty)
-    empty = text.isna() | issue
-    value = pd.Series(None, index=raw.index, dtype=object)
+    cells, types = _cells(raw, ty)
+    issue = _issues(types)
+    text = _text_of(cells, types)
+    empty = pd.isna(text) | issue
+    value = np.full(len(cells), None, dtype=object)
     filled = ~empty
     if filled.any():
-        keys = text[filled].map(normalize_key)
-        value[filled] = keys.map(lookup)
-    bad = filled & value.isna()
+        value[filled] = [lookup.get(normalize_key(t), np.nan) for t in text[filled]]
+    bad = filled & pd.isna(value)
     if default is not None:
-        value = value.where(~empty, default)
-    return Parsed(value, empty, bad, issue)
+        value[empty] = default
+    return Parsed(*_series(raw.index, value, empty, bad, issue))
 
 
 def yes_no(value, lookup: dict[str, str], yes: str = "Có") -> bool | None:
@@ -374,11 +438,11 @@ def yes_no(value, lookup: dict[str, str], yes: str = "Có") -> bool | None:
 
 
 def parse_text(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
-    ty = cell_types(raw) if ty is None else ty
-    issue = _issue_mask(ty)
-    value = to_text(raw, ty)
-    empty = value.isna() | issue
-    return Parsed(value, empty, pd.Series(False, index=raw.index), issue)
+    cells, types = _cells(raw, ty)
+    issue = _issues(types)
+    value = _text_of(cells, types)
+    empty = pd.isna(value) | issue
+    return Parsed(*_series(raw.index, value, empty, np.zeros(len(cells), dtype=bool), issue))
 
 
 def parse_list(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
