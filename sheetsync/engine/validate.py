@@ -67,10 +67,10 @@ class TabChecker:
         self.raw = raw.loc[self.data_rows, [f.key for f in inputs]]
         self.raw_engine = raw[[f.key for f in schema.engine_fields if f.key in raw.columns]]
         self.parsed: dict[str, Parsed] = {}
-        idx = self.raw.index
-        self.values = pd.DataFrame(index=idx)
+        self.index = idx = self.raw.index
+        self.values = pd.DataFrame(index=idx)  # filled once every column is parsed (see `run`)
         self.empty = pd.DataFrame(index=idx)
-        self.errors = pd.DataFrame(index=idx)
+        self.errors: dict[str, pd.Series] = {}  # by field, only where some cell has an error
         self.fields = inputs
 
     # -- helpers -------------------------------------------------------------------------
@@ -89,8 +89,8 @@ class TabChecker:
         self.findings.add_many(self.title, rows, self.headers[key], severity, code, messages,
                                col_letter=self.letters.get(key))
         if severity in ("error", ERROR):
-            cur = self.errors[key] if key in self.errors else pd.Series(False, index=self.errors.index)
-            self.errors[key] = cur | mask.reindex(self.errors.index, fill_value=False)
+            cur = self.errors[key] if key in self.errors else pd.Series(False, index=self.index)
+            self.errors[key] = cur | mask.reindex(self.index, fill_value=False)
 
     # -- the checks --------------------------------------------------------------------------
 
@@ -98,6 +98,10 @@ class TabChecker:
         self.parsed = parse_fields(self.fields, self.raw)
         for f in self.fields:
             self.check_column(f)
+        # Each frame made once from its columns (adding ninety columns one by one costs more than
+        # checking them on a small tab).
+        self.values = pd.DataFrame({f.key: self.parsed[f.key].value for f in self.fields}, index=self.index)
+        self.empty = pd.DataFrame({f.key: self.parsed[f.key].empty for f in self.fields}, index=self.index)
         for f in self.fields:
             self.check_row_bounds(f)
         for c in self.schema.checks:
@@ -107,7 +111,10 @@ class TabChecker:
             self.check_sum(s)
         if len(self.schema.key) > 1:
             self.check_composite_key()
-        return TabData(self.schema, self.title, self.values, self.empty, self.errors, self.headers,
+        keys = [f.key for f in self.fields] + [k for k in self.errors if k not in self.values]
+        errors = pd.DataFrame({k: self.errors[k] if k in self.errors else np.zeros(len(self.index), dtype=bool)
+                               for k in keys}, index=self.index)
+        return TabData(self.schema, self.title, self.values, self.empty, errors, self.headers,
                        self.letters, self.blank, self.raw_engine, present=set(self.values.columns))
 
     def check_column(self, f: Field) -> None:
@@ -115,9 +122,6 @@ class TabChecker:
         p = self.parsed.get(f.key)
         if p is None:
             p = self.parsed[f.key] = parse_field(f, raw)
-        self.values[f.key] = p.value
-        self.empty[f.key] = p.empty
-        self.errors[f.key] = False
         if p.issue.any():
             issues = raw[p.issue]
             codes = issues.map(lambda c: c.code)

@@ -263,19 +263,29 @@ def _as_datetime(v):
 
 
 def _dates_from_text(s: pd.Series) -> pd.Series:
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    text = s.to_numpy(dtype=object)
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     # Every accepted form starts with a digit (day or year) and has at least 8 characters (two
-    # separators, a four-digit year): text that cannot match any is not tried against each.
-    todo = s[[len(t) >= 8 and (t[0].isdigit() or t[0].isspace()) for t in s.to_numpy(dtype=object)]]
-    for fmt in _DATE_FORMATS + tuple(f + suf for f in _DATE_FORMATS for suf in _DATETIME_SUFFIXES):
-        if todo.empty:
+    # separators, a four-digit year); a form is tried only on text holding its separators.
+    todo = np.fromiter((len(t) >= 8 and (t[0].isdigit() or t[0].isspace()) for t in text), dtype=bool,
+                       count=len(text))
+    for fmt, literals in _DATE_FORMS:
+        if not todo.any():
             break
-        got = pd.to_datetime(todo, format=fmt, errors="coerce")
+        tried = todo.copy()
+        tried[todo] = [all(c in t or c.lower() in t for c in literals) for t in text[todo]]
+        if not tried.any():
+            continue
+        got = pd.to_datetime(text[tried], format=fmt, errors="coerce")
         hit = got.notna()
-        if hit.any():
-            out[hit[hit].index] = got[hit].dt.floor("D")
-            todo = todo[~hit]
-    return out
+        where = np.flatnonzero(tried)[hit]
+        out[where] = got[hit].floor("D").to_numpy().astype("datetime64[us]")
+        todo[where] = False
+    return pd.Series(out, index=s.index)
+
+
+_DATE_FORMS = tuple((fmt, frozenset(re.sub(r"%.", "", fmt).replace(" ", "")))  # its separators
+                    for fmt in _DATE_FORMATS + tuple(f + suf for f in _DATE_FORMATS for suf in _DATETIME_SUFFIXES))
 
 
 def _parse_text_or_date(raw: pd.Series, ty: pd.Series | None, from_text, from_dates) -> Parsed:

@@ -19,14 +19,16 @@ try:
 except SystemExit:
     pass
 print("LOADED:" + ",".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
+print("OWN:" + ",".join(m for m in sys.modules if m.startswith("sheetsync.")), file=sys.stderr)
 """
 
 
-def loaded(*args: str, cwd=None) -> set[str]:
+def loaded(*args: str, cwd=None, what: str = "LOADED") -> set[str]:
+    """The heavy libraries a command loads (with what="OWN": sheetsync's own modules)."""
     done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], capture_output=True,
                           text=True, cwd=cwd, timeout=300)
-    line = next(x for x in done.stderr.splitlines() if x.startswith("LOADED:"))
-    return set(filter(None, line[len("LOADED:"):].split(",")))
+    line = next(x for x in done.stderr.splitlines() if x.startswith(what + ":"))
+    return set(filter(None, line[len(what) + 1:].split(",")))
 
 
 def test_help_loads_no_heavy_library():
@@ -41,6 +43,16 @@ def test_validate_without_a_store_loads_no_database_layer_and_creates_no_store(t
     assert not (tmp_path / "sheetsync.db").exists()
     mods = loaded("sync", str(path), "--as-of", "2026-11-24")  # a sync records: it creates the store
     assert "sqlalchemy" in mods and (tmp_path / "sheetsync.db").exists()
+
+
+def test_validate_without_a_store_loads_no_store_module_nor_what_only_writing_needs(tmp_path):
+    path = UnitBook(tmp_path / "unit.xlsx").save()
+    own = loaded("validate", str(path), "--as-of", "2026-11-24", what="OWN")
+    assert "sheetsync.engine.validate" in own  # the probe sees the run
+    store_side = {"sheetsync.history.store", "sheetsync.history.freeze", "sheetsync.history.capture",
+                  "sheetsync.history.returns", "sheetsync.history.quickstore", "sheetsync.service.reuse"}
+    assert own & store_side == set()
+    assert not any(m.startswith(("sheetsync.history.store.", "sheetsync.forms", "sheetsync.web")) for m in own)
 
 
 def test_an_unchanged_unit_is_synced_and_validated_without_the_database_layer(tmp_path):
