@@ -99,9 +99,12 @@ class TabChecker:
         for f in self.fields:
             self.check_column(f)
         # Each frame made once from its columns (adding ninety columns one by one costs more than
-        # checking them on a small tab).
-        self.values = pd.DataFrame({f.key: self.parsed[f.key].value for f in self.fields}, index=self.index)
-        self.empty = pd.DataFrame({f.key: self.parsed[f.key].empty for f in self.fields}, index=self.index)
+        # checking them on a small tab), without copying them into one block (a large tab's columns
+        # would be copied for nothing).
+        self.values = pd.DataFrame({f.key: self.parsed[f.key].value for f in self.fields}, index=self.index,
+                                   copy=False)
+        self.empty = pd.DataFrame({f.key: self.parsed[f.key].empty for f in self.fields}, index=self.index,
+                                  copy=False)
         for f in self.fields:
             self.check_row_bounds(f)
         for c in self.schema.checks:
@@ -113,7 +116,7 @@ class TabChecker:
             self.check_composite_key()
         keys = [f.key for f in self.fields] + [k for k in self.errors if k not in self.values]
         errors = pd.DataFrame({k: self.errors[k] if k in self.errors else np.zeros(len(self.index), dtype=bool)
-                               for k in keys}, index=self.index)
+                               for k in keys}, index=self.index, copy=False)
         return TabData(self.schema, self.title, self.values, self.empty, errors, self.headers,
                        self.letters, self.blank, self.raw_engine, present=set(self.values.columns))
 

@@ -90,9 +90,10 @@ def cell_types(raw: pd.Series) -> pd.Series:
 # cost would outweigh the work; on large columns the same array operations are as fast.
 
 def _types(cells: np.ndarray) -> np.ndarray:
-    out = np.empty(len(cells), dtype=object)
-    out[:] = [type(v) for v in cells]
-    return out
+    return _TYPE_OF(cells).astype(object, copy=False)
+
+
+_TYPE_OF = np.frompyfunc(type, 1, 1)  # in numpy's loop: filling an array from a list of classes is slow
 
 
 def _cells(raw: pd.Series, ty: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +104,12 @@ def _cells(raw: pd.Series, ty: pd.Series | None) -> tuple[np.ndarray, np.ndarray
 
 def _of_type(types: np.ndarray, kinds: tuple) -> np.ndarray:
     """Cells whose type is one of `kinds` (exactly: a bool is not an int here)."""
-    return np.fromiter((t in kinds for t in types), dtype=bool, count=len(types))
+    mask = np.zeros(len(types), dtype=bool)
+    for kind in kinds:
+        boxed = np.empty((), dtype=object)
+        boxed[()] = kind  # compared as an object: numpy would read np.float64 itself as a dtype
+        mask |= types == boxed
+    return mask
 
 
 def _issues(types: np.ndarray) -> np.ndarray:
@@ -473,30 +479,47 @@ def parse_fields(fields, raw: pd.DataFrame) -> dict:
 
     Columns in a sheet repeat themselves (a few hundred staff codes, dates and quantities over
     a million rows), so each distinct cell value is parsed once and the result is broadcast
-    back by code: the cost follows the number of distinct values, not of rows. Columns that
-    parse alike (same type, vocabulary and default) are parsed in one pass over all their
-    distinct values, so a small tab pays each parser's fixed cost once, not once per column.
+    back by code: the cost follows the number of distinct values, not of rows. On a small tab,
+    columns that parse alike (same type, vocabulary and default) are parsed in one pass over
+    all their distinct values, so the tab pays each parser's fixed cost once, not once per
+    column; a large tab's columns are parsed one at a time (there the fixed cost is nothing,
+    and sharing would only hold every column's distinct values at once).
     """
-    groups: dict[tuple, list] = {}
+    out: dict = {}
+    if len(raw) > _SHARED_PASS_LIMIT:
+        for f in fields:
+            _parse_batch([(f, *pd.factorize(raw[f.key], use_na_sentinel=True))], raw.index, out)
+        return out
+    batches: dict[tuple, list] = {}
     for f in fields:
-        groups.setdefault(_parse_signature(f), []).append(f)
-    index = raw.index
-    out = {}
-    for group in groups.values():
-        distinct: list = []
-        spans = []
-        for f in group:
-            codes, uniques = pd.factorize(raw[f.key], use_na_sentinel=True)
-            spans.append((f.key, codes, len(distinct)))
-            distinct.extend(uniques)
-        blank = len(distinct)  # blank cells (None/NaN) share one slot at the end, so every code is valid
-        p = _parse_distinct(group[0], pd.Series(distinct + [None], dtype=object))
-        arrays = [(s.to_numpy(), s.dtype) for s in (p.value, p.empty, p.bad, p.issue)]
-        for key, codes, start in spans:
-            codes = np.where(codes < 0, blank, codes + start)
-            value, empty, bad, issue = (pd.Series(a.take(codes), index=index, dtype=dtype) for a, dtype in arrays)
-            out[key] = Parsed(value, empty, bad, issue, codes, p.value)
+        batches.setdefault(_parse_signature(f), []).append((f, *pd.factorize(raw[f.key], use_na_sentinel=True)))
+    for batch in batches.values():
+        _parse_batch(batch, raw.index, out)
     return out
+
+
+_SHARED_PASS_LIMIT = 10_000  # rows of a tab beyond which its columns are parsed one at a time
+
+
+def _parse_batch(batch: list, index: pd.Index, out: dict) -> None:
+    """Parse the distinct values of the columns in `batch` ((field, codes, uniques) each, fields
+    that parse alike) in one pass, and spread each column's results to its rows in `out`."""
+    distinct: list = []
+    starts = []
+    for _, _, uniques in batch:
+        starts.append(len(distinct))
+        distinct.extend(uniques)
+    blank = len(distinct)  # blank cells (None/NaN) share one slot at the end, so every code is valid
+    p = _parse_distinct(batch[0][0], pd.Series(distinct + [None], dtype=object))
+    arrays = [(s.to_numpy(), s.dtype) for s in (p.value, p.empty, p.bad, p.issue)]
+    for (f, codes, uniques), start in zip(batch, starts):
+        if len(batch) == 1:
+            own, local = arrays, np.where(codes < 0, blank, codes)
+        else:  # this column's distinct values (and the blank slot), and its codes into them
+            at = np.append(np.arange(start, start + len(uniques)), blank)
+            own, local = [(a.take(at), dtype) for a, dtype in arrays], np.where(codes < 0, len(uniques), codes)
+        value, empty, bad, issue = (pd.Series(a.take(local), index=index, dtype=dtype) for a, dtype in own)
+        out[f.key] = Parsed(value, empty, bad, issue, local, pd.Series(own[0][0], dtype=own[0][1]))
 
 
 def _parse_signature(field) -> tuple:
