@@ -217,8 +217,7 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
 
         check_returns(store, name, ev)  # a return count lower than recorded: a warning on the row
     t2 = time.perf_counter()
-    if write:  # a validate writes nothing, so it plans nothing (building the summary tab is not free)
-        result.plan = plan_writes(ev, grids, schemas)
+    result.plan = plan_writes(ev, grids, schemas)
     t3 = time.perf_counter()
     if write and result.plan:
         try:
