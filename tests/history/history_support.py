@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from unitbook import SCHEMAS, UnitBook
 
 from sheetsync.backends.xlsx.backend import XlsxBackend
 from sheetsync.config.profile import load_profile
+from sheetsync.config.resources import schemas_dir
+from sheetsync.config.schema import Schemas, load_schemas
 from sheetsync.engine.evaluate import evaluate
 from sheetsync.history.freeze import FreezeReport, apply_freeze
 from sheetsync.history.store import Store
@@ -74,3 +77,16 @@ def new_book(path: Path, people: dict[str, dict] | None = None, unit: str = "Ph�
 def totals(ev: Evaluation, month: str) -> dict[str, float]:
     people = ev.scores.months[month].people
     return dict(zip(people["staff_id"], people["total_points"]))
+
+
+def schemas_with_wider_general_score(tmp_path: Path) -> Schemas:
+    """The shipped schemas with one rule changed (the general score may reach 50, not 30): a
+    change of schemas that every reuse of a stored result must notice."""
+    changed = tmp_path / "schemas"
+    shutil.copytree(schemas_dir(), changed)
+    evals = changed / "evaluations.yaml"
+    text = evals.read_text(encoding="utf-8")
+    old = "    max: 30\n    width: 12\n    note: Điểm tiêu chí chung do người quản lý"
+    assert old in text
+    evals.write_text(text.replace(old, old.replace("max: 30", "max: 50")), encoding="utf-8")
+    return load_schemas(changed)

@@ -9,20 +9,17 @@ import dataclasses
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
-from history_support import GOOD, PROFILE, XS, fill_month, new_book
+from history_support import GOOD, PROFILE, XS, fill_month, new_book, schemas_with_wider_general_score
 from sqlalchemy import text
 from unitbook import SCHEMAS
 
 from sheetsync.backends.xlsx import ooxml
 from sheetsync.backends.xlsx.backend import XlsxBackend
-from sheetsync.config.resources import schemas_dir
-from sheetsync.config.schema import load_schemas
 from sheetsync.history.store import open_store
 from sheetsync.service.reuse import SUMMARY_VOLATILE_ROWS, part_data, part_from
 from sheetsync.service.units import run_unit
@@ -161,14 +158,7 @@ def test_what_every_month_reads_scores_every_month_again(book, db, tmp_path, cha
     elif change == "profile":
         kw["profile"] = dataclasses.replace(PROFILE, general_max=25.0)
     else:
-        changed = tmp_path / "schemas"
-        shutil.copytree(schemas_dir(), changed)
-        evals = changed / "evaluations.yaml"
-        text = evals.read_text(encoding="utf-8")
-        old = "    max: 30\n    width: 12\n    note: Điểm tiêu chí chung do người quản lý"
-        assert old in text
-        evals.write_text(text.replace(old, old.replace("max: 30", "max: 50")), encoding="utf-8")
-        kw["schemas"] = load_schemas(changed)
+        kw["schemas"] = schemas_with_wider_general_score(tmp_path)
     assert rescored(same_as_full(book.path, db, **kw)) == MONTHS
 
 

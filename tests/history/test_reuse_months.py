@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import shutil
 import sqlite3
 
 import pytest
-from history_support import GOOD, PROFILE, XS, fill_month, new_book
+from history_support import GOOD, PROFILE, XS, fill_month, new_book, schemas_with_wider_general_score
 from unitbook import SCHEMAS
 
 import sheetsync.history.capture as capture_module
 from sheetsync.backends.xlsx import ooxml
 from sheetsync.backends.xlsx.backend import XlsxBackend
-from sheetsync.config.resources import schemas_dir
-from sheetsync.config.schema import load_schemas
 from sheetsync.history.store import open_store
 from sheetsync.service.units import run_unit
 
@@ -122,14 +119,7 @@ def test_what_every_month_depends_on_captures_every_month(book, tmp_path, captur
     elif change == "profile":
         kw["profile"] = dataclasses.replace(PROFILE, general_max=25.0)
     elif change == "schemas":
-        changed = tmp_path / "schemas"
-        shutil.copytree(schemas_dir(), changed)
-        evals = changed / "evaluations.yaml"
-        text = evals.read_text(encoding="utf-8")
-        old = "    max: 30\n    width: 12\n    note: Điểm tiêu chí chung do người quản lý"
-        assert old in text
-        evals.write_text(text.replace(old, old.replace("max: 30", "max: 50")), encoding="utf-8")
-        kw["schemas"] = load_schemas(changed)
+        kw["schemas"] = schemas_with_wider_general_score(tmp_path)
     else:  # March reopened: it is recorded again, and the frozen months are part of every print
         db.reopen(UNIT, "2026-03", by="Quản trị", reason="Sửa theo kết luận")
         open_months = MONTHS

@@ -12,13 +12,11 @@ import zipfile
 
 import openpyxl
 import pytest
-from history_support import GOOD, PROFILE, XS, fill_month, new_book
+from history_support import GOOD, PROFILE, XS, fill_month, new_book, schemas_with_wider_general_score
 from unitbook import SCHEMAS
 
 from sheetsync.backends.xlsx import ooxml
 from sheetsync.backends.xlsx.backend import XlsxBackend
-from sheetsync.config.resources import schemas_dir
-from sheetsync.config.schema import load_schemas
 from sheetsync.history.store import open_store
 from sheetsync.service.units import run_unit
 
@@ -131,14 +129,7 @@ def stricter_profile(path, db, tmp_path):
 
 
 def changed_schemas(path, db, tmp_path):
-    changed = tmp_path / "schemas"
-    shutil.copytree(schemas_dir(), changed)
-    evals = changed / "evaluations.yaml"
-    text = evals.read_text(encoding="utf-8")
-    old = "    max: 30\n    width: 12\n    note: Điểm tiêu chí chung do người quản lý"
-    assert old in text
-    evals.write_text(text.replace(old, old.replace("max: 30", "max: 50")), encoding="utf-8")
-    return {"schemas": load_schemas(changed)}
+    return {"schemas": schemas_with_wider_general_score(tmp_path)}
 
 
 def next_day(path, db, tmp_path):
