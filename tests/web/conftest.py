@@ -199,3 +199,19 @@ def http(server):
     yield open_session
     for s in sessions:
         s.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium (the system one) driven by Playwright; skipped where either is missing."""
+    from sheetsync.forms.pdf import HEADLESS_FLAGS, find_browser
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright-python chưa được cài (pip install playwright)")
+    path = find_browser()
+    if path is None:
+        pytest.skip("Không có trình duyệt Chromium trên máy (apt install chromium)")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(path), headless=True,
+                                     args=[f for f in HEADLESS_FLAGS if f != "--headless"])
+        yield browser
+        browser.close()

@@ -9,23 +9,9 @@ import openpyxl
 import pytest
 from conftest import PASSWORD, SCRIPT_NAME, fill_unit
 
-from sheetsync.forms.pdf import HEADLESS_FLAGS, find_browser
-
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright-python chưa được cài (pip install playwright)")
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "web-screenshots"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = find_browser()
-    if path is None:
-        pytest.skip("Không có trình duyệt Chromium trên máy (apt install chromium)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(path), headless=True,
-                                     args=[f for f in HEADLESS_FLAGS if f != "--headless"])
-        yield browser
-        browser.close()
 
 
 def open_page(chromium, width=1280, height=900):

@@ -138,22 +138,6 @@ def test_the_thresholds_come_from_the_wards_profile(tmp_path):
 
 # -- in a real browser ------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def chromium():
-    from sheetsync.forms.pdf import HEADLESS_FLAGS, find_browser
-
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright-python chưa được cài")
-
-    path = find_browser()
-    if path is None:
-        pytest.skip("Không có trình duyệt Chromium trên máy (apt install chromium)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(path), headless=True,
-                                     args=[f for f in HEADLESS_FLAGS if f != "--headless"])
-        yield browser
-        browser.close()
-
-
 def browser_page(chromium, base: str, username: str, width=1280, height=900):
     page = chromium.new_context(viewport={"width": width, "height": height}).new_page()
     problems: list[str] = []

@@ -84,27 +84,11 @@ def make_weeks_ward(root: Path, profile: str = "nd335", **service) -> Path:
     return path
 
 
-def add_weeks_accounts(ward_file: Path) -> None:
-    """admin, alpha (focal person of Phòng Alpha) and xem (viewer)."""
-    from conftest import PASSWORD
-
-    from sheetsync.web.jobs import open_ward
-    from sheetsync.web.views import add_user
-
-    ward = open_ward(ward_file)
-    try:
-        add_user(ward, "admin", PASSWORD, "admin", [])
-        add_user(ward, "alpha", PASSWORD, "unit", ["Phòng Alpha"])
-        add_user(ward, "xem", PASSWORD, "viewer", [])
-    finally:
-        ward.close()
-
-
 def serve_weeks(root: Path, profile: str = "nd335", **service):
     """The ward made, with accounts, synced once on conftest.AS_OF and served (conftest.Server)."""
-    from conftest import Server, initial_sync
+    from conftest import Server, add_accounts, initial_sync
 
     ward_file = make_weeks_ward(root, profile, **service)
-    add_weeks_accounts(ward_file)
+    add_accounts(ward_file)
     initial_sync(ward_file)
     return Server(ward_file, "--no-schedule")
