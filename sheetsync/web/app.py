@@ -183,6 +183,16 @@ class Pages:
                                      "hãy tải lại trang rồi thử lại.")
         return form
 
+    async def change_unit(self, request: Request, refusal: str):
+        """Open a unit action: signed in, may see the unit (else 404), a valid form (CSRF), may change the
+        unit (else 403 with `refusal`). One place, so no action can forget a step; returns (user, spec, form)."""
+        user = self.need_user(request)
+        spec = self.unit_for(request, user)
+        form = await self.form(request)
+        if not user.can_change(spec.name):
+            raise HTTPException(403, refusal)
+        return user, spec, form
+
     def audit(self, request: Request, action: str, target: str | None = None, detail: str | None = None) -> None:
         user = getattr(request.state, "user", None)
         self.ward.state.audit(user.username if user else None, action, target, client_ip(request), detail)
@@ -317,11 +327,7 @@ class Pages:
         return cal.ics, '"' + hashlib.sha256(cal.ics).hexdigest()[:32] + '"'
 
     async def rotate_calendar(self, request: Request) -> Response:
-        user = self.need_user(request)
-        spec = self.unit_for(request, user)
-        await self.form(request)
-        if not user.can_change(spec.name):
-            raise HTTPException(403, "Tài khoản chỉ được xem, không được tạo lại liên kết lịch.")
+        user, spec, _ = await self.change_unit(request, "Tài khoản chỉ được xem, không được tạo lại liên kết lịch.")
         await run_in_threadpool(self.ward.state.rotate_calendar_token, spec.name, user.username)
         self.audit(request, "calendar-rotate", spec.name)
         self.flash(request, "Đã tạo liên kết lịch mới; liên kết cũ không còn dùng được. Hãy đăng ký lại lịch trên "
@@ -329,11 +335,7 @@ class Pages:
         return RedirectResponse(f"/don-vi/{request.path_params['unit']}#lich", 303)
 
     async def sync_now(self, request: Request) -> Response:
-        user = self.need_user(request)
-        spec = self.unit_for(request, user)
-        await self.form(request)
-        if not user.can_change(spec.name):
-            raise HTTPException(403, "Tài khoản chỉ được xem, không được đồng bộ.")
+        user, spec, _ = await self.change_unit(request, "Tài khoản chỉ được xem, không được đồng bộ.")
         out = await run_in_threadpool(jobs.sync_unit, self.ward, spec, as_of=self.today(), by=user.username)
         self.audit(request, "sync", spec.name, out.status)
         self.flash(request, {"ok": "Đã đồng bộ xong.", "busy": out.message}.get(out.status, "Đồng bộ không thành công: "
@@ -408,12 +410,8 @@ class Pages:
         return FileResponse(up["path"], filename=f"{jobs.slug(spec.name)}-v{up['version']}.xlsx", media_type=XLSX)
 
     async def accept(self, request: Request) -> Response:
-        user = self.need_user(request)
-        spec = self.unit_for(request, user)
+        user, spec, _ = await self.change_unit(request, "Tài khoản chỉ được xem.")
         up = self._upload_of(request, spec)
-        await self.form(request)
-        if not user.can_change(spec.name):
-            raise HTTPException(403, "Tài khoản chỉ được xem.")
         if up["status"] != "pending":
             self.flash(request, "Phiên bản này đã được xử lý trước đó.", "warn")
             return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
@@ -454,11 +452,7 @@ class Pages:
         return self.render(request, "results.html.j2", **data)
 
     async def add_feedback(self, request: Request) -> Response:
-        user = self.need_user(request)
-        spec = self.unit_for(request, user)
-        form = await self.form(request)
-        if not user.can_change(spec.name):
-            raise HTTPException(403, "Tài khoản chỉ được xem.")
+        user, spec, form = await self.change_unit(request, "Tài khoản chỉ được xem.")
         month = views.parse_month(str(form.get("month", "")))
         pub = self.ward.state.publication(month, spec.name) if month else None
         staff = str(form.get("staff_id", "")).strip()

@@ -76,6 +76,24 @@ def test_viewer_reads_everything_and_changes_nothing(http):
     assert "Tải lên phiên bản mới" not in viewer.get("/don-vi/phong-beta").text
 
 
+UNIT_ACTIONS = ("/don-vi/phong-beta/dong-bo", "/don-vi/phong-beta/lich/tao-lai", "/don-vi/phong-beta/tai-len/1/nhan",
+                "/don-vi/phong-beta/kien-nghi")
+
+
+def test_every_unit_action_refuses_a_viewer_and_a_missing_token(http):
+    admin = http("admin")
+    calendar_link = re.search(r"/lich/[A-Za-z0-9_-]+\.ics", admin.get("/don-vi/phong-beta").text).group(0)
+    viewer = http("xem")
+    token = viewer.token("/don-vi/phong-beta")
+    for path in UNIT_ACTIONS:
+        r = viewer.client.post(path, data={"csrf": token, "month": "2026-11", "text": "x"})
+        assert r.status_code == 403 and "chỉ được xem" in r.text, path
+    for path in UNIT_ACTIONS:
+        r = admin.client.post(path, data={"month": "2026-11", "text": "x"})
+        assert r.status_code == 403 and "CSRF" in r.text, path
+    assert calendar_link in admin.get("/don-vi/phong-beta").text  # the refused rotation changed nothing
+
+
 def test_a_post_without_the_csrf_token_is_refused(http):
     admin = http("admin")
     assert admin.post("/don-vi/phong-alpha/dong-bo", with_token=False).status_code == 403
