@@ -1103,19 +1103,36 @@ def _patterns(p: bytes) -> _Pat:
 _ROW_NUMBER_RE = re.compile(rb"(?<![\w:.\-])r\s*=\s*[\"'](\d+)[\"']")
 
 
-@dataclass
 class _SheetLayout:
-    """Where things are in a worksheet part, found without parsing it."""
+    """Where things are in a worksheet part, found without parsing it.
 
-    data: bytes
-    pat: _Pat
-    part: str
-    sd_start: int  # start of <sheetData ...>
-    content_start: int  # just after the start tag
-    content_end: int  # start of </sheetData> (== content_start for <sheetData/>)
-    sd_end: int  # just after the element
-    rows: list[int]  # row numbers, ascending
-    starts: list[int]  # offset of each <row ...> start tag
+    The row index (``rows``, ``starts``: every row's number and offset) is built on first use;
+    `locate` finds one row without it, by bisecting the part's bytes, so patching a handful of
+    rows of a year's sheet (28 MB of XML) does not walk its 20,000 row tags."""
+
+    def __init__(self, data: bytes, pat: _Pat, part: str, sd_start: int, content_start: int, content_end: int,
+                 sd_end: int) -> None:
+        self.data, self.pat, self.part = data, pat, part
+        self.sd_start = sd_start  # start of <sheetData ...>
+        self.content_start = content_start  # just after the start tag
+        self.content_end = content_end  # start of </sheetData> (== content_start for <sheetData/>)
+        self.sd_end = sd_end  # just after the element
+        self._index: tuple[list[int], list[int]] | None = None
+
+    def _full_index(self) -> tuple[list[int], list[int]]:
+        if self._index is None:
+            self._index = _index_rows(self.data, self.content_start, self.content_end, self.pat, self.part)
+        return self._index
+
+    @property
+    def rows(self) -> list[int]:
+        """Row numbers, ascending."""
+        return self._full_index()[0]
+
+    @property
+    def starts(self) -> list[int]:
+        """Offset of each <row ...> start tag."""
+        return self._full_index()[1]
 
     def find(self, num: int) -> int:
         """Index of row ``num`` in ``rows``, or where it would be inserted (negative-free bisect)."""
@@ -1126,15 +1143,66 @@ class _SheetLayout:
 
     def span(self, i: int) -> tuple[int, int]:
         """Byte span of the i-th <row> element; ends are only looked up for rows we touch."""
-        start = self.starts[i]
+        return self._row_span(self.starts[i], self.rows[i])
+
+    def _row_span(self, start: int, num: int) -> tuple[int, int]:
         m = self.pat.row_tag.match(self.data, start)
         assert m is not None
         if m.group(2):
             return start, m.end()
         close = self.data.find(self.pat.row_close, m.end(), self.content_end)
         if close < 0:
-            raise SourceUnreadable(f"Trang tính {self.part}: hàng {self.rows[i]} thiếu thẻ đóng.")
+            raise SourceUnreadable(f"Trang tính {self.part}: hàng {num} thiếu thẻ đóng.")
         return start, close + len(self.pat.row_close)
+
+    def locate(self, num: int) -> tuple[int, int] | int:
+        """Byte span of row ``num``'s element, or the offset where a new row ``num`` goes."""
+        if self._index is None:
+            start = self._bisect(num)
+            if start is not None:
+                return self._row_span(start, num)
+        i = self.find(num)
+        if self.has(i, num):
+            return self.span(i)
+        return self.starts[i] if i < len(self.rows) else self.content_end
+
+    def _tag_at_or_after(self, pos: int, end: int) -> tuple[int, int | None] | None:
+        """(offset, number) of the first row tag starting in [pos, end); number None when the
+        tag has no r attribute. Cell text holds no "<" (comments and CDATA are refused), so
+        every "<row" in sheetData starts a row tag or an element named like one."""
+        while True:
+            at = self.data.find(self.pat.row_open, pos, end)
+            if at < 0:
+                return None
+            m = self.pat.row_tag.match(self.data, at)
+            if m is not None:
+                r = _ROW_NUMBER_RE.search(m.group(1))
+                return at, int(r.group(1)) if r else None
+            pos = at + 1
+
+    def _bisect(self, num: int) -> int | None:
+        """Offset of the row tag that says r="num", found by bisecting the bytes of sheetData
+        (rows are stored in ascending order); None when there is none or a probed tag has no
+        r attribute (its number depends on the rows before it: the full index tells)."""
+        lo, hi = self.content_start, self.content_end
+        # Invariant: row tags starting before lo have numbers < num, those from hi on >= num.
+        while lo < hi:
+            mid = (lo + hi) // 2
+            tag = self._tag_at_or_after(mid, hi)
+            if tag is None:
+                hi = mid
+                continue
+            at, r = tag
+            if r is None:
+                return None
+            if r < num:
+                lo = at + 1
+            else:
+                hi = at
+        tag = self._tag_at_or_after(lo, self.content_end)
+        if tag is None or tag[1] != num:
+            return None
+        return tag[0]
 
 
 @dataclass(frozen=True)
@@ -1170,8 +1238,7 @@ def _layout(data: bytes, part: str) -> _SheetLayout:
     if data.find(b"<!--", content_start, content_end) >= 0 or data.find(b"<![CDATA[", content_start, content_end) >= 0:
         # Byte search would mistake text inside these for markup.
         raise SourceUnreadable(f"Trang tính {part} chứa chú thích XML/CDATA trong dữ liệu, chưa được hỗ trợ.")
-    rows, starts = _index_rows(data, content_start, content_end, pat, part)
-    return _SheetLayout(data, pat, part, loc.start, content_start, content_end, loc.end, rows, starts)
+    return _SheetLayout(data, pat, part, loc.start, content_start, content_end, loc.end)
 
 
 def _index_rows(data: bytes, start: int, end: int, pat: _Pat, part: str) -> tuple[list[int], list[int]]:
@@ -1499,10 +1566,10 @@ class _SheetPatcher:
         masters: dict[str, tuple[str, tuple[int, int]]] = {}
         rows_with_writes = sorted({r for r, _ in writes})
         for num in rows_with_writes:
-            i = self.layout.find(num)
-            if not self.layout.has(i, num):
+            where = self.layout.locate(num)
+            if not isinstance(where, tuple):
                 continue
-            start, end = self.layout.span(i)
+            start, end = where
             if b"shared" not in data[start:end]:
                 continue
             row = _parse_row(data[start:end], num, self.pat, self.part)
@@ -1544,9 +1611,9 @@ class _SheetPatcher:
         edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement), sorted by start
         for num in sorted(by_row):
             cell_writes, row_fixes = by_row[num]
-            i = lay.find(num)
-            if lay.has(i, num):
-                start, end = lay.span(i)
+            where = lay.locate(num)
+            if isinstance(where, tuple):
+                start, end = where
                 old = lay.data[start:end]
                 row = _parse_row(old, num, self.pat, self.part)
                 self._apply_to_row(row, cell_writes, row_fixes)
@@ -1556,7 +1623,7 @@ class _SheetPatcher:
                 if new != old:
                     edits.append((start, end, new))
             else:
-                at = lay.starts[i] if i < len(lay.rows) else lay.content_end
+                at = where
                 row = _Row(num, [(b"r", b'"%d"' % num)], [], b"")
                 self._apply_to_row(row, cell_writes, {})
                 if num in heights:
