@@ -46,7 +46,7 @@ from urllib.parse import quote, unquote
 
 from lxml import etree
 
-from sheetsync.domain.a1 import cell_ref, parse_ref
+from sheetsync.domain.a1 import cell_ref, col_letter, parse_ref
 from sheetsync.errors import SourceChanged, SourceLocked, SourceNotFound, SourceUnreadable, os_error
 from sheetsync.text import cell_text
 
@@ -1702,21 +1702,48 @@ def _as_styled(cell: object) -> StyledCell | None:
 
 
 def _grid_rows_xml(grid: Sequence[Sequence[StyledCell]], styles: _StyleBook, p: bytes) -> tuple[bytes, int, int]:
+    """The <row> elements of an engine tab. A year's summary has ~50,000 cells: column letters
+    and style attributes are worked out once, text and numbers take a short path."""
     out, max_row, max_col = [], 0, 0
     pstr = p.decode()
+    letters: list[str] = [""]
+    style_attr: dict[str, str] = {}
+    texts: dict[str, str] = {}  # names, headers and labels repeat month after month
+    open_c, close_c = f"<{pstr}c", f"</{pstr}c>"
+    open_v, close_v = f"<{pstr}v>", f"</{pstr}v>"
+    open_is = f'<{pstr}is><{pstr}t xml:space="preserve">'
+    close_is = f"</{pstr}t></{pstr}is>"
     for r, cells in enumerate(grid, start=1):
         row_cells = []
         for c, raw in enumerate(cells, start=1):
-            cell = _as_styled(raw)
+            cell = raw if type(raw) is StyledCell else _as_styled(raw)
             if cell is None:
                 continue
-            _check_value(cell.value, f"sheet cell {cell_ref(r, c)}")
-            t, inner = _value_xml(cell.value, pstr)
-            if not inner and cell.style == "text":
+            value, style = cell.value, cell.style
+            kind = type(value)
+            if kind is str:
+                inner = texts.get(value)
+                if inner is None:
+                    inner = texts[value] = open_is + _cell_text_xml(value) + close_is
+                t = ' t="inlineStr"'
+            elif kind is float and math.isfinite(value):
+                t, inner = "", open_v + repr(value) + close_v
+            elif kind is int:
+                t, inner = "", open_v + str(value) + close_v
+            else:
+                _check_value(value, f"sheet cell {cell_ref(r, c)}")
+                t_attr, inner = _value_xml(value, pstr)
+                t = f' t="{t_attr}"' if t_attr else ""
+            if not inner and style == "text":
                 continue  # nothing to show and no visible format: leave the cell out
-            xf = styles.xf_id(cell.style)
-            attrs = f' r="{cell_ref(r, c)}"' + (f' s="{xf}"' if xf else "") + (f' t="{t}"' if t else "")
-            row_cells.append(f"<{pstr}c{attrs}>{inner}</{pstr}c>" if inner else f"<{pstr}c{attrs}/>")
+            s_attr = style_attr.get(style)
+            if s_attr is None:
+                xf = styles.xf_id(style)
+                s_attr = style_attr[style] = f' s="{xf}"' if xf else ""
+            while len(letters) <= c:
+                letters.append(col_letter(len(letters)))
+            ref = f' r="{letters[c]}{r}"'
+            row_cells.append(f"{open_c}{ref}{s_attr}{t}>{inner}{close_c}" if inner else f"{open_c}{ref}{s_attr}{t}/>")
             max_col = max(max_col, c)
         if row_cells:
             out.append(f'<{pstr}row r="{r}">' + "".join(row_cells) + f"</{pstr}row>")
