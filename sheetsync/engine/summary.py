@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from sheetsync.config.schema import Schemas
@@ -95,15 +96,7 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
             grid.append([SummaryCell(c.header, "header") for c in cols])
             roster = ms.roster
             stats = _plan_stats(ev, month, all_stats)
-            for person in roster.to_dict("records"):
-                person.update(stats.get(person.get("_id"), _NO_TASKS))
-                row = []
-                for c in cols:
-                    v = person.get(c.key) if c.key != "notes" else _person_note(person)
-                    if _missing(v):
-                        v = None
-                    row.append(SummaryCell(v, c.style if v is not None else "text"))
-                grid.append(row)
+            grid.extend(_person_rows(roster, stats, cols))
             line()
             rated = sum(ms.counts.values())
 
@@ -130,6 +123,65 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
             line()
     widths = [c.width for c in cols]
     return SummaryTab(schemas.summary_title, grid, widths, volatile_rows=(1,))
+
+
+def _person_rows(roster: pd.DataFrame, stats: dict[str, dict], cols: list) -> list[list[SummaryCell]]:
+    """One row per person of the month's roster, built column by column (a year's summary has
+    2,400 of them): a person's plan figures (`stats`, by `_id`) win over the roster's."""
+    n = len(roster)
+    ids = roster["_id"].tolist() if "_id" in roster else [None] * n
+    entries = [stats.get(i, _NO_TASKS) for i in ids]
+    blank = SummaryCell(None)
+
+    def values(key: str) -> tuple[list, list[bool]]:
+        """The column's values as Python values, and where they are missing."""
+        if key in roster:
+            arr = roster[key].to_numpy()
+            missing = pd.isna(arr).tolist()
+            vals = [_native(v) for v in arr] if arr.dtype == object else arr.tolist()
+        else:
+            vals, missing = [None] * n, [True] * n
+        if any(key in e for e in entries):
+            vals = [e[key] if key in e else v for e, v in zip(entries, vals)]
+            missing = [_missing(v) for v in vals]
+        return vals, missing
+
+    columns = []
+    for c in cols:
+        if c.key == "notes":
+            rows, _ = values("evaluation_row")
+            provisional, _ = values("provisional")
+            vals = [_person_note({"evaluation_row": e, "provisional": p}) for e, p in zip(rows, provisional)]
+            missing = [v is None for v in vals]
+        else:
+            vals, missing = values(c.key)
+        columns.append(_cells(vals, missing, c.style, blank))
+    return [list(row) for row in zip(*columns)] if columns else [[] for _ in range(n)]
+
+
+def _cells(vals: list, missing: list[bool], style: str, blank: SummaryCell) -> list[SummaryCell]:
+    """A column's cells; scores, ratings and names repeat, so each distinct value gets one
+    (read-only) cell object."""
+    made: dict[tuple, SummaryCell] = {}
+    out = []
+    try:
+        for v, m in zip(vals, missing):
+            if m:
+                out.append(blank)
+                continue
+            key = (type(v), v)  # 1, 1.0 and True are equal keys but different cells
+            cell = made.get(key)
+            if cell is None:
+                cell = made[key] = SummaryCell(v, style)
+            out.append(cell)
+    except TypeError:  # a value that cannot be a key: one cell each
+        return [blank if m else SummaryCell(v, style) for v, m in zip(vals, missing)]
+    return out
+
+
+def _native(v):
+    """A numpy scalar as the Python value it holds (what `to_dict` gives)."""
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _weekly_by_month(ev: Evaluation, months: list[str]) -> dict[str, list[dict]]:

@@ -76,7 +76,61 @@ class WritePlan:
 
 def _same_column(have: pd.Series, want: pd.Series) -> np.ndarray:
     """True where a cell already shows what the engine would write (blank matches None,
-    numbers within float noise, text as written), so nothing is written there."""
+    numbers within float noise, text as written), so nothing is written there.
+
+    Every cell of every engine column is compared (a user may have typed into any of them), a
+    year's 20,000 rows per column: a column holding only text or only numbers, as the engine
+    left it, is compared with whole-array operations; any other goes the general way."""
+    kind = pd.api.types.infer_dtype(have.to_numpy(dtype=object), skipna=True)
+    try:
+        if pd.api.types.is_numeric_dtype(want.dtype):
+            if kind in ("floating", "integer", "mixed-integer-float", "empty"):
+                return _same_numbers(have, want, numeric=kind != "empty")
+        elif kind in ("string", "empty"):
+            return _same_texts(have, want)
+    except (TypeError, ValueError):
+        pass
+    return _same_column_general(have, want)
+
+
+def _tolerance_close(h: np.ndarray, w: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.abs(h - w) <= 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(w)))
+
+
+def _same_numbers(have: pd.Series, want: pd.Series, numeric: bool) -> np.ndarray:
+    """`_same_column` for a column of numbers and blanks only (`numeric`) or blanks only."""
+    w = want.to_numpy(dtype="float64")
+    if not numeric:
+        return np.isnan(w)
+    h = np.array(have.tolist(), dtype="float64")  # None → NaN
+    return np.where(np.isnan(w), np.isnan(h), _tolerance_close(h, w))
+
+
+def _same_texts(have: pd.Series, want: pd.Series) -> np.ndarray:
+    """`_same_column` for a column of text and blanks only."""
+    h = have.to_numpy(dtype=object)
+    w = _cleaned_texts(want)
+    wanted = np.not_equal(w, None)
+    blank = pd.isna(h) | (h == "")
+    equal = (h == w) & wanted
+    # Text read back with Windows line ends shows what the engine wrote with "\n".
+    for i in np.flatnonzero(wanted & ~equal):
+        v = h[i]
+        if isinstance(v, str) and "\r\n" in v and v.replace("\r\n", "\n") == w[i]:
+            equal[i] = True
+    return np.where(wanted, equal, blank)
+
+
+def _cleaned_texts(want: pd.Series) -> np.ndarray:
+    """The engine's text as cells hold it (`clean`); each distinct value cleaned once."""
+    codes, uniques = pd.factorize(want, use_na_sentinel=True)
+    cleaned = np.array([clean(u) for u in uniques] + [None], dtype=object)
+    return cleaned.take(np.where(codes < 0, len(uniques), codes))
+
+
+def _same_column_general(have: pd.Series, want: pd.Series) -> np.ndarray:
+    """`_same_column` for any mix of values, one type test per cell."""
     types = have.map(type)
     blank = have.isna().to_numpy() | (types.eq(str).to_numpy() & have.eq("").to_numpy())
     if pd.api.types.is_numeric_dtype(want.dtype):
@@ -85,10 +139,7 @@ def _same_column(have: pd.Series, want: pd.Series) -> np.ndarray:
         h = pd.to_numeric(have.where(is_num), errors="coerce").to_numpy(dtype="float64")
         close = is_num & (np.abs(h - w) <= 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(w))))
         return np.where(np.isnan(w), blank, close)
-    # Engine text repeats (three statuses, mostly empty notes): clean each distinct value once.
-    codes, uniques = pd.factorize(want, use_na_sentinel=True)
-    cleaned = np.array([clean(u) for u in uniques] + [None], dtype=object)
-    w = pd.Series(cleaned.take(np.where(codes < 0, len(uniques), codes)), index=want.index, dtype=object)
+    w = pd.Series(_cleaned_texts(want), index=want.index, dtype=object)
     is_str = types.eq(str).to_numpy()
     h = have.where(is_str).str.replace("\r\n", "\n", regex=False)
     equal = (h == w).fillna(False).to_numpy(dtype=bool) & is_str
@@ -211,19 +262,21 @@ def height_for(lines: int) -> float:
 
 
 def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float]) -> pd.Series:
-    out = pd.Series(1, index=rows, dtype="int64")
+    out = np.ones(len(rows), dtype="int64")
     for key, width in widths.items():
         if key not in frame:
             continue
         col = frame[key].reindex(rows)
         if col.dtype != object:
             continue  # numbers: one line
-        values = col.to_numpy()
-        at = [i for i, v in enumerate(values) if isinstance(v, str) and (len(v) > width * 0.6 or "\n" in v)]
-        if at:
-            lines = np.fromiter((text_lines(values[i], width) for i in at), dtype="int64", count=len(at))
-            out.iloc[at] = np.maximum(out.iloc[at].to_numpy(), lines)
-    return out
+        # Engine text repeats (three statuses, mostly empty notes): each distinct text is
+        # measured once, a year's rows are looked up.
+        codes, uniques = pd.factorize(col.to_numpy(), use_na_sentinel=True)
+        per = np.fromiter((text_lines(v, width) if isinstance(v, str) and (len(v) > width * 0.6 or "\n" in v) else 1
+                           for v in uniques), dtype="int64", count=len(uniques))
+        lines = np.append(per, 1).take(np.where(codes < 0, len(per), codes))
+        np.maximum(out, lines, out=out)
+    return pd.Series(out, index=rows)
 
 
 def fit_rows(desired: pd.DataFrame, current: pd.DataFrame, widths: dict[str, float],
