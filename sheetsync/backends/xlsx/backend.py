@@ -155,7 +155,7 @@ class XlsxBackend:
         widths = None
         if plan.summary is not None:
             s = plan.summary
-            replace = {s.title: [[ooxml.StyledCell(c.value, c.style) for c in row] for row in s.grid]}
+            replace = {s.title: s.grid}  # SummaryCells: a value and a style, as ooxml takes them
             widths = {s.title: list(s.widths)}
         ooxml.patch_workbook(self.path, patches, replace_sheets=replace, column_widths=widths,
                                expected_fingerprint=self._fingerprint)

@@ -1695,9 +1695,13 @@ def _update_dimension(head: bytes, pat: _Pat, cells: Iterable[tuple[int, int]]) 
 
 
 def _as_styled(cell: object) -> StyledCell | None:
-    # Tolerate bare values in a grid: they are plain text/number cells.
+    # Tolerate bare values in a grid: they are plain text/number cells. A cell of another kind
+    # with a value and a style (the engine's SummaryCell) is taken as it is: a year's summary
+    # need not be copied cell by cell.
     if cell is None or isinstance(cell, StyledCell):
         return cell
+    if hasattr(cell, "value") and isinstance(getattr(cell, "style", None), str):
+        return cell  # type: ignore[return-value]
     return StyledCell(cell)  # type: ignore[arg-type]
 
 
@@ -1709,6 +1713,8 @@ def _grid_rows_xml(grid: Sequence[Sequence[StyledCell]], styles: _StyleBook, p: 
     letters: list[str] = [""]
     style_attr: dict[str, str] = {}
     texts: dict[str, str] = {}  # names, headers and labels repeat month after month
+    first = next((c for row in grid for c in row if c is not None), None)
+    cell_type = type(first) if _as_styled(first) is first else StyledCell
     open_c, close_c = f"<{pstr}c", f"</{pstr}c>"
     open_v, close_v = f"<{pstr}v>", f"</{pstr}v>"
     open_is = f'<{pstr}is><{pstr}t xml:space="preserve">'
@@ -1716,7 +1722,7 @@ def _grid_rows_xml(grid: Sequence[Sequence[StyledCell]], styles: _StyleBook, p: 
     for r, cells in enumerate(grid, start=1):
         row_cells = []
         for c, raw in enumerate(cells, start=1):
-            cell = raw if type(raw) is StyledCell else _as_styled(raw)
+            cell = raw if type(raw) is cell_type else _as_styled(raw)
             if cell is None:
                 continue
             value, style = cell.value, cell.style
@@ -1730,6 +1736,8 @@ def _grid_rows_xml(grid: Sequence[Sequence[StyledCell]], styles: _StyleBook, p: 
                 t, inner = "", open_v + repr(value) + close_v
             elif kind is int:
                 t, inner = "", open_v + str(value) + close_v
+            elif value is None:
+                t, inner = "", ""
             else:
                 _check_value(value, f"sheet cell {cell_ref(r, c)}")
                 t_attr, inner = _value_xml(value, pstr)
