@@ -81,7 +81,7 @@ def _same_column(have: pd.Series, want: pd.Series) -> np.ndarray:
     Every cell of every engine column is compared (a user may have typed into any of them), a
     year's 20,000 rows per column: a column holding only text or only numbers, as the engine
     left it, is compared with whole-array operations; any other goes the general way."""
-    kind = pd.api.types.infer_dtype(have.to_numpy(dtype=object), skipna=True)
+    kind = _column_kind(have)
     try:
         if pd.api.types.is_numeric_dtype(want.dtype):
             if kind in ("floating", "integer", "mixed-integer-float", "empty"):
@@ -91,6 +91,12 @@ def _same_column(have: pd.Series, want: pd.Series) -> np.ndarray:
     except (TypeError, ValueError):
         pass
     return _same_column_general(have, want)
+
+
+def _column_kind(have: pd.Series) -> str:
+    """What the sheet's column holds, blanks aside ("string", "floating", "integer", "mixed", …):
+    the shortcuts' guard, one pass in C."""
+    return pd.api.types.infer_dtype(have.to_numpy(dtype=object), skipna=True)
 
 
 def _tolerance_close(h: np.ndarray, w: np.ndarray) -> np.ndarray:
