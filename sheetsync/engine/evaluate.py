@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 
@@ -191,17 +192,36 @@ def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:
     return out
 
 
+_CELL_COLUMN = re.compile(r"^([A-Z]+)")
+
+
 def _notes(findings: pd.DataFrame, tab: TabData) -> pd.Series:
+    """Per row, its findings as the notes cell shows them: errors first, then warnings, each
+    "label [column]: message" on a line. A year's tasks carry ~15,000 findings: plain lists,
+    each label and column worked out once."""
     if findings.empty:
         return pd.Series(dtype=object)
     order = {ERROR: 0, WARNING: 1}
-    f = findings.assign(_o=findings["severity"].map(order),
-                        _c=findings["cell"].fillna("").str.extract(r"^([A-Z]+)", expand=False).fillna(""))
-    f = f.sort_values(["row", "_o"], kind="stable")
-    lines = f["severity"].map(severity_label) + f["_c"].map(lambda c: f" [{c}]" if c else "") + ": " + f["message"]
+    rows, severities = findings["row"].tolist(), findings["severity"].tolist()
+    cells, messages = findings["cell"].tolist(), findings["message"].tolist()
+    labels: dict = {}
+    columns: dict = {}
+
+    def rank(i: int) -> tuple:
+        o = order.get(severities[i])
+        return (rows[i], 0 if o is not None else 1, o or 0)  # as sort_values: unknown severities last
+
     per_row: dict = {}
-    for r, text in zip(f["row"].tolist(), lines.tolist()):  # sorted by row: one list per row
-        per_row.setdefault(r, []).append(text)
+    for i in sorted(range(len(rows)), key=rank):  # stable: findings of a row keep their order
+        sev, cell = severities[i], cells[i]
+        label = labels.get(sev)
+        if label is None:
+            label = labels[sev] = severity_label(sev)
+        col = columns.get(cell)
+        if col is None:
+            m = _CELL_COLUMN.match(cell) if isinstance(cell, str) else None
+            col = columns[cell] = f" [{m.group(1)}]" if m else ""
+        per_row.setdefault(rows[i], []).append(f"{label}{col}: {messages[i]}")
     return pd.Series({r: "\n".join(texts) for r, texts in per_row.items()}, dtype=object)
 
 
