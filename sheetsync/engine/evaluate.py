@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from sheetsync.config.profile import Profile, round_half_up
@@ -207,12 +208,10 @@ def _notes(findings: pd.DataFrame, tab: TabData) -> pd.Series:
     labels: dict = {}
     columns: dict = {}
 
-    def rank(i: int) -> tuple:
-        o = order.get(severities[i])
-        return (rows[i], 0 if o is not None else 1, o or 0)  # as sort_values: unknown severities last
-
+    # As sort_values(["row", severity order]), stable, unknown severities last in their row.
+    ranks = np.array([order.get(v, len(order)) for v in severities])
     per_row: dict = {}
-    for i in sorted(range(len(rows)), key=rank):  # stable: findings of a row keep their order
+    for i in np.lexsort((ranks, np.asarray(rows, dtype="float64"))).tolist():
         sev, cell = severities[i], cells[i]
         label = labels.get(sev)
         if label is None:

@@ -155,28 +155,8 @@ def _person_rows(roster: pd.DataFrame, stats: dict[str, dict], cols: list) -> li
             missing = [v is None for v in vals]
         else:
             vals, missing = values(c.key)
-        columns.append(_cells(vals, missing, c.style, blank))
+        columns.append([blank if m else SummaryCell(v, c.style) for v, m in zip(vals, missing)])
     return [list(row) for row in zip(*columns)] if columns else [[] for _ in range(n)]
-
-
-def _cells(vals: list, missing: list[bool], style: str, blank: SummaryCell) -> list[SummaryCell]:
-    """A column's cells; scores, ratings and names repeat, so each distinct value gets one
-    (read-only) cell object."""
-    made: dict[tuple, SummaryCell] = {}
-    out = []
-    try:
-        for v, m in zip(vals, missing):
-            if m:
-                out.append(blank)
-                continue
-            key = (type(v), v)  # 1, 1.0 and True are equal keys but different cells
-            cell = made.get(key)
-            if cell is None:
-                cell = made[key] = SummaryCell(v, style)
-            out.append(cell)
-    except TypeError:  # a value that cannot be a key: one cell each
-        return [blank if m else SummaryCell(v, style) for v, m in zip(vals, missing)]
-    return out
 
 
 def _native(v):

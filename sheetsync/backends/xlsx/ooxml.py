@@ -301,6 +301,39 @@ _ISAL_LEVEL = 2
 _ZLIB_LEVEL = 1
 
 
+class _Pieces(list):
+    """A part's new content as consecutive buffers (slices of the old part and new rows), so a
+    28 MB sheet with five rows changed is not copied into one string before it is deflated."""
+
+    def tobytes(self) -> bytes:
+        return b"".join(self)
+
+
+def _inflater():
+    """(raw deflate → (data, crc32)) with ISA-L, or None where python-isal is not installed."""
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return None
+
+    def inflate(raw: bytes) -> tuple[bytes, int]:
+        try:
+            data = isal_zlib.decompress(raw, -15)
+        except isal_zlib.error as exc:
+            raise zlib.error(str(exc)) from exc
+        return data, isal_zlib.crc32(data)
+    return inflate
+
+
+def _crc32():
+    """crc32(data, value): ISA-L's where installed (5× zlib's), else zlib's."""
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return zlib.crc32
+    return isal_zlib.crc32
+
+
 def _deflater():
     """A raw-deflate compressor: ISA-L's (python-isal) where it is installed, else zlib's."""
     try:
@@ -406,10 +439,17 @@ class _ZipWriter:
 
         self._write_entry(entry, write_data)
 
-    def add(self, name: str, data: bytes, like: zipfile.ZipInfo | None = None) -> None:
+    def add(self, name: str, data: bytes | _Pieces, like: zipfile.ZipInfo | None = None) -> None:
         """Add a member with new content (deflated), keeping ``like``'s attributes if given."""
-        comp = _deflater()
-        payload = comp.compress(data) + comp.flush()
+        comp, crc32 = _deflater(), _crc32()
+        pieces = data if isinstance(data, _Pieces) else [data]
+        out, crc, size = [], 0, 0
+        for piece in pieces:
+            out.append(comp.compress(piece))
+            crc = crc32(piece, crc)
+            size += len(piece)
+        out.append(comp.flush())
+        payload = b"".join(out)
         raw_name = _raw_name(like) if like is not None else name.encode("utf-8")
         flags = (like.flag_bits & _FLAG_UTF8) if like is not None else 0
         if like is None and not name.isascii():
@@ -419,7 +459,7 @@ class _ZipWriter:
             name=raw_name, create_version=like.create_version if like else 20,
             create_system=like.create_system if like else 0, extract_version=20, flags=flags,
             compress_type=zipfile.ZIP_DEFLATED, dostime=dostime, dosdate=dosdate,
-            crc=zlib.crc32(data), compress_size=len(payload), file_size=len(data), extra=b"",
+            crc=crc, compress_size=len(payload), file_size=size, extra=b"",
             comment=like.comment if like else b"", internal_attr=like.internal_attr if like else 0,
             external_attr=like.external_attr if like else 0,
         )
@@ -579,21 +619,45 @@ class _Package:
         if info is None:
             raise _read_error(self.path, f"thiếu thành phần {part}")
         if info.filename in self.replaced:
-            return self.replaced[info.filename]
+            staged = self.replaced[info.filename]
+            if isinstance(staged, _Pieces):
+                staged = self.replaced[info.filename] = staged.tobytes()
+            return staged
         if info.flag_bits & 0x1:
             raise _read_error(self.path, "tệp zip bị mã hóa")
         try:
-            data = self.zip.read(info)
+            data = self._inflate(info)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
             raise _read_error(self.path, f"thành phần {part} bị hỏng ({exc})") from exc
-        if part.lower().endswith((".xml", ".rels")) and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
+        if part.lower().endswith((".xml", ".rels")) and _has_markup_declaration(data) and (
+                b"<!DOCTYPE" in data or b"<!ENTITY" in data):
             # Excel never writes a DTD; an entity would not survive re-serialisation and the
             # file written back would no longer open.
             raise _read_error(self.path, f"thành phần {part} có khai báo DOCTYPE/ENTITY, Excel không bao giờ "
                                          "ghi như vậy; hãy mở tệp bằng Excel và lưu lại")
         return data
 
-    def write(self, part: str, data: bytes) -> None:
+    def _inflate(self, info: zipfile.ZipInfo) -> bytes:
+        """A member's content. A deflated one is inflated by ISA-L where it is installed (a year's
+        task sheet, 28 MB of XML: 0.06 → 0.04 s CPU) and its CRC checked as zipfile would."""
+        inflate = _inflater()
+        if inflate is None or info.compress_type != zipfile.ZIP_DEFLATED:
+            return self.zip.read(info)
+        self._fh.seek(info.header_offset)
+        header = self._fh.read(_LOCAL_HEADER.size)
+        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"thiếu đầu mục của {info.filename}")
+        name_len, extra_len = struct.unpack_from("<HH", header, 26)
+        self._fh.seek(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
+        raw = self._fh.read(info.compress_size)
+        if len(raw) != info.compress_size:
+            raise EOFError(f"{info.filename} bị cắt cụt")
+        data, crc = inflate(raw)
+        if len(data) != info.file_size or crc != info.CRC:
+            raise zipfile.BadZipFile(f"sai CRC hoặc kích thước ở {info.filename}")
+        return data
+
+    def write(self, part: str, data: bytes | _Pieces) -> None:
         """Stage new content for a part (callers skip writes that change nothing)."""
         info = self.info(part)
         if info is None:
@@ -1232,10 +1296,18 @@ def _locate_sheet_data(data: bytes, part: str) -> _SheetDataSpan:
     return _SheetDataSpan(pat, sd.start(), sd.end(), content_end, content_end + len(close))
 
 
+def _has_markup_declaration(data: bytes, start: int = 0, end: int | None = None) -> bool:
+    """Whether the bytes may hold a comment, CDATA section or DOCTYPE: all start with "<!", so
+    without any "!" (one memchr pass, the common case) they hold none."""
+    return data.find(b"!", start, len(data) if end is None else end) >= 0
+
+
 def _layout(data: bytes, part: str) -> _SheetLayout:
     loc = _locate_sheet_data(data, part)
     pat, content_start, content_end = loc.pat, loc.content_start, loc.content_end
-    if data.find(b"<!--", content_start, content_end) >= 0 or data.find(b"<![CDATA[", content_start, content_end) >= 0:
+    if _has_markup_declaration(data, content_start, content_end) and (
+            data.find(b"<!--", content_start, content_end) >= 0
+            or data.find(b"<![CDATA[", content_start, content_end) >= 0):
         # Byte search would mistake text inside these for markup.
         raise SourceUnreadable(f"Trang tính {part} chứa chú thích XML/CDATA trong dữ liệu, chưa được hỗ trợ.")
     return _SheetLayout(data, pat, part, loc.start, content_start, content_end, loc.end)
@@ -1595,7 +1667,7 @@ class _SheetPatcher:
                 fixes[pos] = translated
         return fixes
 
-    def apply(self, writes: Mapping[tuple[int, int], _Write], heights: Mapping[int, float] | None = None) -> bytes:
+    def apply(self, writes: Mapping[tuple[int, int], _Write], heights: Mapping[int, float] | None = None) -> bytes | _Pieces:
         """Return the new part bytes (the original object when nothing changed)."""
         lay, p = self.layout, self.pat.p
         heights = heights or {}
@@ -1644,13 +1716,14 @@ class _SheetPatcher:
             pieces.append(b"</" + p + b"sheetData>")
             pieces.append(lay.data[lay.sd_end :])
             return b"".join(pieces)
+        view = memoryview(lay.data)
         pos = lay.sd_start
         for start, end, new in edits:
-            pieces.append(lay.data[pos:start])
+            pieces.append(view[pos:start])
             pieces.append(new)
             pos = end
-        pieces.append(lay.data[pos:])
-        return b"".join(pieces)
+        pieces.append(view[pos:])
+        return _Pieces(pieces)
 
 
 def _with_height(attrs: list[tuple[bytes, bytes]], height: float) -> list[tuple[bytes, bytes]]:
