@@ -1167,6 +1167,9 @@ def _patterns(p: bytes) -> _Pat:
 _ROW_NUMBER_RE = re.compile(rb"(?<![\w:.\-])r\s*=\s*[\"'](\d+)[\"']")
 
 
+_BISECT_ROWS = 200  # rows to write up to which each is found by bisecting rather than by the full index
+
+
 class _SheetLayout:
     """Where things are in a worksheet part, found without parsing it.
 
@@ -1680,6 +1683,8 @@ class _SheetPatcher:
         for r in heights:
             by_row.setdefault(r, ({}, {}))
 
+        if len(by_row) > _BISECT_ROWS:
+            lay.rows  # noqa: B018 — many rows: one pass over every row tag costs less than bisecting each
         edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement), sorted by start
         for num in sorted(by_row):
             cell_writes, row_fixes = by_row[num]
