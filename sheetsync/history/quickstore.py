@@ -19,7 +19,22 @@ from datetime import datetime
 from typing import Any
 
 SQLITE_BUSY_S = 30.0
+# The few entries of a unit's saved result that a sync needs before it knows whether the result
+# matches (`reuse_state(..., brief=True)`): the package print (`service.reuse.package_key`), the
+# month prints and the months recorded. Taken out by the database, as one JSON array.
+BRIEF = ("package", "month_prints", "recorded_months")
+BRIEF_SQL_SQLITE = ("SELECT key, json_extract(result, " + ", ".join(f"'$.{k}'" for k in BRIEF)
+                    + ") FROM unit_results WHERE unit = :unit AND source = :source")
+BRIEF_SQL_PG = ("SELECT key, jsonb_build_array(" + ", ".join(f"result -> '{k}'" for k in BRIEF)
+                + ")::text FROM unit_results WHERE unit = :unit AND source = :source")
 _TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
+
+
+def brief_result(array: str | None) -> dict:
+    """The brief result (see `BRIEF`) from the JSON array the database gave; entries the result
+    does not have are left out, as a full result would not have them."""
+    values = json.loads(array) if array else [None] * len(BRIEF)
+    return {k: v for k, v in zip(BRIEF, values) if v is not None}
 
 
 def schema_version(path: str) -> int | None:
@@ -68,18 +83,24 @@ class QuickStore:
         con.execute("PRAGMA synchronous=NORMAL")
         return con
 
-    def reuse_state(self, unit: str, source_key: str) -> tuple[list[tuple[str, int]], tuple[str, dict] | None]:
+    def reuse_state(self, unit: str, source_key: str, brief: bool = False
+                    ) -> tuple[list[tuple[str, int]], tuple[str, dict] | None]:
         if self._full is not None:
-            return self._full.reuse_state(unit, source_key)
+            return self._full.reuse_state(unit, source_key, brief)
         con = self._connect()
         try:
             frozen = [(m, int(f)) for m, f in con.execute(
                 "SELECT month, frozen_id FROM unit_months WHERE unit = ? AND frozen_id IS NOT NULL", (unit,))]
-            row = con.execute("SELECT key, result FROM unit_results WHERE unit = ? AND source = ?",
-                              (unit, source_key)).fetchone()
+            if brief:
+                row = con.execute(BRIEF_SQL_SQLITE, {"unit": unit, "source": source_key}).fetchone()
+            else:
+                row = con.execute("SELECT key, result FROM unit_results WHERE unit = ? AND source = ?",
+                                  (unit, source_key)).fetchone()
         finally:
             con.close()
-        return sorted(frozen), (None if row is None else (row[0], json.loads(row[1])))
+        if row is None:
+            return sorted(frozen), None
+        return sorted(frozen), (row[0], brief_result(row[1]) if brief else json.loads(row[1]))
 
     def reuse_units(self, source_key: str) -> list[str]:
         if self._full is not None:

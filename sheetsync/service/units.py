@@ -273,7 +273,7 @@ def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: P
     recording and saving a new result need."""
     import sheetsync.service.reuse as reuse
 
-    frozen, last = store.reuse_state(name, result.key)
+    frozen, last = store.reuse_state(name, result.key, brief=True)
 
     def key_of(content: str) -> str:
         return reuse.run_key(content, schemas=schemas, profile=profile, as_of=as_of, months=months, unit=name,
@@ -282,8 +282,20 @@ def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: P
     context = reuse.month_context(schemas=schemas, profile=profile, as_of=as_of, months=months, unit=name,
                                   exceptional=exceptional, frozen=frozen)
     if last is not None and last[0] == key_of(text.digest()):
-        reuse.restore(result, last[1])
+        whole = _whole_result(store, name, result.key, frozen, last[0])
+        if whole is not None:
+            reuse.restore(result, whole)
+            last = (last[0], whole)
     return _Keyed(text, key_of, context, None if last is None else last[1])
+
+
+def _whole_result(store, name: str, source_key: str, frozen: list[tuple[str, int]], key: str) -> dict | None:
+    """The unit's whole saved result, once its brief state (`reuse_state(..., brief=True)`)
+    matched: None when, in between, another sync saved another result or froze a month."""
+    frozen_now, last = store.reuse_state(name, source_key)
+    if last is None or last[0] != key or frozen_now != frozen:
+        return None
+    return last[1]
 
 
 def _stored_parts(store, name: str, key: str) -> dict:
@@ -355,15 +367,18 @@ def _reuse_unread(store, result: UnitResult, backend: Backend, schemas: Schemas,
 
     names = [unit] if unit is not None and unit != backend.label else store.reuse_units(result.key)
     for name in names:
-        frozen, last = store.reuse_state(name, result.key)
+        frozen, last = store.reuse_state(name, result.key, brief=True)
         if last is None or not last[1].get("package"):
             continue
         wanted = reuse.package_key(package, schemas=schemas, profile=profile, as_of=as_of, months=months, unit=name,
                                    exceptional=exceptional, frozen=frozen)
         if last[1]["package"] == wanted:
-            reuse.restore(result, last[1])
+            whole = _whole_result(store, name, result.key, frozen, last[0])
+            if whole is None or whole.get("package") != wanted:
+                continue
+            reuse.restore(result, whole)
             result.unread = True
-            return last[1]
+            return whole
     return None
 
 

@@ -188,6 +188,7 @@ def test_the_quick_sqlite_store_answers_like_the_full_one(book, tmp_path):
         quick = QuickStore(path, lambda: open_store(path))
         assert quick.reuse_units(str(book.path)) == full.reuse_units(str(book.path)) == [UNIT]
         assert quick.reuse_state(UNIT, str(book.path)) == full.reuse_state(UNIT, str(book.path))
+        assert quick.reuse_state(UNIT, str(book.path), brief=True) == full.reuse_state(UNIT, str(book.path), brief=True)
         key, data = full.reuse_state(UNIT, str(book.path))[1]
         quick.save_result(UNIT, str(book.path), key, {**data, "package": "1" * 64})
         assert quick._full is None  # answered with sqlite3 alone
@@ -197,3 +198,21 @@ def test_the_quick_sqlite_store_answers_like_the_full_one(book, tmp_path):
         quick.close()
     finally:
         full.close()
+
+
+def test_the_brief_state_is_the_saved_result_without_its_findings(book, any_url):
+    """Before a sync knows whether the saved result matches, it reads only the result's package
+    print, month prints and recorded months, taken out by the database (the findings of a year's
+    unit are not read); they are the whole result's own entries."""
+    from sheetsync.history.quickstore import BRIEF
+
+    store = open_store(any_url)
+    try:
+        until_unread(book.path, store)
+        frozen, (key, whole) = store.reuse_state(UNIT, str(book.path))
+        brief = store.reuse_state(UNIT, str(book.path), brief=True)
+        assert brief == (frozen, (key, {k: whole[k] for k in BRIEF if k in whole}))
+        assert set(brief[1][1]) == set(BRIEF) and "findings" in whole
+        assert store.reuse_state("Đơn vị khác", str(book.path), brief=True) == ([], None)
+    finally:
+        store.close()

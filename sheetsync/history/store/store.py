@@ -16,12 +16,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from typing_extensions import Self
 
 from sheetsync.domain.calendar import month_label
 from sheetsync.history.capture import MonthCapture, capture, capture_months, digest
+from sheetsync.history.quickstore import BRIEF_SQL_PG, BRIEF_SQL_SQLITE, brief_result
 from sheetsync.history.store.db import StoreError, make_engine, store_url, with_retry
 from sheetsync.history.store.migrations import migrate
 from sheetsync.history.store.models import (
@@ -41,6 +42,7 @@ from sheetsync.text import normalize_key
 if TYPE_CHECKING:
     from sheetsync.results import Evaluation
 
+_BRIEF_SQL = {False: BRIEF_SQL_SQLITE, True: BRIEF_SQL_PG}
 
 
 @dataclass
@@ -211,13 +213,21 @@ class Store:
 
     # -- unchanged units -------------------------------------------------------------------------
 
-    def reuse_state(self, unit: str, source_key: str) -> tuple[list[tuple[str, int]], tuple[str, dict] | None]:
+    def reuse_state(self, unit: str, source_key: str, brief: bool = False
+                    ) -> tuple[list[tuple[str, int]], tuple[str, dict] | None]:
         """For `sheetsync.service.reuse`, in one read: the unit's frozen months with their frozen
-        snapshots, and its last result with the key it holds for (None when there is none)."""
+        snapshots, and its last result with the key it holds for (None when there is none).
+        With `brief`, the result holds only its `BRIEF` entries, taken out by the database: the
+        whole result of a year's unit (its hundred thousand findings) is read and decoded only
+        once its key is known to match."""
         def work(s: Session):
             frozen = [(m, int(f)) for m, f in s.execute(
                 select(UnitMonth.month, UnitMonth.frozen_id).where(UnitMonth.unit == unit,
                                                                    UnitMonth.frozen_id.is_not(None)))]
+            if brief:
+                row = s.execute(text(_BRIEF_SQL[self.dialect == "postgresql"]),
+                                {"unit": unit, "source": source_key}).first()
+                return sorted(frozen), (None if row is None else (row[0], brief_result(row[1])))
             rec = s.get(UnitResultRecord, (unit, source_key))
             return sorted(frozen), (None if rec is None else (rec.key, rec.result))
         return with_retry(self.engine, work, readonly=True)
