@@ -25,12 +25,14 @@ wrote. Any other package, an Excel re-save included, is read and keyed as above.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sheetsync.engine.findings import COLUMNS, Findings
@@ -41,7 +43,7 @@ from sheetsync.history.codes import MONTH_CODE
 from sheetsync.results import Notice, RecordedEvaluation, UnitResult, plain
 from sheetsync.text import normalize_key
 
-FORMAT = 2  # of the stored compact result; part of the key
+FORMAT = 3  # of the stored compact result; part of the key
 # Notices that belong to the evaluation (shown again when reused), not to one run's write or record.
 EVALUATION_NOTICES = ("run.month-without-data", MONTH_CODE)
 SUMMARY_VOLATILE_ROWS = SummaryTab.__dataclass_fields__["volatile_rows"].default
@@ -290,22 +292,35 @@ class RecordedFreeze(dict):
         return sorted({e["month"] for e in self.get("edits", [])})
 
 
+def packed_column(values: pd.Series | list) -> dict:
+    """A column as its distinct values (as JSON gives them back) and, per entry, the index of its
+    value packed as little-endian integers in base64 (a missing value points past the end). A
+    year has a hundred thousand findings drawn from a few thousand values: this is written and
+    read back as a handful of strings instead of a list per column."""
+    codes, uniques = pd.factorize(values if isinstance(values, pd.Series) else pd.Series(values, dtype=object),
+                                   use_na_sentinel=True)
+    n = len(uniques)
+    size = "<u1" if n < 0xFF else "<u2" if n < 0xFFFF else "<u4"
+    packed = np.where(codes < 0, n, codes).astype(size)
+    return {"values": [plain(u) for u in uniques], "size": size,
+            "codes": base64.b64encode(packed.tobytes()).decode("ascii")}
+
+
+def unpacked_column(data: dict) -> list:
+    """The column `packed_column` was given, as a list (a missing value as None)."""
+    table = np.empty(len(data["values"]) + 1, dtype=object)
+    table[:-1] = data["values"]
+    return table[np.frombuffer(base64.b64decode(data["codes"]), dtype=data["size"])].tolist()
+
+
 def compact(result: UnitResult) -> dict:
     """What a reused result needs, as JSON: findings (with their row's month), counts, scores,
     the freeze report and the evaluation's notices."""
     ev = result.evaluation
     f = ev.findings
-    # Column by column, each distinct value converted once: a year has a hundred thousand findings.
-    columns = {}
-    for k in COLUMNS:
-        if k not in f:
-            columns[k] = [None] * len(f)
-            continue
-        codes, uniques = pd.factorize(f[k], use_na_sentinel=True)
-        mapped = [plain(u) for u in uniques] + [None]
-        columns[k] = [mapped[c] for c in codes.tolist()]
-    columns["month"] = ev.month_of_findings(f).tolist()
-    findings = {k: columns[k] for k in [*COLUMNS, "month"]}  # column-wise: quicker to write and read back
+    # Column by column, packed (`packed_column`): a year has a hundred thousand findings.
+    findings = {k: packed_column(f[k] if k in f else [None] * len(f)) for k in COLUMNS}
+    findings["month"] = packed_column(ev.month_of_findings(f))
     return {
         "unit": result.unit,
         "months": list(ev.months),
@@ -321,7 +336,8 @@ def compact(result: UnitResult) -> dict:
 
 def restore(result: UnitResult, data: dict) -> None:
     """Fill `result` from a compact result."""
-    f = pd.DataFrame(data["findings"], columns=[*COLUMNS, "month"])  # a dict of columns
+    columns = [*COLUMNS, "month"]
+    f = pd.DataFrame({k: unpacked_column(data["findings"][k]) for k in columns}, columns=columns)
     f["row"] = f["row"].astype("Int64")
     result.unit = data["unit"]
     result.evaluation = RecordedEvaluation(data["unit"], f, list(data["months"]), data["summaries"],

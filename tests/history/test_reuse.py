@@ -8,6 +8,7 @@ import json
 import shutil
 import sqlite3
 
+import pandas as pd
 import pytest
 from history_support import GOOD, PROFILE, XS, fill_month, new_book
 from unitbook import SCHEMAS
@@ -18,6 +19,7 @@ from sheetsync.config.resources import schemas_dir
 from sheetsync.config.schema import load_schemas
 from sheetsync.history.store import open_store
 from sheetsync.history.store.migrations import LATEST
+from sheetsync.service.reuse import packed_column, unpacked_column
 from sheetsync.service.units import run_unit
 
 UNIT = "Phòng thử nghiệm"
@@ -242,3 +244,16 @@ def test_a_ward_sync_on_a_sqlite_store_reuses_without_loading_the_database_layer
     res = sync_all()  # a change: the full store opens behind the quick one and records
     assert not res.reused and res.written and res.record_error is None
     assert sync_all().reused
+
+
+@pytest.mark.parametrize("n", [3, 300, 70_000])
+def test_a_saved_column_of_findings_comes_back_as_json_would_give_it(n):
+    """The saved result keeps each column of findings as its distinct values and packed indexes
+    (one, two or four bytes each, as the number of values needs); it comes back as the values
+    JSON gives back, a missing value (None, NaN, NA) as None."""
+    values = [f"NV{i % n:06d}" for i in range(n + 50)] + [None, float("nan"), 7, 7.5, True]
+    column = packed_column(pd.Series(values, dtype=object))
+    assert json.loads(json.dumps(column)) == column
+    assert unpacked_column(json.loads(json.dumps(column))) == [*values[:-4], None, 7, 7.5, True]
+    rows = pd.Series([5, None, 9], dtype="Int64")
+    assert unpacked_column(packed_column(rows)) == [5, None, 9]
