@@ -496,14 +496,24 @@ def month_fingerprints(months: list[str], staff: TabData, evals: TabData, ts: Ta
 
 
 def _roster_view(roster: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
-    """The roster in its own order, each person with their month's results (if any)."""
+    """The roster in its own order, each person with their month's results (if any): what
+    `out["_id"].map(result)` gives for each result column, taken with one lookup of the ids
+    for all of them (a year's sync makes this view for every month)."""
     first = people[~people["_sid"].duplicated()]
     res = first.set_index("_sid")
+    if res.empty:  # `map` of an empty result gives float columns, which a lookup would not
+        out = roster.copy()
+        for c in [*SCORE_COLUMNS, "approved_rating", "final_rating", "provisional", "leader"]:
+            if c in res:
+                out[c] = out["_id"].map(res[c])
+        out["evaluation_row"] = out["_id"].map(pd.Series(first.index, index=res.index))
+        return out
+    res["evaluation_row"] = first.index
+    cols = [c for c in [*SCORE_COLUMNS, "approved_rating", "final_rating", "provisional", "leader"] if c in res]
+    picked = res[[*cols, "evaluation_row"]].reindex(pd.Index(roster["_id"]))
     out = roster.copy()
-    for c in SCORE_COLUMNS + ["approved_rating", "final_rating", "provisional", "leader"]:
-        if c in res:
-            out[c] = out["_id"].map(res[c])
-    out["evaluation_row"] = out["_id"].map(pd.Series(first.index, index=res.index))
+    for c in picked.columns:
+        out[c] = picked[c].array
     return out
 
 
