@@ -150,46 +150,37 @@ class GridText:
         out = object.__new__(GridText)
         out.summary_key = self.summary_key
         out.tabs = dict(self.tabs)
-        written = written_grids(grids, plan)
         for p in plan.patches:
             if not p or p.title not in grids or self._is_summary(p.title):
                 continue
-            g = written[p.title]
+            g = grids[p.title]
+            changed, height = _patched_rows(g, p)
             meta, first, rows = self.tabs[p.title]
-            rows = rows + ["[]"] * (len(g.rows) - len(rows))
-            for i in {r - g.first_row for r, _ in p.cells} | {p.header_row - g.first_row}:
-                if 0 <= i < len(g.rows):
-                    row = _trimmed([g.rows[i]])
+            rows = rows + ["[]"] * (height - len(rows))
+            for i in set(changed) | {p.header_row - g.first_row}:
+                if 0 <= i < height:
+                    row = _trimmed([changed[i] if i in changed else g.rows[i] if i < len(g.rows) else []])
                     rows[i] = repr(row[0]) if row else "[]"
             while rows and rows[-1] == "[]":
                 rows.pop()
             out.tabs[p.title] = (meta, first, rows)
         if plan.summary is not None:
-            out.tabs[plan.summary.title] = self._tab(plan.summary.title, written[plan.summary.title])
+            out.tabs[plan.summary.title] = self._tab(plan.summary.title, written_summary(grids, plan.summary))
         return out
 
-    def month_prints(self, ev, context: tuple) -> dict[str, str]:
+    def month_prints(self, ev, context: tuple, layout: MonthLayout | None = None) -> dict[str, str]:
         """A print of each month of the tabs that have months (`history.capture.MONTH_TABS`):
         the month's rows as text (with their positions) and everything else the month's record
         depends on, which is hashed into every month: `context` (configuration, date, frozen
         months), every other tab, the rows that belong to no month, and the key columns of
         every row (a row's key is numbered after earlier rows with the same key). Equal prints
-        mean an equal capture of the month (see `history.capture.capture_month`)."""
-        from sheetsync.history.capture import MONTH_TABS
-
-        month_of: dict[str, dict[int, str]] = {}
+        mean an equal capture of the month (see `history.capture.capture_month`). `layout` is
+        `MonthLayout(ev)` when the caller already made it (it depends on `ev` alone)."""
+        layout = layout or MonthLayout(ev)
+        month_of = layout.month_of
         ctx = hashlib.sha256(repr(context).encode())
-        for name in MONTH_TABS:
-            tab = ev.tabs.get(name)
-            if tab is None or name not in ev.bound:
-                continue
-            mf = tab.schema.month_field
-            col = tab.values[mf].reindex(tab.rows) if mf and mf in tab.values else pd.Series(dtype=object)
-            month_of[ev.bound[name].title] = {int(r): m for r, m in col.items() if isinstance(m, str)}
-            keys = [k for k in tab.schema.key if k in tab.values]
-            if keys and len(tab.rows):
-                ctx.update(pd.util.hash_pandas_object(tab.values.loc[tab.rows, keys].astype(str),
-                                                      index=True).to_numpy().tobytes())
+        for keys in layout.key_prints:
+            ctx.update(keys)
         buckets: dict[str, list[str]] = {}
         for t, (title, (meta, first, rows)) in enumerate(self.tabs.items()):
             if self._is_summary(title):
@@ -209,6 +200,29 @@ class GridText:
                 for m, lines in buckets.items()}
 
 
+class MonthLayout:
+    """What the month prints take from an evaluation (`GridText.month_prints`): each month tab's
+    row → month, and a print of the key columns of its rows. Made once per evaluation: the
+    prints of the workbook as read and as written share it."""
+
+    def __init__(self, ev):
+        from sheetsync.history.capture import MONTH_TABS
+
+        self.month_of: dict[str, dict[int, str]] = {}
+        self.key_prints: list[bytes] = []
+        for name in MONTH_TABS:
+            tab = ev.tabs.get(name)
+            if tab is None or name not in ev.bound:
+                continue
+            mf = tab.schema.month_field
+            col = tab.values[mf].reindex(tab.rows) if mf and mf in tab.values else pd.Series(dtype=object)
+            self.month_of[ev.bound[name].title] = {int(r): m for r, m in col.items() if isinstance(m, str)}
+            keys = [k for k in tab.schema.key if k in tab.values]
+            if keys and len(tab.rows):
+                self.key_prints.append(pd.util.hash_pandas_object(tab.values.loc[tab.rows, keys].astype(str),
+                                                                  index=True).to_numpy().tobytes())
+
+
 def content_hash(grids: dict[str, SheetGrid], summary_title: str) -> str:
     """The hash of a unit's cells as read (see the module's docstring)."""
     return GridText(grids, summary_title).digest()
@@ -223,6 +237,33 @@ def _as_read(value: Any, blank: Any) -> Any:
     return value
 
 
+def _patched_rows(g: SheetGrid, p) -> tuple[dict[int, list], int]:
+    """The rows of `g` (by index) that patch `p` changes, as the next read should give them,
+    and the number of rows the tab will then have."""
+    blank = "" if any(v == "" for r in g.rows[:200] for v in r) else None
+    changed: dict[int, list] = {}
+    height = len(g.rows)
+    cells = {**{(p.header_row, c): t for c, t in p.new_headers.items()}, **p.cells}
+    for (r, c), v in cells.items():
+        i, j = r - g.first_row, c - g.first_col
+        if i < 0 or j < 0:
+            continue
+        row = changed.get(i)
+        if row is None:
+            row = changed[i] = list(g.rows[i]) if i < len(g.rows) else []
+        height = max(height, i + 1)
+        if len(row) <= j:
+            row.extend([blank] * (j + 1 - len(row)))
+        row[j] = _as_read(v, blank)
+    return changed, height
+
+
+def written_summary(grids: dict[str, SheetGrid], s: SummaryTab) -> SheetGrid:
+    """The summary tab as the next read should give it once `s` has been written."""
+    old = grids.get(s.title)
+    return SheetGrid(s.title, [[c.value for c in row] for row in s.grid], 1, 1, old.merged if old else [], {})
+
+
 def written_grids(grids: dict[str, SheetGrid], plan: WritePlan) -> dict[str, SheetGrid]:
     """The unit's cells as the next read should give them once `plan` has been written (the
     tabs it touches copied). A wrong guess costs one full evaluation, never a wrong result."""
@@ -231,24 +272,12 @@ def written_grids(grids: dict[str, SheetGrid], plan: WritePlan) -> dict[str, She
         if not p or p.title not in grids:
             continue
         g = grids[p.title]
-        rows = [list(r) for r in g.rows]
-        blank = "" if any(v == "" for r in rows[:200] for v in r) else None
-        cells = {**{(p.header_row, c): t for c, t in p.new_headers.items()}, **p.cells}
-        for (r, c), v in cells.items():
-            i, j = r - g.first_row, c - g.first_col
-            if i < 0 or j < 0:
-                continue
-            while len(rows) <= i:
-                rows.append([])
-            if len(rows[i]) <= j:
-                rows[i].extend([blank] * (j + 1 - len(rows[i])))
-            rows[i][j] = _as_read(v, blank)
+        changed, height = _patched_rows(g, p)
+        rows = [changed.get(i, r) for i, r in enumerate(g.rows)]
+        rows += [changed.get(i, []) for i in range(len(g.rows), height)]
         out[p.title] = SheetGrid(g.title, rows, g.first_row, g.first_col, g.merged, g.issues)
     if plan.summary is not None:
-        s = plan.summary
-        rows = [[c.value for c in row] for row in s.grid]
-        old = grids.get(s.title)
-        out[s.title] = SheetGrid(s.title, rows, 1, 1, old.merged if old else [], {})
+        out[plan.summary.title] = written_summary(grids, plan.summary)
     return out
 
 

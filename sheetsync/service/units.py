@@ -264,7 +264,15 @@ class _Keyed:
     text: Any  # reuse.GridText of the cells as read
     key_of: Callable[[str], str]  # content hash → the result's key
     context: tuple  # what every month print depends on besides the cells
-    last: dict | None  # the unit's last saved result, matching or not
+    last: dict | None  # the unit's last saved result, matching or not (brief when not: see `_reuse_lookup`)
+    layout: Any = None  # reuse.MonthLayout of the evaluation, once made (`month_layout`)
+
+    def month_layout(self, ev):
+        import sheetsync.service.reuse as reuse
+
+        if self.layout is None:
+            self.layout = reuse.MonthLayout(ev)
+        return self.layout
 
 
 def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: Profile, as_of: pd.Timestamp,
@@ -329,7 +337,7 @@ def _known_months(keyed: _Keyed, ev) -> dict[str, str]:
     saved = (keyed.last or {}).get("month_prints") or {}
     if not saved:
         return {}
-    prints = keyed.text.month_prints(ev, keyed.context)
+    prints = keyed.text.month_prints(ev, keyed.context, keyed.month_layout(ev))
     return {m: h for m, (p, h) in saved.items() if prints.get(m) == p}
 
 
@@ -342,7 +350,7 @@ def _reuse_save(store, result: UnitResult, grids, keyed: _Keyed, rec, package: s
     text = keyed.text.written(grids, result.plan) if result.written else keyed.text
     data = reuse.compact(result)
     data["recorded_months"] = capture_months(result.evaluation)
-    prints = text.month_prints(result.evaluation, keyed.context)
+    prints = text.month_prints(result.evaluation, keyed.context, keyed.month_layout(result.evaluation))
     data["month_prints"] = {m: [prints[m], h] for m, h in rec.hashes.items() if m in prints}
     if package is not None:
         data["package"] = keyed.key_of(reuse.PACKAGE + package)
