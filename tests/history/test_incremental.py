@@ -282,3 +282,66 @@ def test_parts_kept_by_one_process_are_taken_by_the_next(book, tmp_path):
         s.close()
     assert [m for m in MONTHS if after[m] != before[m]] == ["2026-05"]
     assert [m for m in MONTHS if at[m] != kept_at[m]] == ["2026-05"]  # the others were taken, not saved again
+
+
+def _heads(store) -> dict[str, str]:
+    """Each recorded month's latest snapshot, by content."""
+    with store.engine.connect() as c:
+        return dict(c.execute(text("SELECT um.month, s.content_hash FROM unit_months um JOIN snapshots s "
+                                   "ON s.id = um.head_id WHERE um.unit = :u ORDER BY um.month"), {"u": UNIT}).all())
+
+
+def _cell(book, tab: str, row: int, key: str):
+    return XlsxBackend(book.path).read()[SCHEMAS[tab].title].cell(row, book.column_of(tab, key))
+
+
+def _across_months(book) -> list:
+    """Edits whose effect reaches beyond the month of the edited row."""
+    may, april = row_of(book, "tasks", "2026-05"), row_of(book, "tasks", "2026-04")
+    april_id, may_id = _cell(book, "tasks", april, "task_id"), _cell(book, "tasks", may, "task_id")
+    may_eval = row_of(book, "evaluations", "2026-05")
+    return [
+        ("tasks", may, "task_id", april_id),  # May's task takes April's key: a duplicate across months
+        ("tasks", may, "task_id", may_id),  # and gives it back: April's row is no longer a duplicate
+        ("tasks", april, "month", "05/2026"),  # April's task moves to May: both months change
+        ("tasks", april, "month", "04/2026"),
+        ("evaluations", may_eval, "staff_id", "CB9"),  # a row naming nobody on the roster
+        ("staff", 3, "full_name", "Trần Thị Bình Minh"),  # the roster: every month's people
+        ("staff", 4, "staff_id", "CB2"),  # a duplicate on the roster: every month's references
+    ]
+
+
+def test_what_an_edit_across_months_records_is_what_a_full_sync_records(book, any_url, tmp_path):
+    """Two copies of the unit take the same edits: one synced as usual (months recorded anew
+    only where their print changed, the result saved and offered), the other synced with no
+    reuse into a store of its own. After every edit both stores hold the same latest record of
+    every month, and both syncs show the same result."""
+    import shutil
+
+    shutil.copy(book.path, tmp_path / "full.xlsx")
+    inc_db = open_store(any_url)
+    full_db = open_store(str(tmp_path / "full.db"))
+    try:
+        settle(book.path, inc_db)
+        for _ in range(2):
+            sync(tmp_path / "full.xlsx", full_db, reuse=False)
+        for tab, row, key, value in _across_months(book):
+            for path in (book.path, tmp_path / "full.xlsx"):
+                ooxml.patch_workbook(path, [ooxml.SheetPatch(SCHEMAS[tab].title,
+                                                             cells={(row, book.column_of(tab, key)): value})])
+            inc = sync(book.path, inc_db)
+            full = sync(tmp_path / "full.xlsx", full_db, reuse=False)
+            assert not inc.reused
+            assert _heads(inc_db) == _heads(full_db), (tab, key, value)
+            a, b = inc.to_dict(), full.to_dict()
+            for d in (a, b):
+                d.pop("seconds")
+                d.pop("source")
+                d.pop("key")
+            # (keys sorted: a month frozen on PostgreSQL comes back from JSONB with its keys sorted)
+            assert json.dumps(a, default=str, sort_keys=True) == json.dumps(b, default=str, sort_keys=True), \
+                (tab, key, value)
+            assert sync(book.path, inc_db).reused  # and the edited unit is recognised in turn
+    finally:
+        inc_db.close()
+        full_db.close()

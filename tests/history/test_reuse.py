@@ -257,3 +257,20 @@ def test_a_saved_column_of_findings_comes_back_as_json_would_give_it(n):
     assert unpacked_column(json.loads(json.dumps(column))) == [*values[:-4], None, 7, 7.5, True]
     rows = pd.Series([5, None, 9], dtype="Int64")
     assert unpacked_column(packed_column(rows)) == [5, None, 9]
+
+
+def test_the_text_of_the_workbook_as_written_is_the_text_read_back(unit):
+    """The key saved after a write is the hash of the workbook as the next read gives it: the
+    text of the rows the plan writes is redone (only those) and equals that of the re-read."""
+    from sheetsync.engine.evaluate import evaluate, plan_writes
+    from sheetsync.service.reuse import GridText, written_grids
+
+    book, _, _ = unit
+    backend = XlsxBackend(book.path)
+    grids = backend.read()
+    plan = plan_writes(evaluate(grids, SCHEMAS, PROFILE, as_of="2026-06-24", unit=UNIT), grids, SCHEMAS)
+    assert plan.patches and plan.summary is not None
+    text = GridText(grids, SCHEMAS.summary_title).written(grids, plan)
+    assert text.tabs == GridText(written_grids(grids, plan), SCHEMAS.summary_title).tabs
+    backend.write(plan)
+    assert text.digest() == GridText(XlsxBackend(book.path).read(), SCHEMAS.summary_title).digest()
