@@ -134,6 +134,7 @@ def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str 
     if token is None:
         return SyncOutcome(spec.name, "busy", "Đơn vị đang được đồng bộ ở nơi khác.")
     t0 = datetime.now()
+    released = False
     try:
         run = service.run_specs(ward.config, [spec], write=True, as_of=as_of, store=ward.store,
                                 profile=ward.profile, schemas=ward.schemas)
@@ -146,10 +147,16 @@ def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str 
             return SyncOutcome(spec.name, "failing", msg)
         u = run.units[0]
         if u.reused and u.error is None:
-            # Unchanged since its last sync (service.reuse): what the pages show still holds.
+            # Unchanged since its last sync (service.reuse): what the pages show still holds, and
+            # nothing the store keeps changed. Only the times move, with the lock given back, in
+            # one transaction that does not wait for the disk.
+            requests = int((u.write_info or {}).get("requests", 0) or 0)
+            if u.record_error is None and ward.state.note_unchanged(spec.name, spec.source, now=now,
+                                                                    requests=requests, release=(lock, token)):
+                released = True
+                return SyncOutcome(spec.name, "ok", "", requests, (now - t0).total_seconds())
             prev = ward.state.unit_state(spec.name)
             if prev is not None and prev.get("result") and prev["status"] == "ok" and prev.get("bottlenecks") is not None:
-                requests = int((u.write_info or {}).get("requests", 0) or 0)
                 ward.state.save_unit_state(spec.name, spec.source, ok=u.record_error is None, now=now, result=None,
                                            tracking=None, requests=requests,
                                            error_code=u.record_error.code if u.record_error else None,
@@ -182,7 +189,8 @@ def sync_unit(ward: Ward, spec: UnitSpec, *, as_of: date | None = None, by: str 
                                    tracking=None, error_code=exc.code, error_message=str(exc))
         return SyncOutcome(spec.name, "failing", str(exc))
     finally:
-        ward.state.release(lock, token)
+        if not released:
+            ward.state.release(lock, token)
 
 
 # -- uploads ----------------------------------------------------------------------------------------

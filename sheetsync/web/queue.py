@@ -184,7 +184,7 @@ def run_sync_job(ward: jobs.Ward, unit: str, tick: str, as_of: str | None, attem
         log.info("Đơn vị %s đang được đồng bộ ở nơi khác; thử lại sau %d giây.", unit, BUSY_WAIT_SECONDS)
         raise UnitBusy(out.message)
     detail = f"lượt {tick}; lần {attempt + 1}; {out.status}" + (f": {out.message}" if out.message else "")
-    ward.state.audit(who, "queue-sync", unit, host, detail)
+    ward.state.audit(who, "queue-sync", unit, host, detail, durable=False)  # the sync itself was durable
     if out.status == "failing":
         log.warning("Đồng bộ %s không thành công: %s", unit, out.message)
     else:

@@ -1,5 +1,7 @@
 """The service's records in the store: accounts, the audit log, each unit's last sync, uploaded
-versions and cross-process locks. Every call is one transaction (`with_retry`)."""
+versions and cross-process locks. Every call is one transaction (`with_retry`); bookkeeping that
+a power cut may lose without harm (locks, an unchanged unit's sync time, the workers' sync lines)
+is committed without waiting for the disk (`durable=False`), everything else durably."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sheetsync.history.store import Store
@@ -67,12 +69,15 @@ class WebState:
     def __init__(self, store: Store):
         self.store = store
         self.engine = store.engine
-        self.generation = 0  # counts this process's writes: a page cached before one is stale
+        # Counts this process's writes that pages show: a page cached before one is stale. A lock,
+        # or the time of an unchanged unit's sync, leaves the cached pages as they are (they show
+        # the new time once their seconds are up, as they do for other processes' writes).
+        self.generation = 0
 
-    def _do(self, work, readonly: bool = False):
-        if not readonly:
+    def _do(self, work, readonly: bool = False, durable: bool = True):
+        if not readonly and durable:
             self.generation += 1
-        return with_retry(self.engine, work, readonly=readonly)
+        return with_retry(self.engine, work, readonly=readonly, durable=durable)
 
     # -- accounts --------------------------------------------------------------------------------
 
@@ -134,9 +139,11 @@ class WebState:
     # -- audit -------------------------------------------------------------------------------------
 
     def audit(self, username: str | None, action: str, target: str | None = None, ip: str | None = None,
-              detail: str | None = None) -> None:
+              detail: str | None = None, durable: bool = True) -> None:
+        """One line of the audit log; `durable=False` for the workers' routine lines (one per
+        unit and tick), which a power cut may lose, never for logins or a person's actions."""
         self._do(lambda s: s.add(AuditEvent(at=datetime.now(), username=username, action=action, target=target,
-                                            ip=ip, detail=detail)))
+                                            ip=ip, detail=detail)), durable=durable)
 
     def audit_log(self, limit: int = 500, without: tuple[str, ...] = ()) -> list[dict]:
         """The latest events, newest first; `without` leaves out actions (the workers' syncs)."""
@@ -186,6 +193,24 @@ class WebState:
             if tracking is not None:
                 st.tracking = tracking
         self._do(work)
+
+    def note_unchanged(self, unit: str, source: str, *, now: datetime, requests: int = 0,
+                       release: tuple[str, str] | None = None) -> bool:
+        """A sync found the unit as its last sync left it: only the times move (synced, last
+        good) and the lock `release` (name, token) is given back, in one transaction that need
+        not wait for the disk (a power cut loses at most the time of a look that changed
+        nothing). Nothing is written, and False returned, unless the unit's state is a good one
+        with its result and bottlenecks (the caller then evaluates the unit in full)."""
+        def work(s: Session) -> bool:
+            done = s.execute(update(UnitState).where(
+                UnitState.unit == unit, UnitState.status == "ok", UnitState.result.is_not(None),
+                UnitState.bottlenecks.is_not(None)).values(
+                source=source, synced_at=now, ok_at=now, requests=requests, error_code=None,
+                error_message=None)).rowcount > 0
+            if done and release is not None:
+                s.execute(delete(ServiceLock).where(ServiceLock.name == release[0], ServiceLock.holder == release[1]))
+            return done
+        return self._do(work, durable=False)
 
     def unit_states(self, with_result: bool = True) -> dict[str, dict]:
         cols = ["unit", "source", "status", "synced_at", "ok_at", "error_code", "error_message", "tracking",
@@ -371,10 +396,14 @@ class WebState:
             else:
                 lock.holder, lock.acquired_at, lock.expires_at = token, now, now + ttl
             return token
-        return self._do(work)
+        # Not durable: a lock lost to a power cut is held by nobody (every holder died with it).
+        return self._do(work, durable=False)
 
     def release(self, name: str, token: str) -> None:
-        self._do(lambda s: s.execute(delete(ServiceLock).where(ServiceLock.name == name, ServiceLock.holder == token)))
+        # Not durable: a release lost to a power cut leaves a lock whose holder died; it is
+        # taken over at once on this host (`_alive`), elsewhere when it expires.
+        self._do(lambda s: s.execute(delete(ServiceLock).where(ServiceLock.name == name, ServiceLock.holder == token)),
+                 durable=False)
 
     def locks(self) -> dict[str, dict]:
         return self._do(lambda s: {lk.name: {"holder": lk.holder, "acquired_at": lk.acquired_at,

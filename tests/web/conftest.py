@@ -83,6 +83,38 @@ def initial_sync(ward_file: Path) -> None:
         ward.close()
 
 
+PG_URL = os.environ.get("SHEETSYNC_TEST_PG_URL")
+
+
+@pytest.fixture
+def pg_database():
+    """A fresh database on the test PostgreSQL server (`SHEETSYNC_TEST_PG_URL`, started by
+    scripts/test) for one ward's store and job queue, dropped after; skips without a server."""
+    if not PG_URL:
+        pytest.skip("needs SHEETSYNC_TEST_PG_URL (bash scripts/test starts a server)")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = "sheetsync_w_" + uuid.uuid4().hex[:10]
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{PG_URL.rpartition('/')[0]}/{name}"
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A store for the test on each database the service runs on: a SQLite file, then a fresh
+    PostgreSQL database (skipped without a server)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "sheetsync.db")
+    return request.getfixturevalue("pg_database")
+
+
 @pytest.fixture(scope="session")
 def ward_template(tmp_path_factory) -> Path:
     """A ward synced once, with accounts: copied for each test module that changes it."""

@@ -4,36 +4,20 @@ rotated token no longer opens anything."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import datetime
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from sheetsync.history.store import open_store
 from sheetsync.history.store.migrations import LATEST
 from sheetsync.web.state import WebState
 from sheetsync.web.summary import SUMMARY_VERSION
 
-PG_URL = os.environ.get("SHEETSYNC_TEST_PG_URL")
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        yield str(tmp_path / "sheetsync.db")
-        return
-    if not PG_URL:
-        pytest.skip("needs SHEETSYNC_TEST_PG_URL (bash scripts/test starts a server)")
-    name = "sheetsync_w_" + uuid.uuid4().hex[:10]
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"{PG_URL.rpartition('/')[0]}/{name}"
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+@pytest.fixture
+def url(store_url):
+    return store_url
 
 
 def test_a_store_from_before_migration_7_is_upgraded(url):

@@ -35,18 +35,9 @@ def run(*args):
 
 
 @pytest.fixture
-def pg_store():
-    """A fresh database on the test server for one ward's store (and its job queue), dropped after."""
-    from sqlalchemy import create_engine, text
-
-    name = "sheetsync_w_" + uuid.uuid4().hex[:10]
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"{PG_URL.rpartition('/')[0]}/{name}"
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def pg_store(pg_database):
+    """A fresh database for one ward's store and its job queue (conftest.pg_database)."""
+    return pg_database
 
 
 def queued_ward(root: Path, units: int, queue: dict | str = "procrastinate", schedule: dict | None = None) -> Path:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ T = TypeVar("T")
 SQLITE_BUSY_MS = 30_000
 RETRIES = 8
 READONLY = "sheetsync_readonly"
+LIGHT = "sheetsync_light"  # a transaction whose commit need not wait for the disk (see `with_retry`)
 
 
 def store_url(url_or_path: str | os.PathLike) -> str:
@@ -69,7 +70,16 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
         # Writers take the write lock up front (queued by busy_timeout); readers don't block.
-        readonly = conn.get_execution_options().get(READONLY, False)
+        options = conn.get_execution_options()
+        readonly = options.get(READONLY, False)
+        if not readonly:
+            # SQLite refuses to change `synchronous` inside a transaction: set it before BEGIN,
+            # only when this connection's last writer wanted the other level.
+            level = "NORMAL" if options.get(LIGHT, False) else "FULL"
+            info = conn.connection.info
+            if info.get("synchronous", "FULL") != level:
+                conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+                info["synchronous"] = level
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
@@ -86,19 +96,31 @@ def _retryable(exc: BaseException) -> bool:
 
 
 @contextmanager
-def session_scope(engine: Engine, readonly: bool = False) -> Iterator[Session]:
+def session_scope(engine: Engine, readonly: bool = False, durable: bool = True) -> Iterator[Session]:
     """One transaction: committed on success, rolled back on any error (a killed process
     never commits, so the store keeps its last good state)."""
-    bind = engine.execution_options(**{READONLY: True}) if readonly else engine
+    bind = engine
+    if readonly:
+        bind = engine.execution_options(**{READONLY: True})
+    elif not durable:
+        bind = engine.execution_options(**{LIGHT: True})
     with Session(bind, expire_on_commit=False) as session, session.begin():
+        if not durable and not readonly and engine.dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         yield session
 
 
-def with_retry(engine: Engine, work: Callable[[Session], T], readonly: bool = False) -> T:
-    """Run `work` in one transaction, again from the start if a concurrent writer conflicted."""
+def with_retry(engine: Engine, work: Callable[[Session], T], readonly: bool = False, durable: bool = True) -> T:
+    """Run `work` in one transaction, again from the start if a concurrent writer conflicted.
+
+    `durable=False` is for bookkeeping that a power cut may lose without harm (when an unchanged
+    unit was last looked at, a lock taken or given back): its commit is as atomic and as visible
+    to every other connection at once, but does not wait for the disk (SQLite WAL with
+    `synchronous=NORMAL`, PostgreSQL `synchronous_commit=off`). The next durable commit, or
+    SQLite's checkpoint, puts it on disk along with its own."""
     for attempt in range(RETRIES):
         try:
-            with session_scope(engine, readonly) as session:
+            with session_scope(engine, readonly, durable) as session:
                 return work(session)
         except Exception as exc:
             if attempt == RETRIES - 1 or not _retryable(exc):

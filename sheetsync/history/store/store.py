@@ -248,7 +248,8 @@ class Store:
             stmt = self._insert(UnitResultRecord).values(unit=unit, source=source_key, key=key, result=result, at=now)
             s.execute(stmt.on_conflict_do_update(index_elements=["unit", "source"],
                                                  set_={"key": key, "result": result, "at": now}))
-        with_retry(self.engine, work)
+        # A cache: lost to a power cut, it costs the next sync one full evaluation, nothing else.
+        with_retry(self.engine, work, durable=False)
 
     def month_parts(self, unit: str, source_key: str) -> dict[str, dict]:
         """The unit's kept month parts (month → part as `save_month_parts` was given it)."""
@@ -271,11 +272,12 @@ class Store:
                 values = {"fingerprint": part["fingerprint"], "part": part, "at": now}
                 stmt = self._insert(UnitMonthPart).values(unit=unit, source=source_key, month=m, **values)
                 s.execute(stmt.on_conflict_do_update(index_elements=["unit", "source", "month"], set_=values))
-        with_retry(self.engine, work)
+        with_retry(self.engine, work, durable=False)  # a cache too (see `save_result`)
 
     def note_unchanged(self, unit: str, source: str, months: list[str], now: datetime | None = None) -> None:
         """A sync found the unit as its last sync left it: the months' latest snapshots were seen
-        again and the last run stands for this one too; nothing is added to the store."""
+        again and the last run stands for this one too; nothing is added to the store. Committed
+        without waiting for the disk (`with_retry(durable=False)`)."""
         now = now or self.clock()
 
         def work(s: Session) -> None:
@@ -288,7 +290,9 @@ class Store:
             else:
                 s.add(Run(unit=unit, source=source, kind="sync", at=now, as_of=None, months=months, changed=[],
                           frozen=[], repeats=0))
-        with_retry(self.engine, work)
+        # Only times and a repeat count move (or a run row that says nothing new was seen): a
+        # power cut may lose them without harm, so the commit does not wait for the disk.
+        with_retry(self.engine, work, durable=False)
 
     def _insert_snapshot(self, s: Session, unit: str, source: str, kind: str, now: datetime, run_id: int,
                          cap: MonthCapture) -> int:
