@@ -1,5 +1,6 @@
 """Benchmark of `sheetsync serve` on a 50-unit ward: page latency under 20 concurrent users,
-one scheduled tick over 50 unchanged units (time, API requests), the service's memory.
+one scheduled tick over 50 unchanged units (wall and CPU time of the tick, user+sys of this
+process; API requests; the 1-minute load average at its end), the service's memory.
 
     python scripts/bench_serve.py                 # 50 units (the demo ward's workbooks, copied)
     python scripts/bench_serve.py --units 20 --users 10 --requests 400
@@ -33,6 +34,8 @@ PASSWORD = "mat-khau-do-hieu-nang"
 
 
 def build_ward(root: Path, n_units: int) -> Path:
+    from sheetsync.config.ward import write_ward
+
     demo = root / "demo"
     subprocess.run([sys.executable, "-m", "sheetsync.cli", "demo", "--out", str(demo), "--format", "xlsx"],
                    check=True, capture_output=True)
@@ -46,10 +49,8 @@ def build_ward(root: Path, n_units: int) -> Path:
         file = f"unit-{i + 1:03d}.xlsx"
         shutil.copyfile(demo / src["source"], ward_dir / file)
         units.append({"name": name, "source": file})
-    ward = {k: v for k, v in base.items() if k != "units"} | {"units": units}
-    path = ward_dir / "ward.yaml"
-    path.write_text(yaml.safe_dump(ward, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    fields = {k: base[k] for k in ("office", "issuing_body", "place") if k in base}
+    return write_ward(ward_dir / "ward.yaml", base["ward"], units, profile=base.get("profile"), **fields)
 
 
 def timed_tick(ward_file: Path) -> dict:
@@ -60,11 +61,14 @@ def timed_tick(ward_file: Path) -> dict:
 
     ward = open_ward(ward_file)
     try:
+        cpu0 = time.process_time()
         rep = tick(ward, date.fromisoformat(AS_OF))
+        cpu = time.process_time() - cpu0
     finally:
         ward.close()
-    return {"seconds": round(rep.seconds, 1), "units": len(rep.outcomes), "ok": rep.count("ok"),
-            "requests": rep.requests}
+    return {"seconds": round(rep.seconds, 2), "cpu_seconds": round(cpu, 2),
+            "per_unit_ms": round(rep.seconds * 1000 / max(len(rep.outcomes), 1), 1), "units": len(rep.outcomes),
+            "ok": rep.count("ok"), "requests": rep.requests, "load": round(os.getloadavg()[0], 1)}
 
 
 def free_port() -> int:

@@ -39,6 +39,27 @@ WARD_KEYS = ("ward", "name", "units", "office", "issuing_body", "place", "profil
 UNIT_KEYS = ("name", "source", "exceptional")
 
 
+def write_ward(path: str | Path, name: str, units: list[dict], *, profile: str | None = None,
+               service: dict | None = None, **fields) -> Path:
+    """Write a ward file as `load_ward` reads it: `ward`, then `fields` (office, issuing_body,
+    place), `profile`, `units` (each {"name", "source", "exceptional"?}) and `service`, in that
+    order, UTF-8. The demo ward, the benchmarks' and the tests' wards are all written here."""
+    import yaml
+
+    unknown = sorted(set(fields) - set(WARD_KEYS))
+    if unknown:
+        raise ValueError(f"not a ward.yaml key: {', '.join(unknown)}")
+    raw: dict = {"ward": name, **fields}
+    if profile is not None:
+        raw["profile"] = profile
+    raw["units"] = [dict(u) for u in units]
+    if service is not None:
+        raw["service"] = service
+    path = Path(path)
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def _unknown_keys(raw: dict, known: tuple[str, ...], where: str) -> None:
     """Refuse a key sheetsync does not know (a typo such as `wrd:` would otherwise be ignored
     and the forms would come out with an empty title), suggesting the nearest known one."""

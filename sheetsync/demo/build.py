@@ -8,10 +8,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sheetsync.config.profile import Profile, load_profile
 from sheetsync.config.schema import load_schemas
+from sheetsync.config.ward import write_ward
 from sheetsync.demo.cells import Typist, catalogue_rows, evaluation_rows, okr_rows, staff_rows, task_rows
 from sheetsync.demo.content import content
 from sheetsync.demo.fitting import UnitMonth, approve, fit, start
@@ -39,15 +38,15 @@ def parse_months(months: list[str] | tuple[str, ...] | None, profile: Profile) -
     return [Month(ym, int(ym[:4]), int(ym[5:]), closing_day(ym, profile)) for ym in keys]
 
 
-def _ward_yaml(ward: WardNames) -> dict[str, Any]:
+def _write_ward_file(path: Path, ward: WardNames) -> Path:
     units = []
     for spec in content().units:
         entry: dict[str, Any] = {"name": spec.name, "source": f"{spec.key}.xlsx"}
         if spec.school:
             entry["exceptional"] = False
         units.append(entry)
-    return {"ward": ward.name, "office": f"Văn phòng HĐND và UBND {ward.lower}",
-            "issuing_body": f"UBND {ward.name.upper()}", "place": ward.place, "profile": PROFILE, "units": units}
+    return write_ward(path, ward.name, units, profile=PROFILE, office=f"Văn phòng HĐND và UBND {ward.lower}",
+                      issuing_body=f"UBND {ward.name.upper()}", place=ward.place)
 
 
 def _plan(units: list[Unit], month: Month, plan, rng: random.Random, ward: WardNames
@@ -119,6 +118,5 @@ def build_demo_ward(out_dir: str | Path, *, months: list[str] | None = None, see
         sheets[u.spec.key].okr = okr_rows(u, month_list, random.Random(f"{seed}:okr:{u.spec.key}"))
         sheets[u.spec.key].schedule = schedule_rows(u, month_list)
         write_workbook(out / f"{u.spec.key}.xlsx", u.spec.name, sheets[u.spec.key], schemas)
-    ward_path = out / "ward.yaml"
-    ward_path.write_text(yaml.safe_dump(_ward_yaml(ward), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    ward_path = _write_ward_file(out / "ward.yaml", ward)
     return ward_path

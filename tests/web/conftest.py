@@ -16,11 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # unitbook lives in tests/
 
 from unitbook import UnitBook  # noqa: E402
+
+from sheetsync.config.ward import write_ward  # noqa: E402
 
 PASSWORD = "mat-khau-thu-1"
 AS_OF = "2026-11-27"
@@ -51,12 +52,9 @@ def make_ward(root: Path, service: dict | None = None, no_self: tuple[str, ...] 
     root.mkdir(parents=True, exist_ok=True)
     for (name, file), prefix in zip(UNITS.items(), ("AL", "BE", "GA")):
         fill_unit(root / file, name, prefix, odd_name=prefix == "BE", no_self=no_self)
-    ward = {"ward": "Phường Thử Nghiệm", "profile": "nd335",
-            "units": [{"name": n, "source": f} for n, f in UNITS.items()],
-            "service": {"schedule": {"every_minutes": 10, "hours": "00:00-23:59", "days": "1-7"}, **(service or {})}}
-    path = root / "ward.yaml"
-    path.write_text(yaml.safe_dump(ward, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return write_ward(root / "ward.yaml", "Phường Thử Nghiệm", [{"name": n, "source": f} for n, f in UNITS.items()],
+                      profile="nd335", service={"schedule": {"every_minutes": 10, "hours": "00:00-23:59", "days": "1-7"},
+                                                **(service or {})})
 
 
 def add_accounts(ward_file: Path) -> None:

@@ -23,6 +23,7 @@ from conftest import AS_OF, fill_unit, make_ward
 
 from sheetsync import service
 from sheetsync.cli import main
+from sheetsync.config.ward import write_ward
 from sheetsync.web.jobs import open_ward
 from sheetsync.web.queue import AFTER_TASK, SYNC_TASK, queue_counts
 
@@ -46,12 +47,8 @@ def queued_ward(root: Path, units: int, queue: dict | str = "procrastinate", sch
     names = {f"Đơn vị {i:02d}": f"u{i:02d}.xlsx" for i in range(1, units + 1)}
     for i, (name, file) in enumerate(names.items(), start=1):
         fill_unit(root / file, name, f"U{i:02d}")
-    ward = {"ward": "Phường Nhiều Tiến Trình", "profile": "nd335",
-            "units": [{"name": n, "source": f} for n, f in names.items()],
-            "service": {"schedule": schedule or {"enabled": False}, "queue": queue}}
-    path = root / "ward.yaml"
-    path.write_text(yaml.safe_dump(ward, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return write_ward(root / "ward.yaml", "Phường Nhiều Tiến Trình", [{"name": n, "source": f} for n, f in names.items()],
+                      profile="nd335", service={"schedule": schedule or {"enabled": False}, "queue": queue})
 
 
 class Workers:

@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import yaml
 from unitbook import UnitBook
+
+from sheetsync.config.ward import write_ward
 
 HOSTILE_EVENT = ("Họp <script>alert('lich')</script>; bàn việc, \"khẩn\"\\nEND:VEVENT\r\n"
                  "BEGIN:VEVENT\r\nSUMMARY:giả mạo")
@@ -75,13 +76,9 @@ def make_weeks_ward(root: Path, profile: str = "nd335", **service) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     alpha(root / UNITS["Phòng Alpha"])
     beta(root / UNITS["Phòng Beta"])
-    ward = {"ward": "Phường Thử Nghiệm", "profile": profile,
-            "units": [{"name": n, "source": f} for n, f in UNITS.items()],
-            "service": {"schedule": {"enabled": False}, "page_cache_seconds": 0, "calendar_per_minute": 1000,
-                        **service}}
-    path = root / "ward.yaml"
-    path.write_text(yaml.safe_dump(ward, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return write_ward(root / "ward.yaml", "Phường Thử Nghiệm", [{"name": n, "source": f} for n, f in UNITS.items()],
+                      profile=profile, service={"schedule": {"enabled": False}, "page_cache_seconds": 0,
+                                                "calendar_per_minute": 1000, **service})
 
 
 def serve_weeks(root: Path, profile: str = "nd335", **service):
