@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from sheetsync import __version__
-from sheetsync.cli import i18n
+from sheetsync.cli import i18n, startup
 from sheetsync.cli.options import (
     DATE_HELP,
     MONTH_HELP,
@@ -145,8 +145,7 @@ def sync(sources, month, as_of, profile, as_json, store, verbose) -> None:
 
 
 def _run(sources, month, as_of, profile, as_json, store, verbose: bool, write: bool) -> None:
-    from sheetsync import service
-
+    service = startup.service()
     options = dict(write=write, month=month, as_of=as_of, profile=profile, store=store)
     if as_json or not sys.stderr.isatty():
         result = service.run(list(sources), **options)
@@ -178,7 +177,7 @@ def _run(sources, month, as_of, profile, as_json, store, verbose: bool, write: b
 @click.option("--gsheet", help="Ghi thêm Mẫu 01A, 02A của phường vào bảng tính Google này (gsheet:<mã> hoặc đường dẫn).")
 def report(sources, month, as_of, out, formats, profile, templates, as_json, store, gsheet) -> None:
     """Lập Mẫu số 01A và 02A cho từng đơn vị và toàn phường (không ghi vào tệp của đơn vị)."""
-    from sheetsync import service
+    service = startup.service()
 
     try:
         result = service.report(list(sources), month=month, as_of=as_of, out=out, formats=formats_list(formats),
@@ -312,3 +311,9 @@ _register_history()
 _register_web()
 _register_worker()
 _register_weeks()
+
+
+def run() -> None:
+    """The `sheetsync` program: `main` in a process of its own (see `sheetsync.cli.startup`)."""
+    startup.begin()
+    main()

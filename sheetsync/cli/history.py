@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from sheetsync.cli import startup
 from sheetsync.cli.options import (
     MONTH_HELP,
     apply,
@@ -38,7 +39,7 @@ forms_options = [
 
 
 def _period_command(sources, store, profile, period, out, formats, templates, as_json, no_forms) -> None:
-    from sheetsync import service
+    service = startup.service()
 
     rep = guarded(as_json, lambda: service.period(list(sources), period, store=store, profile=profile, out=out,
                                                  formats=formats_list(formats), templates_dir=templates,
@@ -122,7 +123,7 @@ def year(sources, period, store, profile, out, formats, templates, no_forms, as_
 @json_option
 def status(sources, as_of, store, profile, counts, as_json) -> None:
     """Những việc còn thiếu hoặc trễ hạn của từng đơn vị và từng người (không ghi vào tệp)."""
-    from sheetsync import service
+    service = startup.service()
     from sheetsync.domain.calendar import month_label, month_of
 
     res = guarded(as_json, lambda: service.status(list(sources), as_of=as_of, store=store, profile=profile))
@@ -165,7 +166,7 @@ def status(sources, as_of, store, profile, counts, as_json) -> None:
 @json_option
 def history(sources, person, html_path, store, as_json) -> None:
     """Các tháng, điểm và xếp loại của một người qua mọi đơn vị (kể cả khi chuyển công tác)."""
-    from sheetsync import service
+    service = startup.service()
     from sheetsync.domain.calendar import month_label
 
     h = guarded(as_json, lambda: service.history(list(sources), person, store=store, html=html_path))
@@ -197,7 +198,7 @@ def reopen(sources, unit, month, reason, by, store, as_json) -> None:
 
     Sửa bảng tính trước, rồi mới mở lại: lần đồng bộ kế tiếp ghi nhận nội dung mới và khóa lại
     ngay nếu mọi người vẫn có xếp loại được phê duyệt."""
-    from sheetsync import service
+    service = startup.service()
     from sheetsync.domain.calendar import month_label
 
     state = guarded(as_json, lambda: service.reopen(list(sources), unit, month, reason, by=by, store=store))

@@ -148,7 +148,7 @@ def _open_store(target: str):
 
 def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str | None = None, key: str = "",
              as_of=None, months: list[str] | None = None, write: bool = True, exceptional: bool = False,
-             store=None, record: bool = False, reuse: bool = True) -> UnitResult:
+             store=None, record: bool = False, reuse: bool = True, plan: bool = True) -> UnitResult:
     """Validate and score one unit, and (with write=True) bring its engine cells up to date.
 
     With a `store`, approved months recorded there are frozen: edits to them are reported and
@@ -157,7 +157,9 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
     Excel) still gets its findings and scores reported, with the reason nothing was written.
     With a store and `reuse`, a unit read exactly as its last sync left it (same cells, date,
     schemas, profile, frozen months: see `sheetsync.service.reuse`) is not evaluated again: its
-    recorded result is shown (`UnitResult.reused`)."""
+    recorded result is shown (`UnitResult.reused`). With write=False and plan=False nothing is
+    planned either (`UnitResult.plan` stays None): a validate prints no plan, and building the
+    summary tab costs more than a small unit's checks."""
     name = unit or backend.label
     result = UnitResult(unit=name, source=backend.label, key=key or backend.label)
     t0 = time.perf_counter()
@@ -217,7 +219,8 @@ def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str 
 
         check_returns(store, name, ev)  # a return count lower than recorded: a warning on the row
     t2 = time.perf_counter()
-    result.plan = plan_writes(ev, grids, schemas)
+    if write or plan:
+        result.plan = plan_writes(ev, grids, schemas)
     t3 = time.perf_counter()
     if write and result.plan:
         try:
@@ -479,7 +482,7 @@ def run_specs(ward: WardConfig | None, specs: list[UnitSpec], *, write: bool, pr
         backend = open_backend(spec)
         return run_unit(backend, schemas, profile, unit=spec.name, key=unit_key(spec.source), as_of=as_of_ts,
                         months=months, write=write, exceptional=spec.exceptional, store=store, record=write,
-                        reuse=mode in ("sync", "validate"))
+                        reuse=mode in ("sync", "validate"), plan=write)
 
     result = RunResult(mode, for_each_unit(specs, one, progress), profile, as_of_ts, months, ward, [],
                        list(notices))

@@ -1,6 +1,8 @@
 """A command pays only for the libraries it needs: `--help` loads none of the heavy ones, a
 validate that has no history store never loads the database layer (nor creates a store), and
-a sync or validate of a unit unchanged since its last sync does not either."""
+a sync or validate of a unit unchanged since its last sync does not either. The `sheetsync`
+program keeps what its imports made out of the garbage collector's walks (`cli.startup`), and a
+validate plans no writes."""
 
 from __future__ import annotations
 
@@ -67,3 +69,49 @@ def test_the_forms_read_findings_without_the_database_layer():
     code = "import sys, sheetsync.forms.collect; print('sqlalchemy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "False", done.stderr
+
+
+GC_PROBE = """
+import gc, sys
+from sheetsync.cli import {entry}
+sys.argv = ["sheetsync", *sys.argv[1:]]
+try:
+    {entry}()
+except SystemExit:
+    pass
+print("GC:", gc.get_freeze_count(), *gc.get_threshold(), file=sys.stderr)
+"""
+
+
+def collector_after(entry: str, *args: str) -> tuple[int, ...]:
+    """(objects frozen, thresholds) of the collector once the command has run."""
+    done = subprocess.run([sys.executable, "-c", GC_PROBE.format(entry=entry), *args], capture_output=True,
+                          text=True, timeout=300)
+    line = next(x for x in done.stderr.splitlines() if x.startswith("GC:"))
+    return tuple(int(v) for v in line.split()[1:])
+
+
+def test_the_program_keeps_what_it_imported_out_of_the_collectors_walks(tmp_path):
+    import gc
+
+    path = UnitBook(tmp_path / "unit.xlsx").save()
+    frozen, *thresholds = collector_after("run", "validate", str(path), "--as-of", "2026-11-24")
+    assert frozen > 20_000  # pandas, numpy and sheetsync's modules, frozen once imported
+    assert tuple(thresholds) == gc.get_threshold()  # then collected at the usual pace
+
+
+def test_a_program_calling_main_itself_keeps_its_collector_as_it_was(tmp_path):
+    import gc
+
+    path = UnitBook(tmp_path / "unit.xlsx").save()
+    assert collector_after("main", "validate", str(path), "--as-of", "2026-11-24") == (0, *gc.get_threshold())
+
+
+def test_validate_plans_no_writes_and_sync_does(tmp_path):
+    from sheetsync import service
+
+    path = UnitBook(tmp_path / "unit.xlsx").save()
+    checked = service.validate([str(path)], as_of="2026-11-24", store="none").units[0]
+    assert checked.evaluation is not None and checked.plan is None
+    synced = service.sync([str(path)], as_of="2026-11-24", store="none").units[0]
+    assert synced.written and synced.plan is not None and synced.plan.summary is not None
