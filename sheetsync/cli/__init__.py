@@ -32,6 +32,7 @@ from sheetsync.cli.options import (
     templates_option,
 )
 from sheetsync.cli.output import echo_json, fail, failed, run_result, say
+from sheetsync.cli.startup import load_service
 from sheetsync.errors import EXIT_PROBLEM, SheetsyncError
 
 i18n.install()
@@ -145,7 +146,7 @@ def sync(sources, month, as_of, profile, as_json, store, verbose) -> None:
 
 
 def _run(sources, month, as_of, profile, as_json, store, verbose: bool, write: bool) -> None:
-    service = startup.service()
+    service = load_service()
     options = dict(write=write, month=month, as_of=as_of, profile=profile, store=store)
     if as_json or not sys.stderr.isatty():
         result = service.run(list(sources), **options)
@@ -177,7 +178,7 @@ def _run(sources, month, as_of, profile, as_json, store, verbose: bool, write: b
 @click.option("--gsheet", help="Ghi thêm Mẫu 01A, 02A của phường vào bảng tính Google này (gsheet:<mã> hoặc đường dẫn).")
 def report(sources, month, as_of, out, formats, profile, templates, as_json, store, gsheet) -> None:
     """Lập Mẫu số 01A và 02A cho từng đơn vị và toàn phường (không ghi vào tệp của đơn vị)."""
-    service = startup.service()
+    service = load_service()
 
     try:
         result = service.report(list(sources), month=month, as_of=as_of, out=out, formats=formats_list(formats),

@@ -10,7 +10,6 @@ import sys
 
 import click
 
-from sheetsync.cli import startup
 from sheetsync.cli.options import (
     MONTH_HELP,
     apply,
@@ -27,6 +26,7 @@ from sheetsync.cli.options import (
     year_option,
 )
 from sheetsync.cli.output import echo_json, fmt, guarded, say
+from sheetsync.cli.startup import load_service
 
 # -- quarter and year ----------------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ forms_options = [
 
 
 def _period_command(sources, store, profile, period, out, formats, templates, as_json, no_forms) -> None:
-    service = startup.service()
+    service = load_service()
 
     rep = guarded(as_json, lambda: service.period(list(sources), period, store=store, profile=profile, out=out,
                                                  formats=formats_list(formats), templates_dir=templates,
@@ -123,7 +123,7 @@ def year(sources, period, store, profile, out, formats, templates, no_forms, as_
 @json_option
 def status(sources, as_of, store, profile, counts, as_json) -> None:
     """Những việc còn thiếu hoặc trễ hạn của từng đơn vị và từng người (không ghi vào tệp)."""
-    service = startup.service()
+    service = load_service()
     from sheetsync.domain.calendar import month_label, month_of
 
     res = guarded(as_json, lambda: service.status(list(sources), as_of=as_of, store=store, profile=profile))
@@ -166,7 +166,7 @@ def status(sources, as_of, store, profile, counts, as_json) -> None:
 @json_option
 def history(sources, person, html_path, store, as_json) -> None:
     """Các tháng, điểm và xếp loại của một người qua mọi đơn vị (kể cả khi chuyển công tác)."""
-    service = startup.service()
+    service = load_service()
     from sheetsync.domain.calendar import month_label
 
     h = guarded(as_json, lambda: service.history(list(sources), person, store=store, html=html_path))
@@ -198,7 +198,7 @@ def reopen(sources, unit, month, reason, by, store, as_json) -> None:
 
     Sửa bảng tính trước, rồi mới mở lại: lần đồng bộ kế tiếp ghi nhận nội dung mới và khóa lại
     ngay nếu mọi người vẫn có xếp loại được phê duyệt."""
-    service = startup.service()
+    service = load_service()
     from sheetsync.domain.calendar import month_label
 
     state = guarded(as_json, lambda: service.reopen(list(sources), unit, month, reason, by=by, store=store))

@@ -41,7 +41,7 @@ def settle() -> None:
         gc.set_threshold(*_default)
 
 
-def service() -> ModuleType:
+def load_service() -> ModuleType:
     """`sheetsync.service` (and with it pandas), then `settle`."""
     from sheetsync import service as loaded
 
