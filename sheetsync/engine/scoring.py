@@ -330,26 +330,39 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
               g.map(lambda v: message("score.general-from-self", value=_num(v)), na_action="ignore"))
     notes(disciplined, "disciplined", "warning", "score.disciplined",
           message("score.disciplined", rating=profile.discipline_rating))
-    bonus = p["bonus_points"].fillna(0) if profile.bonus_field else 0.0
+    # Settling works on plain arrays by row position (a month has a handful of people per level
+    # of the management tree, where each pandas call would cost more than its arithmetic); the
+    # columns go back into `p` once every level is settled.
+    bonus = p["bonus_points"].fillna(0).to_numpy(dtype="float64") if profile.bonus_field else 0.0
+    score = {c[len("score_"):]: p[c].to_numpy(dtype="float64", copy=True) for c in p.columns if c.startswith("score_")}
+    general = p["general_points"].to_numpy(dtype="float64")
+    a_sum = sA.to_numpy(dtype="float64")
+    task_points = np.full(len(idx), np.nan)
+    total_points = np.full(len(idx), np.nan)
+    suggested = np.full(len(idx), None, dtype=object)
+    approved_at = approved.to_numpy(dtype=object)
+    disciplined_at = disciplined.to_numpy(dtype=bool)
+    sid_at = sid.to_numpy(dtype=object)
 
-    def settle(rows_: pd.Index, comps: list[str]) -> None:
-        """Task points, total and suggested rating for these rows, all at once."""
-        vals = p.loc[rows_, [f"score_{c}" for c in comps]]
-        ok = (sA[rows_] > 0) & vals.notna().all(axis=1)
-        p.loc[rows_, "task_points"] = (profile.task_max * vals.mean(axis=1) / 100).where(ok)
-        raw_total = p.loc[rows_, "general_points"] + p.loc[rows_, "task_points"] + \
-            (bonus[rows_] if isinstance(bonus, pd.Series) else bonus)
-        total = pd.Series(round_half_up(raw_total.to_numpy(dtype="float64"), profile.rounding), index=rows_)
-        p.loc[rows_, "total_points"] = total
-        p.loc[rows_, "suggested_rating"] = profile.band_many(total)
-        p.loc[rows_[disciplined[rows_].to_numpy()], "suggested_rating"] = profile.discipline_rating
+    def settle(at: np.ndarray, comps: list[str]) -> None:
+        """Task points, total and suggested rating for the rows at these positions, all at once."""
+        vals = np.column_stack([score[c][at] for c in comps]) if comps else np.full((len(at), 1), np.nan)
+        ok = (a_sum[at] > 0) & ~np.isnan(vals).any(axis=1)
+        with np.errstate(invalid="ignore"):
+            task_points[at] = np.where(ok, profile.task_max * vals.mean(axis=1) / 100, np.nan)
+        raw_total = general[at] + task_points[at] + (bonus[at] if isinstance(bonus, np.ndarray) else bonus)
+        total = round_half_up(raw_total, profile.rounding)
+        total_points[at] = total
+        suggested[at] = profile.band_many(pd.Series(total, dtype="float64")).to_numpy(dtype=object)
+        suggested[at[disciplined_at[at]]] = profile.discipline_rating
 
-    def final_of(rows_: pd.Index) -> pd.Series:
-        return approved[rows_].where(approved[rows_].notna(), p.loc[rows_, "suggested_rating"])
+    def final_of(at: np.ndarray) -> np.ndarray:
+        mine = approved_at[at]
+        return np.where(pd.isna(mine), suggested[at], mine)
 
-    staff_rows = idx[(scored & ~leader).to_numpy()]
-    settle(staff_rows, profile.staff_components)
-    rating_of: dict[str, str | None] = dict(zip(sid[staff_rows], final_of(staff_rows)))
+    staff_at = np.flatnonzero((scored & ~leader).to_numpy())
+    settle(staff_at, profile.staff_components)
+    rating_of: dict[str, str | None] = dict(zip(sid_at[staff_at], final_of(staff_at)))
     # Leaders from the leaves of the management tree upwards, so d sees their people's ratings.
     # Everyone a leader manages stands lower in the tree, so the leaders of one height settle together.
     height = _height(parent)
@@ -358,13 +371,14 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     levels: dict[int, list] = {}
     for r in idx[leader.to_numpy()]:
         levels.setdefault(height.get(sid[r], 0), []).append(r)
+    position = {r: i for i, r in enumerate(idx)}
     for h in sorted(levels):
-        level = pd.Index(levels[h])
+        level = levels[h]
         for r in level:
             s = sid[r]
             team = desc.get(s, set())
             failed = sorted(m for m in team if rating_of.get(m) == fail)
-            p.at[r, "score_d"] = profile.d_any_fail if failed else profile.d_all_pass
+            score["d"][position[r]] = profile.d_any_fail if failed else profile.d_all_pass
             if failed and profile.d_any_fail != profile.d_all_pass:
                 reasons.append((r, "score_d", "score.leader-d", message(
                     "score.leader-d", value=_num(profile.d_any_fail), rating=fail,
@@ -372,7 +386,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
             own = tasks[tasks["owner"].isin(team | {s})]
             tot = own[["A", "D", "Q", "T"]].sum()
             full = np.isclose(tot["D"], tot["A"]) and np.isclose(tot["Q"], tot["A"]) and np.isclose(tot["T"], tot["A"])
-            p.at[r, "score_dd"] = profile.dd_all_done if full else profile.dd_otherwise
+            score["dd"][position[r]] = profile.dd_all_done if full else profile.dd_otherwise
             if not full and profile.dd_otherwise != profile.dd_all_done:
                 short = own[~(np.isclose(own["D"], own["A"]) & np.isclose(own["Q"], own["A"])
                               & np.isclose(own["T"], own["A"]))]
@@ -380,12 +394,18 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
                     "score.leader-dd", value=_num(profile.dd_otherwise), tab=ts.title,
                     tasks=_listed([_task_label(t, short.at[t, "task_id"]) for t in short.index[:5]], "nhiệm vụ",
                                   total=len(short)))))
-        settle(level, profile.leader_components)
-        rating_of.update(zip(sid[level], final_of(level)))
+        at = np.array([position[r] for r in level], dtype="int64")
+        settle(at, profile.leader_components)
+        rating_of.update(zip(sid_at[at], final_of(at)))
     for r, key, code, text in reasons:
         lt = evals.letters.get(key)
         findings.add(evals.title, int(r), evals.header(key), "warning", code, text, cell=f"{lt}{r}" if lt else None)
 
+    for c, values in score.items():
+        p[f"score_{c}"] = values
+    p["task_points"] = task_points
+    p["total_points"] = total_points
+    p["suggested_rating"] = pd.Series(suggested, index=idx, dtype=object)
     for c in (f for f in SCORE_FIELDS if f != "total_points"):  # the total is rounded from unrounded parts
         p[c] = round_half_up(p[c].astype("float64").to_numpy(), profile.rounding)
     p["approved_rating"] = approved

@@ -70,13 +70,13 @@ class Parsed:
     bad: pd.Series  # something in the cell that is not a valid value of the type
     issue: pd.Series  # the cell holds a CellIssue marker (reported separately)
     codes: np.ndarray | None = None  # row → position in `distinct` (when parsed by distinct value)
-    distinct: pd.Series | None = None  # the parsed distinct values
+    distinct: np.ndarray | None = None  # the parsed distinct values
 
     def per_distinct(self, func, vectorized: bool = False) -> pd.Series:
         """func over the parsed values, computed once per distinct value and spread to rows."""
         if self.codes is None or self.distinct is None:
             return map_distinct(self.value, func, vectorized)
-        vals = self.distinct.to_numpy()
+        vals = self.distinct
         out = np.array(func(list(vals)) if vectorized else [func(v) for v in vals], dtype=object)
         return pd.Series(out.take(self.codes), index=self.value.index, dtype=object)
 
@@ -488,17 +488,23 @@ def parse_fields(fields, raw: pd.DataFrame) -> dict:
     out: dict = {}
     if len(raw) > _SHARED_PASS_LIMIT:
         for f in fields:
-            _parse_batch([(f, *pd.factorize(raw[f.key], use_na_sentinel=True))], raw.index, out)
+            _parse_batch([(f, *_factorize(raw[f.key]))], raw.index, out)
         return out
     batches: dict[tuple, list] = {}
     for f in fields:
-        batches.setdefault(_parse_signature(f), []).append((f, *pd.factorize(raw[f.key], use_na_sentinel=True)))
+        batches.setdefault(_parse_signature(f), []).append((f, *_factorize(raw[f.key])))
     for batch in batches.values():
         _parse_batch(batch, raw.index, out)
     return out
 
 
 _SHARED_PASS_LIMIT = 10_000  # rows of a tab beyond which its columns are parsed one at a time
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column, -1 for blanks, on its array: the Series wrapper
+    adds nothing here but its fixed cost, paid once per column of every tab."""
+    return pd.factorize(column.to_numpy(), use_na_sentinel=True)
 
 
 def _parse_batch(batch: list, index: pd.Index, out: dict) -> None:
@@ -519,7 +525,7 @@ def _parse_batch(batch: list, index: pd.Index, out: dict) -> None:
             at = np.append(np.arange(start, start + len(uniques)), blank)
             own, local = [(a.take(at), dtype) for a, dtype in arrays], np.where(codes < 0, len(uniques), codes)
         value, empty, bad, issue = (pd.Series(a.take(local), index=index, dtype=dtype) for a, dtype in own)
-        out[f.key] = Parsed(value, empty, bad, issue, local, pd.Series(own[0][0], dtype=own[0][1]))
+        out[f.key] = Parsed(value, empty, bad, issue, local, own[0][0])
 
 
 def _parse_signature(field) -> tuple:
