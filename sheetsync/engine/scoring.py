@@ -273,33 +273,31 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     issues = ts.frame[(ts.frame["month"] == month) & (ts.frame["excluded"] | ts.frame["zeroed"])]
     issue_rows = issues.groupby("owner").apply(lambda g: list(g.index), include_groups=False) if len(issues) else pd.Series(dtype=object)
 
-    p = pd.DataFrame(index=idx)
-    p["staff_id"] = er["staff_id"] if "staff_id" in er else None
-    p["_sid"] = sid
+    # The month's people are worked out on plain arrays and Series by row position (a month has a
+    # few dozen rows, where each pandas call costs more than its arithmetic) and become one frame
+    # at the end, `p`, with its columns in this order.
     per = sums.reindex(sid.to_numpy())
     per.index = idx
     sA = per["A"].fillna(0)
+    score: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
-        p["score_a"] = np.where(sA > 0, 100 * per["D"] / sA, np.nan)
-        p["score_b"] = np.where(sA > 0, 100 * per["Q"] / sA, np.nan)
-        p["score_c"] = np.where(sA > 0, 100 * per["T"] / sA, np.nan)
+        score["a"] = np.where(sA > 0, 100 * per["D"] / sA, np.nan)
+        score["b"] = np.where(sA > 0, 100 * per["Q"] / sA, np.nan)
+        score["c"] = np.where(sA > 0, 100 * per["T"] / sA, np.nan)
     role = sid.map(by_id["leader_role"]) if "leader_role" in by_id else pd.Series(None, index=idx)
     desc = _descendants(parent)
     manages = sid.map(lambda s: len(desc.get(s, ())) > 0 if isinstance(s, str) else False)
     is_leader_role = role.isin(profile.leader_roles)
-    p["leader"] = is_leader_role & manages
-    p["general_points"] = _usable(evals, profile.general_field).reindex(idx)
-    from_self = p["general_points"].isna()
+    leads = is_leader_role & manages
+    g = _usable(evals, profile.general_field).reindex(idx)
+    from_self = g.isna()
     if profile.general_fallback:
-        p.loc[from_self, "general_points"] = _usable(evals, profile.general_fallback).reindex(idx)[from_self]
-    p["bonus_points"] = (_usable(evals, profile.bonus_field).reindex(idx).fillna(0)
-                         if profile.bonus_field else np.nan)
-    p["score_e"] = np.where(p["leader"], _usable(evals, "leader_e").reindex(idx), np.nan)
-    p["score_d"] = np.nan
-    p["score_dd"] = np.nan
-    p["task_points"] = np.nan
-    p["total_points"] = np.nan
-    p["suggested_rating"] = None
+        g = g.where(~from_self, _usable(evals, profile.general_fallback).reindex(idx))
+    bonus_points = (_usable(evals, profile.bonus_field).reindex(idx).fillna(0).to_numpy(dtype="float64")
+                    if profile.bonus_field else np.full(len(idx), np.nan))
+    score["e"] = np.where(leads, _usable(evals, "leader_e").reindex(idx), np.nan).astype("float64")
+    score["d"] = np.full(len(idx), np.nan)
+    score["dd"] = np.full(len(idx), np.nan)
     disciplined = _col(evals, "disciplined", "Không").reindex(idx).eq("Có")
     approved = _col(evals, "approved_rating", None).reindex(idx)
     approved = approved.where(~evals.errors["approved_rating"].reindex(idx, fill_value=False)) \
@@ -314,7 +312,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
                               col_letter=evals.letters.get(key))
 
     # Unknown people and duplicate rows are already validation errors; nothing to score.
-    leader = p["leader"] & scored
+    leader = leads & scored
     notes(is_leader_role & ~manages, "staff_id", "warning", "score.leader-no-staff", message("score.leader-no-staff"))
     notes(sA <= 0, "staff_id", "error", "score.no-work", message("score.no-work", month=month_label(month)))
     provisional = sid.isin(issue_rows.index)
@@ -322,20 +320,15 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
         prov_msgs = sid[provisional].map(lambda s: message("score.provisional", count=len(issue_rows[s]),
                                                            tab=ts.title, rows=_task_rows_text(ts, issue_rows[s])))
         notes(provisional, "staff_id", "warning", "score.provisional", prov_msgs)
-    notes(leader & p["score_e"].isna(), "leader_e", "error", "score.leader-e-missing", message("score.leader-e-missing"))
-    g = p["general_points"]
+    notes(leader & np.isnan(score["e"]), "leader_e", "error", "score.leader-e-missing", message("score.leader-e-missing"))
     notes(g.isna(), profile.general_field, "error", "score.general-missing", message("score.general-missing"))
     if (from_self & g.notna() & scored).any():
         notes(from_self & g.notna(), profile.general_field, "warning", "score.general-from-self",
               g.map(lambda v: message("score.general-from-self", value=_num(v)), na_action="ignore"))
     notes(disciplined, "disciplined", "warning", "score.disciplined",
           message("score.disciplined", rating=profile.discipline_rating))
-    # Settling works on plain arrays by row position (a month has a handful of people per level
-    # of the management tree, where each pandas call would cost more than its arithmetic); the
-    # columns go back into `p` once every level is settled.
-    bonus = p["bonus_points"].fillna(0).to_numpy(dtype="float64") if profile.bonus_field else 0.0
-    score = {c[len("score_"):]: p[c].to_numpy(dtype="float64", copy=True) for c in p.columns if c.startswith("score_")}
-    general = p["general_points"].to_numpy(dtype="float64")
+    bonus = bonus_points if profile.bonus_field else 0.0
+    general = g.to_numpy(dtype="float64")
     a_sum = sA.to_numpy(dtype="float64")
     task_points = np.full(len(idx), np.nan)
     total_points = np.full(len(idx), np.nan)
@@ -401,19 +394,29 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
         lt = evals.letters.get(key)
         findings.add(evals.title, int(r), evals.header(key), "warning", code, text, cell=f"{lt}{r}" if lt else None)
 
-    for c, values in score.items():
-        p[f"score_{c}"] = values
-    p["task_points"] = task_points
-    p["total_points"] = total_points
-    p["suggested_rating"] = pd.Series(suggested, index=idx, dtype=object)
-    for c in (f for f in SCORE_FIELDS if f != "total_points"):  # the total is rounded from unrounded parts
-        p[c] = round_half_up(p[c].astype("float64").to_numpy(), profile.rounding)
-    p["approved_rating"] = approved
-    p["final_rating"] = approved.where(approved.notna(), p["suggested_rating"])
-    p.loc[~scored, ["final_rating", "suggested_rating"]] = None
-    p["scored"] = scored
-    p["provisional"] = sid.isin(issue_rows.index)
-    p["peer_group"] = sid.map(by_id["peer_group"]) if "peer_group" in by_id else None
+    scored_at = scored.to_numpy(dtype=bool)
+    final = np.where(pd.isna(approved_at), suggested, approved_at)
+    final[~scored_at] = None
+    suggested[~scored_at] = None
+    unrounded = {"general_points": general, "bonus_points": bonus_points, "task_points": task_points,
+                 **{f"score_{c}": v for c, v in score.items()}}
+    rounded = {c: round_half_up(v, profile.rounding) if c in SCORE_FIELDS else v for c, v in unrounded.items()}
+    # (the total is rounded already, from the unrounded parts)
+    p = pd.DataFrame({
+        "staff_id": er["staff_id"] if "staff_id" in er else None,
+        "_sid": sid,
+        "score_a": rounded["score_a"], "score_b": rounded["score_b"], "score_c": rounded["score_c"],
+        "leader": leads,
+        "general_points": rounded["general_points"], "bonus_points": rounded["bonus_points"],
+        "score_e": rounded["score_e"], "score_d": rounded["score_d"], "score_dd": rounded["score_dd"],
+        "task_points": rounded["task_points"], "total_points": total_points,
+        "suggested_rating": pd.Series(suggested, index=idx, dtype=object),
+        "approved_rating": approved,
+        "final_rating": pd.Series(final, index=idx, dtype=object),
+        "scored": scored,
+        "provisional": provisional,
+        "peer_group": sid.map(by_id["peer_group"]) if "peer_group" in by_id else None,
+    }, index=idx)
 
     _deadlines(month, evals, idx, as_of, profile, findings)
     _honesty(evals, p, ts, month, profile, findings)
