@@ -32,9 +32,9 @@ def _norm(s: pd.Series) -> pd.Series:
 
 
 def _usable(tab: TabData, key: str, default=np.nan) -> pd.Series:
-    v = tab.values.loc[tab.rows, key] if key in tab.values else pd.Series(default, index=tab.rows)
+    v = tab.on_rows(tab.values[key]) if key in tab.values else pd.Series(default, index=tab.rows)
     if key in tab.errors:
-        v = v.where(~tab.errors.loc[tab.rows, key].astype(bool))
+        v = v.where(~tab.on_rows(tab.errors[key]).astype(bool))
     return v
 
 

@@ -8,6 +8,7 @@ per row and field, which cells hold errors (scoring needs to know which rows it 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -45,9 +46,16 @@ class TabData:
             self.errors[key] = False
         self.errors[key] = self.errors[key] | mask.reindex(self.errors.index, fill_value=False)
 
-    @property
+    @functools.cached_property
     def rows(self) -> pd.Index:
+        """The data rows (asked for by every check and score of the tab, once worked out)."""
         return self.values.index[~self.blank.reindex(self.values.index, fill_value=False)]
+
+    def on_rows(self, data):
+        """`data.loc[self.rows]`, without the lookup when the rows are its index already (they
+        usually are: the lookup would copy every column to the same place)."""
+        rows = self.rows
+        return data if data.index.equals(rows) else data.loc[rows]
 
 
 class TabChecker:
