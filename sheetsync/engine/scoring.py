@@ -79,12 +79,6 @@ def _col(tab: TabData, key: str, default=np.nan) -> pd.Series:
     return pd.Series(default, index=tab.values.index)
 
 
-def _on(data, rows: pd.Index):
-    """`data.loc[rows]`, without the lookup when `rows` is its index already (a tab's rows
-    usually are: the lookup would copy every column to the same place)."""
-    return data if data.index.equals(rows) else data.loc[rows]
-
-
 def _usable(tab: TabData, key: str) -> pd.Series:
     """The value where its cell has no error, else NaN: scoring never uses a bad value."""
     v = _col(tab, key)
@@ -97,8 +91,8 @@ def _usable(tab: TabData, key: str) -> pd.Series:
 
 def score_tasks(tasks: TabData, catalogue: TabData | None, profile: Profile) -> TaskScores:
     rows = tasks.rows
-    t = _on(tasks.values, rows)
-    err = _on(tasks.errors, rows) if len(tasks.errors.columns) else pd.DataFrame(index=rows)
+    t = tasks.on_rows(tasks.values)
+    err = tasks.on_rows(tasks.errors) if len(tasks.errors.columns) else pd.DataFrame(index=rows)
     coef = pd.Series(dtype="float64")
     if catalogue is not None and "product_code" in catalogue.values and "coefficient" in catalogue.values:
         cat = catalogue.values.loc[catalogue.rows]
@@ -106,8 +100,8 @@ def score_tasks(tasks: TabData, catalogue: TabData | None, profile: Profile) -> 
         cat = cat[ok] if not isinstance(ok, bool) else cat
         coef = pd.Series(cat["coefficient"].to_numpy(), index=_norm(cat["product_code"])).dropna()
         coef = coef[~coef.index.duplicated()]
-    k = _norm(_on(_col(tasks, "product_code"), rows)).map(coef)
-    q = _on(_usable(tasks, "assigned_qty"), rows)
+    k = _norm(tasks.on_rows(_col(tasks, "product_code"))).map(coef)
+    q = tasks.on_rows(_usable(tasks, "assigned_qty"))
     unusable = k.isna() | q.isna() | (q <= 0)
     for f in TASK_UNUSABLE_FIELDS:
         if f in err:
@@ -119,31 +113,31 @@ def score_tasks(tasks: TabData, catalogue: TabData | None, profile: Profile) -> 
         if len(err.columns) else pd.Series(False, index=rows)
     zeroed = ~unusable & other_error
 
-    done = _on(_col(tasks, "done_qty"), rows).fillna(0).clip(lower=0)
+    done = tasks.on_rows(_col(tasks, "done_qty")).fillna(0).clip(lower=0)
     h = np.minimum(done, q)
-    excused = _on(_col(tasks, "excused", "Không"), rows).eq("Có")
-    returns = _on(_col(tasks, "returns"), rows).fillna(0).clip(lower=0)
-    due = _on(_col(tasks, "due_date", pd.NaT), rows)
-    done_date = _on(_col(tasks, "done_date", pd.NaT), rows)
+    excused = tasks.on_rows(_col(tasks, "excused", "Không")).eq("Có")
+    returns = tasks.on_rows(_col(tasks, "returns")).fillna(0).clip(lower=0)
+    due = tasks.on_rows(_col(tasks, "due_date", pd.NaT))
+    done_date = tasks.on_rows(_col(tasks, "done_date", pd.NaT))
     late = (done_date > due).fillna(False).astype(float)
-    delays = _on(_col(tasks, "delays"), rows)
+    delays = tasks.on_rows(_col(tasks, "delays"))
     delays = delays.where(delays.notna(), late)
     returns = returns.where(~excused, 0)
     delays = delays.where(~excused, 0)
 
     A = q * k
     D = h * k
-    approved = _on(_col(tasks, "review", "Chưa duyệt"), rows).eq("Đạt")
+    approved = tasks.on_rows(_col(tasks, "review", "Chưa duyệt")).eq("Đạt")
     Q = (D * (1 - profile.per_return * returns).clip(lower=0)).where(approved, 0.0)
     T = D * (1 - profile.per_delay * delays).clip(lower=0)
     D, Q, T = (s.where(~zeroed, 0.0) for s in (D, Q, T))
     A, D, Q, T = (s.where(~unusable) for s in (A, D, Q, T))
 
-    evidence_missing = (done > 0) & _on(_col(tasks, "evidence", None), rows).isna()
+    evidence_missing = (done > 0) & tasks.on_rows(_col(tasks, "evidence", None)).isna()
     frame = pd.DataFrame({
-        "owner": _norm(_on(_col(tasks, "owner_id", None), rows)),
-        "task_id": _on(_col(tasks, "task_id", None), rows),
-        "month": _on(_col(tasks, "month", None), rows),
+        "owner": _norm(tasks.on_rows(_col(tasks, "owner_id", None))),
+        "task_id": tasks.on_rows(_col(tasks, "task_id", None)),
+        "month": tasks.on_rows(_col(tasks, "month", None)),
         "A": A, "D": D, "Q": Q, "T": T,
         "excluded": unusable, "zeroed": zeroed, "no_evidence": evidence_missing,
     }, index=rows)
