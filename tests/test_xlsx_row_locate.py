@@ -72,3 +72,31 @@ def test_a_year_sheet_is_patched_without_indexing_every_row(monkeypatch) -> None
     start, end = lay.locate(19_993)
     assert data[start:end].startswith(b'<row r="19993"')
     assert calls == []
+
+
+def test_many_rows_to_write_are_found_through_one_index(monkeypatch) -> None:
+    """A first sync writes every row: one pass over the row tags, not a bisection per row."""
+    data = _sheet([(n, "plain") for n in range(1, 2_001)])
+    calls, bisections = [], []
+    real_index, real_bisect = ooxml._index_rows, ooxml._SheetLayout._bisect
+    monkeypatch.setattr(ooxml, "_index_rows", lambda *a: calls.append(a) or real_index(*a))
+    monkeypatch.setattr(ooxml._SheetLayout, "_bisect", lambda self, num: bisections.append(num) or real_bisect(self, num))
+    styles = ooxml._StyleBook.__new__(ooxml._StyleBook)
+    styles._cache = {"engine": 0}
+    patcher = ooxml._SheetPatcher(data, "sheet.xml", styles)
+    writes = {(r, 3): ooxml._Write(float(r), "engine") for r in range(2, 2_001)}
+    new = patcher.apply(writes)
+    assert len(calls) == 1 and bisections == []
+    text = new.tobytes() if isinstance(new, ooxml._Pieces) else new
+    assert b'<c r="C2000" s="0"><v>2000.0</v></c>' in text or b'<c r="C2000"><v>2000.0</v></c>' in text
+    few = ooxml._SheetPatcher(data, "sheet.xml", styles).apply({(1999, 3): ooxml._Write(1.0, "engine")})
+    assert len(calls) == 1 and bisections == [1999]
+    assert b'<c r="C1999"><v>1.0</v></c>' in few.tobytes()
+
+
+def test_bisection_finds_every_row_that_names_its_number() -> None:
+    rows = [(n, "empty" if n % 5 == 0 else "plain") for n in range(1, 400, 3)]
+    lay = ooxml._layout(_sheet(rows), "sheet.xml")
+    for num, _ in rows:
+        assert lay._bisect(num) is not None, num
+    assert lay._index is None

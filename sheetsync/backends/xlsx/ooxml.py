@@ -1185,6 +1185,7 @@ class _SheetLayout:
         self.content_end = content_end  # start of </sheetData> (== content_start for <sheetData/>)
         self.sd_end = sd_end  # just after the element
         self._index: tuple[list[int], list[int]] | None = None
+        self._found: dict[int, tuple[int, int]] = {}  # rows found by bisecting
 
     def _full_index(self) -> tuple[list[int], list[int]]:
         if self._index is None:
@@ -1225,9 +1226,12 @@ class _SheetLayout:
     def locate(self, num: int) -> tuple[int, int] | int:
         """Byte span of row ``num``'s element, or the offset where a new row ``num`` goes."""
         if self._index is None:
+            if num in self._found:
+                return self._found[num]
             start = self._bisect(num)
             if start is not None:
-                return self._row_span(start, num)
+                span = self._found[num] = self._row_span(start, num)
+                return span
         i = self.find(num)
         if self.has(i, num):
             return self.span(i)
@@ -1237,8 +1241,9 @@ class _SheetLayout:
         """(offset, number) of the first row tag starting in [pos, end); number None when the
         tag has no r attribute. Cell text holds no "<" (comments and CDATA are refused), so
         every "<row" in sheetData starts a row tag or an element named like one."""
+        stop = min(end + len(self.pat.row_open) - 1, self.content_end)  # a tag starting before end
         while True:
-            at = self.data.find(self.pat.row_open, pos, end)
+            at = self.data.find(self.pat.row_open, pos, stop)
             if at < 0:
                 return None
             m = self.pat.row_tag.match(self.data, at)
@@ -1674,6 +1679,8 @@ class _SheetPatcher:
         """Return the new part bytes (the original object when nothing changed)."""
         lay, p = self.layout, self.pat.p
         heights = heights or {}
+        if len({r for r, _ in writes} | set(heights)) > _BISECT_ROWS:
+            lay.rows  # noqa: B018 — many rows: one pass over every row tag costs less than bisecting each
         fixes = self._shared_formula_fixes(writes)
         by_row: dict[int, tuple[dict[int, _Write], dict[int, str]]] = {}
         for (r, c), w in writes.items():
@@ -1683,8 +1690,6 @@ class _SheetPatcher:
         for r in heights:
             by_row.setdefault(r, ({}, {}))
 
-        if len(by_row) > _BISECT_ROWS:
-            lay.rows  # noqa: B018 — many rows: one pass over every row tag costs less than bisecting each
         edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement), sorted by start
         for num in sorted(by_row):
             cell_writes, row_fixes = by_row[num]
