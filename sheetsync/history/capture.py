@@ -32,6 +32,8 @@ ROSTER_FIELDS = ("full_name", "position", "department", "category", "peer_group"
 
 def jsonable(v: Any) -> Any:
     """A cell or score as plain JSON: dates as ISO text, NaN/NaT/NA as null, numpy as Python."""
+    if isinstance(v, str):  # most cells: first, it runs for every key and input of a year's rows
+        return v
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, (bool, np.bool_)):
@@ -51,8 +53,6 @@ def jsonable(v: Any) -> Any:
         return {str(k): jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple, set)):
         return [jsonable(x) for x in v]
-    if isinstance(v, str):
-        return v
     return str(v)
 
 
@@ -222,34 +222,47 @@ def capture_month(ev: Evaluation, month: str, keys: dict[str, pd.Series] | None 
     roster = _roster(ev)
     order = {sid: i for i, sid in enumerate(roster.index)}
     counts = _task_counts(ev, month_rows(ev.tabs["tasks"], month)) if "tasks" in ev.tabs else pd.DataFrame()
-    zero = pd.Series(0, index=["tasks", "returns", "delays", "overdue"])
+    count_fields = ("tasks", "returns", "delays", "overdue")
+    # Plain dicts and column lists, not a pandas lookup per person and field: a year's unit has
+    # hundreds of people a month and this runs for every month recorded.
+    roster_of = roster.to_dict("index")
+    counts_of = counts.to_dict("index")
+    no_counts = dict.fromkeys(count_fields, 0)
     if ms is not None:
+        sp = ms.people[ms.people["scored"].astype(bool)]
         evals = ev.tabs["evaluations"].values
-        for r, p in ms.people[ms.people["scored"].astype(bool)].iterrows():
-            sid = p["_sid"]
-            info = roster.loc[sid] if sid in roster.index else pd.Series(dtype=object)
-            c = counts.loc[sid] if sid in counts.index else zero
+        n = len(sp)
+        col = {c: sp[c].tolist() for c in ("_sid", "staff_id", "total_points", "general_points", "task_points",
+                                           "suggested_rating", "approved_rating", "final_rating", "provisional")}
+        leader = sp["leader"].tolist() if "leader" in sp else [False] * n
+        disciplined = ((evals["disciplined"].reindex(sp.index) == "Có").tolist() if "disciplined" in evals
+                       else [False] * n)
+        row_key = keys["evaluations"].reindex(sp.index).tolist()
+        for i in range(n):
+            sid = col["_sid"][i]
+            info = roster_of.get(sid, {})
+            c = counts_of.get(sid, no_counts)
             people.append({
-                "staff_id": str(p["staff_id"]), "staff_key": sid, "row_key": keys["evaluations"][r],
+                "staff_id": str(col["staff_id"][i]), "staff_key": sid, "row_key": row_key[i],
                 "roster_order": order.get(sid, len(order)), "scored": True,
                 **{f: jsonable(info.get(f)) for f in ROSTER_FIELDS},
-                "leader": bool(p.get("leader", False)),
-                "disciplined": bool(evals.at[r, "disciplined"] == "Có") if "disciplined" in evals else False,
-                "total_points": jsonable(p["total_points"]), "general_points": jsonable(p["general_points"]),
-                "task_points": jsonable(p["task_points"]),
-                "suggested_rating": jsonable(p["suggested_rating"]), "approved_rating": jsonable(p["approved_rating"]),
-                "final_rating": jsonable(p["final_rating"]), "provisional": bool(p["provisional"]),
-                **{k: int(c[k]) for k in zero.index},
+                "leader": bool(leader[i]), "disciplined": bool(disciplined[i]),
+                "total_points": jsonable(col["total_points"][i]), "general_points": jsonable(col["general_points"][i]),
+                "task_points": jsonable(col["task_points"][i]),
+                "suggested_rating": jsonable(col["suggested_rating"][i]),
+                "approved_rating": jsonable(col["approved_rating"][i]),
+                "final_rating": jsonable(col["final_rating"][i]), "provisional": bool(col["provisional"][i]),
+                **{k: int(c[k]) for k in count_fields},
             })
     scored_ids = {p["staff_key"] for p in people}
-    for sid in counts.index:
+    for sid, c in counts_of.items():
         # People with tasks but no scored evaluation row: their counts are kept, with no score.
-        if sid in scored_ids or sid not in roster.index:
+        if sid in scored_ids or sid not in roster_of:
             continue
-        info = roster.loc[sid]
+        info = roster_of[sid]
         people.append({"staff_id": str(info["staff_id"]), "staff_key": sid, "row_key": "", "scored": False,
                        "roster_order": order[sid], **{f: jsonable(info.get(f)) for f in ROSTER_FIELDS},
-                       "leader": False, "disciplined": False, **{k: int(counts.at[sid, k]) for k in zero.index}})
+                       "leader": False, "disciplined": False, **{k: int(c[k]) for k in count_fields}})
 
     f = ev.findings
     f = f[f["row"].notna()]

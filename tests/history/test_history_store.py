@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from history_support import GOOD, evaluate_file, fill_month, new_book
@@ -127,3 +127,21 @@ def test_person_history_reads_the_truth(store, book):
     h = store.person_history("cb2")  # any case
     assert h[["unit", "month", "total_points", "frozen"]].values.tolist() == [[UNIT, "2026-03", 63.0, False]]
     assert store.person_history("nobody").empty
+
+
+def test_a_person_with_tasks_and_no_evaluation_row_is_kept_with_counts_and_no_score(tmp_path):
+    b = new_book(tmp_path / "unit.xlsx", {**ROSTER, "CB3": {"name": "Lê Văn Cường"}})
+    fill_month(b, "2026-03", {"CB1": {"approved": GOOD}, "CB2": {}})
+    b.task("NV-2026-03-CB3", "CB3", qty=2, done=0, month="03/2026", start_date=date(2026, 3, 2),
+           due=date(2026, 3, 20))  # not done by its due day: overdue on 2 April
+    b.save()
+    people = {p["staff_id"]: p for p in capture(evaluate_file(b.path, UNIT, "2026-04-02"))["2026-03"].people}
+    assert set(people) == {"CB1", "CB2", "CB3"}
+    cb3 = people["CB3"]
+    assert not cb3["scored"] and cb3["row_key"] == "" and "total_points" not in cb3
+    assert cb3["full_name"] == "Lê Văn Cường" and cb3["roster_order"] == 2
+    assert (cb3["tasks"], cb3["returns"], cb3["overdue"]) == (1, 0, 1)
+    cb1 = people["CB1"]
+    assert cb1["scored"] and cb1["row_key"] == "cb1|2026-03" and cb1["roster_order"] == 0
+    assert cb1["final_rating"] == GOOD and isinstance(cb1["total_points"], float | int)
+    assert cb1["leader"] is False and cb1["disciplined"] is False and cb1["provisional"] is False
