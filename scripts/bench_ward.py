@@ -49,7 +49,7 @@ for path in sys.argv[1:]:
 """
 
 # Where one validate's CPU goes: the stages of `sheetsync validate` in one process, in order, with
-# the garbage collector treated as the `sheetsync` program treats it (sheetsync.cli.startup). The
+# the garbage collector treated as the `sheetsync` program treats it (sheetsync.collector). The
 # last number is the CPU spent when the script's exit handler runs: what the whole process costs
 # beyond it (`timed`) is the interpreter's exit.
 STAGES = """
@@ -58,14 +58,14 @@ marks = [time.process_time()]
 atexit.register(lambda: print(" ".join(f"{b - a:.3f}" for a, b in zip(marks, marks[1:])), f"{marks[0]:.3f}",
                               f"{time.process_time():.3f}"))
 import sheetsync.cli  # noqa: F401 — click and the command table
-from sheetsync.cli import startup
-startup.begin()
+from sheetsync import collector
+collector.begin()
 marks.append(time.process_time())
 import pandas  # noqa: F401
 marks.append(time.process_time())
 import sheetsync.service as service
 from sheetsync.backends.xlsx.backend import XlsxBackend
-startup.settle()
+collector.settle()
 marks.append(time.process_time())
 from sheetsync.config.profile import load_profile
 from sheetsync.config.schema import load_schemas
@@ -79,9 +79,8 @@ marks.append(time.process_time())
 STAGE_NAMES = ("click và bảng lệnh", "pandas + numpy", "mô-đun sheetsync (service, backend)",
                "đọc tệp + lược đồ, hồ sơ", "kiểm tra + chấm (evaluate)")
 # The floor of any pandas-based command: the interpreter and `import pandas`, with the collector
-# treated as the `sheetsync` program treats it (the same three calls as sheetsync.cli.startup).
-PANDAS_FLOOR = ("import atexit, gc; gc.set_threshold(20_000, *gc.get_threshold()[1:]); atexit.register(gc.freeze); "
-                "import pandas; gc.freeze()")
+# treated as the `sheetsync` program treats it (the same calls as sheetsync.collector.begin, settle).
+PANDAS_FLOOR = "from sheetsync import collector; collector.begin(); import pandas; collector.settle()"
 
 
 @dataclass

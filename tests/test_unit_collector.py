@@ -8,10 +8,11 @@ import threading
 
 import pytest
 
+from sheetsync.collector import UNIT_THRESHOLD, collect_rarely
 from sheetsync.config.profile import load_profile
 from sheetsync.config.schema import load_schemas
 from sheetsync.errors import SourceNotFound
-from sheetsync.service.units import UNIT_GC_THRESHOLD, collect_rarely, run_unit
+from sheetsync.service.units import run_unit
 
 
 class RecordingBackend:
@@ -32,7 +33,7 @@ def test_a_unit_runs_with_rare_collections_and_the_threshold_comes_back_after_a_
     backend = RecordingBackend()
     with pytest.raises(SourceNotFound):
         run_unit(backend, load_schemas(), load_profile(), write=False)
-    assert backend.seen[0] == max(UNIT_GC_THRESHOLD, before[0]) and backend.seen[1:] == before[1:]
+    assert backend.seen[0] == max(UNIT_THRESHOLD, before[0]) and backend.seen[1:] == before[1:]
     assert gc.get_threshold() == before
 
 
@@ -59,5 +60,5 @@ def test_units_at_once_restore_the_threshold_only_when_the_last_ends():
         t.start()
     for t in threads:
         t.join(10)
-    assert seen["after first ended"][0] == max(UNIT_GC_THRESHOLD, before[0])
+    assert seen["after first ended"][0] == max(UNIT_THRESHOLD, before[0])
     assert gc.get_threshold() == before

@@ -7,13 +7,10 @@ and shared by every command that visits units (sync, validate, report, status).
 
 from __future__ import annotations
 
-import gc
 import os
-import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,6 +18,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from sheetsync.collector import collect_rarely
 from sheetsync.config.profile import Profile, load_profile
 from sheetsync.config.schema import Schemas, load_schemas
 from sheetsync.config.ward import UnitSpec, WardConfig, resolve_sources
@@ -147,35 +145,6 @@ def _open_store(target: str):
     from sheetsync.history.store import open_store
 
     return open_store(target)
-
-
-UNIT_GC_THRESHOLD = 50_000  # allocations between two young-generation collections while a unit runs
-_gc_lock = threading.Lock()
-_gc_users = 0
-_gc_saved: tuple[int, ...] = gc.get_threshold()
-
-
-@contextmanager
-def collect_rarely() -> Iterator[None]:
-    """Python's cyclic collector, less often while units run. A year's unit makes millions of
-    short-lived containers (frames, findings, cells); at the default threshold the collector
-    runs some 270 times in a sync after a small edit and walks every live object each time
-    (about 0.4 s CPU, more than writing the file). Collection stays on, only rarer. Counted, so
-    units running at once in the ward service's threads restore the threshold only when the
-    last one ends. (The program's start-up policy is `sheetsync.cli.startup`.)"""
-    global _gc_users, _gc_saved
-    with _gc_lock:
-        if _gc_users == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(UNIT_GC_THRESHOLD, _gc_saved[0]), *_gc_saved[1:])
-        _gc_users += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_users -= 1
-            if _gc_users == 0:
-                gc.set_threshold(*_gc_saved)
 
 
 def run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str | None = None, key: str = "",

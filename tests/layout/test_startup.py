@@ -1,7 +1,7 @@
 """A command pays only for the libraries it needs: `--help` loads none of the heavy ones, a
 validate that has no history store never loads the database layer (nor creates a store), and
 a sync or validate of a unit unchanged since its last sync does not either. The `sheetsync`
-program keeps what its imports made out of the garbage collector's walks (`cli.startup`), and a
+program keeps what its imports made out of the garbage collector's walks (`sheetsync.collector`), and a
 validate plans no writes."""
 
 from __future__ import annotations
@@ -115,3 +115,16 @@ def test_validate_plans_no_writes_and_sync_does(tmp_path):
     assert checked.evaluation is not None and checked.plan is None
     synced = service.sync([str(path)], as_of="2026-11-24", store="none").units[0]
     assert synced.written and synced.plan is not None and synced.plan.summary is not None
+
+
+def test_the_collector_policy_has_one_home():
+    """Only sheetsync.collector changes the garbage collector's thresholds or freezes objects."""
+    import re
+    from pathlib import Path
+
+    import sheetsync
+
+    root = Path(sheetsync.__file__).parent
+    touching = {p.relative_to(root).as_posix() for p in root.rglob("*.py")
+                if re.search(r"\bgc\.(set_threshold|freeze|disable)\b", p.read_text(encoding="utf-8"))}
+    assert touching == {"collector.py"}
