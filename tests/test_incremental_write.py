@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from sheetsync.backends.xlsx import ooxml
 from sheetsync.backends.xlsx.backend import XlsxBackend
+from sheetsync.backends.xlsx.ooxml.rowindex import _SheetLayout
 from sheetsync.config.profile import load_profile
 from sheetsync.config.schema import load_schemas
 from sheetsync.engine import evaluate as evaluate_module
@@ -51,7 +52,7 @@ def _full(monkeypatch) -> None:
     rows found through the index of every row."""
     monkeypatch.setattr(writeplan, "_same_column", lambda have, want: np.zeros(len(want), dtype=bool))
     monkeypatch.setattr(evaluate_module, "summary_differs", lambda new, current: True)
-    monkeypatch.setattr(ooxml._SheetLayout, "_bisect", lambda self, num: None)
+    monkeypatch.setattr(_SheetLayout, "_bisect", lambda self, num: None)
 
 
 def _content(path: Path) -> dict:

@@ -28,7 +28,6 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
-from sheetsync.backends.xlsx import ooxml as xlsx_io
 from sheetsync.backends.xlsx.ooxml import (
     CellError,
     SheetPatch,
@@ -38,6 +37,8 @@ from sheetsync.backends.xlsx.ooxml import (
     patch_workbook,
     scan_special_cells,
 )
+from sheetsync.backends.xlsx.ooxml import scan as ooxml_scan
+from sheetsync.backends.xlsx.ooxml.zipwriter import _ZipWriter
 from sheetsync.errors import SourceChanged, SourceError, SourceLocked, SourceWriteFailed
 
 TASKS = "Nhiệm vụ"
@@ -477,9 +478,9 @@ def test_crash_while_writing_leaves_original_intact(book: Path, monkeypatch, whe
         raise OSError("disk full")
 
     if where == "finish":
-        monkeypatch.setattr(xlsx_io._ZipWriter, "finish", boom)
+        monkeypatch.setattr(_ZipWriter, "finish", boom)
     else:
-        monkeypatch.setattr(xlsx_io.os, "replace", boom)
+        monkeypatch.setattr(os, "replace", boom)
     # Reported as the source's write failure (in Vietnamese, errors.os_error), the cause kept.
     with pytest.raises(SourceWriteFailed, match="disk full") as info:
         patch_workbook(book, [SheetPatch(TASKS, {(2, 8): "x"})], replace_sheets={SUMMARY: summary_grid()})
@@ -489,14 +490,14 @@ def test_crash_while_writing_leaves_original_intact(book: Path, monkeypatch, whe
 
 
 def test_file_changed_during_write_is_detected(book: Path, monkeypatch) -> None:
-    real_finish = xlsx_io._ZipWriter.finish
+    real_finish = _ZipWriter.finish
 
     def finish_and_user_saves(self):
         real_finish(self)
         with open(book, "ab") as fh:  # the user saves from Excel meanwhile
             fh.write(b"\0")
 
-    monkeypatch.setattr(xlsx_io._ZipWriter, "finish", finish_and_user_saves)
+    monkeypatch.setattr(_ZipWriter, "finish", finish_and_user_saves)
     with pytest.raises(SourceChanged):
         patch_workbook(book, [SheetPatch(TASKS, {(2, 8): "x"})])
     assert book.read_bytes().endswith(b"\0")
@@ -558,7 +559,7 @@ def test_scan_skips_parts_without_formulas_or_errors(book: Path, monkeypatch) ->
     def must_not_parse(*args, **kwargs):
         raise AssertionError("parsed a sheet that has no formula and no error")
 
-    monkeypatch.setattr(xlsx_io, "_layout", must_not_parse)
+    monkeypatch.setattr(ooxml_scan, "_layout", must_not_parse)
     assert scan_special_cells(book, [NOTES]) == {NOTES: {}}
     # A data-validation <formula1> outside sheetData is not a reason to parse either.
     wb = openpyxl.load_workbook(book)
@@ -574,7 +575,7 @@ def test_permission_error_on_replace_means_locked(book: Path, monkeypatch) -> No
     def denied(*args, **kwargs):
         raise PermissionError(13, "Access is denied")
 
-    monkeypatch.setattr(xlsx_io.os, "replace", denied)
+    monkeypatch.setattr(os, "replace", denied)
     with pytest.raises(SourceLocked, match="danh gia.xlsx"):
         patch_workbook(book, [SheetPatch(TASKS, {(2, 8): "x"})])
     assert book.read_bytes() == before

@@ -6,7 +6,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetsync.backends.xlsx import ooxml
+from sheetsync.backends.xlsx.ooxml import rowindex
+from sheetsync.backends.xlsx.ooxml.patcher import _SheetPatcher, _Write
+from sheetsync.backends.xlsx.ooxml.styles import _StyleBook
+from sheetsync.backends.xlsx.ooxml.zipwriter import _Pieces
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -55,7 +58,7 @@ def test_locate_answers_as_the_full_row_index(gaps, kinds, prefix, probes) -> No
     rows = _numbers(list(zip(nums, kinds)))
     data = _sheet(rows, prefix)
     for num in probes + [r for r, _ in rows[:3]] + [r for r, _ in rows[-3:]]:
-        fresh = ooxml._layout(data, "sheet.xml")
+        fresh = rowindex._layout(data, "sheet.xml")
         got = fresh.locate(num)
         i = fresh.find(num)  # builds the full index
         want = fresh.span(i) if fresh.has(i, num) else (fresh.starts[i] if i < len(fresh.rows) else fresh.content_end)
@@ -66,9 +69,9 @@ def test_a_year_sheet_is_patched_without_indexing_every_row(monkeypatch) -> None
     rows = [(n, "plain") for n in range(1, 20_001)]
     data = _sheet(rows)
     calls = []
-    real = ooxml._index_rows
-    monkeypatch.setattr(ooxml, "_index_rows", lambda *a: calls.append(a) or real(*a))
-    lay = ooxml._layout(data, "sheet.xml")
+    real = rowindex._index_rows
+    monkeypatch.setattr(rowindex, "_index_rows", lambda *a: calls.append(a) or real(*a))
+    lay = rowindex._layout(data, "sheet.xml")
     start, end = lay.locate(19_993)
     assert data[start:end].startswith(b'<row r="19993"')
     assert calls == []
@@ -78,25 +81,25 @@ def test_many_rows_to_write_are_found_through_one_index(monkeypatch) -> None:
     """A first sync writes every row: one pass over the row tags, not a bisection per row."""
     data = _sheet([(n, "plain") for n in range(1, 2_001)])
     calls, bisections = [], []
-    real_index, real_bisect = ooxml._index_rows, ooxml._SheetLayout._bisect
-    monkeypatch.setattr(ooxml, "_index_rows", lambda *a: calls.append(a) or real_index(*a))
-    monkeypatch.setattr(ooxml._SheetLayout, "_bisect", lambda self, num: bisections.append(num) or real_bisect(self, num))
-    styles = ooxml._StyleBook.__new__(ooxml._StyleBook)
+    real_index, real_bisect = rowindex._index_rows, rowindex._SheetLayout._bisect
+    monkeypatch.setattr(rowindex, "_index_rows", lambda *a: calls.append(a) or real_index(*a))
+    monkeypatch.setattr(rowindex._SheetLayout, "_bisect", lambda self, num: bisections.append(num) or real_bisect(self, num))
+    styles = _StyleBook.__new__(_StyleBook)
     styles._cache = {"engine": 0}
-    patcher = ooxml._SheetPatcher(data, "sheet.xml", styles)
-    writes = {(r, 3): ooxml._Write(float(r), "engine") for r in range(2, 2_001)}
+    patcher = _SheetPatcher(data, "sheet.xml", styles)
+    writes = {(r, 3): _Write(float(r), "engine") for r in range(2, 2_001)}
     new = patcher.apply(writes)
     assert len(calls) == 1 and bisections == []
-    text = new.tobytes() if isinstance(new, ooxml._Pieces) else new
+    text = new.tobytes() if isinstance(new, _Pieces) else new
     assert b'<c r="C2000" s="0"><v>2000.0</v></c>' in text or b'<c r="C2000"><v>2000.0</v></c>' in text
-    few = ooxml._SheetPatcher(data, "sheet.xml", styles).apply({(1999, 3): ooxml._Write(1.0, "engine")})
+    few = _SheetPatcher(data, "sheet.xml", styles).apply({(1999, 3): _Write(1.0, "engine")})
     assert len(calls) == 1 and bisections == [1999]
     assert b'<c r="C1999"><v>1.0</v></c>' in few.tobytes()
 
 
 def test_bisection_finds_every_row_that_names_its_number() -> None:
     rows = [(n, "empty" if n % 5 == 0 else "plain") for n in range(1, 400, 3)]
-    lay = ooxml._layout(_sheet(rows), "sheet.xml")
+    lay = rowindex._layout(_sheet(rows), "sheet.xml")
     for num, _ in rows:
         assert lay._bisect(num) is not None, num
     assert lay._index is None

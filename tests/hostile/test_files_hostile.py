@@ -94,10 +94,10 @@ def test_a_killed_write_leaves_a_temp_file_that_the_next_run_removes(unit_file, 
     """Kill a real sync in the middle of writing (SIGKILL while the temp file is open)."""
     script = (
         "import os, signal, sys; sys.path[:0] = ['tests']\n"
-        "from sheetsync.backends.xlsx import ooxml\n"
-        "original = ooxml._Package.write_to\n"
+        "from sheetsync.backends.xlsx.ooxml.package import _Package\n"
+        "original = _Package.write_to\n"
         "def dying(self, fh):\n    fh.write(b'PK'); fh.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"
-        "ooxml._Package.write_to = dying\n"
+        "_Package.write_to = dying\n"
         "from unitbook import sync\n"
         f"sync(__import__('pathlib').Path({str(unit_file)!r}))\n")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True)

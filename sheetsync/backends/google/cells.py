@@ -100,7 +100,7 @@ def cell_format(*, bold: bool = False, italic: bool = False, size: int | None = 
     return fmt
 
 
-# The engine-owned summary tab's styles (see ooxml._STYLES for the .xlsx twins).
+# The engine-owned summary tab's styles (see ooxml.styles._STYLES for the .xlsx twins).
 SUMMARY_STYLES: dict[str, dict[str, Any]] = {
     "title": cell_format(bold=True, size=14),
     "header": cell_format(bold=True, fill="D9D9D9", border=True, wrap=True, vertical="MIDDLE"),
