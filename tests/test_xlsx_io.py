@@ -39,7 +39,7 @@ from sheetsync.backends.xlsx.ooxml import (
 )
 from sheetsync.backends.xlsx.ooxml import scan as ooxml_scan
 from sheetsync.backends.xlsx.ooxml.zipwriter import _ZipWriter
-from sheetsync.errors import SourceChanged, SourceError, SourceLocked, SourceWriteFailed
+from sheetsync.errors import SourceChanged, SourceError, SourceLocked, SourceUnreadable, SourceWriteFailed
 
 TASKS = "Nhiệm vụ"
 NOTES = "Ghi chú"
@@ -567,6 +567,28 @@ def test_scan_skips_parts_without_formulas_or_errors(book: Path, monkeypatch) ->
     wb.save(book)
     assert b"<formula1>" in members(book)[SHEET1]
     assert scan_special_cells(book, [TASKS]) == {TASKS: {}}
+
+
+def _break_local_header(path: Path, member: str) -> None:
+    """Overwrite a member's local header signature; the central directory still points there."""
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        offset = z.getinfo(member).header_offset
+    raw[offset : offset + 4] = b"XXXX"
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("member", [SHEET1, "docProps/core.xml"])
+def test_a_member_without_its_local_header_is_refused_and_nothing_is_written(book: Path, member: str) -> None:
+    """Read (the patched sheet) or copied raw (every other member): a local header missing where
+    the central directory points is a damaged file, said as such, and the file stays as it was."""
+    _break_local_header(book, member)
+    before = book.read_bytes()
+    listing = sorted(p.name for p in book.parent.iterdir())
+    with pytest.raises(SourceUnreadable, match=re.escape(member)):
+        patch_workbook(book, [SheetPatch(TASKS, {(2, 8): "x"})])
+    assert book.read_bytes() == before
+    assert sorted(p.name for p in book.parent.iterdir()) == listing
 
 
 def test_permission_error_on_replace_means_locked(book: Path, monkeypatch) -> None:

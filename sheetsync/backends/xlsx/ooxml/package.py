@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import struct
 import unicodedata
 import zipfile
 import zlib
@@ -24,7 +23,7 @@ from sheetsync.backends.xlsx.ooxml.deflate import _inflater
 from sheetsync.backends.xlsx.ooxml.messages import _display, _locked_error, _read_error
 from sheetsync.backends.xlsx.ooxml.tags import _has_markup_declaration
 from sheetsync.backends.xlsx.ooxml.xmltree import _insert_in_order, _local, _parse_xml, _serialize
-from sheetsync.backends.xlsx.ooxml.zipwriter import _LOCAL_HEADER, _Pieces, _ZipWriter
+from sheetsync.backends.xlsx.ooxml.zipwriter import _data_start, _Pieces, _ZipWriter
 from sheetsync.errors import SourceNotFound, SourceUnreadable
 
 _REL_OFFICE_DOC = "/officeDocument"
@@ -154,12 +153,10 @@ class _Package:
         inflate = _inflater()
         if inflate is None or info.compress_type != zipfile.ZIP_DEFLATED:
             return self.zip.read(info)
-        self._fh.seek(info.header_offset)
-        header = self._fh.read(_LOCAL_HEADER.size)
-        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        data_start = _data_start(self._fh, info)
+        if data_start is None:
             raise zipfile.BadZipFile(f"thiếu đầu mục của {info.filename}")
-        name_len, extra_len = struct.unpack_from("<HH", header, 26)
-        self._fh.seek(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
+        self._fh.seek(data_start)
         raw = self._fh.read(info.compress_size)
         if len(raw) != info.compress_size:
             raise EOFError(f"{info.filename} bị cắt cụt")

@@ -50,6 +50,18 @@ def _strip_zip64_extra(extra: bytes) -> bytes:
     return bytes(out)
 
 
+def _data_start(fh, info: zipfile.ZipInfo) -> int | None:
+    """Offset of a member's compressed bytes in the open file ``fh``, after its local header
+    (whose name and extra field may differ in length from the central directory's); None when
+    no local header starts where the central directory says."""
+    fh.seek(info.header_offset)
+    header = fh.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack_from("<HH", header, 26)
+    return info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+
+
 @dataclass
 class _CentralEntry:
     name: bytes
@@ -99,12 +111,9 @@ class _ZipWriter:
 
     def copy_raw(self, src, info: zipfile.ZipInfo) -> None:
         """Copy a member's compressed bytes from the open source file ``src``."""
-        src.seek(info.header_offset)
-        header = src.read(_LOCAL_HEADER.size)
-        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        data_start = _data_start(src, info)
+        if data_start is None:
             raise SourceUnreadable(f"Tệp zip hỏng ở thành phần {info.filename}.")
-        name_len, extra_len = struct.unpack_from("<HH", header, 26)
-        data_start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
         dostime, dosdate = _dos_datetime(info.date_time)
         entry = _CentralEntry(
             name=_raw_name(info), create_version=info.create_version,
