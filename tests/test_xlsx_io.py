@@ -39,7 +39,14 @@ from sheetsync.backends.xlsx.ooxml import (
 )
 from sheetsync.backends.xlsx.ooxml import scan as ooxml_scan
 from sheetsync.backends.xlsx.ooxml.zipwriter import _ZipWriter
-from sheetsync.errors import SourceChanged, SourceError, SourceLocked, SourceUnreadable, SourceWriteFailed
+from sheetsync.errors import (
+    SourceChanged,
+    SourceError,
+    SourceLocked,
+    SourceNotFound,
+    SourceUnreadable,
+    SourceWriteFailed,
+)
 
 TASKS = "Nhiệm vụ"
 NOTES = "Ghi chú"
@@ -567,6 +574,15 @@ def test_scan_skips_parts_without_formulas_or_errors(book: Path, monkeypatch) ->
     wb.save(book)
     assert b"<formula1>" in members(book)[SHEET1]
     assert scan_special_cells(book, [TASKS]) == {TASKS: {}}
+
+
+def test_a_missing_workbook_is_said_missing_by_name(tmp_path: Path) -> None:
+    missing = tmp_path / "khong co.xlsx"
+    for call in (lambda: fingerprint(missing), lambda: scan_special_cells(missing, [TASKS]),
+                 lambda: patch_workbook(missing, [SheetPatch(TASKS, {(2, 8): "x"})])):
+        with pytest.raises(SourceNotFound, match="Không tìm thấy tệp khong co.xlsx"):
+            call()
+    assert list(tmp_path.iterdir()) == []
 
 
 def _break_local_header(path: Path, member: str) -> None:

@@ -12,9 +12,8 @@ import os
 import stat
 import zipfile
 
-from sheetsync.backends.xlsx.ooxml.messages import _display, _read_error
+from sheetsync.backends.xlsx.ooxml.messages import _not_found_error, _read_error
 from sheetsync.backends.xlsx.ooxml.model import PathLike
-from sheetsync.errors import SourceNotFound
 
 
 def fingerprint(path: PathLike) -> tuple[int, int]:
@@ -22,7 +21,7 @@ def fingerprint(path: PathLike) -> tuple[int, int]:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise SourceNotFound(f"Không tìm thấy tệp {_display(path)}.") from None
+        raise _not_found_error(path) from None
     except OSError as exc:
         raise _read_error(path, exc) from exc
     return (st.st_mtime_ns, st.st_size)

@@ -1,4 +1,5 @@
-"""The Vietnamese errors a workbook file can raise here (unreadable, locked, changed, read-only).
+"""The Vietnamese errors a workbook file can raise here (missing, unreadable, locked, changed,
+read-only).
 
 End users read these, so their wording lives in one place instead of at each raise.
 """
@@ -8,11 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from sheetsync.backends.xlsx.ooxml.model import PathLike
-from sheetsync.errors import SourceChanged, SourceLocked, SourceUnreadable
+from sheetsync.errors import SourceChanged, SourceLocked, SourceNotFound, SourceUnreadable
 
 
 def _display(path: PathLike) -> str:
     return Path(path).name
+
+
+def _not_found_error(path: PathLike) -> SourceNotFound:
+    return SourceNotFound(f"Không tìm thấy tệp {_display(path)}.")
 
 
 def _read_error(path: PathLike, detail: object) -> SourceUnreadable:

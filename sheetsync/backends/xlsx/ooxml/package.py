@@ -20,11 +20,11 @@ from urllib.parse import quote, unquote
 from lxml import etree
 
 from sheetsync.backends.xlsx.ooxml.deflate import _inflater
-from sheetsync.backends.xlsx.ooxml.messages import _display, _locked_error, _read_error
+from sheetsync.backends.xlsx.ooxml.messages import _display, _locked_error, _not_found_error, _read_error
 from sheetsync.backends.xlsx.ooxml.tags import _has_markup_declaration
 from sheetsync.backends.xlsx.ooxml.xmltree import _insert_in_order, _local, _parse_xml, _serialize
 from sheetsync.backends.xlsx.ooxml.zipwriter import _data_start, _Pieces, _ZipWriter
-from sheetsync.errors import SourceNotFound, SourceUnreadable
+from sheetsync.errors import SourceUnreadable
 
 _REL_OFFICE_DOC = "/officeDocument"
 _REL_WORKSHEET = "/worksheet"
@@ -86,7 +86,7 @@ class _Package:
         except PermissionError as exc:
             raise _locked_error(path) from exc
         except FileNotFoundError:
-            raise SourceNotFound(f"Không tìm thấy tệp {_display(path)}.") from None
+            raise _not_found_error(path) from None
         except OSError as exc:
             raise _read_error(path, exc) from exc
         try:
