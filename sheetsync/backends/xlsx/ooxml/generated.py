@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from sheetsync.backends.xlsx.ooxml.model import StyledCell
 from sheetsync.backends.xlsx.ooxml.styles import _StyleBook
-from sheetsync.backends.xlsx.ooxml.tags import _attrs, _locate_sheet_data, _render_attrs, _set_attr
+from sheetsync.backends.xlsx.ooxml.tags import _locate_sheet_data, _set_dimension_ref
 from sheetsync.backends.xlsx.ooxml.xmltext import _cell_text_xml, _check_value, _number_text, _value_xml
 from sheetsync.backends.xlsx.ooxml.xmltree import _XML_DECLARATION
 from sheetsync.domain.a1 import cell_ref, col_letter
@@ -143,8 +143,7 @@ def _replace_sheet_content(old: bytes, part: str, rows: bytes, cols: bytes | Non
         head = head[: cm.start()] + cols + head[cm.end() :] if cm else head + cols
     dm = pat.dimension.search(head)
     if dm:
-        tag = b"<" + pat.p + b"dimension" + _render_attrs(_set_attr(_attrs(dm.group(1)), b"ref", dim)) + b"/>"
-        head = head[: dm.start()] + tag + head[dm.end() :]
+        head = _set_dimension_ref(head, dm, pat, dim)
     tail = pat.merge_cells.sub(b"", tail, count=1)
     p = pat.p
     new_sd = b"<" + p + b"sheetData>" + rows + b"</" + p + b"sheetData>" if rows else b"<" + p + b"sheetData/>"

@@ -17,7 +17,16 @@ from sheetsync.backends.xlsx.ooxml.model import CellValue
 from sheetsync.backends.xlsx.ooxml.rowindex import _BISECT_ROWS, _layout
 from sheetsync.backends.xlsx.ooxml.rows import _Cell, _iter_rows, _parse_row, _Row
 from sheetsync.backends.xlsx.ooxml.styles import _StyleBook
-from sheetsync.backends.xlsx.ooxml.tags import _attr, _attrs, _is_true, _Pat, _render_attrs, _set_attr
+from sheetsync.backends.xlsx.ooxml.tags import (
+    _attr,
+    _attrs,
+    _col_attrs,
+    _is_true,
+    _Pat,
+    _render_attrs,
+    _set_attr,
+    _set_dimension_ref,
+)
 from sheetsync.backends.xlsx.ooxml.xmltext import _value_xml, _xml_text
 from sheetsync.backends.xlsx.ooxml.zipwriter import _Pieces
 from sheetsync.domain.a1 import cell_ref, parse_ref
@@ -45,16 +54,12 @@ class _SheetPatcher:
         self._col_styles = self._column_styles()
 
     def _column_styles(self) -> list[tuple[int, int, int]]:
-        head = self.layout.data[: self.layout.sd_start]
-        m = self.pat.cols.search(head)
         out = []
-        if m:
-            for c in self.pat.col_tag.finditer(m.group(0)):
-                a = _attrs(c.group(1))
-                lo, hi, s = _attr(a, b"min"), _attr(a, b"max"), _attr(a, b"style")
-                # style="0" is the default format (LibreOffice writes it on every column).
-                if lo and hi and s and s != "0":
-                    out.append((int(lo), int(hi), int(s)))
+        for a in _col_attrs(self.layout.data[: self.layout.sd_start], self.pat):
+            lo, hi, s = _attr(a, b"min"), _attr(a, b"max"), _attr(a, b"style")
+            # style="0" is the default format (LibreOffice writes it on every column).
+            if lo and hi and s and s != "0":
+                out.append((int(lo), int(hi), int(s)))
         return out
 
     def _new_cell_style(self, row: _Row | None, col: int, write: _Write) -> int:
@@ -253,5 +258,4 @@ def _update_dimension(head: bytes, pat: _Pat, cells: Iterable[tuple[int, int]]) 
         if (lo_r, lo_c, hi_r, hi_c) == bounds:
             return head
     ref = cell_ref(lo_r, lo_c) + (":" + cell_ref(hi_r, hi_c) if (lo_r, lo_c) != (hi_r, hi_c) else "")
-    tag = b"<" + pat.p + b"dimension" + _render_attrs(_set_attr(attrs, b"ref", ref)) + b"/>"
-    return head[: m.start()] + tag + head[m.end() :]
+    return _set_dimension_ref(head, m, pat, ref)

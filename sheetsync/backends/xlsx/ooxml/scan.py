@@ -15,7 +15,7 @@ from sheetsync.backends.xlsx.ooxml.model import FORMULA_WITHOUT_VALUE, CellError
 from sheetsync.backends.xlsx.ooxml.package import _Package
 from sheetsync.backends.xlsx.ooxml.rowindex import _layout
 from sheetsync.backends.xlsx.ooxml.rows import _iter_rows
-from sheetsync.backends.xlsx.ooxml.tags import _ROW_NUMBER_RE, _attr, _attrs, _locate_sheet_data
+from sheetsync.backends.xlsx.ooxml.tags import _ROW_NUMBER_RE, _attr, _col_attrs, _locate_sheet_data
 from sheetsync.backends.xlsx.ooxml.xmltext import _xml_unescape
 
 _HT_RE = re.compile(rb"(?<![\w:.\-])ht\s*=\s*[\"']([0-9.eE+\-]+)[\"']")
@@ -26,19 +26,15 @@ def _scan_layout(data: bytes, part: str) -> SheetLayout:
     loc = _locate_sheet_data(data, part)
     pat = loc.pat
     out = SheetLayout()
-    head = data[: loc.start]
-    m = pat.cols.search(head)
-    if m:
-        for c in pat.col_tag.finditer(m.group(0)):
-            a = _attrs(c.group(1))
-            lo, hi, width = _attr(a, b"min"), _attr(a, b"max"), _attr(a, b"width")
-            try:
-                lo_i, hi_i, w = int(lo or 0), int(hi or 0), float(width or 0)
-            except ValueError:
-                continue
-            if w > 0 and 0 < lo_i <= hi_i:
-                for col in range(lo_i, min(hi_i, lo_i + 1000) + 1):
-                    out.col_widths[col] = w
+    for a in _col_attrs(data[: loc.start], pat):
+        lo, hi, width = _attr(a, b"min"), _attr(a, b"max"), _attr(a, b"width")
+        try:
+            lo_i, hi_i, w = int(lo or 0), int(hi or 0), float(width or 0)
+        except ValueError:
+            continue
+        if w > 0 and 0 < lo_i <= hi_i:
+            for col in range(lo_i, min(hi_i, lo_i + 1000) + 1):
+                out.col_widths[col] = w
     # Only the rows whose start tag holds "ht" are looked at: each "ht" found is traced back
     # to the tag around it (text containing "ht" is no row tag), instead of a regex pass over
     # every row of a year's sheet.

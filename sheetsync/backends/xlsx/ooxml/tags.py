@@ -85,6 +85,19 @@ def _patterns(p: bytes) -> _Pat:
     )
 
 
+def _col_attrs(head: bytes, pat: _Pat) -> list[list[tuple[bytes, bytes]]]:
+    """The attributes of each <col> of the worksheet's <cols>; ``head`` is the part before
+    <sheetData>, where <cols> stands."""
+    m = pat.cols.search(head)
+    return [_attrs(c.group(1)) for c in pat.col_tag.finditer(m.group(0))] if m else []
+
+
+def _set_dimension_ref(head: bytes, m: re.Match[bytes], pat: _Pat, ref: str) -> bytes:
+    """``head`` with the <dimension> tag ``m`` found saying ``ref``, its other attributes kept."""
+    tag = b"<" + pat.p + b"dimension" + _render_attrs(_set_attr(_attrs(m.group(1)), b"ref", ref)) + b"/>"
+    return head[: m.start()] + tag + head[m.end() :]
+
+
 _ROW_NUMBER_RE = re.compile(rb"(?<![\w:.\-])r\s*=\s*[\"'](\d+)[\"']")
 
 
