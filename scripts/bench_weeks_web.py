@@ -75,7 +75,9 @@ def feed_costs(ward_file: Path) -> None:
         s = Browserless(srv.url)
         s.client.post("/dang-nhap", data={"username": "bench", "password": PASSWORD, "next": "/",
                                            "csrf": s.token()})
-        urls = [re.search(r'value="(http[^"]+\.ics)"', s.get(f"/don-vi/{slug}").text).group(1) for slug in slugs]
+        # Each unit's link is shown once, in the answer to the button that makes it.
+        urls = [re.search(r'value="(http[^"]+\.ics)"', s.client.post(
+            f"/don-vi/{slug}/lich/tao-lai", data={"csrf": s.token(f"/don-vi/{slug}")}).text).group(1) for slug in slugs]
         with httpx.Client(timeout=120) as c:
             for slug, url in zip(slugs, urls):
                 c0, t0 = cpu(), time.perf_counter()

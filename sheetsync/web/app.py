@@ -273,7 +273,7 @@ class Pages:
         user = self.need_user(request)
         spec = self.unit_for(request, user)
         q = request.query_params
-        args = (q.get("month"), q.get("severity"), q.get("tab"), self.today(), self.base_url(request))
+        args = (q.get("month"), q.get("severity"), q.get("tab"), self.today())
         return await self.cached_page(request, user, "unit.html.j2", (spec.name, *args),
                                       lambda: views.unit_page(self.ward, user, spec, *args))
 
@@ -327,12 +327,15 @@ class Pages:
         return cal.ics, '"' + hashlib.sha256(cal.ics).hexdigest()[:32] + '"'
 
     async def rotate_calendar(self, request: Request) -> Response:
+        """Make the unit's calendar link (anew): the answer is the only place the link ever shows,
+        since the store keeps only its digest. Rendered here rather than after a redirect, so the
+        link is in no cookie, no cache and no later page."""
         user, spec, _ = await self.change_unit(request, "Tài khoản chỉ được xem, không được tạo lại liên kết lịch.")
-        await run_in_threadpool(self.ward.state.rotate_calendar_token, spec.name, user.username)
+        replaced = await run_in_threadpool(self.ward.state.calendar_link, spec.name) is not None
+        token = await run_in_threadpool(self.ward.state.rotate_calendar_token, spec.name, user.username)
         self.audit(request, "calendar-rotate", spec.name)
-        self.flash(request, "Đã tạo liên kết lịch mới; liên kết cũ không còn dùng được. Hãy đăng ký lại lịch trên "
-                            "điện thoại, Outlook bằng liên kết mới.")
-        return RedirectResponse(f"/don-vi/{request.path_params['unit']}#lich", 303)
+        return self.render(request, "calendar_link.html.j2", spec=spec, slug=request.path_params["unit"],
+                           replaced=replaced, calendar=views.calendar_link(self.base_url(request), token))
 
     async def sync_now(self, request: Request) -> Response:
         user, spec, _ = await self.change_unit(request, "Tài khoản chỉ được xem, không được đồng bộ.")

@@ -5,6 +5,7 @@ is committed without waiting for the disk (`durable=False`), everything else dur
 
 from __future__ import annotations
 
+import hmac
 import os
 import socket
 import uuid
@@ -26,6 +27,7 @@ from sheetsync.history.store.web_models import (
     UnitState,
     Upload,
     WebUser,
+    token_digest,
 )
 from sheetsync.web.summary import is_current, unit_summary
 
@@ -249,40 +251,35 @@ class WebState:
 
     # -- calendar links --------------------------------------------------------------------------------
 
-    def calendar_token(self, unit: str, by: str | None = None) -> str:
-        """The unit's calendar token, made on first asking (secrets.token_urlsafe: 256 bits)."""
-        import secrets
-
-        found = self._do(lambda s: (lambda t: t.token if t else None)(s.get(CalendarToken, unit)), readonly=True)
-        if found is not None:
-            return found
-
-        def work(s: Session) -> str:
-            t = s.get(CalendarToken, unit)  # another request may have made it meanwhile
-            if t is None:
-                t = CalendarToken(unit=unit, token=secrets.token_urlsafe(32), created_at=datetime.now(), created_by=by)
-                s.add(t)
-            return t.token
-        return self._do(work)
+    def calendar_link(self, unit: str) -> dict | None:
+        """When and by whom the unit's calendar link was made, or None: never the link itself,
+        which the store does not hold (only its digest)."""
+        return self._do(lambda s: (lambda t: {"created_at": t.created_at, "created_by": t.created_by} if t else None)(
+            s.get(CalendarToken, unit)), readonly=True)
 
     def rotate_calendar_token(self, unit: str, by: str) -> str:
-        """A new token for the unit: the old URL stops working at once."""
+        """A new token for the unit (secrets.token_urlsafe: 256 bits), returned this once and kept
+        only as its digest; the old URL stops working at once."""
         import secrets
 
-        def work(s: Session) -> str:
+        token = secrets.token_urlsafe(32)
+
+        def work(s: Session) -> None:
             t = s.get(CalendarToken, unit, with_for_update=True)
-            token = secrets.token_urlsafe(32)
             if t is None:
-                s.add(CalendarToken(unit=unit, token=token, created_at=datetime.now(), created_by=by))
+                s.add(CalendarToken(unit=unit, digest=token_digest(token), created_at=datetime.now(), created_by=by))
             else:
-                t.token, t.created_at, t.created_by = token, datetime.now(), by
-            return token
-        return self._do(work)
+                t.digest, t.created_at, t.created_by = token_digest(token), datetime.now(), by
+        self._do(work)
+        return token
 
     def calendar_unit(self, token: str) -> str | None:
-        """The unit whose calendar `token` opens, or None."""
-        return self._do(lambda s: s.execute(select(CalendarToken.unit).where(CalendarToken.token == token))
-                        .scalar_one_or_none(), readonly=True)
+        """The unit whose calendar `token` opens, or None. Looked up by digest (a digest reveals
+        nothing of the token, so the index lookup may take its time), then compared in constant time."""
+        digest = token_digest(token)
+        found = self._do(lambda s: s.execute(select(CalendarToken.unit, CalendarToken.digest)
+                                             .where(CalendarToken.digest == digest)).first(), readonly=True)
+        return found.unit if found is not None and hmac.compare_digest(found.digest, digest) else None
 
     # -- uploads -------------------------------------------------------------------------------------
 

@@ -240,7 +240,7 @@ def _people(result: dict, month: str) -> list[dict]:
 
 
 def unit_page(ward: jobs.Ward, user: User, spec, asked: str | None, severity: str | None, tab: str | None,
-              today: date, base_url: str = "") -> dict:
+              today: date) -> dict:
     st = ward.state.unit_state(spec.name)
     result = (st or {}).get("result") or {}
     months = sorted(result.get("months") or {})
@@ -250,7 +250,6 @@ def unit_page(ward: jobs.Ward, user: User, spec, asked: str | None, severity: st
     tracking = [i for i in ((st or {}).get("tracking") or []) if i.get("month") == month or not i.get("month")]
     weekly = [i for i in tracking if i.get("code") in WEEKLY_CODES]
     tracking = [i for i in tracking if i.get("code") not in WEEKLY_CODES]
-    url = f"{base_url}/lich/{ward.state.calendar_token(spec.name, user.username)}.ics"
     forms = [f for f in jobs.form_files(ward, month) if f["unit"] == spec.name]
     published = ward.state.publication(month, spec.name)
     people = published["people"] if published else _people(result, month)
@@ -265,7 +264,14 @@ def unit_page(ward: jobs.Ward, user: User, spec, asked: str | None, severity: st
             "max_mb": ward.service.upload_max_mb, "weekly": weekly_by_person(weekly),
             "weekly_counts": weekly_counts(weekly), "weekly_codes": WEEKLY_CODES,
             "bottlenecks": bottleneck_view((st or {}).get("bottlenecks")), "kinds_text": BOTTLENECK_KINDS,
-            "calendar": {"url": url, "webcal": "webcal://" + url.split("://", 1)[-1]}}
+            "calendar_made": ward.state.calendar_link(spec.name)}
+
+
+def calendar_link(base_url: str, token: str) -> dict:
+    """The calendar URL made from a token just issued (shown once: the store keeps only its digest),
+    and the same as a webcal:// link that phones open in their calendar app."""
+    url = f"{base_url}/lich/{token}.ics"
+    return {"url": url, "webcal": "webcal://" + url.split("://", 1)[-1]}
 
 
 def upload_view(ward: jobs.Ward, user: User, spec, up: dict, severity: str | None, tab: str | None) -> dict:

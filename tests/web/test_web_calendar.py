@@ -1,12 +1,15 @@
 """A unit's work schedule as a calendar that phones and Outlook subscribe to by URL, against a
-real `sheetsync serve`: the secret token in the URL is the only permission (no cookie), the feed
-is the unit's own (parsed back with `icalendar`), hostile cell text stays inside its event, a
-rotated link stops working at once, wrong tokens learn nothing and guessing is slowed."""
+real `sheetsync serve`: the secret token in the URL is the only permission (no cookie), the link
+shows once, when made, and the store keeps only its digest; the feed is the unit's own (parsed
+back with `icalendar`), hostile cell text stays inside its event, a rotated link stops working at
+once, wrong tokens learn nothing and guessing is slowed."""
 
 from __future__ import annotations
 
 import re
 import secrets
+import sqlite3
+from datetime import datetime
 
 import httpx
 import pytest
@@ -14,9 +17,11 @@ from conftest import Browserless
 from icalendar import Calendar
 from weeks_ward import BETA_EVENT, HOSTILE_EVENT, HOSTILE_PLACE, serve_weeks
 
+from sheetsync.history.store.web_models import token_digest
 from sheetsync.web.auth import MAX_CALENDAR_FAILURES
 
 LINK = re.compile(r'value="(https?://[^"]+/lich/([A-Za-z0-9_-]+)\.ics)"')
+CALENDAR_FAILURES = MAX_CALENDAR_FAILURES
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +45,12 @@ def session(weeks):
         s.close()
 
 
-def link_on_page(s: Browserless, slug: str) -> tuple[str, str]:
-    page = s.get(f"/don-vi/{slug}")
-    assert page.status_code == 200
-    m = LINK.search(page.text)
-    assert m, "no calendar link on the unit page"
+def new_link(s: Browserless, slug: str) -> tuple[str, str]:
+    """Make the unit's calendar link (anew) as its page's button does; the answer shows it once."""
+    r = s.post(f"/don-vi/{slug}/lich/tao-lai", token_from=f"/don-vi/{slug}")
+    assert r.status_code == 200, r.text[:500]
+    m = LINK.search(r.text)
+    assert m, "no calendar link on the answer"
     return m.group(1), m.group(2)
 
 
@@ -59,24 +65,53 @@ def events(body: bytes) -> dict[str, object]:
     return {str(e.get("summary")).replace("\r\n", "\n"): e for e in cal.walk("VEVENT")}
 
 
-def test_the_unit_page_shows_its_link_to_who_may_see_the_unit(session, weeks):
+def store_file(weeks) -> str:
+    return str(weeks.ward_file.parent / "sheetsync.db")
+
+
+def test_the_link_shows_once_to_who_may_change_the_unit(session, weeks):
     admin, alpha, viewer = session("admin"), session("alpha"), session("xem")
-    url, token = link_on_page(admin, "phong-alpha")
-    assert link_on_page(alpha, "phong-alpha") == (url, token)
-    assert link_on_page(viewer, "phong-alpha") == (url, token)
+    page = viewer.get("/don-vi/phong-beta").text
+    assert "Đơn vị chưa có liên kết lịch." in page and "/lich/" not in page.replace("/lich/tao-lai", "")
+    assert "Tạo liên kết lịch" not in page  # a viewer is not offered the button
+    url, token = new_link(admin, "phong-beta")
     assert url == f"{weeks.url}/lich/{token}.ics" and len(token) >= 40
-    beta_url, beta_token = link_on_page(admin, "phong-beta")
-    assert beta_token != token
-    # A focal person of Alpha sees neither Beta's page nor its link.
-    page = alpha.get("/don-vi/phong-beta")
-    assert page.status_code == 404 and beta_token not in page.text
-    # Only who may change the unit is offered the rotation.
-    assert "Tạo lại liên kết" in alpha.get("/don-vi/phong-alpha").text
-    assert "Tạo lại liên kết" not in viewer.get("/don-vi/phong-alpha").text
+    made = admin.client.post("/don-vi/phong-beta/lich/tao-lai")  # as a reload would send it: no token
+    assert made.status_code == 403
+    # Shown once: neither the unit page nor any later page carries it, for anyone.
+    for s in (admin, viewer):
+        page = s.get("/don-vi/phong-beta").text
+        assert token not in page and "Đơn vị đã có liên kết lịch, tạo lúc" in page and "bởi admin" in page
+        assert "Liên kết chỉ hiện một lần" in page
+    assert "Tạo lại liên kết" in admin.get("/don-vi/phong-beta").text
+    assert "Tạo lại liên kết" not in viewer.get("/don-vi/phong-beta").text
+    assert feed(url).status_code == 200
+    # A focal person of Alpha sees neither Beta's page nor can make its link.
+    r = alpha.get("/don-vi/phong-beta")
+    assert r.status_code == 404 and token not in r.text
+    r = alpha.post("/don-vi/phong-beta/lich/tao-lai", token_from="/don-vi/phong-alpha")
+    assert r.status_code == 404 and "/lich/" not in r.text
+    assert feed(url).status_code == 200
+
+
+def test_the_store_holds_no_usable_token(session, weeks):
+    url, token = new_link(session("alpha"), "phong-alpha")
+    with open(store_file(weeks), "rb") as fh:
+        raw = fh.read()
+    with sqlite3.connect(store_file(weeks)) as db:
+        cols = [r[1] for r in db.execute("PRAGMA table_info(web_calendar_tokens)")]
+        digests = dict(db.execute("SELECT unit, digest FROM web_calendar_tokens"))
+        audit = " ".join(str(v) for row in db.execute("SELECT * FROM web_audit") for v in row)
+    assert cols == ["unit", "digest", "created_at", "created_by"]
+    assert token.encode() not in raw and token not in audit  # nowhere in the file, the log included
+    assert digests["Phòng Alpha"] == token_digest(token)
+    # What a copy of the database gives does not open the feed.
+    assert feed(f"{weeks.url}/lich/{digests['Phòng Alpha']}.ics").status_code == 404
+    assert feed(url).status_code == 200
 
 
 def test_the_feed_needs_no_cookie_and_holds_the_units_schedule_and_deadlines(session):
-    url, _ = link_on_page(session("admin"), "phong-alpha")
+    url, _ = new_link(session("admin"), "phong-alpha")
     r = feed(url)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "text/calendar; charset=utf-8"
@@ -95,7 +130,7 @@ def test_the_feed_needs_no_cookie_and_holds_the_units_schedule_and_deadlines(ses
 
 
 def test_hostile_event_text_stays_inside_its_own_event(session):
-    url, _ = link_on_page(session("admin"), "phong-alpha")
+    url, _ = new_link(session("admin"), "phong-alpha")
     body = feed(url).content
     got = events(body)
     want = HOSTILE_EVENT.replace("\r\n", "\n")
@@ -114,7 +149,7 @@ def test_hostile_event_text_stays_inside_its_own_event(session):
 
 def test_another_units_token_never_reveals_this_unit(session):
     admin = session("admin")
-    beta_url, _ = link_on_page(admin, "phong-beta")
+    beta_url, _ = new_link(admin, "phong-beta")
     r = feed(beta_url)
     assert r.status_code == 200
     got = events(r.content)
@@ -124,7 +159,7 @@ def test_another_units_token_never_reveals_this_unit(session):
 
 
 def test_a_wrong_token_gets_a_bare_404(session, weeks):
-    url, token = link_on_page(session("admin"), "phong-alpha")
+    url, token = new_link(session("admin"), "phong-alpha")
     wrong = [secrets.token_urlsafe(32), token[:-1] + ("A" if token[-1] != "A" else "B"), "ngan",
              token + "x" * 80, "..%2F..%2Fward.yaml"]
     answers = [feed(f"{weeks.url}/lich/{t}.ics") for t in wrong]
@@ -138,19 +173,18 @@ def test_a_wrong_token_gets_a_bare_404(session, weeks):
 
 def test_rotating_the_link_ends_the_old_one_and_is_audited(session, weeks):
     alpha, viewer = session("alpha"), session("xem")
-    old_url, old = link_on_page(alpha, "phong-alpha")
+    old_url, old = new_link(alpha, "phong-alpha")
     assert feed(old_url).status_code == 200
     # A viewer may not rotate, nor a form without its token.
     r = viewer.post("/don-vi/phong-alpha/lich/tao-lai", token_from="/don-vi/phong-alpha")
-    assert r.status_code == 403
+    assert r.status_code == 403 and "/lich/" not in r.text.replace("/lich/tao-lai", "")
     r = alpha.post("/don-vi/phong-alpha/lich/tao-lai", with_token=False)
     assert r.status_code == 403
-    assert link_on_page(alpha, "phong-alpha")[1] == old
+    assert feed(old_url).status_code == 200
     r = alpha.post("/don-vi/phong-alpha/lich/tao-lai", token_from="/don-vi/phong-alpha")
-    assert r.status_code == 303 and r.headers["location"] == "/don-vi/phong-alpha#lich"
-    page = alpha.get("/don-vi/phong-alpha").text
-    assert "liên kết cũ không còn dùng được" in page
-    new_url, new = link_on_page(alpha, "phong-alpha")
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert "liên kết cũ không còn dùng được" in r.text and "Hãy sao chép ngay; liên kết sẽ không hiện lại." in r.text
+    new_url, new = LINK.search(r.text).groups()
     assert new != old
     assert feed(old_url).status_code == 404
     r = feed(new_url)
@@ -161,10 +195,10 @@ def test_rotating_the_link_ends_the_old_one_and_is_audited(session, weeks):
 
 def test_guessing_tokens_is_slowed_like_logins(session, weeks):
     """Last in the module: afterwards this address gets 429 from every calendar URL."""
-    url, _ = link_on_page(session("admin"), "phong-alpha")
+    url, _ = new_link(session("admin"), "phong-alpha")
     assert feed(url).status_code == 200
     codes = [feed(f"{weeks.url}/lich/{secrets.token_urlsafe(32)}.ics").status_code
-             for _ in range(MAX_CALENDAR_FAILURES)]
+             for _ in range(CALENDAR_FAILURES)]
     # The module's earlier wrong tokens count too: 404 until the limit, then 429.
     first = codes.index(429)
     assert set(codes[:first]) == {404} and set(codes[first:]) == {429}
@@ -178,8 +212,42 @@ def test_one_address_gets_a_limited_number_of_feeds_a_minute(tmp_path):
     try:
         s = Browserless(srv.url)
         assert s.login("admin").status_code == 303
-        url, _ = link_on_page(s, "phong-beta")
+        url, _ = new_link(s, "phong-beta")
         s.close()
         assert [feed(url).status_code for _ in range(4)] == [200, 200, 200, 429]
+    finally:
+        srv.stop()
+
+
+def test_a_link_made_before_tokens_were_hashed_still_opens_the_feed(tmp_path):
+    """A ward whose store holds a token in plain text (schema 8): `serve` upgrades it on start,
+    and the link people subscribed to opens the same feed, while the store keeps only its digest."""
+    from conftest import Server, add_accounts, initial_sync
+    from sqlalchemy import create_engine, text
+    from test_web_weeks_store import OLD_TOKENS
+    from weeks_ward import make_weeks_ward
+
+    ward_file = make_weeks_ward(tmp_path / "ward")
+    add_accounts(ward_file)
+    initial_sync(ward_file)
+    token = secrets.token_urlsafe(32)
+    engine = create_engine(f"sqlite:///{ward_file.parent / 'sheetsync.db'}")
+    with engine.begin() as c:
+        c.execute(text("DROP TABLE web_calendar_tokens"))
+        OLD_TOKENS.create(c)
+        c.execute(OLD_TOKENS.insert().values(unit="Phòng Beta", token=token, created_by="admin",
+                                             created_at=datetime(2026, 11, 20, 8, 30)))
+        c.execute(text("DELETE FROM schema_version WHERE version >= 9"))
+    engine.dispose()
+    srv = Server(ward_file, "--no-schedule")
+    try:
+        r = feed(f"{srv.url}/lich/{token}.ics")
+        assert r.status_code == 200 and BETA_EVENT in events(r.content)
+        with open(ward_file.parent / "sheetsync.db", "rb") as fh:
+            assert token.encode() not in fh.read()
+        s = Browserless(srv.url)
+        assert s.login("alpha").status_code == 303
+        assert s.get("/don-vi/phong-beta").status_code == 404
+        s.close()
     finally:
         srv.stop()

@@ -167,15 +167,24 @@ def test_the_weeks_in_the_browser(chromium, weeks):
     assert page.locator("img[src=x]").count() == 0 and page.evaluate("document.scripts.length") == 0
     page.locator("#bao-cao-tuan").screenshot(path=str(SCREENSHOTS / "weeks-unit-weekly.png"))
     page.screenshot(path=str(SCREENSHOTS / "weeks-unit.png"), full_page=True)
-    # The calendar link, then a new one: the box shows it, the old one is gone.
+    # The calendar link: made by the button, shown once on its own page, then a new one.
+    assert page.locator("input.link").count() == 0 and page.get_by_text("Đơn vị chưa có liên kết lịch.").count() == 1
+    page.click("button:has-text('Tạo liên kết lịch')")
+    page.wait_for_selector("text=Hãy sao chép ngay; liên kết sẽ không hiện lại.")
     old = page.locator("input.link").input_value()
     assert re.fullmatch(re.escape(weeks.url) + r"/lich/[A-Za-z0-9_-]{43}\.ics", old)
-    page.click("button:has-text('Tạo lại liên kết')")
-    page.wait_for_selector("text=Đã tạo liên kết lịch mới")
-    new = page.locator("input.link").input_value()
-    assert new != old and new.startswith(weeks.url + "/lich/")
+    page.screenshot(path=str(SCREENSHOTS / "weeks-calendar-link-once.png"), full_page=True)
+    page.click("text=Về trang đơn vị")
+    page.wait_for_url(re.compile(r".*/don-vi/phong-alpha#lich"))
+    assert page.locator("input.link").count() == 0 and old not in page.content()
+    assert page.get_by_text("Đơn vị đã có liên kết lịch, tạo lúc").count() == 1
     page.locator("#lich").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "weeks-calendar-link.png"))
+    page.click("button:has-text('Tạo lại liên kết')")
+    page.wait_for_selector("text=Đã tạo liên kết lịch mới; liên kết cũ không còn dùng được")
+    new = page.locator("input.link").input_value()
+    assert new != old and new.startswith(weeks.url + "/lich/")
+    page.goto(weeks.url + "/don-vi/phong-alpha")
     status = browser_page(chromium, weeks.url, "admin")
     status.goto(weeks.url + "/tinh-trang")
     counts = status.locator("section", has_text="Phòng Alpha").locator("p.counts").inner_text()

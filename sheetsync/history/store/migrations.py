@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy import Connection, DateTime, Engine, String, inspect, select, text
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 
 from sheetsync.history.store.db import StoreError
 from sheetsync.history.store.models import Base, SchemaVersion
@@ -88,6 +90,31 @@ def _v8(conn: Connection) -> None:
     Base.metadata.create_all(conn, tables=[Base.metadata.tables["unit_month_parts"]])
 
 
+def _v9(conn: Connection) -> None:
+    # Calendar links kept as the SHA-256 of their token, not the token: whoever reads the database
+    # (a backup, a dump) cannot open a feed. The links made before keep working: each stored token
+    # is hashed. The table is made again (SQLite cannot drop a UNIQUE column); a store that got the
+    # table from step 7 after this change already has the digest and is left as it is.
+    from sheetsync.history.store.web_models import CalendarToken, token_digest
+
+    have = {c["name"] for c in inspect(conn).get_columns("web_calendar_tokens")}
+    if "token" not in have:
+        return
+    old = sql_table("web_calendar_tokens", sql_column("unit", String), sql_column("token", String),
+                    sql_column("created_at", DateTime), sql_column("created_by", String))
+    rows = conn.execute(select(old)).all()
+    if conn.dialect.name == "sqlite":  # the freed pages are zeroed, not left holding the tokens
+        conn.execute(text("PRAGMA secure_delete = ON"))
+    conn.execute(text("DROP TABLE web_calendar_tokens"))
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("PRAGMA secure_delete = OFF"))
+    table = CalendarToken.__table__
+    table.create(conn)
+    if rows:
+        conn.execute(table.insert(), [{"unit": r.unit, "digest": token_digest(r.token),
+                                       "created_at": r.created_at, "created_by": r.created_by} for r in rows])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
     (2, "finding severity stored as a code", _v2),
@@ -97,14 +124,30 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (6, "ward office service: a unit's dashboard summary beside its last result", _v6),
     (7, "ward office service: calendar subscription links, each unit's bottlenecks", _v7),
     (8, "changed units: each month's scoring kept for the next sync", _v8),
+    (9, "ward office service: calendar links kept as the digest of their token", _v9),
 ]
 LATEST = MIGRATIONS[-1][0]
+# Steps that removed secrets from the store (calendar tokens): on SQLite, the pages they zeroed
+# reach the database file at a checkpoint; `after_migrate` runs one at once, so that a copy of
+# the file taken afterwards holds none of them (the WAL would otherwise keep the old pages in
+# the main file until its next automatic checkpoint).
+SCRUBBING_STEPS = frozenset({9})
 
 
 def current_version(conn: Connection) -> int:
     if not inspect(conn).has_table("schema_version"):
         return 0
     return conn.execute(select(SchemaVersion.version).order_by(SchemaVersion.version.desc()).limit(1)).scalar() or 0
+
+
+def after_migrate(engine: Engine, applied: list[int]) -> None:
+    """Work that cannot run inside the migration's transaction (see SCRUBBING_STEPS)."""
+    if engine.dialect.name == "sqlite" and SCRUBBING_STEPS & set(applied):
+        raw = engine.raw_connection()  # outside any transaction (a checkpoint cannot run inside one)
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
 
 
 def migrate(conn: Connection) -> list[int]:

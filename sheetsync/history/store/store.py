@@ -24,7 +24,7 @@ from sheetsync.domain.calendar import month_label
 from sheetsync.history.capture import MonthCapture, capture, capture_months, digest
 from sheetsync.history.quickstore import BRIEF_SQL_PG, BRIEF_SQL_SQLITE, brief_result
 from sheetsync.history.store.db import StoreError, make_engine, store_url, with_retry
-from sheetsync.history.store.migrations import migrate
+from sheetsync.history.store.migrations import after_migrate, migrate
 from sheetsync.history.store.models import (
     ApprovalEdit,
     FreezeEvent,
@@ -536,7 +536,7 @@ def open_store(url_or_path: str | os.PathLike) -> Store:
     url = store_url(url_or_path)
     engine = make_engine(url)
     try:
-        with_retry(engine, lambda s: migrate(s.connection()))
+        after_migrate(engine, with_retry(engine, lambda s: migrate(s.connection())))
     except StoreError:
         engine.dispose()
         raise

@@ -3,11 +3,12 @@ sync as the pages show it, uploaded workbook versions, and locks shared by every
 
 They live in the history store so that one SQLite file (or one PostgreSQL database) is all a
 ward keeps; created by migration step 4 (publications and feedback: step 5; calendar links and
-each unit's bottlenecks: step 7).
+each unit's bottlenecks: step 7; calendar links kept as digests: step 9).
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
@@ -139,15 +140,22 @@ class Feedback(Base):
 
 
 class CalendarToken(Base):
-    """The secret in a unit's calendar subscription URL (/lich/<token>.ics): phones and Outlook
-    fetch it without logging in, so knowing the token is the permission. Rotating replaces it,
-    and the old URL answers 404 from then on."""
+    """A unit's calendar subscription URL (/lich/<token>.ics): phones and Outlook fetch it without
+    logging in, so knowing the token is the permission. Only the token's SHA-256 is kept (since
+    step 9), so a copy of the database does not open any feed; the token itself is shown once,
+    when made. Rotating replaces it, and the old URL answers 404 from then on."""
 
     __tablename__ = "web_calendar_tokens"
     unit: Mapped[str] = mapped_column(String(300), primary_key=True)
-    token: Mapped[str] = mapped_column(String(100), unique=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str | None] = mapped_column(String(100))
+
+
+def token_digest(token: str) -> str:
+    """What the store keeps of a calendar token: its SHA-256 (hex). The token is 256 random bits,
+    so the digest needs no salt or key to be useless without the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 WEB_TABLES = ("web_users", "web_audit", "web_unit_state", "web_uploads", "web_locks", "web_flags")
