@@ -209,3 +209,55 @@ def test_a_date_cell_holding_an_impossible_number_is_a_finding_not_a_crash(unit)
     unit.ws("tasks")[f"{letter}{row}"].value = -4.5e16  # the column is date-formatted
     res = sync(unit.save(), write=False)
     assert "field.type" in set(at(res, "Nhiệm vụ", f"{letter}{row}")["code"])
+
+
+def _staff_checked(rows: dict[str, list]) -> tuple[pd.DataFrame, object]:
+    findings = Findings()
+    n = len(next(iter(rows.values())))
+    raw = pd.DataFrame(rows, index=range(2, 2 + n), dtype=object)
+    tab = validate_frame(load_schemas()["staff"], raw, findings)
+    return findings.frame(), tab
+
+
+def test_an_empty_tab_and_a_one_row_tab_are_checked_like_any_other():
+    f, tab = _staff_checked({"staff_id": [], "full_name": []})
+    assert f.empty and tab.values.empty and list(tab.errors.columns) == ["staff_id", "full_name"]
+    f, tab = _staff_checked({"staff_id": [None], "full_name": ["A"]})
+    assert f["code"].tolist() == ["field.required"] and f["row"].tolist() == [2]
+    assert tab.errors["staff_id"].tolist() == [True] and tab.errors["full_name"].tolist() == [False]
+    assert tab.empty["staff_id"].tolist() == [True] and tab.empty["full_name"].tolist() == [False]
+
+
+def test_patterns_are_matched_after_phone_punctuation_and_blank_or_space_cells_pass():
+    f, tab = _staff_checked({
+        "staff_id": ["S1", "S2", "S3", "S4", "S5"],
+        "full_name": ["A", "B", "C", "D", "E"],
+        "phone": ["(091) 234-5678", "0912.345.678", "12345", None, "   "],
+        "email": [float("nan"), "a@b.vn", "a@b", "", "a@b.vn"],
+    })
+    bad = f[f["code"] == "field.pattern"]
+    assert sorted(zip(bad["row"], bad["column"])) == [(4, "Email"), (4, "Số điện thoại")]
+    assert "12345" in bad[bad["column"] == "Số điện thoại"]["message"].iloc[0]
+    assert not tab.errors["phone"].any()  # a pattern on an optional column only warns
+
+
+def test_unique_codes_compare_as_people_read_them_and_each_duplicate_names_the_others():
+    f, tab = _staff_checked({"staff_id": ["cb01", " CB01", "CB02", None, None, "CB01 "],
+                             "full_name": ["A", "B", "C", "D", "E", "F"]})
+    dup = f[f["code"] == "field.unique"].sort_values("row")
+    assert dup["row"].tolist() == [2, 3, 7]
+    assert "hàng 3, 7" in dup["message"].iloc[0] and "hàng 2, 3" in dup["message"].iloc[2]
+    assert tab.errors["staff_id"].tolist() == [True, True, False, True, True, True]  # blanks: required
+
+
+def test_too_long_text_is_a_warning_on_each_of_its_rows():
+    findings = Findings()
+    long_name = "x" * 501
+    raw = pd.DataFrame({"product_code": ["P1", "P2", "P3"], "product_name": [long_name, "ngắn", long_name]},
+                       index=[5, 6, 7], dtype=object)
+    tab = validate_frame(load_schemas()["catalogue"], raw, findings)
+    f = findings.frame()
+    too_long = f[f["code"] == "field.too-long"]
+    assert too_long["row"].tolist() == [5, 7] and set(too_long["severity"]) == {"warning"}
+    assert "501" in too_long["message"].iloc[0]
+    assert not tab.errors["product_name"].any()

@@ -78,7 +78,7 @@ class TabChecker:
         self.index = idx = self.raw.index
         self.values = pd.DataFrame(index=idx)  # filled once every column is parsed (see `run`)
         self.empty = pd.DataFrame(index=idx)
-        self.errors: dict[str, pd.Series] = {}  # by field, only where some cell has an error
+        self.errors: dict[str, np.ndarray] = {}  # by field, only where some cell has an error (bool per row)
         self.fields = inputs
 
     # -- helpers -------------------------------------------------------------------------
@@ -87,18 +87,25 @@ class TabChecker:
         """The cells under `mask` as quoted in messages (only failing cells are ever rendered)."""
         return display_text(self.raw[key][mask]).map(shorten)
 
-    def report(self, f: Field | str, mask: pd.Series, code: str, messages, severity: str = "error") -> None:
+    def report(self, f: Field | str, mask: pd.Series | np.ndarray, code: str, messages,
+               severity: str = "error") -> None:
+        """Findings on the rows under `mask` (a Series, or a bool array in the tab's row order)."""
         key = f if isinstance(f, str) else f.key
         if not mask.any():
             return
-        rows = mask.index[mask.to_numpy(dtype=bool)]
+        if isinstance(mask, np.ndarray):
+            rows, hit = self.index[mask], mask
+        else:
+            rows = mask.index[mask.to_numpy(dtype=bool)]
+            hit = None
         if isinstance(messages, pd.Series):
             messages = messages.loc[rows]
         self.findings.add_many(self.title, rows, self.headers[key], severity, code, messages,
                                col_letter=self.letters.get(key))
         if severity in ("error", ERROR):
-            cur = self.errors[key] if key in self.errors else pd.Series(False, index=self.index)
-            self.errors[key] = cur | mask.reindex(self.index, fill_value=False)
+            if hit is None:
+                hit = mask.reindex(self.index, fill_value=False).to_numpy(dtype=bool)
+            self.errors[key] = self.errors[key] | hit if key in self.errors else hit.copy()
 
     # -- the checks --------------------------------------------------------------------------
 
@@ -111,8 +118,8 @@ class TabChecker:
         # would be copied for nothing).
         self.values = pd.DataFrame({f.key: self.parsed[f.key].value for f in self.fields}, index=self.index,
                                    copy=False)
-        self.empty = pd.DataFrame({f.key: self.parsed[f.key].empty for f in self.fields}, index=self.index,
-                                  copy=False)
+        self.empty = _bool_frame(self.index, [f.key for f in self.fields],
+                                 {f.key: self.parsed[f.key].empty_array for f in self.fields})
         for f in self.fields:
             self.check_row_bounds(f)
         for c in self.schema.checks:
@@ -123,17 +130,16 @@ class TabChecker:
         if len(self.schema.key) > 1:
             self.check_composite_key()
         keys = [f.key for f in self.fields] + [k for k in self.errors if k not in self.values]
-        errors = pd.DataFrame({k: self.errors[k] if k in self.errors else np.zeros(len(self.index), dtype=bool)
-                               for k in keys}, index=self.index, copy=False)
+        errors = _bool_frame(self.index, keys, self.errors)
         return TabData(self.schema, self.title, self.values, self.empty, errors, self.headers,
                        self.letters, self.blank, self.raw_engine, present=set(self.values.columns))
 
     def check_column(self, f: Field) -> None:
-        raw = self.raw[f.key]
         p = self.parsed.get(f.key)
         if p is None:
-            p = self.parsed[f.key] = parse_field(f, raw)
-        if p.issue.any():
+            p = self.parsed[f.key] = parse_field(f, self.raw[f.key])
+        if p.issue_array.any():
+            raw = self.raw[f.key]
             issues = raw[p.issue]
             codes = issues.map(lambda c: c.code)
             for code in codes.unique():
@@ -143,7 +149,7 @@ class TabChecker:
                 rule = {"merged": "cell.merged", "formula-without-value": "cell.formula-without-value"}.get(code, "cell.error")
                 details = issues[rows].map(lambda c: c.detail if c.code == "merged" else c.code)
                 self.report(f, m, rule, details.map(lambda d: message(rule, value=d)))
-        if p.bad.any():
+        if p.bad_array.any():
             if f.type == "enum":
                 choices = ", ".join(f.enum.canonical)
                 msgs = self.shown(f.key, p.bad).map(
@@ -155,7 +161,7 @@ class TabChecker:
                     lambda v: message("field.type", value=v, header=self.headers[f.key], expected=expected))
                 self.report(f, p.bad, "field.type", msgs)
         if f.required:
-            missing = p.empty & ~p.issue
+            missing = p.empty_array & ~p.issue_array
             self.report(f, missing, "field.required", message("field.required", header=self.headers[f.key]))
         if f.min is not None and f.min.field is None:
             self._bound(f, p, f.min, lower=True)
@@ -164,11 +170,11 @@ class TabChecker:
         if f.pattern and f.type == "text":
             self._pattern(f, p)
         if f.max_length:
-            lengths = p.per_distinct(lambda v: len(v) if isinstance(v, str) else 0)
-            too_long = (lengths > f.max_length).astype(bool)
+            lengths = p.per_distinct_array(lambda v: len(v) if isinstance(v, str) else 0)
+            too_long = np.asarray(lengths > f.max_length, dtype=bool)
             if too_long.any():
-                msgs = lengths[too_long].map(lambda n: message("field.too-long", length=int(n), limit=f.max_length,
-                                                               header=self.headers[f.key]))
+                msgs = [message("field.too-long", length=int(n), limit=f.max_length, header=self.headers[f.key])
+                        for n in lengths[too_long]]
                 self.report(f, too_long, "field.too-long", msgs, "warning")
         if f.unique:
             self._unique(f, p)
@@ -188,25 +194,29 @@ class TabChecker:
             self.report(f, fail, b.code or code, msgs, b.severity)
 
     def _pattern(self, f: Field, p: Parsed) -> None:
-        text = p.value
-        filled = text.notna()
-        if not filled.any():
+        pattern = re.compile(f.pattern)
+
+        def fails(text) -> bool:  # a blank cell has nothing to match
+            if not isinstance(text, str):
+                return False
+            if f.normalize == "phone":
+                text = _PHONE_PUNCTUATION.sub("", text)
+            return pattern.match(text) is None
+
+        fail = np.asarray(p.per_distinct_array(fails), dtype=bool)
+        if not fail.any():
             return
-        s = text[filled]
-        if f.normalize == "phone":
-            s = s.str.replace(r"[\s.\-()]", "", regex=True)
-        ok = s.str.match(re.compile(f.pattern)).fillna(False)
-        fail = pd.Series(False, index=text.index)
-        fail[ok.index] = ~ok.astype(bool)
         msgs = self.shown(f.key, fail).map(
             lambda v: message("field.pattern", value=v, header=self.headers[f.key], expected=f.expected or f.pattern))
         self.report(f, fail, "field.pattern", msgs, "warning" if not f.required else "error")
 
     def _unique(self, f: Field, p: Parsed) -> None:
-        keys = p.per_distinct(normalize_keys, vectorized=True)
-        dup = keys.duplicated(keep=False) & keys.notna()
+        keys = p.per_distinct_array(normalize_keys, vectorized=True)
+        codes = pd.factorize(keys, use_na_sentinel=True)[0] + 1  # 0: no key
+        dup = (codes > 0) & (np.bincount(codes)[codes] > 1)  # a key on more than one row
         if not dup.any():
             return
+        keys, dup = pd.Series(keys, index=self.index, dtype=object), pd.Series(dup, index=self.index)
         groups = pd.Series(keys[dup].index, index=keys[dup].index).groupby(keys[dup].values).agg(list)
         msgs = {}
         for rows in groups:
@@ -239,6 +249,9 @@ class TabChecker:
 
     def check_row_bounds(self, f: Field) -> None:
         """Rules that compare a field to another field of the same row."""
+        row_bound = any(b is not None and b.field is not None for b in (f.min, f.max))
+        if not (row_bound or f.not_before or f.required_when):
+            return
         v = self.values.get(f.key)
         if v is None:
             return
@@ -333,6 +346,19 @@ class TabChecker:
         if op in ("empty", "filled"):
             return f"{self.headers[key]} {'để trống' if op == 'empty' else 'đã có'}"
         return f"{self.headers[key]} {names.get(op, op)} {_num(cond.get('value'))}"
+
+
+_PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
+
+
+def _bool_frame(index: pd.Index, keys: list[str], columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A frame of bool columns `keys` (False where `columns` has none) as one block: one
+    construction per tab rather than one Series per column."""
+    grid = np.zeros((len(index), len(keys)), dtype=bool)
+    for j, k in enumerate(keys):
+        if k in columns:
+            grid[:, j] = columns[k]
+    return pd.DataFrame(grid, index=index, columns=keys)
 
 
 def _num(v) -> str:

@@ -22,9 +22,9 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -61,24 +61,54 @@ _NUM_EN = re.compile(r"^[+-]?\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?$")
 _DATE_TYPES = (dt.datetime, dt.date, pd.Timestamp)
 
 
-@dataclass
 class Parsed:
-    """One column after parsing. All series share the raw column's index (sheet rows)."""
+    """One column after parsing, as arrays in the order of the raw column's rows, and as Series
+    on its index (sheet rows) when asked for. A tab's checks read the arrays: on a small tab,
+    making four Series per column cost more than parsing it, and most are never looked at."""
 
-    value: pd.Series  # typed values (float64, datetime64, or object text/canonical)
-    empty: pd.Series  # nothing in the cell (blank, spaces only) — or a CellIssue
-    bad: pd.Series  # something in the cell that is not a valid value of the type
-    issue: pd.Series  # the cell holds a CellIssue marker (reported separately)
-    codes: np.ndarray | None = None  # row → position in `distinct` (when parsed by distinct value)
-    distinct: np.ndarray | None = None  # the parsed distinct values
+    def __init__(self, index: pd.Index, value: np.ndarray, empty: np.ndarray, bad: np.ndarray,
+                 issue: np.ndarray, codes: np.ndarray | None = None, distinct: np.ndarray | None = None):
+        self.index = index
+        self.value_array = value  # typed values (float64, datetime64, or object text/canonical)
+        self.empty_array = empty  # nothing in the cell (blank, spaces only) — or a CellIssue
+        self.bad_array = bad  # something in the cell that is not a valid value of the type
+        self.issue_array = issue  # the cell holds a CellIssue marker (reported separately)
+        self.codes = codes  # row → position in `distinct` (when parsed by distinct value)
+        self.distinct = distinct  # the parsed distinct values
+
+    @functools.cached_property
+    def value(self) -> pd.Series:
+        return _series(self.index, self.value_array)
+
+    @functools.cached_property
+    def empty(self) -> pd.Series:
+        return _series(self.index, self.empty_array)
+
+    @functools.cached_property
+    def bad(self) -> pd.Series:
+        return _series(self.index, self.bad_array)
+
+    @functools.cached_property
+    def issue(self) -> pd.Series:
+        return _series(self.index, self.issue_array)
 
     def per_distinct(self, func, vectorized: bool = False) -> pd.Series:
         """func over the parsed values, computed once per distinct value and spread to rows."""
         if self.codes is None or self.distinct is None:
             return map_distinct(self.value, func, vectorized)
+        return pd.Series(self.per_distinct_array(func, vectorized), index=self.index, dtype=object)
+
+    def per_distinct_array(self, func, vectorized: bool = False) -> np.ndarray:
+        """`per_distinct` as an object array in row order."""
+        if self.codes is None or self.distinct is None:
+            return map_distinct(self.value, func, vectorized).to_numpy(dtype=object)
         vals = self.distinct
         out = np.array(func(list(vals)) if vectorized else [func(v) for v in vals], dtype=object)
-        return pd.Series(out.take(self.codes), index=self.value.index, dtype=object)
+        return out.take(self.codes)
+
+
+def _series(index: pd.Index, a: np.ndarray) -> pd.Series:
+    return pd.Series(a, index=index, dtype=a.dtype, copy=False)  # object stays object
 
 
 def cell_types(raw: pd.Series) -> pd.Series:
@@ -96,10 +126,16 @@ def _types(cells: np.ndarray) -> np.ndarray:
 _TYPE_OF = np.frompyfunc(type, 1, 1)  # in numpy's loop: filling an array from a list of classes is slow
 
 
-def _cells(raw: pd.Series, ty: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
+def _cells(raw: pd.Series | np.ndarray, ty: pd.Series | np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """The raw cells and their Python types, as object arrays."""
-    cells = raw.to_numpy(dtype=object)
-    return cells, (_types(cells) if ty is None else ty.to_numpy(dtype=object))
+    cells = raw if isinstance(raw, np.ndarray) else raw.to_numpy(dtype=object)
+    if ty is None:
+        return cells, _types(cells)
+    return cells, (ty if isinstance(ty, np.ndarray) else ty.to_numpy(dtype=object))
+
+
+def _index(raw: pd.Series | np.ndarray) -> pd.Index:
+    return pd.RangeIndex(len(raw)) if isinstance(raw, np.ndarray) else raw.index
 
 
 def _of_type(types: np.ndarray, kinds: tuple) -> np.ndarray:
@@ -123,10 +159,6 @@ def _blanks(cells: np.ndarray, types: np.ndarray) -> np.ndarray:
     if is_str.any():
         blank[is_str] = [not x.strip() for x in cells[is_str]]
     return blank
-
-
-def _series(index: pd.Index, *arrays: np.ndarray) -> list[pd.Series]:
-    return [pd.Series(a, index=index, dtype=a.dtype, copy=False) for a in arrays]  # object stays object
 
 
 def _clean_strings(values: np.ndarray) -> list:
@@ -217,13 +249,14 @@ def parse_number(raw: pd.Series, ty: pd.Series | None = None, percent: bool = Fa
         # A fraction typed as 0..1 (or an Excel cell formatted as %) means that share of 100.
         frac = ~has_pct & (value >= 0) & (value <= 1) & ~bad
         value = np.where(frac, value * 100, value)
-    return Parsed(*_series(raw.index, value, empty, bad, issue))
+    return Parsed(_index(raw), value, empty, bad, issue)
 
 
 def parse_integer(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     p = parse_number(raw, ty)
-    whole = p.value.isna() | (p.value == np.floor(p.value))
-    return Parsed(p.value, p.empty, p.bad | ~whole, p.issue)
+    v = p.value_array
+    whole = np.isnan(v) | (v == np.floor(v))
+    return Parsed(p.index, v, p.empty_array, p.bad_array | ~whole, p.issue_array)
 
 
 _DAY = np.timedelta64(1, "D")
@@ -250,7 +283,7 @@ def parse_date(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
         value[is_str] = _dates_from_text(text).to_numpy()
     value[~_in_years(value)] = np.datetime64("NaT")
     bad = ~empty & np.isnat(value)
-    return Parsed(*_series(raw.index, value, empty, bad, issue))
+    return Parsed(_index(raw), value, empty, bad, issue)
 
 
 _EPOCH = EXCEL_EPOCH.to_datetime64().astype("datetime64[us]")
@@ -307,10 +340,9 @@ def _parse_text_or_date(raw: pd.Series, ty: pd.Series | None, from_text, from_da
         value[is_str] = from_text(pd.Series([x.strip() for x in cells[is_str]], dtype=object)).to_numpy()
     rest = ~is_str & ~empty
     if rest.any():
-        rest_cells = pd.Series(cells[rest], dtype=object)
-        value[rest] = from_dates(parse_date(rest_cells, pd.Series(types[rest], dtype=object)).value).to_numpy()
+        value[rest] = from_dates(parse_date(cells[rest], types[rest]).value).to_numpy()
     bad = ~empty & pd.isna(value)
-    return Parsed(*_series(raw.index, value, empty, bad, issue))
+    return Parsed(_index(raw), value, empty, bad, issue)
 
 
 def parse_month(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
@@ -350,8 +382,8 @@ def parse_period(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     """A month ("YYYY-MM"), a quarter ("YYYY-Qn") or a year ("YYYY")."""
     cells, types = _cells(raw, ty)
     month = parse_month(raw, ty)
-    value = month.value.to_numpy(dtype=object).copy()
-    need = month.bad.to_numpy()
+    value = month.value_array.copy()
+    need = month.bad_array
     if need.any():
         text = _text_of(cells, types)
         found = []
@@ -363,8 +395,8 @@ def parse_period(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     year_num = _of_type(types, (float, int))
     year_num[year_num] = [v in _YEAR_RANGE for v in cells[year_num]]
     value[year_num] = [str(int(v)) for v in cells[year_num]]
-    bad = ~month.empty.to_numpy() & pd.isna(value)
-    return Parsed(*_series(raw.index, value), month.empty, pd.Series(bad, index=raw.index), month.issue)
+    bad = ~month.empty_array & pd.isna(value)
+    return Parsed(month.index, value, month.empty_array, bad, month.issue_array)
 
 
 _YEAR_RANGE = range(MIN_YEAR, MAX_YEAR + 1)
@@ -406,7 +438,7 @@ def parse_time(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     value = np.full(len(cells), None, dtype=object)
     value[~empty] = [_time_or_none(v) for v in cells[~empty]]
     bad = ~empty & pd.isna(value)
-    return Parsed(*_series(raw.index, value, empty, bad, issue))
+    return Parsed(_index(raw), value, empty, bad, issue)
 
 
 def _time_or_none(v) -> str | None:
@@ -436,7 +468,7 @@ def parse_enum(raw: pd.Series, lookup: dict[str, str], default: str | None = Non
     bad = filled & pd.isna(value)
     if default is not None:
         value[empty] = default
-    return Parsed(*_series(raw.index, value, empty, bad, issue))
+    return Parsed(_index(raw), value, empty, bad, issue)
 
 
 def yes_no(value, lookup: dict[str, str], yes: str = "Có") -> bool | None:
@@ -458,15 +490,16 @@ def parse_text(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     issue = _issues(types)
     value = _text_of(cells, types)
     empty = pd.isna(value) | issue
-    return Parsed(*_series(raw.index, value, empty, np.zeros(len(cells), dtype=bool), issue))
+    return Parsed(_index(raw), value, empty, np.zeros(len(cells), dtype=bool), issue)
 
 
 def parse_list(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     """Comma- or semicolon-separated codes, as a tuple per cell (empty tuple when blank)."""
     p = parse_text(raw, ty)
-    value = p.value.map(lambda t: tuple(x for x in (p.strip() for p in re.split(r"[,;]", t)) if x)
-                        if isinstance(t, str) else ())
-    return Parsed(value, p.empty, p.bad, p.issue)
+    value = np.empty(len(p.value_array), dtype=object)
+    for i, t in enumerate(p.value_array):  # one by one: numpy would spread a tuple over cells
+        value[i] = tuple(x for x in (p.strip() for p in re.split(r"[,;]", t)) if x) if isinstance(t, str) else ()
+    return Parsed(p.index, value, p.empty_array, p.bad_array, p.issue_array)
 
 
 def parse_field(field, raw: pd.Series) -> Parsed:
@@ -516,16 +549,17 @@ def _parse_batch(batch: list, index: pd.Index, out: dict) -> None:
         starts.append(len(distinct))
         distinct.extend(uniques)
     blank = len(distinct)  # blank cells (None/NaN) share one slot at the end, so every code is valid
-    p = _parse_distinct(batch[0][0], pd.Series(distinct + [None], dtype=object))
-    arrays = [(s.to_numpy(), s.dtype) for s in (p.value, p.empty, p.bad, p.issue)]
+    cells = np.empty(len(distinct) + 1, dtype=object)
+    cells[:-1] = distinct
+    p = _parse_distinct(batch[0][0], cells)
+    arrays = [p.value_array, p.empty_array, p.bad_array, p.issue_array]
     for (f, codes, uniques), start in zip(batch, starts):
         if len(batch) == 1:
             own, local = arrays, np.where(codes < 0, blank, codes)
         else:  # this column's distinct values (and the blank slot), and its codes into them
             at = np.append(np.arange(start, start + len(uniques)), blank)
-            own, local = [(a.take(at), dtype) for a, dtype in arrays], np.where(codes < 0, len(uniques), codes)
-        value, empty, bad, issue = (pd.Series(a.take(local), index=index, dtype=dtype) for a, dtype in own)
-        out[f.key] = Parsed(value, empty, bad, issue, local, own[0][0])
+            own, local = [a.take(at) for a in arrays], np.where(codes < 0, len(uniques), codes)
+        out[f.key] = Parsed(index, *(a.take(local) for a in own), local, own[0])
 
 
 def _parse_signature(field) -> tuple:
@@ -534,8 +568,8 @@ def _parse_signature(field) -> tuple:
             field.default if field.type == "enum" else None)
 
 
-def _parse_distinct(field, raw: pd.Series) -> Parsed:
-    ty = cell_types(raw)
+def _parse_distinct(field, raw: np.ndarray) -> Parsed:
+    ty = _types(raw)
     t = field.type
     if t == "text":
         return parse_text(raw, ty)
