@@ -33,7 +33,7 @@ def _norm(s: pd.Series) -> pd.Series:
 
 def _usable(tab: TabData, key: str, default=np.nan) -> pd.Series:
     v = tab.on_rows(tab.values[key]) if key in tab.values else pd.Series(default, index=tab.rows)
-    if key in tab.errors:
+    if key in tab.errors and tab.errors[key].to_numpy().any():  # (else `where` would only copy it)
         v = v.where(~tab.on_rows(tab.errors[key]).astype(bool))
     return v
 

@@ -174,7 +174,7 @@ def _data_frame(grid: SheetGrid, start: int, columns: dict[str, int]) -> pd.Data
         # (a stray cell thousands of columns away).
         if any(len(r) != width for r in body):  # a sparse read or an API trims rows: pad them
             body = [r if len(r) == width else [*r, *([None] * (width - len(r)))] for r in body]
-        table = pd.DataFrame(body, dtype=object).to_numpy(dtype=object)
+        table = _table(body)
         picked = np.full((len(body), len(columns)), None, dtype=object)
         for j, col in enumerate(columns.values()):
             c = col - grid.first_col
@@ -187,6 +187,18 @@ def _data_frame(grid: SheetGrid, start: int, columns: dict[str, int]) -> pd.Data
                            for key, col in columns.items()}, index=index)
     _put_issues(df, grid, columns)
     return df
+
+
+def _table(body: list[list[Any]]) -> np.ndarray:
+    """Rows of equal length as one 2-D object array, by numpy in C; through pandas (which keeps
+    any cell whole) when numpy cannot make a plain grid of them (a cell that is a sequence)."""
+    try:
+        table = np.array(body, dtype=object)
+    except ValueError:
+        table = None
+    if table is None or table.shape != (len(body), len(body[0])):
+        table = pd.DataFrame(body, dtype=object).to_numpy(dtype=object)
+    return table
 
 
 def _put_issues(df: pd.DataFrame, grid: SheetGrid, columns: dict[str, int]) -> None:

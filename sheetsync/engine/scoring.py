@@ -82,7 +82,7 @@ def _col(tab: TabData, key: str, default=np.nan) -> pd.Series:
 def _usable(tab: TabData, key: str) -> pd.Series:
     """The value where its cell has no error, else NaN: scoring never uses a bad value."""
     v = _col(tab, key)
-    if key in tab.errors:
+    if key in tab.errors and tab.errors[key].to_numpy().any():  # (else `where` would only copy it)
         v = v.where(~tab.errors[key])
     return v
 
@@ -465,9 +465,9 @@ def _row_prints(df: pd.DataFrame) -> tuple[str, np.ndarray]:
         return shape, np.zeros(len(df), dtype="uint64")
     values = pd.util.hash_pandas_object(df, index=True, categorize=False).to_numpy()
     kinds = {}
-    for c in df.columns:
-        if df[c].dtype == object:
-            codes, uniques = pd.factorize(df[c], use_na_sentinel=True)
+    for c, dtype in df.dtypes.items():
+        if dtype == object:
+            codes, uniques = pd.factorize(df[c].to_numpy(), use_na_sentinel=True)
             names = np.array([zlib.crc32(type(v).__name__.encode()) for v in uniques] + [0], dtype="int64")
             kinds[str(c)] = names[codes]  # code -1 (missing) takes the last entry
     if kinds:

@@ -70,9 +70,15 @@ class TabChecker:
         self.headers = {f.key: headers.get(f.key, f.header) for f in schema.fields}
         self.letters = {k: col_letter(c) for k, c in columns.items()}
         self.blank = blank if blank is not None else pd.Series(False, index=raw.index)
-        self.data_rows = raw.index[~self.blank.reindex(raw.index, fill_value=False).to_numpy(dtype=bool)]
+        blank_at = (self.blank if self.blank.index.equals(raw.index)
+                    else self.blank.reindex(raw.index, fill_value=False)).to_numpy(dtype=bool)
         inputs = [f for f in schema.input_fields if f.key in raw.columns]
-        self.raw = raw.loc[self.data_rows, [f.key for f in inputs]]
+        if blank_at.any():
+            self.data_rows = raw.index[~blank_at]
+            self.raw = raw.loc[self.data_rows, [f.key for f in inputs]]
+        else:  # the usual case: every row holds input (no row lookup)
+            self.data_rows = raw.index
+            self.raw = raw[[f.key for f in inputs]]
         self.raw_engine = raw[[f.key for f in schema.engine_fields if f.key in raw.columns]]
         self.parsed: dict[str, Parsed] = {}
         self.index = idx = self.raw.index
@@ -180,14 +186,17 @@ class TabChecker:
             self._unique(f, p)
 
     def _bound(self, f: Field, p: Parsed, b: Bound, lower: bool) -> None:
-        v = p.value
+        # Numbers compared as their array (NaN, a blank or bad cell, fails no bound); anything
+        # else as pandas compares it.
+        v = p.value_array if p.value_array.dtype == np.float64 else p.value
         if lower:
             fail = (v <= b.value) if b.exclusive else (v < b.value)
             code = "field.min-exclusive" if b.exclusive else "field.min"
         else:
             fail = (v >= b.value) if b.exclusive else (v > b.value)
             code = "field.max"
-        fail = fail.fillna(False).astype(bool)
+        if isinstance(fail, pd.Series):
+            fail = fail.to_numpy(dtype=bool, na_value=False)
         if fail.any():
             bound = _num(b.value)
             msgs = self.shown(f.key, fail).map(lambda s: message(code, value=s, header=self.headers[f.key], bound=bound))
@@ -276,7 +285,7 @@ class TabChecker:
                 self.report(f, fail, "field.not-before", msgs)
         if f.required_when:
             cond = self.condition(f.required_when)
-            missing = cond & self.empty[f.key] & ~self.parsed[f.key].issue
+            missing = cond & self.parsed[f.key].empty_array & ~self.parsed[f.key].issue_array
             self.report(f, missing, "field.required-when",
                         message("field.required-when", header=self.headers[f.key],
                                 condition=self.describe(f.required_when)))
@@ -301,16 +310,17 @@ class TabChecker:
 
     # -- conditions ------------------------------------------------------------------------
 
-    def condition(self, cond: dict) -> pd.Series:
-        """Evaluate a declarative row condition to a boolean mask (missing columns: False)."""
-        idx = self.values.index
+    def condition(self, cond: dict) -> np.ndarray:
+        """Evaluate a declarative row condition to a boolean mask in the tab's row order (missing
+        columns: False). Parts are combined as arrays: a condition has a few parts over a few rows."""
+        n = len(self.values.index)
         if "all" in cond:
-            out = pd.Series(True, index=idx)
+            out = np.ones(n, dtype=bool)
             for c in cond["all"]:
                 out &= self.condition(c)
             return out
         if "any" in cond:
-            out = pd.Series(False, index=idx)
+            out = np.zeros(n, dtype=bool)
             for c in cond["any"]:
                 out |= self.condition(c)
             return out
@@ -318,12 +328,12 @@ class TabChecker:
             return ~self.condition(cond["not"])
         key, op = cond["field"], cond.get("op", "eq")
         if key not in self.values:
-            return pd.Series(op == "empty", index=idx)
-        col = self.values[key]
+            return np.full(n, op == "empty")
         if op == "empty":
-            return self.empty[key].copy()
+            return self.parsed[key].empty_array.copy()
         if op == "filled":
-            return ~self.empty[key]
+            return ~self.parsed[key].empty_array
+        col = self.values[key]
         target = cond.get("value")
         if isinstance(target, dict) and "field" in target:
             target = self.values.get(target["field"])
@@ -334,9 +344,8 @@ class TabChecker:
         ops = {"eq": col.__eq__, "ne": col.__ne__, "gt": col.__gt__, "ge": col.__ge__,
                "lt": col.__lt__, "le": col.__le__}
         if op == "in":
-            return col.isin(target)
-        res = ops[op](target)
-        return res.fillna(False).astype(bool)
+            return col.isin(target).to_numpy(dtype=bool)
+        return ops[op](target).to_numpy(dtype=bool, na_value=False)
 
     def describe(self, cond: dict) -> str:
         names = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤", "eq": "=", "ne": "≠"}

@@ -599,7 +599,9 @@ def _parse_distinct(field, raw: np.ndarray) -> Parsed:
 def map_distinct(s: pd.Series, func, vectorized: bool = False) -> pd.Series:
     """`s.map(func)` computed once per distinct value (NaN/None stay None). With
     `vectorized`, func takes the list of distinct values and returns a list."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    # An object column is factorized as its array (the same distinct values, without the
+    # Series wrapper's cost); other dtypes as the Series (datetimes stay Timestamps).
+    codes, uniques = pd.factorize(s.to_numpy() if s.dtype == object else s, use_na_sentinel=True)
     if len(uniques) == 0:
         return pd.Series(None, index=s.index, dtype=object)
     done = func(list(uniques)) if vectorized else [func(u) for u in uniques]
