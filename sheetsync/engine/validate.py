@@ -76,9 +76,9 @@ class TabChecker:
         if blank_at.any():
             self.data_rows = raw.index[~blank_at]
             self.raw = raw.loc[self.data_rows, [f.key for f in inputs]]
-        else:  # the usual case: every row holds input (no row lookup)
+        else:  # the usual case: every row holds input; the frame as it is (columns are taken by key)
             self.data_rows = raw.index
-            self.raw = raw[[f.key for f in inputs]]
+            self.raw = raw
         self.raw_engine = raw[[f.key for f in schema.engine_fields if f.key in raw.columns]]
         self.parsed: dict[str, Parsed] = {}
         self.index = idx = self.raw.index
