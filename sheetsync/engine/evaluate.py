@@ -143,36 +143,48 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
                       weekly=weekly, plans=plans, parts=parts)
 
 
-def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:
-    """What every engine cell of every tab should hold."""
+def engine_values(ev: Evaluation, settled: Mapping[str, pd.Index] | None = None) -> dict[str, pd.DataFrame]:
+    """What every engine cell of every tab should hold. `settled` (tab → rows) leaves out rows
+    known to hold it already (see `plan_writes`)."""
     out: dict[str, pd.DataFrame] = {}
     f = ev.findings[ev.findings["row"].notna()]
     for name, tab in ev.tabs.items():
         keys = [fl.key for fl in tab.schema.engine_fields]
         if not keys:
             continue
-        idx = tab.values.index.union(tab.raw_engine.index)
+        skip = (settled or {}).get(name)
+
+        def kept(index: pd.Index, skip=skip) -> pd.Index:
+            return index if skip is None or not len(skip) else index[~index.isin(skip)]
+
+        idx = kept(tab.values.index.union(tab.raw_engine.index))
         want = pd.DataFrame(index=idx, columns=keys, dtype=object)
         for k in keys:
             if tab.schema.field(k).type == "number":
                 want[k] = want[k].astype("float64")
-        rows = tab.rows
+        rows = kept(tab.rows)
         mine = f[f["tab"] == tab.title]
+        if skip is not None and len(skip):
+            mine = mine[~mine["row"].isin(skip).to_numpy(dtype=bool)]
         if "check_status" in keys:
             status = worst_by(mine, "row")
             want.loc[rows, "check_status"] = status.reindex(rows).fillna(VALID).map(severity_label).to_numpy()
         if "check_notes" in keys:
             want.loc[rows, "check_notes"] = _notes(mine, tab).reindex(rows).to_numpy()
         if name == "tasks" and "plan_kind" in keys and ev.plans is not None:
-            want.loc[ev.plans.kinds.index, "plan_kind"] = ev.plans.kinds.to_numpy()
+            kinds = ev.plans.kinds
+            kinds = kinds[kinds.index.isin(idx)]
+            want.loc[kinds.index, "plan_kind"] = kinds.to_numpy()
         if ev.scores is not None:
             if name == "tasks":
                 tf = ev.scores.tasks.frame
+                tf = tf[tf.index.isin(idx)]
                 for k, c in (("conv_assigned", "A"), ("conv_done", "D"), ("conv_quality", "Q"), ("conv_timely", "T")):
                     if k in keys:
                         want.loc[tf.index, k] = round_half_up(tf[c].to_numpy(dtype="float64"), ev.profile.rounding)
             if name == "evaluations":
                 p = ev.scores.evaluations
+                p = p[p.index.isin(idx)]
                 for k in keys:
                     if k in p.columns and len(p):
                         want.loc[p.index, k] = p[k].to_numpy()
@@ -186,9 +198,11 @@ def engine_values(ev: Evaluation) -> dict[str, pd.DataFrame]:
                                 cur = pd.to_numeric(cur, errors="coerce")
                             want.loc[others, k] = cur.to_numpy()
             if name == "okr" and ev.scores.okr is not None:
+                okr = ev.scores.okr
+                okr = okr[okr.index.isin(idx)]
                 for k in ("attainment", "kr_status", "task_progress", "alignment"):
-                    if k in keys and k in ev.scores.okr:
-                        want.loc[ev.scores.okr.index, k] = ev.scores.okr[k].to_numpy()
+                    if k in keys and k in okr:
+                        want.loc[okr.index, k] = okr[k].to_numpy()
         out[name] = want
     return out
 
@@ -224,9 +238,18 @@ def _notes(findings: pd.DataFrame, tab: TabData) -> pd.Series:
     return pd.Series({r: "\n".join(texts) for r, texts in per_row.items()}, dtype=object)
 
 
-def plan_writes(ev: Evaluation, grids: dict[str, SheetGrid], schemas: Schemas, now: datetime | None = None) -> WritePlan:
+def plan_writes(ev: Evaluation, grids: dict[str, SheetGrid], schemas: Schemas, now: datetime | None = None,
+                settled: Mapping[str, pd.Index] | None = None) -> WritePlan:
+    """The cells, row heights and summary tab to write so the sheet shows `ev`.
+
+    `settled` (tab name → rows) names rows the caller knows already hold exactly what `ev`
+    wants in their engine cells (the service knows it of the rows of a month read exactly as
+    its last sync wrote them, with everything else the month depends on unchanged: see
+    `sheetsync.service.reuse.GridText.month_prints`). Their engine values are neither worked
+    out nor compared; their heights are still fitted, to the text they hold. The plan is the
+    one a call without `settled` makes."""
     plan = WritePlan()
-    desired = engine_values(ev)
+    desired = engine_values(ev, settled)
     for name, want in desired.items():
         b = ev.bound[name]
         tab = ev.tabs[name]
@@ -235,7 +258,7 @@ def plan_writes(ev: Evaluation, grids: dict[str, SheetGrid], schemas: Schemas, n
         grid = grids.get(b.title)
         patch = diff_tab(b.title, b.header_row, b.columns, b.last_col, tab.schema.key, want,
                          tab.raw_engine, headers, keys, text_fields=tab.schema.engine_fields,
-                         layout=grid)
+                         layout=grid, settled=(settled or {}).get(name))
         if patch:
             plan.patches.append(patch)
     summary = build_summary(ev, schemas, now or datetime.now())

@@ -172,11 +172,14 @@ def clean(value: Any) -> Value:
 
 def diff_tab(title: str, header_row: int, columns: dict[str, int], last_col: int, key_fields: list[str],
              desired: pd.DataFrame, current: pd.DataFrame, headers: dict[str, str],
-             keys: pd.DataFrame, text_fields: Sequence = (), layout: Any = None) -> TabPatch:
+             keys: pd.DataFrame, text_fields: Sequence = (), layout: Any = None,
+             settled: pd.Index | None = None) -> TabPatch:
     """Compare desired engine values with the sheet's; engine columns missing from the sheet
     are appended after the last used column, header first. With the tab's engine `text_fields`
     and its `layout` as read (a SheetGrid: row heights, column widths), rows whose height does
-    not fit their engine text get a new one (see `fit_rows`)."""
+    not fit their engine text get a new one (see `fit_rows`). `settled` rows, absent from
+    `desired`, hold what the engine wants already: only their heights are fitted, to the text
+    they hold."""
     patch = TabPatch(title, header_row, [columns[k] for k in key_fields if k in columns])
     next_col = last_col + 1
     placed = dict(columns)
@@ -193,7 +196,7 @@ def diff_tab(title: str, header_row: int, columns: dict[str, int], last_col: int
             patch.cells[(int(row), col)] = clean(want[row])
     if text_fields and layout is not None:
         widths = engine_text_widths(text_fields, placed, layout.col_widths)
-        patch.row_heights = fit_rows(desired, current, widths, layout.row_heights)
+        patch.row_heights = fit_rows(desired, current, widths, layout.row_heights, settled)
     if (patch.cells or patch.row_heights) and len(keys.columns):
         rows = sorted({r for r, _ in patch.cells} | set(patch.row_heights))
         sub = keys.reindex(rows)
@@ -267,7 +270,9 @@ def height_for(lines: int) -> float:
     return min(round(lines * LINE_HEIGHT + ROW_PADDING, 2), MAX_HEIGHT)
 
 
-def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float]) -> pd.Series:
+def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float], as_written: bool = False) -> pd.Series:
+    """Lines each row's engine text takes (the most of its columns). `as_written`: the text as
+    the engine wrote it, for text read back with Windows line ends."""
     out = np.ones(len(rows), dtype="int64")
     for key, width in widths.items():
         if key not in frame:
@@ -278,6 +283,8 @@ def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float]) ->
         # Engine text repeats (three statuses, mostly empty notes): each distinct text is
         # measured once, a year's rows are looked up.
         codes, uniques = pd.factorize(col.to_numpy(), use_na_sentinel=True)
+        if as_written:
+            uniques = [v.replace("\r\n", "\n") if isinstance(v, str) else v for v in uniques]
         per = np.fromiter((text_lines(v, width) if isinstance(v, str) and (len(v) > width * 0.6 or "\n" in v) else 1
                            for v in uniques), dtype="int64", count=len(uniques))
         lines = np.append(per, 1).take(np.where(codes < 0, len(per), codes))
@@ -286,16 +293,26 @@ def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float]) ->
 
 
 def fit_rows(desired: pd.DataFrame, current: pd.DataFrame, widths: dict[str, float],
-             heights: dict[int, float]) -> dict[int, float]:
+             heights: dict[int, float], settled: pd.Index | None = None) -> dict[int, float]:
     """New heights (points) for the rows whose engine text needs a different height.
 
     `widths` are the wrapped engine columns' widths in characters (by field key), `heights` the
-    rows' current heights as read (rows at the default height are absent)."""
+    rows' current heights as read (rows at the default height are absent). `settled` rows, not
+    in `desired`, hold the engine's text already: they are fitted to the text they hold."""
     text_keys = {k: w for k, w in widths.items() if k in desired}
-    if not text_keys or not len(desired):
+    if settled is not None and len(settled):
+        rows = desired.index.append(settled).sort_values()
+        new = _row_lines(desired, desired.index, text_keys)
+        held = _row_lines(current, settled, text_keys, as_written=True) if len(current.columns) else \
+            pd.Series(1, index=settled)
+        new = pd.concat([new, held]).reindex(rows)
+    else:
+        rows = desired.index
+        if not text_keys or not len(desired):
+            return {}
+        new = _row_lines(desired, rows, text_keys)
+    if not text_keys or not len(rows):
         return {}
-    rows = desired.index
-    new = _row_lines(desired, rows, text_keys)
     old = _row_lines(current, rows, text_keys) if len(current.columns) else pd.Series(1, index=rows)
     n, o = new.to_numpy(), old.to_numpy()
     want = np.where(n > 1, np.minimum(np.round(n * LINE_HEIGHT + ROW_PADDING, 2), MAX_HEIGHT), np.nan)

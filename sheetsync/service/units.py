@@ -227,9 +227,12 @@ def _run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str
         from sheetsync.history.returns import check_returns
 
         check_returns(store, name, ev)  # a return count lower than recorded: a warning on the row
+    # Months read exactly as the last sync wrote them, with all they depend on unchanged: their
+    # record is the snapshot saved then, and their rows hold what the engine wants (see `_clean_months`).
+    clean = _clean_months(keyed, ev) if keyed is not None and (record or write or plan) else {}
     t2 = time.perf_counter()
     if write or plan:
-        result.plan = plan_writes(ev, grids, schemas)
+        result.plan = plan_writes(ev, grids, schemas, settled=_settled_rows(keyed, ev, clean) if clean else None)
     t3 = time.perf_counter()
     if write and result.plan:
         try:
@@ -246,7 +249,7 @@ def _run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str
     if store is not None and record and result.error is None:
         try:
             rec = store.record_unit(name, backend.label, ev, run_kind="sync",
-                                    known=_known_months(keyed, ev) if keyed is not None else None)
+                                    known=clean if keyed is not None else None)
         except Exception as exc:  # noqa: BLE001 — the workbook is written: say so, whatever the store did
             result.record_error = record_failure(exc)
         else:
@@ -343,14 +346,31 @@ def _new_parts(ev) -> dict[str, dict] | None:
         return None
 
 
-def _known_months(keyed: _Keyed, ev) -> dict[str, str]:
-    """Months whose print matches the one saved with the last result: their record is the
-    snapshot saved beside it (month → its content hash), so the store need not capture them."""
+def _clean_months(keyed: _Keyed, ev) -> dict[str, str]:
+    """Months whose print matches the one saved with the last result (month → the content hash
+    of the snapshot saved beside it). The print was taken of the workbook as that sync wrote it,
+    so such a month's rows are read exactly as written then, and everything else its record
+    depends on (configuration, date, frozen months, other tabs, every row's key) is unchanged:
+    the store need not capture it again, and its rows' engine cells hold what the engine wants."""
     saved = (keyed.last or {}).get("month_prints") or {}
     if not saved:
         return {}
     prints = keyed.text.month_prints(ev, keyed.context, keyed.month_layout(ev))
     return {m: h for m, (p, h) in saved.items() if prints.get(m) == p}
+
+
+def _settled_rows(keyed: _Keyed, ev, clean: dict[str, str]) -> dict[str, pd.Index]:
+    """Per month tab (by name), the rows of the `clean` months: `plan_writes` need not work out
+    nor compare their engine cells."""
+    month_of = keyed.month_layout(ev).month_of
+    out = {}
+    for name, b in ev.bound.items():
+        months = month_of.get(b.title)
+        if months:
+            rows = [r for r, m in months.items() if m in clean]
+            if rows:
+                out[name] = pd.Index(rows, dtype="int64")
+    return out
 
 
 def _reuse_save(store, result: UnitResult, grids, keyed: _Keyed, rec, package: str | None) -> None:
