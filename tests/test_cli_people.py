@@ -5,6 +5,7 @@ to months that became frozen, months that have no data, and workbooks counted tw
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 
 import pytest
@@ -33,6 +34,24 @@ def test_help_is_vietnamese(args):
     assert "Cách dùng:" in out and "In hướng dẫn này rồi thoát." in out
     for english in ("Usage:", "Options:", "Show this message", "Commands:", "[OPTIONS]"):
         assert english not in out
+
+
+def every_command(group, path=()):
+    import click
+
+    for name, command in group.commands.items():
+        yield (*path, name)
+        if isinstance(command, click.Group):
+            yield from every_command(command, (*path, name))
+
+
+@pytest.mark.parametrize("command", [(), *every_command(main)], ids=" ".join)
+def test_every_help_shows_its_placeholders_in_vietnamese(command):
+    from sheetsync.cli.i18n import METAVARS
+
+    out = run(*command, "--help").output
+    assert "Cách dùng:" in out
+    assert not set(re.findall(r"\b[A-Z][A-Z_]+\b", out)) & set(METAVARS), out
 
 
 def test_click_errors_are_vietnamese():

@@ -96,7 +96,7 @@ run_options = [
 @click.option("--unit", required=True, help="Tên đơn vị, ví dụ 'Trường Tiểu học Phúc Xá'.")
 @click.option("--overwrite", is_flag=True, help="Ghi đè nếu tệp (hoặc các trang của bảng tính Google) đã có dữ liệu.")
 @click.option("--profile", help="Bộ tiêu chí (hanoi-3814 thêm cột Điểm thưởng).")
-@click.option("--create", is_flag=True, help="Tạo bảng tính Google mới qua Google Drive (không cần PATH).")
+@click.option("--create", is_flag=True, help="Tạo bảng tính Google mới qua Google Drive (không cần ĐƯỜNG-DẪN).")
 @click.option("--share-with", "share_with", multiple=True, metavar="EMAIL",
               help="Chia sẻ bảng tính Google với email này, quyền chỉnh sửa (lặp lại được).")
 @json_option
@@ -104,7 +104,7 @@ def init(path: str | None, unit: str, overwrite: bool, profile: str | None, crea
          share_with: tuple[str, ...], as_json: bool) -> None:
     """Tạo một bảng tính trống cho đơn vị, đủ các trang và tiêu đề cột.
 
-    PATH là tệp .xlsx, hoặc gsheet:<mã> / đường dẫn một bảng tính Google có sẵn."""
+    ĐƯỜNG-DẪN là tệp .xlsx, hoặc gsheet:<mã> / đường dẫn một bảng tính Google có sẵn."""
     from sheetsync import service
 
     try:

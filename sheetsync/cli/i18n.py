@@ -8,7 +8,9 @@ missing here stays English, so a newer click degrades gracefully.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import re
 
 TEXTS = {
     "Usage:": "Cách dùng:",
@@ -63,6 +65,13 @@ TEXTS = {
     "Do you want to continue?": "Tiếp tục?",
     "Error: invalid input": "Lỗi: giá trị không hợp lệ",
 }
+# Placeholders click makes from a parameter's type or name (`--by TEXT`, `SOURCES...`, `COMMAND`).
+METAVARS = {
+    "TEXT": "CHỮ", "INTEGER": "SỐ", "FLOAT": "SỐ", "BOOLEAN": "CÓ|KHÔNG", "PATH": "ĐƯỜNG-DẪN", "FILENAME": "TỆP",
+    "DIRECTORY": "THƯ-MỤC", "FILE": "TỆP", "SOURCES": "NGUỒN", "SOURCE": "NGUỒN", "WARD_FILE": "TỆP-PHƯỜNG",
+    "COMMAND": "LỆNH", "ARGS": "THAM SỐ", "RANGE": "TRONG-KHOẢNG", "EMAIL": "THƯ-ĐIỆN-TỬ", "OPTIONS": "TÙY CHỌN",
+}
+_WORD = re.compile(r"\b[A-Z][A-Z_]+\b")
 MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui", "utils", "shell_completion")
 
 
@@ -74,8 +83,33 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return _gettext(singular if n == 1 else plural)
 
 
+def metavar(text: str | None) -> str | None:
+    """A placeholder in Vietnamese: its English words replaced, the rest (`[xlsx|pdf]`) kept."""
+    return _WORD.sub(lambda m: METAVARS.get(m.group(0), m.group(0)), text) if text else text
+
+
+def _translated(method):
+    if getattr(method, "_vietnamese", False):
+        return method
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        out = method(*args, **kwargs)
+        return [metavar(piece) for piece in out] if isinstance(out, list) else metavar(out)
+
+    wrapper._vietnamese = True
+    return wrapper
+
+
 def install() -> None:
     """Make click speak Vietnamese in this process."""
+    import click
+
+    # Option rows (`make_metavar`) and usage lines (`collect_usage_pieces`: a group's `COMMAND [ARGS]...`).
+    click.Parameter.make_metavar = _translated(click.Parameter.make_metavar)
+    for cls in (click.Command, click.Group):
+        if "collect_usage_pieces" in vars(cls):
+            cls.collect_usage_pieces = _translated(cls.collect_usage_pieces)
     for name in MODULES:
         try:
             module = importlib.import_module(f"click.{name}")
