@@ -162,6 +162,14 @@ class StoreError(SheetsyncError):
     code = "store"
 
 
+class HistoryElsewhere(StoreError):
+    """The workbook's history is recorded under another unit name (the unit was renamed in the
+    ward file): syncing it under the new name would score its approved months afresh and start
+    a second history, so it waits until the history is moved (`sheetsync rename-unit`)."""
+
+    code = "store.history-elsewhere"
+
+
 class PeriodError(SheetsyncError, ValueError):
     """A month, quarter, year or date that cannot be read."""
 

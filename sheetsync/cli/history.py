@@ -207,7 +207,30 @@ def reopen(sources, unit, month, reason, by, store, as_json) -> None:
     say(f"Đã mở lại tháng {month_label(month)} của {unit}. Lần đồng bộ sau sẽ ghi nhận nội dung hiện có.")
 
 
-COMMANDS = (quarter, year, status, history, reopen)
+# -- rename-unit -----------------------------------------------------------------------------
+
+@click.command("rename-unit", options_metavar="[TÙY CHỌN]")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--from", "old", required=True, help="Tên cũ của đơn vị, như lịch sử đã ghi.")
+@click.option("--to", "new", required=True, help="Tên mới, như trong ward.yaml (sửa tệp đó trước).")
+@click.option("--reason", default="", help="Lý do (được lưu vào nhật ký).")
+@click.option("--by", "by", default=None, help="Người thực hiện. Mặc định: tài khoản đang dùng.")
+@store_option
+@json_option
+def rename_unit(sources, old, new, reason, by, store, as_json) -> None:
+    """Chuyển toàn bộ lịch sử của một đơn vị sang tên mới, sau khi đã đổi tên trong ward.yaml.
+
+    Chuyển cả các tháng đã khóa, kết quả đã lưu, trang của đơn vị trên dịch vụ phường, tệp tải
+    lên, kiến nghị, lịch và các tài khoản được xem đơn vị. Không gộp: nếu tên mới đã có dữ liệu
+    trong kho thì không đổi gì. Dừng `sheetsync serve` trong lúc đổi tên."""
+    service = load_service()
+    done = guarded(as_json, lambda: service.rename_unit(list(sources), old, new, by=by, reason=reason, store=store))
+    if as_json:
+        echo_json(done.to_dict(), 0)
+    say(f"Đã chuyển dữ liệu của «{old}» sang «{new}» ({sum(done.moved.values())} bản ghi).")
+
+
+COMMANDS = (quarter, year, status, history, reopen, rename_unit)
 
 
 def register(main_group: click.Group) -> None:

@@ -12,11 +12,13 @@ calls them directly:
 from sheetsync.service.history import (
     PeriodReport,
     PersonHistory,
+    RenameResult,
     StatusResult,
     history,
     open_history,
     period,
     quarter,
+    rename_unit,
     reopen,
     status,
     write_history_html,
@@ -27,7 +29,7 @@ from sheetsync.service.setup import init
 from sheetsync.service.units import open_run_store, resolve_units, run, run_specs, run_unit, sync, validate
 
 __all__ = [
-    "FORMATS", "PeriodReport", "PersonHistory", "ReportResult", "StatusResult", "history", "init", "open_history",
-    "open_run_store", "period", "quarter", "reopen", "report", "resolve_units", "run", "run_specs", "run_unit", "status",
+    "FORMATS", "PeriodReport", "PersonHistory", "RenameResult", "ReportResult", "StatusResult", "history", "init",
+    "open_history", "open_run_store", "period", "quarter", "rename_unit", "reopen", "report", "resolve_units", "run", "run_specs", "run_unit", "status",
     "sync", "validate", "write_history_html", "year",
 ]

@@ -279,6 +279,37 @@ def reopen(sources: Sequence[str], unit: str, month: str, reason: str, *, by: st
         ctx.close()
 
 
+# -- renaming a unit -------------------------------------------------------------------------------
+
+@dataclass
+class RenameResult:
+    old: str
+    new: str
+    moved: dict[str, int]  # table → rows now under the new name
+
+    def to_dict(self) -> dict:
+        return {"from": self.old, "to": self.new, "moved": self.moved}
+
+
+def rename_unit(sources: Sequence[str], old: str, new: str, *, by: str | None = None, reason: str = "",
+                store: str | None = None) -> RenameResult:
+    """Move a unit's whole record (history, frozen months, the ward service's state) from its old
+    name to the name the ward file now gives it. The ward file is edited first, so `new` must be
+    one of its units and `old` no longer one: two units of the ward are never merged."""
+    ctx = open_history(sources, store, None)
+    try:
+        names = {u.name for u in ctx.units}
+        if ctx.ward is not None and new not in names:
+            raise UsageError(f"«{new}» không phải đơn vị nào trong {ctx.ward.path.name if ctx.ward.path else 'ward.yaml'}"
+                             "; hãy sửa tên đơn vị trong tệp đó trước, rồi chuyển lịch sử.", code="usage.unit")
+        if old in names:
+            raise UsageError(f"«{old}» vẫn là một đơn vị trong tệp của phường; không gộp lịch sử của hai đơn vị.",
+                             code="usage.unit")
+        return RenameResult(old, new, ctx.store.rename_unit(old, new, by or current_user(), reason))
+    finally:
+        ctx.close()
+
+
 def current_user() -> str:
     try:
         return getpass.getuser()
@@ -286,5 +317,6 @@ def current_user() -> str:
         return "quản trị viên"
 
 
-__all__ = ["HistoryContext", "PeriodReport", "PersonHistory", "SheetsyncError", "StatusResult", "history",
-           "open_history", "period", "quarter", "reopen", "status", "write_history_html", "year"]
+__all__ = ["HistoryContext", "PeriodReport", "PersonHistory", "RenameResult", "SheetsyncError", "StatusResult",
+           "history", "open_history", "period", "quarter", "rename_unit", "reopen", "status", "write_history_html",
+           "year"]

@@ -28,6 +28,7 @@ from sheetsync.engine.grid import SheetGrid
 from sheetsync.engine.summary import unit_in_summary
 from sheetsync.engine.writeplan import WritePlan
 from sheetsync.errors import (
+    HistoryElsewhere,
     SheetsyncError,
     SourceLocked,
     StoreError,
@@ -206,6 +207,8 @@ def _run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str
                 result.write_info = {"requests": requests}
             result.seconds = {"read": t1 - t0, "reuse": time.perf_counter() - t1}
             return result
+    if store is not None and (keyed is None or keyed.last is None):  # a first sync under this name
+        _history_elsewhere(store, result, backend, name, stop=write or record)
     offered = _stored_parts(store, name, result.key) if keyed is not None else None
     ev = evaluate(grids, schemas, profile, as_of=as_of_ts, unit=name, exceptional=exceptional, months=months,
                   reuse=offered)
@@ -270,6 +273,24 @@ def _run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str
     result.seconds = {"read": t1 - t0, "check_and_score": t2 - t1, "plan": t3 - t2, "write": t4 - t3,
                       "record": t5 - t4 + (t6 - t5)}
     return result
+
+
+def _history_elsewhere(store, result: UnitResult, backend: Backend, name: str, stop: bool) -> None:
+    """A unit with nothing recorded whose workbook has a history under another name was renamed
+    in the ward file: a sync would score its approved months afresh and start a second history,
+    so it stops (the other units go on); a validate only warns."""
+    others = store.history_elsewhere(name, backend.label, result.key)
+    if not others:
+        return
+    o = others[0]
+    frozen = f", trong đó {len(o.frozen)} tháng đã phê duyệt và khóa" if o.frozen else ""
+    text = (f"Bảng tính này đã được ghi lịch sử dưới tên đơn vị «{o.unit}» ({len(o.months)} tháng{frozen}), "
+            f"còn «{name}» chưa có lịch sử. Nếu đơn vị đã đổi tên, hãy chuyển lịch sử sang tên mới: "
+            f"sheetsync rename-unit <ward.yaml> --from \"{o.unit}\" --to \"{name}\". Nếu là đơn vị khác, "
+            "hãy dùng một bảng tính khác.")
+    if stop:
+        raise HistoryElsewhere(text + " Chưa ghi gì.")
+    result.notices.append(Notice(HistoryElsewhere.code, text, "warning"))
 
 
 @dataclass

@@ -27,6 +27,7 @@ from sheetsync.history.store.db import StoreError, make_engine, store_url, with_
 from sheetsync.history.store.migrations import after_migrate, migrate
 from sheetsync.history.store.models import (
     ApprovalEdit,
+    Base,
     FreezeEvent,
     PersonMonth,
     Run,
@@ -66,6 +67,15 @@ class FreezeState:
     snapshot_id: int | None = None
     head_id: int | None = None
     events: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class OtherName:
+    """A unit name a workbook's history is recorded under, with its recorded and frozen months."""
+
+    unit: str
+    months: list[str]
+    frozen: list[str]
 
 
 @dataclass
@@ -397,6 +407,64 @@ class Store:
         return with_retry(self.engine, work, readonly=True)
 
     # -- reading -----------------------------------------------------------------------------
+
+    # -- unit names ----------------------------------------------------------------------------
+
+    def history_elsewhere(self, unit: str, source: str, source_key: str) -> list[OtherName]:
+        """Other unit names this workbook's history is recorded under (runs of the same source, or
+        a saved result for the same workbook), with their months — only when `unit` itself has
+        none recorded: the sign of a unit renamed in the ward file."""
+        def work(s: Session) -> list[OtherName]:
+            if s.execute(select(UnitMonth.unit).where(UnitMonth.unit == unit).limit(1)).first() is not None:
+                return []
+            names = set(s.execute(select(Run.unit).where(Run.source == source, Run.unit != unit)).scalars())
+            names |= set(s.execute(select(UnitResultRecord.unit).where(UnitResultRecord.source == source_key,
+                                                                       UnitResultRecord.unit != unit)).scalars())
+            found = []
+            for name in sorted(names):
+                rows = s.execute(select(UnitMonth.month, UnitMonth.frozen_id).where(UnitMonth.unit == name)
+                                 .order_by(UnitMonth.month)).all()
+                if rows:
+                    found.append(OtherName(name, [m for m, _ in rows], [m for m, f in rows if f is not None]))
+            return found
+        return with_retry(self.engine, work, readonly=True)
+
+    def rename_unit(self, old: str, new: str, by: str, reason: str = "", now: datetime | None = None
+                    ) -> dict[str, int]:
+        """Move everything recorded under unit name `old` to `new`, in one transaction: history,
+        frozen months, saved results, the ward service's page state, uploads, feedback, calendar
+        and the accounts that may see the unit. Refused when `new` already has anything recorded
+        (two histories are never merged). Returns rows moved per table; the move is written to
+        the service's audit log. (The ward service reads the ward file at start: it is stopped
+        while its units are renamed.)"""
+        from sheetsync.history.store import web_models
+
+        if not new.strip() or old == new:
+            raise StoreError("Tên mới của đơn vị phải khác tên cũ và không để trống.", code="store.rename")
+        now = now or self.clock()
+        tables = [t for t in Base.metadata.sorted_tables if "unit" in t.c]
+
+        def work(s: Session) -> dict[str, int]:
+            taken = [t.name for t in tables if s.execute(select(t.c.unit).where(t.c.unit == new).limit(1)).first()]
+            if taken:
+                raise StoreError(f"Đơn vị «{new}» đã có dữ liệu trong kho; không gộp hai lịch sử. Không đổi gì.",
+                                 code="store.rename")
+            moved = {}
+            for t in tables:
+                n = s.execute(update(t).where(t.c.unit == old).values(unit=new)).rowcount
+                if n:
+                    moved[t.name] = n
+            for user in s.execute(select(web_models.WebUser)).scalars():
+                if old in (user.units or []):
+                    user.units = [new if u == old else u for u in user.units]
+                    moved["web_users"] = moved.get("web_users", 0) + 1
+            if not moved:
+                raise StoreError(f"Kho không có dữ liệu nào của đơn vị «{old}». Không đổi gì.", code="store.rename")
+            detail = f"{old} → {new}" + (f": {reason.strip()}" if reason.strip() else "")
+            s.add(web_models.AuditEvent(at=now, username=by, action="unit-renamed", target=new, ip=None,
+                                        detail=detail))
+            return moved
+        return with_retry(self.engine, work)
 
     def units(self) -> list[str]:
         return with_retry(self.engine, lambda s: list(s.execute(
