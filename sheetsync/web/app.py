@@ -128,6 +128,7 @@ class Pages:
         self.cache = PageCache(ward.state, ward.service.page_cache_seconds)
         self.calendars = PageCache(ward.state, ward.service.calendar_cache_minutes * 60, follow_writes=False)
         self.calendar_throttle = auth.Throttle(ward.service.calendar_per_minute)
+        self.limiter = auth.Limiter(ward.state, ward.service.limits)
         self.csrf_slot = "csrf-slot-" + secrets.token_hex(16)  # where a cached page's token goes
 
     # -- helpers ------------------------------------------------------------------------------------
@@ -193,6 +194,17 @@ class Pages:
             raise HTTPException(403, refusal)
         return user, spec, form
 
+    async def limited(self, request: Request, action: str, user: User, unit: str | None = None,
+                      back: str = "/") -> auth.Ticket:
+        """Refuse an action past its limit (`service.limits`): a 429 page saying when to try again,
+        and an audit event, as for refused logins. Otherwise the ticket to hold until the action's
+        own audit event is written (`with`)."""
+        verdict = await run_in_threadpool(self.limiter.reserve, action, user.username, unit)
+        if isinstance(verdict, auth.Refusal):
+            self.audit(request, "rate-limited", unit, verdict.detail)
+            raise _Limited(verdict, back)
+        return verdict
+
     def audit(self, request: Request, action: str, target: str | None = None, detail: str | None = None) -> None:
         user = getattr(request.state, "user", None)
         self.ward.state.audit(user.username if user else None, action, target, client_ip(request), detail)
@@ -212,11 +224,11 @@ class Pages:
         if not nxt.startswith("/") or nxt.startswith("//"):
             nxt = "/"
         ip = client_ip(request)
-        if await run_in_threadpool(auth.login_blocked, self.ward.state, ip, username):
+        limit = self.ward.service.limits["login"]
+        if await run_in_threadpool(auth.login_blocked, self.ward.state, ip, username, limit):
             self.ward.state.audit(None, "login-blocked", username, ip)
             return self.render(request, "login.html.j2", status_code=429, next=nxt, username=username,
-                               error=f"Đăng nhập sai quá {auth.MAX_FAILURES} lần; hãy thử lại sau "
-                                     f"{int(auth.WINDOW.total_seconds() // 60)} phút.")
+                               error=f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {limit.minutes:g} phút.")
         user = await run_in_threadpool(auth.authenticate, self.ward.state, username, password)
         if user is None:
             self.ward.state.audit(None, "login-failed", username, ip)
@@ -288,7 +300,8 @@ class Pages:
         URL is the permission. A wrong or replaced token gets a bare 404 (nothing says whether a
         unit or a token exists); guessing is slowed like logins (auth.calendar_blocked)."""
         ip = client_ip(request)
-        if not self.calendar_throttle.allow(ip) or await run_in_threadpool(auth.calendar_blocked, self.ward.state, ip):
+        if not self.calendar_throttle.allow(ip) or await run_in_threadpool(auth.calendar_blocked, self.ward.state, ip,
+                                                                           self.ward.service.limits["calendar"]):
             return Response("Quá nhiều yêu cầu; hãy thử lại sau.\n", 429, media_type="text/plain; charset=utf-8",
                             headers={**FEED_HEADERS, "Retry-After": "60", "Cache-Control": "no-store"})
         token = request.path_params["token"]
@@ -339,12 +352,16 @@ class Pages:
 
     async def sync_now(self, request: Request) -> Response:
         user, spec, _ = await self.change_unit(request, "Tài khoản chỉ được xem, không được đồng bộ.")
-        out = await run_in_threadpool(jobs.sync_unit, self.ward, spec, as_of=self.today(), by=user.username)
-        self.audit(request, "sync", spec.name, out.status)
-        self.flash(request, {"ok": "Đã đồng bộ xong.", "busy": out.message}.get(out.status, "Đồng bộ không thành công: "
-                                                                                 + out.message),
+        back = f"/don-vi/{request.path_params['unit']}"
+        # A unit already being synced (by the schedule, a worker, another click) is not synced
+        # again: jobs.sync_unit answers "busy" at once, and that answer is not counted.
+        with await self.limited(request, "sync", user, spec.name, back):
+            out = await run_in_threadpool(jobs.sync_unit, self.ward, spec, as_of=self.today(), by=user.username)
+            self.audit(request, "sync", spec.name, out.status)
+        self.flash(request, {"ok": "Đã đồng bộ xong.", "busy": BUSY_TEXT}.get(out.status, "Đồng bộ không thành công: "
+                                                                               + out.message),
                    "ok" if out.status == "ok" else "warn")
-        return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
+        return RedirectResponse(back, 303)
 
     async def workbook(self, request: Request) -> Response:
         user = self.need_user(request)
@@ -366,6 +383,11 @@ class Pages:
             raise HTTPException(413, f"Tệp quá lớn; giới hạn {self.ward.service.upload_max_mb:.0f} MB.")
         if spec.source.startswith(("gsheet:", "https://")):
             raise HTTPException(400, "Đơn vị này dùng Google Sheets: sửa trực tiếp trên bảng tính.")
+        back = f"/don-vi/{request.path_params['unit']}"
+        with await self.limited(request, "upload", user, spec.name, back):  # before the body is read
+            return await self._upload(request, user, spec, limit, back)
+
+    async def _upload(self, request: Request, user: User, spec, limit: int, back: str) -> Response:
         try:
             form = await request.form(max_files=1, max_fields=10, max_part_size=limit + 1024)
         except Exception as exc:  # multipart parser: part too large, malformed body
@@ -376,7 +398,7 @@ class Pages:
         f = form.get("file")
         if f is None or not hasattr(f, "read"):
             self.flash(request, "Chưa chọn tệp.", "warn")
-            return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
+            return RedirectResponse(back, 303)
         data = await f.read(limit + 1)
         try:
             upload_id = await run_in_threadpool(jobs.store_upload, self.ward, spec, f.filename or "tep.xlsx", data,
@@ -384,9 +406,9 @@ class Pages:
         except SheetsyncError as exc:
             self.audit(request, "upload-refused", spec.name, str(exc))
             self.flash(request, str(exc), "error")
-            return RedirectResponse(f"/don-vi/{request.path_params['unit']}", 303)
+            return RedirectResponse(back, 303)
         self.audit(request, "upload", spec.name, f"{f.filename} (#{upload_id})")
-        return RedirectResponse(f"/don-vi/{request.path_params['unit']}/tai-len/{upload_id}", 303)
+        return RedirectResponse(f"{back}/tai-len/{upload_id}", 303)
 
     def _upload_of(self, request: Request, spec) -> dict:
         try:
@@ -456,6 +478,10 @@ class Pages:
 
     async def add_feedback(self, request: Request) -> Response:
         user, spec, form = await self.change_unit(request, "Tài khoản chỉ được xem.")
+        with await self.limited(request, "feedback", user, spec.name, f"/don-vi/{request.path_params['unit']}"):
+            return await self._add_feedback(request, user, spec, form)
+
+    async def _add_feedback(self, request: Request, user: User, spec, form) -> Response:
         month = views.parse_month(str(form.get("month", "")))
         pub = self.ward.state.publication(month, spec.name) if month else None
         staff = str(form.get("staff_id", "")).strip()
@@ -520,13 +546,14 @@ class Pages:
     # -- forms ----------------------------------------------------------------------------------------------
 
     async def make_forms(self, request: Request) -> Response:
-        self.need_admin(request)
+        user = self.need_admin(request)
         form = await self.form(request)
         month = views.parse_month(str(form.get("month", "")))
         if month is None:
             raise HTTPException(400, "Tháng không hợp lệ.")
-        rep = await run_in_threadpool(jobs.make_forms, self.ward, month, self.today())
-        self.audit(request, "forms", None, month)
+        with await self.limited(request, "forms", user, back=f"/?month={month}"):
+            rep = await run_in_threadpool(jobs.make_forms, self.ward, month, self.today())
+            self.audit(request, "forms", None, month)
         if rep.output is None:
             self.flash(request, "Không lập được biểu mẫu: " + "; ".join(rep.messages), "error")
         else:
@@ -550,36 +577,45 @@ class Pages:
     # -- admin --------------------------------------------------------------------------------------------------
 
     async def users(self, request: Request) -> Response:
-        self.need_admin(request)
+        user = self.need_admin(request)
         error = None
         if request.method == "POST":
             form = await self.form(request)
             action = form.get("action")
-            try:
-                if action == "add":
-                    units = [u for u in form.getlist("units") if u]
-                    views.add_user(self.ward, str(form.get("username", "")).strip(), str(form.get("password", "")),
-                                   str(form.get("role", "")), units, str(form.get("full_name", "")),
-                                   str(form.get("email", "")))
-                    self.audit(request, "user-add", str(form.get("username")), str(form.get("role")))
-                    self.flash(request, f"Đã tạo tài khoản {form.get('username')}.")
-                elif action == "remove":
-                    name = str(form.get("username", ""))
-                    if name == request.state.user.username:
-                        raise SheetsyncError("Không thể tự xoá tài khoản đang dùng.")
-                    if self.ward.state.remove_user(name):
-                        self.audit(request, "user-remove", name)
-                        self.flash(request, f"Đã xoá tài khoản {name}.")
-                elif action == "passwd":
-                    name = str(form.get("username", ""))
-                    if self.ward.state.set_password(name, auth.hash_password(str(form.get("password", "")))):
-                        self.audit(request, "user-passwd", name)
-                        self.flash(request, f"Đã đổi mật khẩu của {name}.")
+            if action not in ("add", "remove", "passwd"):
                 return RedirectResponse("/quan-tri/tai-khoan", 303)
-            except SheetsyncError as exc:
-                error = str(exc)
+            with await self.limited(request, "accounts", user, back="/quan-tri/tai-khoan"):
+                error = await run_in_threadpool(self._change_account, request, form, action)
+            if error is None:
+                return RedirectResponse("/quan-tri/tai-khoan", 303)
         return self.render(request, "users.html.j2", status_code=400 if error else 200, error=error,
                            users=self.ward.state.users(), units=self.ward.units, role_names=ROLES)
+
+    def _change_account(self, request: Request, form, action: str) -> str | None:
+        """Add or remove an account, or set its password; the reason it could not be done, or None."""
+        try:
+            if action == "add":
+                units = [u for u in form.getlist("units") if u]
+                views.add_user(self.ward, str(form.get("username", "")).strip(), str(form.get("password", "")),
+                               str(form.get("role", "")), units, str(form.get("full_name", "")),
+                               str(form.get("email", "")))
+                self.audit(request, "user-add", str(form.get("username")), str(form.get("role")))
+                self.flash(request, f"Đã tạo tài khoản {form.get('username')}.")
+            elif action == "remove":
+                name = str(form.get("username", ""))
+                if name == request.state.user.username:
+                    raise SheetsyncError("Không thể tự xoá tài khoản đang dùng.")
+                if self.ward.state.remove_user(name):
+                    self.audit(request, "user-remove", name)
+                    self.flash(request, f"Đã xoá tài khoản {name}.")
+            elif action == "passwd":
+                name = str(form.get("username", ""))
+                if self.ward.state.set_password(name, auth.hash_password(str(form.get("password", "")))):
+                    self.audit(request, "user-passwd", name)
+                    self.flash(request, f"Đã đổi mật khẩu của {name}.")
+        except SheetsyncError as exc:
+            return str(exc)
+        return None
 
     async def audit_page(self, request: Request) -> Response:
         self.need_admin(request)
@@ -598,6 +634,9 @@ SECURITY_HEADERS = {
 }
 
 
+# "Sync now" on a unit whose sync is under way: that sync stands for this one.
+BUSY_TEXT = ("Đơn vị đang được đồng bộ (theo lịch hoặc do người khác yêu cầu), nên không đồng bộ thêm lần nữa; "
+             "kết quả hiện trên trang này khi lượt đó xong.")
 # What a person reads for the router's own errors (Starlette's details are English phrases).
 ERROR_TEXT = {404: "Không tìm thấy trang.", 405: "Trang này không nhận yêu cầu kiểu này."}
 # Calendar feeds: never framed or indexed, and the secret URL is not passed on as a referrer.
@@ -620,6 +659,14 @@ class _Redirect(Exception):
         self.url = url
 
 
+class _Limited(HTTPException):
+    """An action refused by its limit: 429 with when to try again, and the way back."""
+
+    def __init__(self, refusal: auth.Refusal, back: str):
+        super().__init__(429, refusal.message(), headers={"Retry-After": str(refusal.retry_seconds())})
+        self.back = back
+
+
 def create_app(ward: jobs.Ward, *, scheduler: bool = True, today=None, https_only: bool = False) -> Starlette:
     """The application for one ward. With `scheduler`, the units are synced on the ward's
     schedule from a background thread of this process."""
@@ -634,8 +681,11 @@ def create_app(ward: jobs.Ward, *, scheduler: bool = True, today=None, https_onl
         from http import HTTPStatus
 
         ours = isinstance(exc.detail, str) and exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase
-        return pages.render(request, "error.html.j2", status_code=exc.status_code, code=exc.status_code,
-                            message=exc.detail if ours else ERROR_TEXT.get(exc.status_code, "Không tìm thấy trang."))
+        page = pages.render(request, "error.html.j2", status_code=exc.status_code, code=exc.status_code,
+                            message=exc.detail if ours else ERROR_TEXT.get(exc.status_code, "Không tìm thấy trang."),
+                            back=getattr(exc, "back", None))
+        page.headers.update(exc.headers or {})
+        return page
 
     async def server_error(request: Request, exc: Exception) -> Response:
         import logging

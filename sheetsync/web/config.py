@@ -14,6 +14,14 @@
       page_cache_seconds: 5      # pages' figures computed at most this often (syncs by this process show at once)
       calendar_cache_minutes: 10 # a unit's calendar feed (/lich/<token>.ics) made from its workbook at most this often
       calendar_per_minute: 30    # calendar feeds one address may fetch per minute (then 429)
+      limits:                    # how often what costs or can be abused may be repeated (then 429)
+        sync: {per_user: 6, per_unit: 10, minutes: 15}       # "Đồng bộ ngay"
+        upload: {per_user: 10, per_unit: 20, minutes: 60}    # workbooks uploaded
+        forms: {per_user: 10, minutes: 60}                   # forms 01A/02A made (PDFs in Chromium)
+        feedback: {per_user: 10, per_unit: 30, minutes: 60}  # complaints, corrections
+        accounts: {per_user: 60, minutes: 60}                # accounts added, removed, passwords set
+        login: {per_user: 5, per_address: 30, minutes: 15}  # failed logins (per account name tried)
+        calendar: {per_address: 20, minutes: 15}             # wrong calendar links
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from sheetsync.errors import WardConfigError
 
 KNOWN_KEYS = {"schedule", "smtp", "base_url", "upload_max_mb", "session_hours", "remind_days", "queue",
               "page_cache_seconds", "calendar_cache_minutes",
-              "calendar_per_minute"}
+              "calendar_per_minute", "limits"}
 SCHEDULE_KEYS = {"every_minutes", "hours", "days", "enabled"}
 SMTP_KEYS = {"host", "port", "from", "user", "password_env", "starttls"}
 QUEUE_KEYS = {"engine", "heartbeat_seconds", "stalled_seconds"}
@@ -55,6 +63,39 @@ class QueueConfig:
     stalled_seconds: float = 30
 
 
+@dataclass(frozen=True)
+class Limit:
+    """At most `per_user` times for one account, `per_unit` times on one unit (all accounts
+    together) and `per_address` times from one network address, within any `minutes`; None
+    leaves that count free."""
+
+    minutes: float
+    per_user: int | None = None
+    per_unit: int | None = None
+    per_address: int | None = None
+
+
+# The limits a ward may set, and the counts each takes (what "user" and "unit" mean for it).
+LIMIT_COUNTS = {
+    "sync": ("per_user", "per_unit"),  # "Đồng bộ ngay": a Google quota or a workbook write each
+    "upload": ("per_user", "per_unit"),  # uploaded workbooks: disk
+    "forms": ("per_user",),  # the month's forms: PDFs printed by headless Chromium
+    "feedback": ("per_user", "per_unit"),  # complaints and corrections
+    "accounts": ("per_user",),  # accounts added or removed, passwords set (argon2 each)
+    "login": ("per_user", "per_address"),  # failed logins, per account name tried and per address
+    "calendar": ("per_address",),  # wrong calendar links (someone guessing)
+}
+DEFAULT_LIMITS = {
+    "sync": Limit(15, per_user=6, per_unit=10),
+    "upload": Limit(60, per_user=10, per_unit=20),
+    "forms": Limit(60, per_user=10),
+    "feedback": Limit(60, per_user=10, per_unit=30),
+    "accounts": Limit(60, per_user=60),
+    "login": Limit(15, per_user=5, per_address=30),
+    "calendar": Limit(15, per_address=20),
+}
+
+
 @dataclass
 class ServiceConfig:
     schedule: Schedule = field(default_factory=Schedule)
@@ -67,6 +108,7 @@ class ServiceConfig:
     page_cache_seconds: float = 5  # a page's figures are computed at most this often (0: every request)
     calendar_cache_minutes: float = 10  # a calendar feed is read from its workbook at most this often
     calendar_per_minute: float = 30  # calendar feeds one address may fetch per minute
+    limits: dict[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
 
 def _hours(text: str) -> tuple[time, time]:
@@ -131,7 +173,40 @@ def service_config(raw: dict | None) -> ServiceConfig:
                 setattr(cfg, key, float(raw[key]))
             except (TypeError, ValueError) as exc:
                 raise WardConfigError(f"service.{key} phải là một số.") from exc
+    if raw.get("limits") is not None:
+        cfg.limits = _limits(raw["limits"])
     return cfg
+
+
+def _limits(raw) -> dict[str, Limit]:
+    """The `limits:` block over the defaults: a limit names only what it changes; `null` leaves a
+    count free."""
+    from dataclasses import replace
+
+    if not isinstance(raw, dict):
+        raise WardConfigError("service.limits là một khối khóa: giá trị (sync, upload, forms, feedback, accounts, "
+                              "login, calendar).")
+    _unknown(raw, set(LIMIT_COUNTS), "service.limits")
+    limits = dict(DEFAULT_LIMITS)
+    for name, block in raw.items():
+        where = f"service.limits.{name}"
+        if not isinstance(block, dict):
+            raise WardConfigError(f"{where} là một khối khóa: giá trị, ví dụ {{per_user: 6, minutes: 15}}.")
+        _unknown(block, {*LIMIT_COUNTS[name], "minutes"}, where)
+        changes = {}
+        if "minutes" in block:
+            minutes = block["minutes"]
+            if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0:
+                raise WardConfigError(f"{where}.minutes phải là một số phút lớn hơn 0.")
+            changes["minutes"] = float(minutes)
+        for key in LIMIT_COUNTS[name]:
+            if key in block:
+                n = block[key]
+                if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+                    raise WardConfigError(f"{where}.{key} phải là một số nguyên từ 1 trở lên (hoặc null: không giới hạn).")
+                changes[key] = n
+        limits[name] = replace(limits[name], **changes)
+    return limits
 
 
 def _queue(raw) -> QueueConfig:

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sheetsync.history.store import Store
@@ -168,6 +168,21 @@ class WebState:
         query = select(func.count(AuditEvent.id)).where(AuditEvent.action == action, AuditEvent.ip == ip,
                                                         AuditEvent.at >= since)
         return self._do(lambda s: int(s.execute(query).scalar() or 0), readonly=True)
+
+    def recent_events(self, actions: tuple[str, ...], since: datetime, newest: int, *, username: str | None = None,
+                      target: str | None = None, skip_detail: str | None = None) -> list[datetime]:
+        """When the latest (at most `newest`) events of `actions` since `since` happened, newest
+        first, by `username` and on `target` where given; events whose detail is `skip_detail`
+        are left out (a sync that found its unit busy cost nothing)."""
+        query = (select(AuditEvent.at).where(AuditEvent.action.in_(actions), AuditEvent.at >= since)
+                 .order_by(AuditEvent.at.desc()).limit(newest))
+        if username is not None:
+            query = query.where(AuditEvent.username == username)
+        if target is not None:
+            query = query.where(AuditEvent.target == target)
+        if skip_detail is not None:
+            query = query.where(or_(AuditEvent.detail.is_(None), AuditEvent.detail != skip_detail))
+        return self._do(lambda s: list(s.execute(query).scalars()), readonly=True)
 
     # -- unit states -------------------------------------------------------------------------------
 

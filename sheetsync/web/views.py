@@ -26,6 +26,7 @@ AUDIT_ACTIONS = {
     "reminder": "Gửi thư nhắc", "user-add": "Thêm tài khoản", "user-passwd": "Đổi mật khẩu",
     "user-remove": "Xóa tài khoản", "calendar-rotate": "Tạo lại liên kết lịch công tác",
     "calendar-refused": "Liên kết lịch sai hoặc đã thay",
+    "rate-limited": "Bị từ chối: quá số lần cho phép",
 }
 # Left out of the log page unless asked for: a worker writes one line per unit and tick, which
 # would push people's own actions off the page within hours.

@@ -18,10 +18,10 @@ from icalendar import Calendar
 from weeks_ward import BETA_EVENT, HOSTILE_EVENT, HOSTILE_PLACE, serve_weeks
 
 from sheetsync.history.store.web_models import token_digest
-from sheetsync.web.auth import MAX_CALENDAR_FAILURES
+from sheetsync.web.config import DEFAULT_LIMITS
 
 LINK = re.compile(r'value="(https?://[^"]+/lich/([A-Za-z0-9_-]+)\.ics)"')
-CALENDAR_FAILURES = MAX_CALENDAR_FAILURES
+CALENDAR_FAILURES = DEFAULT_LIMITS["calendar"].per_address
 
 
 @pytest.fixture(scope="module")

@@ -115,6 +115,13 @@ def _v9(conn: Connection) -> None:
                                        "created_at": r.created_at, "created_by": r.created_by} for r in rows])
 
 
+def _v10(conn: Connection) -> None:
+    # The web service's limits count one account's or one unit's recent events of an action.
+    # (Step 4 creates web_audit from today's model, which already has the indexes.)
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_web_audit_user ON web_audit (username, action, at)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_web_audit_target ON web_audit (target, action, at)"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
     (2, "finding severity stored as a code", _v2),
@@ -125,6 +132,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (7, "ward office service: calendar subscription links, each unit's bottlenecks", _v7),
     (8, "changed units: each month's scoring kept for the next sync", _v8),
     (9, "ward office service: calendar links kept as the digest of their token", _v9),
+    (10, "ward office service: the audit log indexed by account and by unit (limits)", _v10),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Steps that removed secrets from the store (calendar tokens): on SQLite, the pages they zeroed

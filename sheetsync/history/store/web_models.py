@@ -36,7 +36,11 @@ class AuditEvent(Base):
     """Who did what, when, from where (logins too, failed ones included: they rate-limit logins)."""
 
     __tablename__ = "web_audit"
-    __table_args__ = (Index("ix_web_audit_at", "at"), Index("ix_web_audit_action_ip", "action", "ip"))
+    # By account and by unit (target): the limits count one person's or one unit's recent events
+    # of an action (web.auth.Limiter); created by step 10 in stores made before.
+    __table_args__ = (Index("ix_web_audit_at", "at"), Index("ix_web_audit_action_ip", "action", "ip"),
+                      Index("ix_web_audit_user", "username", "action", "at"),
+                      Index("ix_web_audit_target", "target", "action", "at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime)
     username: Mapped[str | None] = mapped_column(String(100))
