@@ -437,7 +437,7 @@ class Store:
         (two histories are never merged). Returns rows moved per table; the move is written to
         the service's audit log. (The ward service reads the ward file at start: it is stopped
         while its units are renamed.)"""
-        from sheetsync.history.store import web_models
+        from sheetsync.history.store.web_models import AuditEvent, WebUser
 
         if not new.strip() or old == new:
             raise StoreError("Tên mới của đơn vị phải khác tên cũ và không để trống.", code="store.rename")
@@ -454,14 +454,14 @@ class Store:
                 n = s.execute(update(t).where(t.c.unit == old).values(unit=new)).rowcount
                 if n:
                     moved[t.name] = n
-            for user in s.execute(select(web_models.WebUser)).scalars():
+            for user in s.execute(select(WebUser)).scalars():
                 if old in (user.units or []):
                     user.units = [new if u == old else u for u in user.units]
                     moved["web_users"] = moved.get("web_users", 0) + 1
             if not moved:
                 raise StoreError(f"Kho không có dữ liệu nào của đơn vị «{old}». Không đổi gì.", code="store.rename")
             detail = f"{old} → {new}" + (f": {reason.strip()}" if reason.strip() else "")
-            s.add(web_models.AuditEvent(at=now, username=by, action="unit-renamed", target=new, ip=None,
+            s.add(AuditEvent(at=now, username=by, action="unit-renamed", target=new, ip=None,
                                         detail=detail))
             return moved
         return with_retry(self.engine, work)
