@@ -7,11 +7,18 @@ import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # the sheetsync package
+_FOUND: dict[str, Path] = {}
 
 
 def _find(name: str) -> Path:
+    """The bundled folder, looked for once per process (reading the schemas asks for it at every
+    yes/no setting: hundreds of times)."""
+    found = _FOUND.get(name)
+    if found is not None:
+        return found
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
         if candidate.is_dir():
+            _FOUND[name] = candidate
             return candidate
     raise FileNotFoundError(f"bundled folder {name!r} not found next to {_PACKAGE}")
 

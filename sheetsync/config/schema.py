@@ -277,7 +277,8 @@ def yes_no(value: Any, where: str, error: type[Exception] = ConfigError, default
 
     if value is None:
         return default
-    answer = read_yes_no(value, yes_no_lookup(), yes_value())
+    lookup, yes = _yes_no_enum()
+    answer = read_yes_no(value, lookup, yes)
     if answer is None:
         raise error(f"{where}: '{value}' không phải giá trị có/không; hãy ghi Có hoặc Không "
                     "(true/false, 1/0 cũng được).")
@@ -286,6 +287,16 @@ def yes_no(value: Any, where: str, error: type[Exception] = ConfigError, default
 
 def yes_no_lookup() -> dict[str, str]:
     """The `yesno` enum of the schemas in use (normalised text → Có/Không), read once."""
+    return _yes_no_enum()[0]
+
+
+def yes_value() -> str:
+    """The canonical "yes" of the `yesno` enum (its first value)."""
+    return _yes_no_enum()[1]
+
+
+def _yes_no_enum() -> tuple[dict[str, str], str]:
+    """(`yes_no_lookup`, `yes_value`) of the schemas in use, read once per folder."""
     folder = schemas_dir()
     key = str(folder)
     cached = _YES_NO_CACHE.get(key)
@@ -294,13 +305,7 @@ def yes_no_lookup() -> dict[str, str]:
         enum = enums.get("yesno")
         cached = (enum.lookup(), enum.canonical[0]) if enum is not None else ({}, "Có")
         _YES_NO_CACHE[key] = cached
-    return cached[0]
-
-
-def yes_value() -> str:
-    """The canonical "yes" of the `yesno` enum (its first value)."""
-    yes_no_lookup()
-    return _YES_NO_CACHE[str(schemas_dir())][1]
+    return cached
 
 
 _YES_NO_CACHE: dict[str, tuple[dict[str, str], str]] = {}

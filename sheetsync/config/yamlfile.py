@@ -18,6 +18,7 @@ someone else, so reading it must never hang, exhaust memory or end in a tracebac
 from __future__ import annotations
 
 import codecs
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -92,13 +93,35 @@ def load_yaml(path: str | Path, error: type[Exception] = ConfigError, what: str 
 
 def loads(text: str, path: str | Path = "<văn bản>", error: type[Exception] = ConfigError,
           what: str = "tệp cấu hình") -> Any:
+    """The document `text` holds, as new plain data each time. A text read before in this process
+    (the schemas' enums.yaml is read by the schemas, their yes/no settings and the profile's
+    ratings) is not parsed again: its document is kept pickled, keyed by the text itself."""
+    key = (text, limit("MAX_YAML_NODES"))
+    kept = _PARSED.get(key)
+    if kept is not None:
+        return pickle.loads(kept)
+    document = _parse(text, path, error, what)
+    if len(text) <= _KEEP_TEXT_CHARS:
+        if len(_PARSED) >= _KEEP_DOCUMENTS:
+            _PARSED.clear()
+        _PARSED[key] = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
+    return document
+
+
+_PARSED: dict[tuple[str, int], bytes] = {}
+_KEEP_TEXT_CHARS = 256 * 1024  # configuration files are a few KB; a larger text is parsed each time
+_KEEP_DOCUMENTS = 64
+
+
+def _parse(text: str, path: str | Path, error: type[Exception], what: str) -> Any:
     loader = None
     try:
         loader = _BoundedLoader(text)  # the reader refuses some characters at once
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_expansion(node, path, error, what)
+        if "*" in text or len(text) > limit("MAX_YAML_NODES") // _NODES_PER_CHARACTER:
+            _check_expansion(node, path, error, what)
         return loader.construct_document(node)
     except error:  # ours (a bound crossed); LayoutError is also a ValueError
         raise
@@ -119,6 +142,12 @@ def loads(text: str, path: str | Path = "<văn bản>", error: type[Exception] =
     finally:
         if loader is not None:
             loader.dispose()
+
+
+# Without an alias (`*name`) nothing expands, and a document holds at most about one node per
+# character of its text (a line `?` is a null key and its null value): a document without `*`
+# and shorter than MAX_YAML_NODES / 4 characters is within the bound without a walk over its nodes.
+_NODES_PER_CHARACTER = 4
 
 
 def _check_expansion(root: yaml.Node, path, error, what) -> None:

@@ -56,6 +56,19 @@ def test_a_recursive_alias_is_refused():
         loads("a: &a [*a]\n")
 
 
+def test_a_document_of_more_nodes_than_the_bound_is_refused_with_or_without_aliases(monkeypatch):
+    """Short alias-free documents skip the count (they cannot reach the bound); long ones are
+    counted like any other."""
+    from sheetsync.config.yamlfile import loads
+
+    monkeypatch.setenv("SHEETSYNC_LIMIT_MAX_YAML_NODES", "400")
+    assert len(loads("- x\n" * 99)) == 99  # 100 nodes
+    with pytest.raises(ConfigError, match="400"):
+        loads("?\n" * 250)  # 501 nodes from 500 characters, no alias
+    with pytest.raises(ConfigError, match="400"):
+        loads("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n" + "".join(f"k{i}: *a\n" for i in range(45)))
+
+
 def test_ordinary_aliases_still_work(tmp_path):
     path = tmp_path / "x.yaml"
     path.write_text("base: &b {max: 30}\ncopy: *b\n", encoding="utf-8")
