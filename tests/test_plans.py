@@ -300,6 +300,20 @@ def test_a_task_of_a_month_outside_the_key_results_period_is_warned_and_not_coun
     assert written(u, "okr", 5, "task_progress") is None
 
 
+def test_a_month_lies_in_its_own_month_quarter_and_year_and_an_empty_period_takes_any_month():
+    import pandas as pd
+
+    from sheetsync.engine.alignment import _in_period
+
+    months = pd.Series(["2026-03", "2026-04", "2026-12", "2026-12", "2026-11", "2026-11", None, "2026-01"],
+                       index=[3, 4, 5, 6, 7, 8, 9, 10], dtype=object)
+    periods = pd.Series(["2026-Q1", "2026-Q1", "2026-Q4", "2026", "2025", None, "2026", "2026-01"],
+                        index=months.index, dtype=object)
+    inside = _in_period(months, periods)
+    assert inside.dtype == bool and list(inside.index) == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert inside.tolist() == [True, False, True, True, False, True, False, True]
+
+
 def test_a_key_result_named_without_an_okr_tab_is_an_error(unit):
     row = unit.task("T1", "S2", kr_id="KR1")
     del unit.wb[SCHEMAS["okr"].title]

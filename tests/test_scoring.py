@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from unitbook import UnitBook, columns_by_header, findings_of, person_scores, sync
 
@@ -414,3 +415,15 @@ def test_a_provisional_score_names_the_tasks_tab_row_and_task_code(unit):
     msg = findings_of(res, "score.provisional")["message"].iloc[0]
     assert msg == (f"Điểm tạm tính: có 1 hàng nhiệm vụ đang lỗi (trang Nhiệm vụ: hàng {bad} (NV-07)); "
                    "cần sửa để điểm được tính đầy đủ.")
+
+
+def test_a_months_rating_counts_list_the_most_frequent_first_and_ties_as_they_first_appear():
+    from sheetsync.engine.scoring import _counts
+
+    ratings = ["Hoàn thành tốt", None, "Hoàn thành xuất sắc", "Hoàn thành tốt", float("nan"), "Hoàn thành xuất sắc",
+               "Không hoàn thành"]
+    counts = _counts(ratings)
+    assert list(counts.items()) == [("Hoàn thành tốt", 2), ("Hoàn thành xuất sắc", 2), ("Không hoàn thành", 1)]
+    assert counts == pd.Series(ratings, dtype=object).value_counts().to_dict()
+    assert list(counts) == list(pd.Series(ratings, dtype=object).value_counts().to_dict())
+    assert _counts([]) == {}

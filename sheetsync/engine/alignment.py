@@ -50,13 +50,20 @@ def period_text(period: str) -> str:
 
 
 def _in_period(months: pd.Series, periods: pd.Series) -> pd.Series:
-    """Whether each month ("YYYY-MM") lies in the period beside it; an empty period takes any."""
-    m = months.astype("string")
-    year = m.str[:4]
-    quarter = year + "-Q" + ((m.str[5:7].astype("Int64") - 1) // 3 + 1).astype("string")
-    p = periods.astype("string")
-    inside = (p == m) | (p == quarter) | (p == year)
-    return (inside | p.isna()).fillna(False).astype(bool)
+    """Whether each month ("YYYY-MM") lies in the period beside it (the month, its quarter
+    "YYYY-Qn" or its year "YYYY"); an empty period takes any, a missing month lies in none.
+    Pair by pair: a unit links a few dozen tasks, where string columns cost more than the work."""
+    inside = []
+    for m, p in zip(months.tolist(), periods.tolist()):
+        if pd.isna(p):
+            inside.append(True)
+        elif pd.isna(m):
+            inside.append(False)
+        else:
+            m, p = str(m), str(p)
+            year = m[:4]
+            inside.append(p in (m, year, f"{year}-Q{(int(m[5:7]) - 1) // 3 + 1}"))
+    return pd.Series(inside, index=months.index, dtype=bool)
 
 
 def task_completion(tasks: TabData, progress: pd.Series | None = None) -> pd.Series:

@@ -66,11 +66,11 @@ def _is_blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
 
-def _all_blank(raw: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Rows whose cells in `keys` are all blank. Column by column over the rows still blank,
-    each distinct value judged once (a filled first column settles most rows; an engine
-    column holds a handful of distinct values over a year of rows)."""
-    blank = np.ones(len(raw), dtype=bool)
+def _all_blank(raw: pd.DataFrame, keys: list[str], among: np.ndarray | None = None) -> np.ndarray:
+    """Rows (of those `among`, default all) whose cells in `keys` are all blank. Column by column
+    over the rows still blank, each distinct value judged once (a filled first column settles most
+    rows; an engine column holds a handful of distinct values over a year of rows)."""
+    blank = np.ones(len(raw), dtype=bool) if among is None else among.copy()
     for k in keys:
         left = np.flatnonzero(blank)
         if not len(left):
@@ -78,7 +78,7 @@ def _all_blank(raw: pd.DataFrame, keys: list[str]) -> pd.Series:
         codes, uniques = pd.factorize(raw[k].to_numpy(dtype=object)[left], use_na_sentinel=True)
         judged = np.array([_is_blank(u) for u in uniques] + [True], dtype=bool)  # code -1: NaN/None
         blank[left] = judged[codes]
-    return pd.Series(blank, index=raw.index)
+    return blank
 
 
 def find_tab(schema: TabSchema, titles: list[str]) -> str | None:
@@ -147,10 +147,10 @@ def bind_tab(schema: TabSchema, grid: SheetGrid, findings: Findings) -> BoundTab
     blank = pd.Series(dtype=bool)
     if len(raw):
         blank_in = _all_blank(raw, input_keys)
-        blank_eng = _all_blank(raw, engine_keys)
-        keep = ~(blank_in & blank_eng)
-        raw = raw[keep]
-        blank = blank_in[keep]
+        keep = ~_all_blank(raw, engine_keys, among=blank_in)  # engine cells looked at only where no input
+        if not keep.all():
+            raw = raw[keep]
+        blank = pd.Series(blank_in[keep], index=raw.index)
     _mark_merged(raw, grid, header_row, columns)
     return BoundTab(schema, grid.title, header_row, columns, headers, raw,
                     last_col=max(grid.last_col, max(columns.values(), default=0)), blank=blank)

@@ -271,7 +271,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     tasks = ts.frame[(ts.frame["month"] == month) & ~ts.frame["excluded"]]
     sums = tasks.groupby("owner")[["A", "D", "Q", "T"]].sum()
     issues = ts.frame[(ts.frame["month"] == month) & (ts.frame["excluded"] | ts.frame["zeroed"])]
-    issue_rows = issues.groupby("owner").apply(lambda g: list(g.index), include_groups=False) if len(issues) else pd.Series(dtype=object)
+    issue_rows = _rows_by_owner(issues)
 
     # The month's people are worked out on plain arrays and Series by row position (a month has a
     # few dozen rows, where each pandas call costs more than its arithmetic) and become one frame
@@ -315,7 +315,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     leader = leads & scored
     notes(is_leader_role & ~manages, "staff_id", "warning", "score.leader-no-staff", message("score.leader-no-staff"))
     notes(sA <= 0, "staff_id", "error", "score.no-work", message("score.no-work", month=month_label(month)))
-    provisional = sid.isin(issue_rows.index)
+    provisional = sid.isin(list(issue_rows))
     if (provisional & scored).any():
         prov_msgs = sid[provisional].map(lambda s: message("score.provisional", count=len(issue_rows[s]),
                                                            tab=ts.title, rows=_task_rows_text(ts, issue_rows[s])))
@@ -365,6 +365,10 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     for r in idx[leader.to_numpy()]:
         levels.setdefault(height.get(sid[r], 0), []).append(r)
     position = {r: i for i, r in enumerate(idx)}
+    # The month's usable tasks as arrays, for each leader's team (a few leaders, a few dozen tasks).
+    task_owner = tasks["owner"].to_numpy(dtype=object)
+    task_sums = {c: tasks[c].to_numpy(dtype="float64") for c in "ADQT"}
+    task_rows, task_ids = tasks.index.to_numpy(), tasks["task_id"].to_numpy(dtype=object)
     for h in sorted(levels):
         level = levels[h]
         for r in level:
@@ -376,17 +380,19 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
                 reasons.append((r, "score_d", "score.leader-d", message(
                     "score.leader-d", value=_num(profile.d_any_fail), rating=fail,
                     people=_listed([_person_label(by_id, m) for m in failed], "người"))))
-            own = tasks[tasks["owner"].isin(team | {s})]
-            tot = own[["A", "D", "Q", "T"]].sum()
-            full = np.isclose(tot["D"], tot["A"]) and np.isclose(tot["Q"], tot["A"]) and np.isclose(tot["T"], tot["A"])
+            members = team | {s}
+            own = np.fromiter((o in members for o in task_owner), dtype=bool, count=len(task_owner))
+            tA, tD, tQ, tT = (np.nansum(task_sums[c][own]) for c in "ADQT")  # as pandas sums: NaN left out
+            full = np.isclose(tD, tA) and np.isclose(tQ, tA) and np.isclose(tT, tA)
             score["dd"][position[r]] = profile.dd_all_done if full else profile.dd_otherwise
             if not full and profile.dd_otherwise != profile.dd_all_done:
-                short = own[~(np.isclose(own["D"], own["A"]) & np.isclose(own["Q"], own["A"])
-                              & np.isclose(own["T"], own["A"]))]
+                oA, oD, oQ, oT = (task_sums[c][own] for c in "ADQT")
+                short = ~(np.isclose(oD, oA) & np.isclose(oQ, oA) & np.isclose(oT, oA))
+                short_rows, short_ids = task_rows[own][short], task_ids[own][short]
                 reasons.append((r, "score_dd", "score.leader-dd", message(
                     "score.leader-dd", value=_num(profile.dd_otherwise), tab=ts.title,
-                    tasks=_listed([_task_label(t, short.at[t, "task_id"]) for t in short.index[:5]], "nhiệm vụ",
-                                  total=len(short)))))
+                    tasks=_listed([_task_label(t, i) for t, i in zip(short_rows[:5].tolist(), short_ids[:5])],
+                                  "nhiệm vụ", total=len(short_rows)))))
         at = np.array([position[r] for r in level], dtype="int64")
         settle(at, profile.leader_components)
         rating_of.update(zip(sid_at[at], final_of(at)))
@@ -423,7 +429,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     quota = _quotas(p[scored], profile, evals, findings, unit_exceptional)
     _missing_rows(month, roster, sid[scored], as_of, profile, staff, findings)
 
-    counts = p.loc[scored, "final_rating"].value_counts().to_dict()
+    counts = _counts(p.loc[scored, "final_rating"].tolist())
     roster_view = _roster_view(roster, p[scored])
     return MonthScores(month, p, roster_view, quota, counts)
 
@@ -534,9 +540,31 @@ def _roster_view(roster: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     res["evaluation_row"] = first.index
     cols = [c for c in [*SCORE_COLUMNS, "approved_rating", "final_rating", "provisional", "leader"] if c in res]
     picked = res[[*cols, "evaluation_row"]].reindex(pd.Index(roster["_id"]))
-    out = roster.copy()
+    # One frame of the roster's columns and the results (as setting each result column on a copy
+    # of the roster would make it, a column of the same name taking the roster's place).
+    columns: dict = {c: roster[c] for c in roster.columns}
     for c in picked.columns:
-        out[c] = picked[c].array
+        columns[c] = picked[c].array
+    return pd.DataFrame(columns, index=roster.index)
+
+
+def _counts(values: list) -> dict:
+    """`value_counts().to_dict()` of a few values: missing ones left out, the most frequent
+    first, ties in the order they first appear."""
+    seen: dict = {}
+    for v in values:
+        if not pd.isna(v):
+            seen[v] = seen.get(v, 0) + 1
+    return dict(sorted(seen.items(), key=lambda kv: -kv[1]))
+
+
+def _rows_by_owner(frame: pd.DataFrame) -> dict[str, list]:
+    """Each owner's rows of a task frame, in sheet order (rows without an owner left out): what
+    grouping the rows by owner gives, without a groupby's fixed cost on a month's few rows."""
+    out: dict[str, list] = {}
+    for owner, row in zip(frame["owner"].tolist(), frame.index.tolist()):
+        if isinstance(owner, str):
+            out.setdefault(owner, []).append(row)
     return out
 
 
@@ -606,20 +634,19 @@ def _deadlines(month: str, evals: TabData, idx: pd.Index, as_of: pd.Timestamp, p
         deadline = deadline_day(month, int(day))
         dl_text = deadline.strftime("%d/%m/%Y")
         dates = _col(evals, date_field, pd.NaT).reindex(idx)
-        late = (dates > deadline).fillna(False).astype(bool)
+        late = (dates > deadline).to_numpy(dtype=bool, na_value=False)
         if late.any():
             msgs = dates[late].map(lambda d: message("deadline.late", step=step.capitalize(),
                                                      date=d.strftime("%d/%m/%Y"), deadline=dl_text))
-            findings.add_many(evals.title, late.index[late], evals.header(date_field), "warning", f"deadline.{key}-late",
+            findings.add_many(evals.title, idx[late], evals.header(date_field), "warning", f"deadline.{key}-late",
                               msgs, col_letter=evals.letters.get(date_field))
-        done = pd.Series(False, index=idx)
+        done = pd.notna(dates.to_numpy())
         for f in done_fields:
-            done |= _col(evals, f, None).reindex(idx).notna()
-        done |= dates.notna()
+            done |= pd.notna(_col(evals, f, None).reindex(idx).to_numpy())
         if as_of > deadline:
             missing = ~done
             if missing.any():
-                findings.add_many(evals.title, missing.index[missing], evals.header(done_fields[0]), "warning",
+                findings.add_many(evals.title, idx[missing], evals.header(done_fields[0]), "warning",
                                   f"deadline.{key}-missing", message("deadline.missing", step=step, deadline=dl_text),
                                   col_letter=evals.letters.get(done_fields[0]))
 
@@ -637,12 +664,10 @@ def _honesty(evals: TabData, p: pd.DataFrame, ts: TaskScores, month: str, profil
                               "honesty.approved-above", msgs, col_letter=evals.letters.get("approved_rating"))
     if profile.checks.get("approved_with_missing_evidence", True):
         f = ts.frame
-        missing = f[(f["month"] == month) & f["no_evidence"]].groupby("owner").apply(lambda g: list(g.index),
-                                                                                        include_groups=False) \
-            if len(f) else pd.Series(dtype=object)
+        missing = _rows_by_owner(f[(f["month"] == month) & f["no_evidence"]]) if len(f) else {}
         for r in has.index[has]:
             s = p.at[r, "_sid"]
-            if s in missing.index:
+            if s in missing:
                 lt = evals.letters.get("approved_rating")
                 findings.add(evals.title, int(r), evals.header("approved_rating"), "warning",
                              "honesty.approved-missing-evidence",

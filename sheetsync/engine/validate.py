@@ -49,6 +49,8 @@ class TabData:
     @functools.cached_property
     def rows(self) -> pd.Index:
         """The data rows (asked for by every check and score of the tab, once worked out)."""
+        if not self.blank.to_numpy(dtype=bool).any():
+            return self.values.index  # no blank row: every row (the usual case)
         return self.values.index[~self.blank.reindex(self.values.index, fill_value=False)]
 
     def on_rows(self, data):
@@ -122,8 +124,10 @@ class TabChecker:
         # Each frame made once from its columns (adding ninety columns one by one costs more than
         # checking them on a small tab), without copying them into one block (a large tab's columns
         # would be copied for nothing).
-        self.values = pd.DataFrame({f.key: self.parsed[f.key].value for f in self.fields}, index=self.index,
-                                   copy=False)
+        # Typed (number, date) columns go in as their arrays; text as Series, which keep it `object`
+        # (a frame would read an array of text as its `str` type).
+        self.values = pd.DataFrame({f.key: _typed_column(self.parsed[f.key]) for f in self.fields},
+                                   index=self.index, copy=False)
         self.empty = _bool_frame(self.index, [f.key for f in self.fields],
                                  {f.key: self.parsed[f.key].empty_array for f in self.fields})
         for f in self.fields:
@@ -238,14 +242,17 @@ class TabChecker:
         key = self.schema.key
         if not all(k in self.values for k in key):
             return
-        parts = [map_distinct(self.values[k].astype(str), normalize_keys, vectorized=True) for k in key]
-        combined = parts[0]
-        for p in parts[1:]:
-            combined = combined + "\x1f" + p
-        complete = pd.concat([self.values[k].notna() for k in key], axis=1).all(axis=1)
-        dup = combined.duplicated(keep=False) & complete
+        parts = [map_distinct(self.values[k].astype(str), normalize_keys, vectorized=True).tolist() for k in key]
+        # The parts joined row by row (a row with a part missing has no key), and rows whose keys
+        # are alike (rows without a key alike too) among rows with every part filled.
+        combined = np.empty(len(self.index), dtype=object)
+        combined[:] = [None if any(not isinstance(x, str) for x in row) else "\x1f".join(row) for row in zip(*parts)]
+        codes = pd.factorize(combined, use_na_sentinel=False)[0]
+        complete = np.logical_and.reduce([pd.notna(self.values[k].to_numpy()) for k in key])
+        dup = (np.bincount(codes, minlength=1)[codes] > 1) & complete
         if not dup.any():
             return
+        combined, dup = pd.Series(combined, index=self.index, dtype=object), pd.Series(dup, index=self.index)
         groups = pd.Series(combined[dup].index, index=combined[dup].index).groupby(combined[dup].values).agg(list)
         header = " + ".join(self.headers[k] for k in key)
         msgs = {}
@@ -357,6 +364,11 @@ class TabChecker:
         return f"{self.headers[key]} {names.get(op, op)} {_num(cond.get('value'))}"
 
 
+def _typed_column(p: Parsed) -> np.ndarray | pd.Series:
+    a = p.value_array
+    return p.value if a.dtype == object else a
+
+
 _PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
 
 
@@ -412,11 +424,12 @@ def check_references(tab: TabData, targets: dict[str, tuple[TabData | None, str]
             msgs = bad_rows.map(lambda v: message("field.ref", value=v, target_header=target.header(target_field),
                                                   target_tab=target.title))
         else:
-            filled = col.notna()
-            mask = filled & ~map_distinct(col, normalize_keys, vectorized=True).isin(known)
-            mask = mask.fillna(False).astype(bool)
+            keys = map_distinct(col, normalize_keys, vectorized=True).to_numpy(dtype=object)
+            unknown = np.fromiter((k not in known for k in keys), dtype=bool, count=len(keys))
+            mask = pd.notna(col.to_numpy()) & unknown
             if not mask.any():
                 continue
+            mask = pd.Series(mask, index=col.index)
             msgs = col[mask].map(lambda v: message("field.ref", value=shorten(str(v)),
                                                    target_header=target.header(target_field), target_tab=target.title))
         if mask.any():
