@@ -758,36 +758,36 @@ def score_okr(okr: TabData, profile: Profile, findings: Findings, as_of: pd.Time
     takes its attainment from its tasks' progress (`links`, see `engine.alignment`): Đạt at 100%."""
     rows = okr.rows
     v = okr.values.loc[rows]
-    target = _usable(okr, "target").loc[rows]
-    stretch = _usable(okr, "stretch").loc[rows]
-    actual = _usable(okr, "actual").loc[rows]
+    # On the key results' arrays (a unit has a few dozen; each pandas call would cost more).
+    target, stretch, actual = (_usable(okr, k).loc[rows].to_numpy(dtype="float64")
+                               for k in ("target", "stretch", "actual"))
+    measured = ~np.isnan(actual) & ~np.isnan(target)
     cap = float(profile.okr.get("attainment_cap", 200))
-    decreasing = (stretch < target).fillna(False)
     with np.errstate(divide="ignore", invalid="ignore"):
+        decreasing = stretch < target
         up = 100 * actual / target
-        down = (100 * target / actual).where(actual != 0, np.where(target > 0, cap, np.nan))
-    att = up.where(~decreasing, down).where(actual.notna() & target.notna())
-    att = att.where(np.isfinite(att)).clip(upper=cap)
-    reached = ((actual >= target) & ~decreasing) | ((actual <= target) & decreasing)
-    beyond = stretch.notna() & (((actual >= stretch) & ~decreasing) | ((actual <= stretch) & decreasing))
-    status = pd.Series(np.where(beyond, "Vượt", np.where(reached, "Đạt", "Chưa đạt")), index=rows, dtype=object)
-    status = status.where(actual.notna() & target.notna(), None)
-    from_tasks = pd.Series(False, index=rows)
+        down = np.where(actual != 0, 100 * target / actual, np.where(target > 0, cap, np.nan))
+        att = np.where(measured, np.where(decreasing, down, up), np.nan)
+        att = np.minimum(np.where(np.isfinite(att), att, np.nan), cap)
+        reached = ((actual >= target) & ~decreasing) | ((actual <= target) & decreasing)
+        beyond = ~np.isnan(stretch) & (((actual >= stretch) & ~decreasing) | ((actual <= stretch) & decreasing))
+    status = np.where(beyond, "Vượt", np.where(reached, "Đạt", "Chưa đạt")).astype(object)
+    status[~measured] = None
+    from_tasks = np.zeros(len(rows), dtype=bool)
     if links is not None and "task_progress" in links and len(links):
-        progress = links["task_progress"].reindex(rows).astype("float64")
-        from_tasks = actual.isna() & progress.notna()
-        att = att.where(~from_tasks, progress.clip(upper=cap))
-        status = status.where(~from_tasks, pd.Series(np.where(progress >= 100 - 1e-9, "Đạt", "Chưa đạt"),
-                                                     index=rows, dtype=object))
+        progress = links["task_progress"].reindex(rows).to_numpy(dtype="float64")
+        from_tasks = np.isnan(actual) & ~np.isnan(progress)
+        att = np.where(from_tasks, np.minimum(progress, cap), att)
+        status[from_tasks] = np.where(progress >= 100 - 1e-9, "Đạt", "Chưa đạt")[from_tasks]
     if as_of is not None and "period" in v:
-        ended = v["period"].map(lambda p: _period_end(p) < as_of if isinstance(p, str) else False).astype(bool)
-        missing = ended & actual.isna() & target.notna() & ~from_tasks
+        ended = v["period"].map(lambda p: _period_end(p) < as_of if isinstance(p, str) else False).to_numpy(dtype=bool)
+        missing = ended & np.isnan(actual) & ~np.isnan(target) & ~from_tasks
         if missing.any():
-            findings.add_many(okr.title, missing.index[missing], okr.header("actual"), "warning", "okr.no-actual",
+            findings.add_many(okr.title, rows[missing], okr.header("actual"), "warning", "okr.no-actual",
                               message("okr.no-actual"), col_letter=okr.letters.get("actual"))
-    same = stretch.notna() & (stretch == target)
+    same = ~np.isnan(stretch) & (stretch == target)
     if same.any():
-        findings.add_many(okr.title, same.index[same], okr.header("stretch"), "warning", "okr.stretch-direction",
+        findings.add_many(okr.title, rows[same], okr.header("stretch"), "warning", "okr.stretch-direction",
                           message("okr.stretch-direction"), col_letter=okr.letters.get("stretch"))
     n_min = int(profile.okr.get("equal_weights_warning_min_krs", 3))
     if "objective_id" in v and "weight" in v:
@@ -801,8 +801,8 @@ def score_okr(okr: TabData, profile: Profile, findings: Findings, as_of: pd.Time
                             weight=_num(v.at[r, "weight"])) for r in equal.index[equal]]
             findings.add_many(okr.title, equal.index[equal], okr.header("weight"), "warning", "okr.equal-weights",
                               msgs, col_letter=okr.letters.get("weight"))
-    out = pd.DataFrame({"attainment": round_half_up(att.to_numpy(dtype="float64"), profile.rounding),
-                        "kr_status": status}, index=rows)
+    out = pd.DataFrame({"attainment": round_half_up(att, profile.rounding),
+                        "kr_status": pd.Series(status, index=rows, dtype=object)}, index=rows)
     if links is not None and len(links):
         out["task_progress"] = round_half_up(links["task_progress"].reindex(rows).to_numpy(dtype="float64"),
                                              profile.rounding)
