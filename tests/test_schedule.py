@@ -133,6 +133,21 @@ def test_one_chair_in_two_overlapping_events_is_warned(unit):
     assert "26/10/2026" in f["message"].iloc[0] and "cần xếp lại" in f["message"].iloc[0]
 
 
+def test_each_overlapping_event_names_the_others_in_order_of_their_start(unit):
+    late = event(unit, time="10:30", content="Tiếp công dân", chair="CB1")
+    long = event(unit, time="9:00 - 11:00", content="Họp giao ban", chair="CB1")
+    early = event(unit, time="8:00 - 9:30", content="Làm việc với tổ dân phố", chair="CB1")
+    other_day = event(unit, day=MONDAY + dt.timedelta(days=1), time="9:00", content="Họp chi bộ", chair="CB1")
+    res = sync(unit.save(), as_of="2026-10-26")
+    f = findings_of(res, "schedule.chair-overlap", "schedule")
+    assert f["row"].tolist() == [early, long, late]  # by start time within the chair's day
+    said = dict(zip(f["row"], f["message"]))
+    assert f"(cũng ở hàng {long})" in said[early]
+    assert f"(cũng ở hàng {early}, {late})" in said[long]
+    assert f"(cũng ở hàng {long})" in said[late]
+    assert other_day not in set(f["row"])
+
+
 def test_an_excel_time_cell_is_read_as_its_time(unit):
     row = event(unit, time=dt.time(7, 30))
     unit.ws("schedule").cell(row, unit.column_of("schedule", "time")).number_format = "hh:mm"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from sheetsync.domain.calendar import time_bounds
@@ -30,14 +31,14 @@ _PARTS = re.compile(r"\s*[,;]\s*")
 def _usable(tab: TabData) -> pd.Index:
     """Rows whose date, time and content are present and without an error."""
     v = tab.values.loc[tab.rows]
-    ok = pd.Series(True, index=v.index)
+    ok = np.ones(len(v), dtype=bool)
     for k in ("date", "time", "content"):
         if k not in v:
             return pd.Index([])
-        ok &= v[k].notna()
+        ok &= pd.notna(v[k].to_numpy())
         if k in tab.errors:
-            ok &= ~tab.errors[k].reindex(v.index, fill_value=False)
-    return v.index[ok.to_numpy()]
+            ok &= ~tab.errors[k].reindex(v.index, fill_value=False).to_numpy(dtype=bool)
+    return v.index[ok]
 
 
 def check_schedule(tab: TabData, findings: Findings) -> None:
@@ -49,16 +50,19 @@ def check_schedule(tab: TabData, findings: Findings) -> None:
     v = v[v["chair"].notna() & (v["time"] != "Cả ngày")]
     if len(v) < 2:
         return
-    frame = pd.DataFrame({"chair": v["chair"].map(normalize_key), "date": v["date"],
-                          "start": v["time"].map(lambda t: time_bounds(t)[0]),
-                          "end": v["time"].map(lambda t: time_bounds(t)[1])}, index=v.index)
-    for (_, day), g in frame.groupby(["chair", "date"], sort=False):
-        if len(g) < 2:
+    # Events by chair and day, in the order they first appear; a unit's week has a few dozen
+    # events, so plain lists (a groupby and a row lookup per pair cost more than the comparisons).
+    days: dict[tuple, list[tuple[int, dict]]] = {}
+    for r, chair, day, t in zip(v.index.tolist(), v["chair"].tolist(), v["date"].tolist(), v["time"].tolist()):
+        start, end = time_bounds(t)
+        days.setdefault((normalize_key(chair), day), []).append((r, {"start": start, "end": end}))
+    for (_, day), events in days.items():
+        if len(events) < 2:
             continue
-        g = g.sort_values("start")
-        for r in g.index:
-            a = g.loc[r]
-            clash = [o for o in g.index if o != r and _overlap(a, g.loc[o])]
+        order = np.argsort(np.array([e["start"] for _, e in events], dtype=object), kind="quicksort")
+        g = [events[i] for i in order]  # by start time, as sort_values orders them
+        for r, a in g:
+            clash = [o for o, b in g if o != r and _overlap(a, b)]
             if clash:
                 others = ", ".join(str(o) for o in clash)
                 findings.add(tab.title, int(r), tab.header("chair"), "warning", "schedule.chair-overlap",
@@ -67,7 +71,7 @@ def check_schedule(tab: TabData, findings: Findings) -> None:
                              cell=f"{tab.letters.get('chair', '')}{r}" if tab.letters.get("chair") else None)
 
 
-def _overlap(a: pd.Series, b: pd.Series) -> bool:
+def _overlap(a: dict, b: dict) -> bool:
     """Two spans overlap; an event with only a start time is taken to last until the next one starts."""
     if a["start"] == b["start"]:
         return True
