@@ -77,6 +77,12 @@ def test_bad_months(raw):
     assert parse_month(col(raw)).bad.iloc[0]
 
 
+def test_date_cells_in_a_month_column_give_their_month_and_an_impossible_one_is_bad():
+    p = parse_month(col(dt.datetime(2026, 10, 31, 23, 59), -3.0, dt.date(1900, 1, 1), 2.0))
+    assert p.value.tolist()[0] == "2026-10" and p.value.tolist()[2:] == ["1900-01", "1900-01"]
+    assert pd.isna(p.value.iloc[1]) and p.bad.tolist() == [False, True, False, False]
+
+
 def test_periods_month_quarter_year():
     p = parse_period(col("11/2026", "Q2/2026", "Quý 3/2026", "2026", 2026.0, "Q5/2026"))
     assert p.value.tolist()[:5] == ["2026-11", "2026-Q2", "2026-Q3", "2026", "2026"]

@@ -66,15 +66,21 @@ class Parsed:
     on its index (sheet rows) when asked for. A tab's checks read the arrays: on a small tab,
     making four Series per column cost more than parsing it, and most are never looked at."""
 
-    def __init__(self, index: pd.Index, value: np.ndarray, empty: np.ndarray, bad: np.ndarray,
+    def __init__(self, index: pd.Index | None, value: np.ndarray, empty: np.ndarray, bad: np.ndarray,
                  issue: np.ndarray, codes: np.ndarray | None = None, distinct: np.ndarray | None = None):
-        self.index = index
+        self._index = index  # None: positions (cells given as an array), made into an index when asked
         self.value_array = value  # typed values (float64, datetime64, or object text/canonical)
         self.empty_array = empty  # nothing in the cell (blank, spaces only) — or a CellIssue
         self.bad_array = bad  # something in the cell that is not a valid value of the type
         self.issue_array = issue  # the cell holds a CellIssue marker (reported separately)
         self.codes = codes  # row → position in `distinct` (when parsed by distinct value)
         self.distinct = distinct  # the parsed distinct values
+
+    @property
+    def index(self) -> pd.Index:
+        if self._index is None:
+            self._index = pd.RangeIndex(len(self.value_array))
+        return self._index
 
     @functools.cached_property
     def value(self) -> pd.Series:
@@ -134,8 +140,8 @@ def _cells(raw: pd.Series | np.ndarray, ty: pd.Series | np.ndarray | None) -> tu
     return cells, (ty if isinstance(ty, np.ndarray) else ty.to_numpy(dtype=object))
 
 
-def _index(raw: pd.Series | np.ndarray) -> pd.Index:
-    return pd.RangeIndex(len(raw)) if isinstance(raw, np.ndarray) else raw.index
+def _index(raw: pd.Series | np.ndarray) -> pd.Index | None:
+    return None if isinstance(raw, np.ndarray) else raw.index
 
 
 def _of_type(types: np.ndarray, kinds: tuple) -> np.ndarray:
@@ -256,7 +262,7 @@ def parse_integer(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     p = parse_number(raw, ty)
     v = p.value_array
     whole = np.isnan(v) | (v == np.floor(v))
-    return Parsed(p.index, v, p.empty_array, p.bad_array | ~whole, p.issue_array)
+    return Parsed(p._index, v, p.empty_array, p.bad_array | ~whole, p.issue_array)
 
 
 _DAY = np.timedelta64(1, "D")
@@ -347,8 +353,17 @@ def _parse_text_or_date(raw: pd.Series, ty: pd.Series | None, from_text, from_da
 
 def parse_month(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     """Months as canonical "YYYY-MM" text."""
-    return _parse_text_or_date(raw, ty, _months_from_text,
-                               lambda d: d.dt.strftime("%Y-%m").where(d.notna(), None))
+    return _parse_text_or_date(raw, ty, _months_from_text, _months_of_dates)
+
+
+def _months_of_dates(d: pd.Series) -> pd.Series:
+    """"YYYY-MM" of each date (the years are 1900..2100), NaN where there is none: as
+    `d.dt.strftime("%Y-%m").where(d.notna(), None)` gives them (a text column's missing value)."""
+    days = d.to_numpy(dtype="datetime64[us]")
+    out = np.full(len(days), np.nan, dtype=object)
+    known = ~np.isnat(days)
+    out[known] = np.datetime_as_string(days[known], unit="M").tolist()
+    return pd.Series(out, index=d.index, dtype=object)
 
 
 def _number_in(match: re.Match | None, group: int) -> int | None:
@@ -396,7 +411,7 @@ def parse_period(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     year_num[year_num] = [v in _YEAR_RANGE for v in cells[year_num]]
     value[year_num] = [str(int(v)) for v in cells[year_num]]
     bad = ~month.empty_array & pd.isna(value)
-    return Parsed(month.index, value, month.empty_array, bad, month.issue_array)
+    return Parsed(month._index, value, month.empty_array, bad, month.issue_array)
 
 
 _YEAR_RANGE = range(MIN_YEAR, MAX_YEAR + 1)
@@ -499,7 +514,7 @@ def parse_list(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     value = np.empty(len(p.value_array), dtype=object)
     for i, t in enumerate(p.value_array):  # one by one: numpy would spread a tuple over cells
         value[i] = tuple(x for x in (p.strip() for p in re.split(r"[,;]", t)) if x) if isinstance(t, str) else ()
-    return Parsed(p.index, value, p.empty_array, p.bad_array, p.issue_array)
+    return Parsed(p._index, value, p.empty_array, p.bad_array, p.issue_array)
 
 
 def parse_field(field, raw: pd.Series) -> Parsed:
