@@ -261,3 +261,14 @@ def test_too_long_text_is_a_warning_on_each_of_its_rows():
     assert too_long["row"].tolist() == [5, 7] and set(too_long["severity"]) == {"warning"}
     assert "501" in too_long["message"].iloc[0]
     assert not tab.errors["product_name"].any()
+
+
+def test_a_tabs_rows_become_one_grid_with_every_cell_whole_small_or_large():
+    from sheetsync.engine.grid import _table
+
+    small = [["CB1", 1.5, None, dt.date(2026, 10, 1)], ["CB2", "", 2, dt.datetime(2026, 10, 2, 8)]]
+    assert _table(small).shape == (2, 4) and _table(small).tolist() == small
+    odd = [["CB1", ("a", "b")], ["CB2", ("c", "d")]]  # a cell that is itself a sequence stays one cell
+    assert _table(odd).shape == (2, 2) and _table(odd)[1, 1] == ("c", "d")
+    large = [[f"CB{i}", float(i), None] for i in range(500)]
+    assert _table(large).shape == (500, 3) and _table(large).tolist() == large

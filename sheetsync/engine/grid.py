@@ -190,15 +190,21 @@ def _data_frame(grid: SheetGrid, start: int, columns: dict[str, int]) -> pd.Data
 
 
 def _table(body: list[list[Any]]) -> np.ndarray:
-    """Rows of equal length as one 2-D object array, by numpy in C; through pandas (which keeps
-    any cell whole) when numpy cannot make a plain grid of them (a cell that is a sequence)."""
-    try:
-        table = np.array(body, dtype=object)
-    except ValueError:
-        table = None
+    """Rows of equal length as one 2-D object array. A small tab's rows go to numpy (pandas' frame
+    costs more than the copy there); a large tab's through pandas, faster on many rows, which also
+    keeps whole any cell numpy cannot place (a cell that is a sequence)."""
+    table = None
+    if len(body) <= _NUMPY_TABLE_ROWS:
+        try:
+            table = np.array(body, dtype=object)
+        except ValueError:
+            table = None
     if table is None or table.shape != (len(body), len(body[0])):
         table = pd.DataFrame(body, dtype=object).to_numpy(dtype=object)
     return table
+
+
+_NUMPY_TABLE_ROWS = 100  # about where the two cost the same (40 columns)
 
 
 def _put_issues(df: pd.DataFrame, grid: SheetGrid, columns: dict[str, int]) -> None:
