@@ -424,12 +424,9 @@ def check_references(tab: TabData, targets: dict[str, tuple[TabData | None, str]
             msgs = bad_rows.map(lambda v: message("field.ref", value=v, target_header=target.header(target_field),
                                                   target_tab=target.title))
         else:
-            keys = map_distinct(col, normalize_keys, vectorized=True).to_numpy(dtype=object)
-            unknown = np.fromiter((k not in known for k in keys), dtype=bool, count=len(keys))
-            mask = pd.notna(col.to_numpy()) & unknown
+            mask = col.notna() & ~map_distinct(col, normalize_keys, vectorized=True).isin(known)
             if not mask.any():
                 continue
-            mask = pd.Series(mask, index=col.index)
             msgs = col[mask].map(lambda v: message("field.ref", value=shorten(str(v)),
                                                    target_header=target.header(target_field), target_tab=target.title))
         if mask.any():
