@@ -1,7 +1,7 @@
 """An unchanged unit's few statements on a SQLite store, with the standard library's sqlite3.
 
 Loading SQLAlchemy costs about as much CPU as reading a year of a ward's workbooks; a sync
-where no unit changed needs only two reads and two updates per unit (`reuse_state`,
+where no unit changed needs only one read and two updates per unit (`reuse_lookup`,
 `note_unchanged`; also `reuse_units` and `save_result`, for a unit recognised without reading
 it). `QuickStore` answers those directly and opens the real `Store` (and its migrations) the
 first time anything else is asked. It is used only on an existing SQLite store already at this
@@ -27,6 +27,19 @@ BRIEF_SQL_SQLITE = ("SELECT key, json_extract(result, " + ", ".join(f"'$.{k}'" f
                     + ") FROM unit_results WHERE unit = :unit AND source = :source")
 BRIEF_SQL_PG = ("SELECT key, jsonb_build_array(" + ", ".join(f"result -> '{k}'" for k in BRIEF)
                 + ")::text FROM unit_results WHERE unit = :unit AND source = :source")
+# The unit's saved result for a sync about to compare (`reuse_lookup`): whole when it is the one
+# wanted (its key is :key, or the package print saved in it is :package), else only its brief
+# entries; one query either way, and a matching result is neither taken apart by the database
+# nor read twice.
+LOOKUP_SQL_SQLITE = ("SELECT key, CASE WHEN key = :key OR json_extract(result, '$.package') = :package THEN result END, "
+                     "CASE WHEN key = :key THEN NULL ELSE json_extract(result, "
+                     + ", ".join(f"'$.{k}'" for k in BRIEF) + ") END FROM unit_results "
+                     "WHERE unit = :unit AND source = :source")
+LOOKUP_SQL_PG = ("SELECT key, CASE WHEN key = CAST(:key AS TEXT) OR result ->> 'package' = CAST(:package AS TEXT) "
+                 "THEN result::text END, CASE WHEN key = CAST(:key AS TEXT) THEN NULL ELSE jsonb_build_array("
+                 + ", ".join(f"result -> '{k}'" for k in BRIEF) + ")::text END FROM unit_results "
+                 "WHERE unit = :unit AND source = :source")
+Wanted = Callable[[list[tuple[str, int]]], tuple[str | None, str | None]]
 _TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 
 
@@ -35,6 +48,15 @@ def brief_result(array: str | None) -> dict:
     does not have are left out, as a full result would not have them."""
     values = json.loads(array) if array else [None] * len(BRIEF)
     return {k: v for k, v in zip(BRIEF, values) if v is not None}
+
+
+def looked_up(frozen: list[tuple[str, int]], row) -> tuple[list[tuple[str, int]], tuple[str, dict] | None, bool]:
+    """What `reuse_lookup` returns, from the frozen months and the row `LOOKUP_SQL_*` gave."""
+    if row is None:
+        return sorted(frozen), None, False
+    if row[1] is not None:
+        return sorted(frozen), (row[0], json.loads(row[1])), True
+    return sorted(frozen), (row[0], brief_result(row[2])), False
 
 
 def schema_version(path: str) -> int | None:
@@ -101,6 +123,23 @@ class QuickStore:
         if row is None:
             return sorted(frozen), None
         return sorted(frozen), (row[0], brief_result(row[1]) if brief else json.loads(row[1]))
+
+    def reuse_lookup(self, unit: str, source_key: str, wanted: Wanted
+                     ) -> tuple[list[tuple[str, int]], tuple[str, dict] | None, bool]:
+        if self._full is not None:
+            return self._full.reuse_lookup(unit, source_key, wanted)
+        con = self._connect()
+        try:
+            con.execute("BEGIN")  # one snapshot of the store for both reads
+            frozen = [(m, int(f)) for m, f in con.execute(
+                "SELECT month, frozen_id FROM unit_months WHERE unit = ? AND frozen_id IS NOT NULL", (unit,))]
+            key, package = wanted(sorted(frozen))
+            row = con.execute(LOOKUP_SQL_SQLITE, {"unit": unit, "source": source_key, "key": key,
+                                                  "package": package}).fetchone()
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        return looked_up(frozen, row)
 
     def reuse_units(self, source_key: str) -> list[str]:
         if self._full is not None:

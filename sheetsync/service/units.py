@@ -317,29 +317,24 @@ def _reuse_lookup(store, result: UnitResult, grids, schemas: Schemas, profile: P
     recording and saving a new result need."""
     import sheetsync.service.reuse as reuse
 
-    frozen, last = store.reuse_state(name, result.key, brief=True)
+    text = reuse.GridText(grids, schemas.summary_title)
+    content = text.digest()
+    frozen: list[tuple[str, int]] = []
 
     def key_of(content: str) -> str:
         return reuse.run_key(content, schemas=schemas, profile=profile, as_of=as_of, months=months, unit=name,
                              exceptional=exceptional, frozen=frozen)
-    text = reuse.GridText(grids, schemas.summary_title)
+
+    def wanted(now_frozen: list[tuple[str, int]]) -> tuple[str, None]:
+        frozen[:] = now_frozen
+        return key_of(content), None
+
+    _, last, whole = store.reuse_lookup(name, result.key, wanted)
+    if whole:
+        reuse.restore(result, last[1])
     context = reuse.month_context(schemas=schemas, profile=profile, as_of=as_of, months=months, unit=name,
                                   exceptional=exceptional, frozen=frozen)
-    if last is not None and last[0] == key_of(text.digest()):
-        whole = _whole_result(store, name, result.key, frozen, last[0])
-        if whole is not None:
-            reuse.restore(result, whole)
-            last = (last[0], whole)
     return _Keyed(text, key_of, context, None if last is None else last[1])
-
-
-def _whole_result(store, name: str, source_key: str, frozen: list[tuple[str, int]], key: str) -> dict | None:
-    """The unit's whole saved result, once its brief state (`reuse_state(..., brief=True)`)
-    matched: None when, in between, another sync saved another result or froze a month."""
-    frozen_now, last = store.reuse_state(name, source_key)
-    if last is None or last[0] != key or frozen_now != frozen:
-        return None
-    return last[1]
 
 
 def _stored_parts(store, name: str, key: str) -> dict:
@@ -428,18 +423,15 @@ def _reuse_unread(store, result: UnitResult, backend: Backend, schemas: Schemas,
 
     names = [unit] if unit is not None and unit != backend.label else store.reuse_units(result.key)
     for name in names:
-        frozen, last = store.reuse_state(name, result.key, brief=True)
-        if last is None or not last[1].get("package"):
-            continue
-        wanted = reuse.package_key(package, schemas=schemas, profile=profile, as_of=as_of, months=months, unit=name,
-                                   exceptional=exceptional, frozen=frozen)
-        if last[1]["package"] == wanted:
-            whole = _whole_result(store, name, result.key, frozen, last[0])
-            if whole is None or whole.get("package") != wanted:
-                continue
-            reuse.restore(result, whole)
+        def wanted(frozen: list[tuple[str, int]], name: str = name) -> tuple[None, str]:
+            return None, reuse.package_key(package, schemas=schemas, profile=profile, as_of=as_of, months=months,
+                                           unit=name, exceptional=exceptional, frozen=frozen)
+
+        _, last, whole = store.reuse_lookup(name, result.key, wanted)
+        if whole:  # the package print saved in it is the one wanted
+            reuse.restore(result, last[1])
             result.unread = True
-            return whole
+            return last[1]
     return None
 
 

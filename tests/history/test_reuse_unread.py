@@ -190,6 +190,10 @@ def test_the_quick_sqlite_store_answers_like_the_full_one(book, tmp_path):
         assert quick.reuse_state(UNIT, str(book.path)) == full.reuse_state(UNIT, str(book.path))
         assert quick.reuse_state(UNIT, str(book.path), brief=True) == full.reuse_state(UNIT, str(book.path), brief=True)
         key, data = full.reuse_state(UNIT, str(book.path))[1]
+        for wanted in ((key, None), (None, data["package"]), ("0" * 64, None), (None, None)):
+            assert quick.reuse_lookup(UNIT, str(book.path), lambda frozen: wanted) == \
+                full.reuse_lookup(UNIT, str(book.path), lambda frozen: wanted)
+        key, data = full.reuse_state(UNIT, str(book.path))[1]
         quick.save_result(UNIT, str(book.path), key, {**data, "package": "1" * 64})
         assert quick._full is None  # answered with sqlite3 alone
         assert full.reuse_state(UNIT, str(book.path))[1] == (key, {**data, "package": "1" * 64})
@@ -214,5 +218,32 @@ def test_the_brief_state_is_the_saved_result_without_its_findings(book, any_url)
         assert brief == (frozen, (key, {k: whole[k] for k in BRIEF if k in whole}))
         assert set(brief[1][1]) == set(BRIEF) and "findings" in whole
         assert store.reuse_state("Đơn vị khác", str(book.path), brief=True) == ([], None)
+    finally:
+        store.close()
+
+
+def test_the_saved_result_comes_whole_only_when_its_key_or_package_is_the_one_wanted(book, any_url):
+    """A sync about to compare asks once (`reuse_lookup`): the key it wants is worked out from
+    the frozen months the same read found; the result comes whole when its key, or the package
+    print saved in it, is the one wanted, and brief (as `reuse_state(brief=True)`) otherwise."""
+    store = open_store(any_url)
+    try:
+        until_unread(book.path, store)
+        frozen, (key, whole) = store.reuse_state(UNIT, str(book.path))
+        brief = store.reuse_state(UNIT, str(book.path), brief=True)[1]
+        assert frozen  # May froze on the first sync
+        seen = []
+
+        def wanting(key, package):
+            def wanted(now_frozen):
+                seen.append(now_frozen)
+                return key, package
+            return wanted
+        assert store.reuse_lookup(UNIT, str(book.path), wanting(key, None)) == (frozen, (key, whole), True)
+        assert store.reuse_lookup(UNIT, str(book.path), wanting(None, whole["package"])) == (frozen, (key, whole), True)
+        assert store.reuse_lookup(UNIT, str(book.path), wanting("0" * 64, "0" * 64)) == (frozen, brief, False)
+        assert store.reuse_lookup(UNIT, str(book.path), wanting(None, None)) == (frozen, brief, False)
+        assert store.reuse_lookup("Đơn vị khác", str(book.path), wanting(key, None)) == ([], None, False)
+        assert seen == [frozen] * 4 + [[]]
     finally:
         store.close()

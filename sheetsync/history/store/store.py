@@ -22,7 +22,15 @@ from typing_extensions import Self
 
 from sheetsync.domain.calendar import month_label
 from sheetsync.history.capture import MonthCapture, capture, capture_months, digest
-from sheetsync.history.quickstore import BRIEF_SQL_PG, BRIEF_SQL_SQLITE, brief_result
+from sheetsync.history.quickstore import (
+    BRIEF_SQL_PG,
+    BRIEF_SQL_SQLITE,
+    LOOKUP_SQL_PG,
+    LOOKUP_SQL_SQLITE,
+    Wanted,
+    brief_result,
+    looked_up,
+)
 from sheetsync.history.store.db import StoreError, make_engine, store_url, with_retry
 from sheetsync.history.store.migrations import after_migrate, migrate
 from sheetsync.history.store.models import (
@@ -44,6 +52,7 @@ if TYPE_CHECKING:
     from sheetsync.results import Evaluation
 
 _BRIEF_SQL = {False: BRIEF_SQL_SQLITE, True: BRIEF_SQL_PG}
+_LOOKUP_SQL = {False: LOOKUP_SQL_SQLITE, True: LOOKUP_SQL_PG}
 
 
 @dataclass
@@ -240,6 +249,22 @@ class Store:
                 return sorted(frozen), (None if row is None else (row[0], brief_result(row[1])))
             rec = s.get(UnitResultRecord, (unit, source_key))
             return sorted(frozen), (None if rec is None else (rec.key, rec.result))
+        return with_retry(self.engine, work, readonly=True)
+
+    def reuse_lookup(self, unit: str, source_key: str, wanted: Wanted
+                     ) -> tuple[list[tuple[str, int]], tuple[str, dict] | None, bool]:
+        """`reuse_state` for a sync about to compare, in one read: the unit's frozen months, then
+        its saved result, whole when it is the one `wanted(frozen)` names (its key, or the package
+        print saved in it), else brief (see `reuse_state`). Returns (frozen, (key, result) or
+        None, whether the result is whole)."""
+        def work(s: Session):
+            frozen = [(m, int(f)) for m, f in s.execute(
+                select(UnitMonth.month, UnitMonth.frozen_id).where(UnitMonth.unit == unit,
+                                                                   UnitMonth.frozen_id.is_not(None)))]
+            key, package = wanted(sorted(frozen))
+            row = s.execute(text(_LOOKUP_SQL[self.dialect == "postgresql"]),
+                            {"unit": unit, "source": source_key, "key": key, "package": package}).first()
+            return looked_up(frozen, row)
         return with_retry(self.engine, work, readonly=True)
 
     def reuse_units(self, source_key: str) -> list[str]:
