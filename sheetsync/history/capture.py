@@ -73,8 +73,13 @@ def jsonable_column(s: pd.Series) -> list:
     return [mapped[c] for c in codes.tolist()]
 
 
+# One encoder for every call: `json.dumps` with these options makes a new one each time, and a
+# month's record canonicalises every row's inputs and scores.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(obj)
 
 
 def digest(obj: Any) -> str:
@@ -212,11 +217,10 @@ def capture_month(ev: Evaluation, month: str, keys: dict[str, pd.Series] | None 
             recs = [dict(zip(cols, cells)) for cells in zip(*converted)] if cols else [{} for _ in rows]
         else:
             recs = [None] * len(rows)
-        for r, sc in zip(rows, recs):
-            k = keys[name][r]
-            key_of_row[(tab.title, int(r))] = k
-            rows_out.append({"tab": name, "row_key": k, "sheet_row": int(r), "data": inputs[name][int(r)],
-                             "scores": sc})
+        given = inputs[name]
+        for r, k, sc in zip(rows.tolist(), keys[name].reindex(rows).tolist(), recs):
+            key_of_row[(tab.title, r)] = k
+            rows_out.append({"tab": name, "row_key": k, "sheet_row": r, "data": given[r], "scores": sc})
 
     people: list[dict] = []
     roster = _roster(ev)
