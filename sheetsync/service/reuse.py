@@ -177,38 +177,44 @@ class GridText:
         mean an equal capture of the month (see `history.capture.capture_month`). `layout` is
         `MonthLayout(ev)` when the caller already made it (it depends on `ev` alone)."""
         layout = layout or MonthLayout(ev)
-        month_of = layout.month_of
         ctx = hashlib.sha256(repr(context).encode())
         for keys in layout.key_prints:
             ctx.update(keys)
-        buckets: dict[str, list[str]] = {}
+        chunks: dict[str, list[bytes]] = {}
         for t, (title, (meta, first, rows)) in enumerate(self.tabs.items()):
             if self._is_summary(title):
                 continue  # written by the engine from the months; no month's record reads it
             ctx.update(meta.encode())
-            months = month_of.get(title)
-            if months is None:
+            groups = layout.groups(title, first, len(rows))
+            if groups is None:
                 ctx.update("\n".join(rows).encode())
                 continue
-            loose = []
-            for i, text in enumerate(rows):
-                m = months.get(first + i)
-                (loose if m is None else buckets.setdefault(m, [])).append(f"{t}:{i}:{text}")
-            ctx.update("\n".join(loose).encode())
-        base = ctx.hexdigest()
-        return {m: hashlib.sha256((base + "\n" + "\n".join(lines)).encode()).hexdigest()
-                for m, lines in buckets.items()}
+            loose, by_month = groups
+            ctx.update(_chunk(t, rows, loose))
+            for m, positions in by_month.items():
+                chunks.setdefault(m, []).append(_chunk(t, rows, positions))
+        base = ctx.hexdigest().encode()
+        return {m: hashlib.sha256(base + b"".join(parts)).hexdigest() for m, parts in chunks.items()}
+
+
+def _chunk(t: int, rows: list[str], positions: np.ndarray) -> bytes:
+    """Rows of tab number `t` at `positions` (0-based), with those positions, as bytes that tell
+    apart any two sets of rows (the count and positions first, then the texts: a row's text is
+    a repr, with no raw line break)."""
+    return (b"%d:%d:" % (t, len(positions)) + positions.tobytes() + b"\n"
+            + "\n".join([rows[i] for i in positions.tolist()]).encode())
 
 
 class MonthLayout:
     """What the month prints take from an evaluation (`GridText.month_prints`): each month tab's
-    row → month, and a print of the key columns of its rows. Made once per evaluation: the
+    rows by month, and a print of the key columns of its rows. Made once per evaluation: the
     prints of the workbook as read and as written share it."""
 
     def __init__(self, ev):
         from sheetsync.history.capture import MONTH_TABS
 
-        self.month_of: dict[str, dict[int, str]] = {}
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}  # title → sheet rows, month codes, months
+        self._groups: dict[tuple[str, int, int], tuple[np.ndarray, dict[str, np.ndarray]]] = {}
         self.key_prints: list[bytes] = []
         for name in MONTH_TABS:
             tab = ev.tabs.get(name)
@@ -216,11 +222,40 @@ class MonthLayout:
                 continue
             mf = tab.schema.month_field
             col = tab.values[mf].reindex(tab.rows) if mf and mf in tab.values else pd.Series(dtype=object)
-            self.month_of[ev.bound[name].title] = {int(r): m for r, m in col.items() if isinstance(m, str)}
+            col = col[[isinstance(m, str) for m in col.tolist()]]
+            title = ev.bound[name].title
+            codes, months = pd.factorize(col, sort=True)
+            self._rows[title] = (col.index.to_numpy(dtype="int64"), codes, list(months))
             keys = [k for k in tab.schema.key if k in tab.values]
             if keys and len(tab.rows):
                 self.key_prints.append(pd.util.hash_pandas_object(tab.values.loc[tab.rows, keys].astype(str),
                                                                   index=True).to_numpy().tobytes())
+
+    def rows_in(self, title: str, months) -> np.ndarray:
+        """The sheet rows of the tab titled `title` that belong to one of `months`."""
+        if title not in self._rows:
+            return np.empty(0, dtype="int64")
+        rows, codes, names = self._rows[title]
+        wanted = [i for i, m in enumerate(names) if m in months]
+        return rows[np.isin(codes, wanted)]
+
+    def groups(self, title: str, first: int, height: int) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+        """For a tab with months whose text starts at sheet row `first` and has `height` rows:
+        the positions (0-based, ascending) of the rows that belong to no month, and of each
+        month's rows. None for a tab without months."""
+        if title not in self._rows:
+            return None
+        key = (title, first, height)
+        if key not in self._groups:
+            rows, codes, months = self._rows[title]
+            pos = rows - first
+            inside = (pos >= 0) & (pos < height)
+            pos, codes = pos[inside], codes[inside]
+            order = np.argsort(pos, kind="stable")
+            pos, codes = pos[order], codes[order]
+            loose = np.setdiff1d(np.arange(height, dtype="int64"), pos, assume_unique=True)
+            self._groups[key] = (loose, {months[c]: pos[codes == c] for c in np.unique(codes).tolist()})
+        return self._groups[key]
 
 
 def content_hash(grids: dict[str, SheetGrid], summary_title: str) -> str:

@@ -378,14 +378,12 @@ def _clean_months(keyed: _Keyed, ev) -> dict[str, str]:
 def _settled_rows(keyed: _Keyed, ev, clean: dict[str, str]) -> dict[str, pd.Index]:
     """Per month tab (by name), the rows of the `clean` months: `plan_writes` need not work out
     nor compare their engine cells."""
-    month_of = keyed.month_layout(ev).month_of
+    layout = keyed.month_layout(ev)
     out = {}
     for name, b in ev.bound.items():
-        months = month_of.get(b.title)
-        if months:
-            rows = [r for r, m in months.items() if m in clean]
-            if rows:
-                out[name] = pd.Index(rows, dtype="int64")
+        rows = layout.rows_in(b.title, clean)
+        if len(rows):
+            out[name] = pd.Index(rows, dtype="int64")
     return out
 
 
