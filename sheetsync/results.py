@@ -248,9 +248,18 @@ def person_dict(row: pd.Series) -> dict:
 
 
 def person_dicts(people: pd.DataFrame) -> list[dict]:
-    """`person_dict` of every row of `people`, read column by column (a year has thousands)."""
-    recs = people[[k for k in PERSON_FIELDS if k in people.columns]].to_dict("records")
-    return [{**{k: plain(rec.get(k)) for k in PERSON_FIELDS}, "row": int(r)} for r, rec in zip(people.index, recs)]
+    """`person_dict` of every row of `people`, built column by column (a year has thousands)."""
+    n = len(people)
+    columns = [_plain_column(people[k]) if k in people.columns else [None] * n for k in PERSON_FIELDS]
+    return [{**dict(zip(PERSON_FIELDS, values)), "row": r}
+            for r, values in zip(people.index.astype("int64").tolist(), zip(*columns))]
+
+
+def _plain_column(col: pd.Series) -> list:
+    """`plain` of every value of a column; a float column without a per-value call."""
+    if col.dtype == "float64":
+        return [None if x != x else x for x in col.tolist()]
+    return [plain(v) for v in col.tolist()]
 
 
 @dataclass

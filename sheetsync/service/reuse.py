@@ -366,7 +366,7 @@ def packed_column(values: pd.Series | list) -> dict:
     n = len(uniques)
     size = "<u1" if n < 0xFF else "<u2" if n < 0xFFFF else "<u4"
     packed = np.where(codes < 0, n, codes).astype(size)
-    return {"values": [plain(u) for u in uniques], "size": size,
+    return {"values": [u if type(u) is str else plain(u) for u in uniques.tolist()], "size": size,
             "codes": base64.b64encode(packed.tobytes()).decode("ascii")}
 
 
