@@ -270,10 +270,16 @@ def height_for(lines: int) -> float:
     return min(round(lines * LINE_HEIGHT + ROW_PADDING, 2), MAX_HEIGHT)
 
 
-def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float], as_written: bool = False) -> pd.Series:
-    """Lines each row's engine text takes (the most of its columns). `as_written`: the text as
-    the engine wrote it, for text read back with Windows line ends."""
+def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float]) -> pd.Series:
+    """Lines each row's engine text takes (the most of its columns)."""
+    return _row_lines_both(frame, rows, widths)[0]
+
+
+def _row_lines_both(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float]) -> tuple[pd.Series, pd.Series]:
+    """`_row_lines` of the text as read, and of the text as the engine wrote it (text read back
+    with Windows line ends measured with "\n"), in one pass."""
     out = np.ones(len(rows), dtype="int64")
+    written = np.ones(len(rows), dtype="int64")
     for key, width in widths.items():
         if key not in frame:
             continue
@@ -283,13 +289,17 @@ def _row_lines(frame: pd.DataFrame, rows: pd.Index, widths: dict[str, float], as
         # Engine text repeats (three statuses, mostly empty notes): each distinct text is
         # measured once, a year's rows are looked up.
         codes, uniques = pd.factorize(col.to_numpy(), use_na_sentinel=True)
-        if as_written:
-            uniques = [v.replace("\r\n", "\n") if isinstance(v, str) else v for v in uniques]
-        per = np.fromiter((text_lines(v, width) if isinstance(v, str) and (len(v) > width * 0.6 or "\n" in v) else 1
-                           for v in uniques), dtype="int64", count=len(uniques))
-        lines = np.append(per, 1).take(np.where(codes < 0, len(per), codes))
-        np.maximum(out, lines, out=out)
-    return pd.Series(out, index=rows)
+        per = np.fromiter((_lines(v, width) for v in uniques), dtype="int64", count=len(uniques))
+        per_written = np.fromiter((_lines(v.replace("\r\n", "\n"), width) if isinstance(v, str) and "\r" in v
+                                   else n for v, n in zip(uniques, per.tolist())), dtype="int64", count=len(uniques))
+        at = np.where(codes < 0, len(per), codes)
+        np.maximum(out, np.append(per, 1).take(at), out=out)
+        np.maximum(written, np.append(per_written, 1).take(at), out=written)
+    return pd.Series(out, index=rows), pd.Series(written, index=rows)
+
+
+def _lines(v: Any, width: float) -> int:
+    return text_lines(v, width) if isinstance(v, str) and (len(v) > width * 0.6 or "\n" in v) else 1
 
 
 def fit_rows(desired: pd.DataFrame, current: pd.DataFrame, widths: dict[str, float],
@@ -300,20 +310,16 @@ def fit_rows(desired: pd.DataFrame, current: pd.DataFrame, widths: dict[str, flo
     rows' current heights as read (rows at the default height are absent). `settled` rows, not
     in `desired`, hold the engine's text already: they are fitted to the text they hold."""
     text_keys = {k: w for k, w in widths.items() if k in desired}
-    if settled is not None and len(settled):
-        rows = desired.index.append(settled).sort_values()
-        new = _row_lines(desired, desired.index, text_keys)
-        held = _row_lines(current, settled, text_keys, as_written=True) if len(current.columns) else \
-            pd.Series(1, index=settled)
-        new = pd.concat([new, held]).reindex(rows)
-    else:
-        rows = desired.index
-        if not text_keys or not len(desired):
-            return {}
-        new = _row_lines(desired, rows, text_keys)
+    rows = desired.index if settled is None or not len(settled) else desired.index.append(settled).sort_values()
     if not text_keys or not len(rows):
         return {}
-    old = _row_lines(current, rows, text_keys) if len(current.columns) else pd.Series(1, index=rows)
+    if len(current.columns):
+        old, held = _row_lines_both(current, rows, text_keys)
+    else:
+        old = held = pd.Series(1, index=rows)
+    new = _row_lines(desired, desired.index, text_keys)
+    if len(rows) != len(desired.index):
+        new = pd.concat([new, held.reindex(settled)]).reindex(rows)
     n, o = new.to_numpy(), old.to_numpy()
     want = np.where(n > 1, np.minimum(np.round(n * LINE_HEIGHT + ROW_PADDING, 2), MAX_HEIGHT), np.nan)
     had = np.where(o > 1, np.minimum(np.round(o * LINE_HEIGHT + ROW_PADDING, 2), MAX_HEIGHT), np.nan)
