@@ -27,18 +27,19 @@ BRIEF_SQL_SQLITE = ("SELECT key, json_extract(result, " + ", ".join(f"'$.{k}'" f
                     + ") FROM unit_results WHERE unit = :unit AND source = :source")
 BRIEF_SQL_PG = ("SELECT key, jsonb_build_array(" + ", ".join(f"result -> '{k}'" for k in BRIEF)
                 + ")::text FROM unit_results WHERE unit = :unit AND source = :source")
-# The unit's saved result for a sync about to compare (`reuse_lookup`): whole when it is the one
-# wanted (its key is :key, or the package print saved in it is :package), else only its brief
-# entries; one query either way, and a matching result is neither taken apart by the database
-# nor read twice.
-LOOKUP_SQL_SQLITE = ("SELECT key, CASE WHEN key = :key OR json_extract(result, '$.package') = :package THEN result END, "
-                     "CASE WHEN key = :key THEN NULL ELSE json_extract(result, "
-                     + ", ".join(f"'$.{k}'" for k in BRIEF) + ") END FROM unit_results "
+# The unit's saved result for a sync about to compare (`reuse_lookup`): whole when its key is the
+# one wanted, else only its brief entries (taken out by the database); one query either way, and a
+# matching result is neither taken apart by the database nor read twice. A result wanted for the
+# package print saved in it is known from the brief entries, then read whole (`RESULT_SQL_*`).
+LOOKUP_SQL_SQLITE = ("SELECT key, CASE WHEN key = :key THEN result END, CASE WHEN key = :key THEN NULL ELSE "
+                     "json_extract(result, " + ", ".join(f"'$.{k}'" for k in BRIEF) + ") END FROM unit_results "
                      "WHERE unit = :unit AND source = :source")
-LOOKUP_SQL_PG = ("SELECT key, CASE WHEN key = CAST(:key AS TEXT) OR result ->> 'package' = CAST(:package AS TEXT) "
-                 "THEN result::text END, CASE WHEN key = CAST(:key AS TEXT) THEN NULL ELSE jsonb_build_array("
+LOOKUP_SQL_PG = ("SELECT key, CASE WHEN key = CAST(:key AS TEXT) THEN result::text END, CASE WHEN key = "
+                 "CAST(:key AS TEXT) THEN NULL ELSE jsonb_build_array("
                  + ", ".join(f"result -> '{k}'" for k in BRIEF) + ")::text END FROM unit_results "
                  "WHERE unit = :unit AND source = :source")
+RESULT_SQL_SQLITE = "SELECT result FROM unit_results WHERE unit = :unit AND source = :source AND key = :key"
+RESULT_SQL_PG = "SELECT result::text FROM unit_results WHERE unit = :unit AND source = :source AND key = :key"
 Wanted = Callable[[list[tuple[str, int]]], tuple[str | None, str | None]]
 _TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 
@@ -50,13 +51,21 @@ def brief_result(array: str | None) -> dict:
     return {k: v for k, v in zip(BRIEF, values) if v is not None}
 
 
-def looked_up(frozen: list[tuple[str, int]], row) -> tuple[list[tuple[str, int]], tuple[str, dict] | None, bool]:
-    """What `reuse_lookup` returns, from the frozen months and the row `LOOKUP_SQL_*` gave."""
+def looked_up(frozen: list[tuple[str, int]], row, package: str | None, whole: Callable[[str], str | None]
+              ) -> tuple[list[tuple[str, int]], tuple[str, dict] | None, bool]:
+    """What `reuse_lookup` returns, from the frozen months, the row `LOOKUP_SQL_*` gave and
+    `whole(key)` (the result saved under that key, as JSON text), asked only when the package
+    print in the brief entries is the `package` wanted."""
     if row is None:
         return sorted(frozen), None, False
     if row[1] is not None:
         return sorted(frozen), (row[0], json.loads(row[1])), True
-    return sorted(frozen), (row[0], brief_result(row[2])), False
+    brief = brief_result(row[2])
+    if package is not None and brief.get("package") == package:
+        text = whole(row[0])
+        if text is not None:
+            return sorted(frozen), (row[0], json.loads(text)), True
+    return sorted(frozen), (row[0], brief), False
 
 
 def schema_version(path: str) -> int | None:
@@ -134,12 +143,16 @@ class QuickStore:
             frozen = [(m, int(f)) for m, f in con.execute(
                 "SELECT month, frozen_id FROM unit_months WHERE unit = ? AND frozen_id IS NOT NULL", (unit,))]
             key, package = wanted(sorted(frozen))
-            row = con.execute(LOOKUP_SQL_SQLITE, {"unit": unit, "source": source_key, "key": key,
-                                                  "package": package}).fetchone()
+            row = con.execute(LOOKUP_SQL_SQLITE, {"unit": unit, "source": source_key, "key": key}).fetchone()
+
+            def whole(saved_key: str) -> str | None:
+                got = con.execute(RESULT_SQL_SQLITE, {"unit": unit, "source": source_key, "key": saved_key}).fetchone()
+                return None if got is None else got[0]
+            out = looked_up(frozen, row, package, whole)
             con.execute("COMMIT")
         finally:
             con.close()
-        return looked_up(frozen, row)
+        return out
 
     def reuse_units(self, source_key: str) -> list[str]:
         if self._full is not None:

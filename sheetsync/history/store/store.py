@@ -27,6 +27,8 @@ from sheetsync.history.quickstore import (
     BRIEF_SQL_SQLITE,
     LOOKUP_SQL_PG,
     LOOKUP_SQL_SQLITE,
+    RESULT_SQL_PG,
+    RESULT_SQL_SQLITE,
     Wanted,
     brief_result,
     looked_up,
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
 
 _BRIEF_SQL = {False: BRIEF_SQL_SQLITE, True: BRIEF_SQL_PG}
 _LOOKUP_SQL = {False: LOOKUP_SQL_SQLITE, True: LOOKUP_SQL_PG}
+_RESULT_SQL = {False: RESULT_SQL_SQLITE, True: RESULT_SQL_PG}
 
 
 @dataclass
@@ -262,9 +265,13 @@ class Store:
                 select(UnitMonth.month, UnitMonth.frozen_id).where(UnitMonth.unit == unit,
                                                                    UnitMonth.frozen_id.is_not(None)))]
             key, package = wanted(sorted(frozen))
-            row = s.execute(text(_LOOKUP_SQL[self.dialect == "postgresql"]),
-                            {"unit": unit, "source": source_key, "key": key, "package": package}).first()
-            return looked_up(frozen, row)
+            pg = self.dialect == "postgresql"
+            row = s.execute(text(_LOOKUP_SQL[pg]), {"unit": unit, "source": source_key, "key": key}).first()
+
+            def whole(saved_key: str) -> str | None:
+                return s.execute(text(_RESULT_SQL[pg]), {"unit": unit, "source": source_key,
+                                                         "key": saved_key}).scalar()
+            return looked_up(frozen, row, package, whole)
         return with_retry(self.engine, work, readonly=True)
 
     def reuse_units(self, source_key: str) -> list[str]:
