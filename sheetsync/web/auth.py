@@ -1,7 +1,7 @@
 """Passwords, sessions, CSRF and the limits on what can be repeated.
 
 Passwords are hashed with argon2 (argon2-cffi). The session is Starlette's signed cookie
-(itsdangerous; HttpOnly, SameSite=Lax, expiring), holding the account id, when the person logged
+(itsdangerous; HttpOnly, SameSite=Strict, expiring), holding the account id, when the person logged
 in and a CSRF token that every form echoes back.
 
 Limits (`service.limits` of ward.yaml, web.config.DEFAULT_LIMITS) are counted from the audit

@@ -264,6 +264,8 @@ def test_uploads_are_limited_before_the_file_is_read(http, ward):
     refused(upload(alpha), "Tài khoản của bạn đã tải tệp lên 2 lần trong 1 giờ")
     assert upload(admin).status_code == 303
     refused(upload(admin), "Đơn vị này đã được các tài khoản tải tệp lên 3 lần trong 1 giờ")
+    assert refusals(ward)[:2] == [("admin", "Phòng Alpha", "tải tệp lên: tối đa 3 lần/1 giờ mỗi đơn vị"),
+                                  ("alpha", "Phòng Alpha", "tải tệp lên: tối đa 2 lần/1 giờ mỗi tài khoản")]
     uploads = list((Path(ward.ward_file).parent / ".sheetsync-web" / "uploads").rglob("*.xlsx"))
     assert len(uploads) == 3  # the refused ones left nothing on disk
     viewer = http("xem")
@@ -283,6 +285,7 @@ def test_forms_are_limited_per_account(http, ward):
         store.close()
     r = admin.post("/bieu-mau", {"month": "2026-11"}, token_from="/")
     refused(r, "Tài khoản của bạn đã lập biểu mẫu 1 lần trong 1 giờ", 'href="/?month=2026-11"')
+    assert refusals(ward)[0] == ("admin", None, "lập biểu mẫu: tối đa 1 lần/1 giờ mỗi tài khoản")
     assert not (Path(ward.ward_file).parent / ".sheetsync-web" / "forms").exists() or not any(
         (Path(ward.ward_file).parent / ".sheetsync-web" / "forms").rglob("*.xlsx"))
     assert http("xem").post("/bieu-mau", {"month": "2026-11"}, token_from="/").status_code == 403
@@ -301,6 +304,7 @@ def test_feedback_is_limited_per_account(http, ward):
                                                         "text": "Đề nghị xem lại điểm b"}, token_from="/don-vi/phong-alpha")
     assert [complain(alpha).status_code for _ in range(2)] == [303, 303]
     refused(complain(alpha), "Tài khoản của bạn đã gửi kiến nghị 2 lần trong 30 phút")
+    assert refusals(ward)[0] == ("alpha", "Phòng Alpha", "gửi kiến nghị: tối đa 2 lần/30 phút mỗi tài khoản")
     store = open_store(store_of(ward))
     try:
         assert len(WebState(store).feedback(unit="Phòng Alpha")) == 2  # the refused one was not recorded
@@ -325,6 +329,7 @@ def test_account_changes_are_limited_per_account(http, ward):
                       token_from="/quan-tri/tai-khoan").status_code == 303
     r = add("xem-2")
     refused(r, "Tài khoản của bạn đã thay đổi tài khoản 2 lần trong 1 giờ", 'href="/quan-tri/tai-khoan"')
+    assert refusals(ward)[0] == ("admin", None, "thay đổi tài khoản: tối đa 2 lần/1 giờ mỗi tài khoản")
     assert "xem-2" not in admin.get("/quan-tri/tai-khoan").text
     assert http("xem").post("/quan-tri/tai-khoan", {"action": "add", "username": "x", "password": PASSWORD,
                                                     "role": "admin"}, token_from="/").status_code == 403
