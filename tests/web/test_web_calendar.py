@@ -31,18 +31,10 @@ def weeks(tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture
-def session(weeks):
-    opened = []
-
-    def login(username: str) -> Browserless:
-        s = Browserless(weeks.url)
-        opened.append(s)
-        assert s.login(username).status_code == 303
-        return s
-    yield login
-    for s in opened:
-        s.close()
+@pytest.fixture(scope="module")
+def server(weeks):
+    """The ward the shared `http` sessions (conftest) open on."""
+    return weeks
 
 
 def new_link(s: Browserless, slug: str) -> tuple[str, str]:
@@ -69,8 +61,8 @@ def store_file(weeks) -> str:
     return str(weeks.ward_file.parent / "sheetsync.db")
 
 
-def test_the_link_shows_once_to_who_may_change_the_unit(session, weeks):
-    admin, alpha, viewer = session("admin"), session("alpha"), session("xem")
+def test_the_link_shows_once_to_who_may_change_the_unit(http, weeks):
+    admin, alpha, viewer = http("admin"), http("alpha"), http("xem")
     page = viewer.get("/don-vi/phong-beta").text
     assert "Đơn vị chưa có liên kết lịch." in page and "/lich/" not in page.replace("/lich/tao-lai", "")
     assert "Tạo liên kết lịch" not in page  # a viewer is not offered the button
@@ -94,8 +86,8 @@ def test_the_link_shows_once_to_who_may_change_the_unit(session, weeks):
     assert feed(url).status_code == 200
 
 
-def test_the_store_holds_no_usable_token(session, weeks):
-    url, token = new_link(session("alpha"), "phong-alpha")
+def test_the_store_holds_no_usable_token(http, weeks):
+    url, token = new_link(http("alpha"), "phong-alpha")
     with open(store_file(weeks), "rb") as fh:
         raw = fh.read()
     with sqlite3.connect(store_file(weeks)) as db:
@@ -110,8 +102,8 @@ def test_the_store_holds_no_usable_token(session, weeks):
     assert feed(url).status_code == 200
 
 
-def test_the_feed_needs_no_cookie_and_holds_the_units_schedule_and_deadlines(session):
-    url, _ = new_link(session("admin"), "phong-alpha")
+def test_the_feed_needs_no_cookie_and_holds_the_units_schedule_and_deadlines(http):
+    url, _ = new_link(http("admin"), "phong-alpha")
     r = feed(url)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "text/calendar; charset=utf-8"
@@ -129,8 +121,8 @@ def test_the_feed_needs_no_cookie_and_holds_the_units_schedule_and_deadlines(ses
     assert again.status_code == 304 and again.content == b""
 
 
-def test_hostile_event_text_stays_inside_its_own_event(session):
-    url, _ = new_link(session("admin"), "phong-alpha")
+def test_hostile_event_text_stays_inside_its_own_event(http):
+    url, _ = new_link(http("admin"), "phong-alpha")
     body = feed(url).content
     got = events(body)
     want = HOSTILE_EVENT.replace("\r\n", "\n")
@@ -147,8 +139,8 @@ def test_hostile_event_text_stays_inside_its_own_event(session):
                for line in text.split("\r\n") if line)
 
 
-def test_another_units_token_never_reveals_this_unit(session):
-    admin = session("admin")
+def test_another_units_token_never_reveals_this_unit(http):
+    admin = http("admin")
     beta_url, _ = new_link(admin, "phong-beta")
     r = feed(beta_url)
     assert r.status_code == 200
@@ -158,8 +150,8 @@ def test_another_units_token_never_reveals_this_unit(session):
     assert str(Calendar.from_ical(r.content)["x-wr-calname"]) == "Lịch công tác – Phòng Beta"
 
 
-def test_a_wrong_token_gets_a_bare_404(session, weeks):
-    url, token = new_link(session("admin"), "phong-alpha")
+def test_a_wrong_token_gets_a_bare_404(http, weeks):
+    url, token = new_link(http("admin"), "phong-alpha")
     wrong = [secrets.token_urlsafe(32), token[:-1] + ("A" if token[-1] != "A" else "B"), "ngan",
              token + "x" * 80, "..%2F..%2Fward.yaml"]
     answers = [feed(f"{weeks.url}/lich/{t}.ics") for t in wrong]
@@ -167,12 +159,12 @@ def test_a_wrong_token_gets_a_bare_404(session, weeks):
     assert {a.text for a in answers[:-1]} == {"Không tìm thấy.\n"}  # the same for every wrong token
     assert all("Alpha" not in a.text and "calendar" not in a.headers.get("content-type", "") for a in answers)
     assert "Not Found" not in answers[-1].text and "Không tìm thấy" in answers[-1].text  # no such route
-    log = session("admin").get("/quan-tri/nhat-ky").text
+    log = http("admin").get("/quan-tri/nhat-ky").text
     assert "Liên kết lịch sai hoặc đã thay" in log
 
 
-def test_rotating_the_link_ends_the_old_one_and_is_audited(session, weeks):
-    alpha, viewer = session("alpha"), session("xem")
+def test_rotating_the_link_ends_the_old_one_and_is_audited(http, weeks):
+    alpha, viewer = http("alpha"), http("xem")
     old_url, old = new_link(alpha, "phong-alpha")
     assert feed(old_url).status_code == 200
     # A viewer may not rotate, nor a form without its token.
@@ -189,13 +181,13 @@ def test_rotating_the_link_ends_the_old_one_and_is_audited(session, weeks):
     assert feed(old_url).status_code == 404
     r = feed(new_url)
     assert r.status_code == 200 and "Giao ban tuần của Phòng Alpha" in events(r.content)
-    log = session("admin").get("/quan-tri/nhat-ky").text
+    log = http("admin").get("/quan-tri/nhat-ky").text
     assert "Tạo lại liên kết lịch công tác" in log and old not in log and new not in log
 
 
-def test_guessing_tokens_is_slowed_like_logins(session, weeks):
+def test_guessing_tokens_is_slowed_like_logins(http, weeks):
     """Last in the module: afterwards this address gets 429 from every calendar URL."""
-    url, _ = new_link(session("admin"), "phong-alpha")
+    url, _ = new_link(http("admin"), "phong-alpha")
     assert feed(url).status_code == 200
     codes = [feed(f"{weeks.url}/lich/{secrets.token_urlsafe(32)}.ics").status_code
              for _ in range(CALENDAR_FAILURES)]

@@ -147,18 +147,10 @@ def ward(tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture
-def http(ward):
-    opened = []
-
-    def login(username: str) -> Browserless:
-        s = Browserless(ward.url)
-        opened.append(s)
-        assert s.login(username).status_code == 303
-        return s
-    yield login
-    for s in opened:
-        s.close()
+@pytest.fixture(scope="module")
+def server(ward):
+    """The ward the shared `http` sessions (conftest) open on."""
+    return ward
 
 
 def store_of(ward) -> str:
