@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from sheetsync import __version__, collector
-from sheetsync.cli import i18n
+from sheetsync import __version__
+from sheetsync.cli import i18n, startup
 from sheetsync.cli.options import (
     DATE_HELP,
     MONTH_HELP,
@@ -315,6 +315,6 @@ _register_weeks()
 
 
 def run() -> None:
-    """The `sheetsync` program: `main` in a process of its own (see `sheetsync.collector`)."""
-    collector.begin()
+    """The `sheetsync` program: `main` in a process of its own (see `sheetsync.cli.startup`)."""
+    startup.begin()
     main()

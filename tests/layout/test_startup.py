@@ -6,9 +6,12 @@ validate plans no writes."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from unitbook import UnitBook
 
 HEAVY = ("pandas", "numpy", "sqlalchemy", "openpyxl", "python_calamine", "gspread", "jinja2", "yaml")
@@ -105,6 +108,39 @@ def test_a_program_calling_main_itself_keeps_its_collector_as_it_was(tmp_path):
 
     path = UnitBook(tmp_path / "unit.xlsx").save()
     assert collector_after("main", "validate", str(path), "--as-of", "2026-11-24") == (0, *gc.get_threshold())
+
+
+THREADS_PROBE = """
+import os, sys
+from sheetsync.cli import {entry}
+sys.argv = ["sheetsync", *sys.argv[1:]]
+try:
+    {entry}()
+except SystemExit:
+    pass
+print("THREADS:", len(os.listdir("/proc/self/task")), os.environ.get("OPENBLAS_NUM_THREADS", "-"), file=sys.stderr)
+"""
+
+
+def threads_after(entry: str, *args: str, env: dict | None = None) -> tuple[int, str]:
+    """(threads in the process, OPENBLAS_NUM_THREADS) once the command has run."""
+    done = subprocess.run([sys.executable, "-c", THREADS_PROBE.format(entry=entry), *args], capture_output=True,
+                          text=True, timeout=300, env=env)
+    line = next(x for x in done.stderr.splitlines() if x.startswith("THREADS:"))
+    count, setting = line.split()[1:]
+    return int(count), setting
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads through Linux's /proc")
+def test_the_program_runs_numpy_on_one_openblas_thread_unless_told_otherwise(tmp_path):
+    """OpenBLAS would start a spinning thread per core when numpy is imported; sheetsync does no
+    linear algebra, so the program asks for one. An explicit setting is left as it is."""
+    path = UnitBook(tmp_path / "unit.xlsx").save()
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert threads_after("run", "validate", str(path), "--as-of", "2026-11-24", env=env) == (1, "1")
+    assert threads_after("run", "validate", str(path), "--as-of", "2026-11-24",
+                         env={**env, "OPENBLAS_NUM_THREADS": "2"})[1] == "2"
+    assert threads_after("main", "validate", str(path), "--as-of", "2026-11-24", env=env)[1] == "-"  # a host keeps its own
 
 
 def test_validate_plans_no_writes_and_sync_does(tmp_path):
