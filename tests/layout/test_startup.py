@@ -58,6 +58,8 @@ def test_validate_without_a_store_loads_no_store_module_nor_what_only_writing_ne
                   "sheetsync.history.returns", "sheetsync.history.quickstore", "sheetsync.service.reuse"}
     assert own & store_side == set()
     assert not any(m.startswith(("sheetsync.history.store.", "sheetsync.forms", "sheetsync.web")) for m in own)
+    writing = {"sheetsync.backends.xlsx.ooxml." + m for m in ("patch", "patcher", "generated", "styles")}
+    assert "sheetsync.backends.xlsx.ooxml.scan" in own and own & writing == set()
 
 
 def test_an_unchanged_unit_is_synced_and_validated_without_the_database_layer(tmp_path):

@@ -25,51 +25,39 @@ and parts), ``deflate`` / ``zipwriter`` (the zip layer), ``package`` (the OPC
 package), ``styles``, ``tags`` / ``rowindex`` / ``rows`` / ``formulas`` (worksheet
 bytes), ``scan``, ``patcher`` (user tabs), ``generated`` (engine tabs), ``atomic``
 (the save) and ``patch`` (:func:`patch_workbook`). This module only re-exports
-the public names.
+the public names, each loaded when first asked for: reading a workbook (a `validate`) needs
+``identity`` and ``scan``, not the writing modules.
 """
 
 from __future__ import annotations
 
-from sheetsync.backends.xlsx.ooxml.atomic import TEMP_PREFIX, TEMP_SUFFIX, check_not_locked, clean_stale_temps
-from sheetsync.backends.xlsx.ooxml.identity import fingerprint, package_print
-from sheetsync.backends.xlsx.ooxml.model import (
-    FORMULA_WITHOUT_VALUE,
-    MAX_COLS,
-    MAX_ROWS,
-    CellError,
-    CellValue,
-    PathLike,
-    SheetLayout,
-    SheetPatch,
-    StyledCell,
-)
-from sheetsync.backends.xlsx.ooxml.patch import patch_workbook
-from sheetsync.backends.xlsx.ooxml.scan import scan_sheets, scan_special_cells
-from sheetsync.backends.xlsx.ooxml.styles import FONT_NAME, FONT_SIZE, STYLE_NAMES
-from sheetsync.errors import SourceChanged, SourceLocked
+import importlib
+from typing import Any
 
-__all__ = [
-    "SourceLocked",
-    "SourceChanged",
-    "CellError",
-    "CellValue",
-    "PathLike",
-    "FORMULA_WITHOUT_VALUE",
-    "MAX_ROWS",
-    "MAX_COLS",
-    "StyledCell",
-    "SheetPatch",
-    "SheetLayout",
-    "STYLE_NAMES",
-    "FONT_NAME",
-    "FONT_SIZE",
-    "TEMP_PREFIX",
-    "TEMP_SUFFIX",
-    "fingerprint",
-    "package_print",
-    "check_not_locked",
-    "clean_stale_temps",
-    "scan_special_cells",
-    "scan_sheets",
-    "patch_workbook",
-]
+# public name -> the module defining it (relative to this package, or absolute)
+_HOMES = {
+    "SourceLocked": "sheetsync.errors",
+    "SourceChanged": "sheetsync.errors",
+    **dict.fromkeys(("CellError", "CellValue", "PathLike", "FORMULA_WITHOUT_VALUE", "MAX_ROWS", "MAX_COLS",
+                     "StyledCell", "SheetPatch", "SheetLayout"), ".model"),
+    **dict.fromkeys(("STYLE_NAMES", "FONT_NAME", "FONT_SIZE"), ".styles"),
+    **dict.fromkeys(("TEMP_PREFIX", "TEMP_SUFFIX", "check_not_locked", "clean_stale_temps"), ".atomic"),
+    **dict.fromkeys(("fingerprint", "package_print"), ".identity"),
+    **dict.fromkeys(("scan_special_cells", "scan_sheets"), ".scan"),
+    "patch_workbook": ".patch",
+}
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value  # asked once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
