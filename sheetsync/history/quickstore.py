@@ -19,14 +19,10 @@ from datetime import datetime
 from typing import Any
 
 SQLITE_BUSY_S = 30.0
-# The few entries of a unit's saved result that a sync needs before it knows whether the result
-# matches (`reuse_state(..., brief=True)`): the package print (`service.reuse.package_key`), the
-# month prints and the months recorded. Taken out by the database, as one JSON array.
+# The few entries of a unit's saved result that a sync needs when the result's key is not the one
+# it wants (`reuse_lookup`): the package print (`service.reuse.package_key`), the month prints and
+# the months recorded. Taken out by the database, as one JSON array.
 BRIEF = ("package", "month_prints", "recorded_months")
-BRIEF_SQL_SQLITE = ("SELECT key, json_extract(result, " + ", ".join(f"'$.{k}'" for k in BRIEF)
-                    + ") FROM unit_results WHERE unit = :unit AND source = :source")
-BRIEF_SQL_PG = ("SELECT key, jsonb_build_array(" + ", ".join(f"result -> '{k}'" for k in BRIEF)
-                + ")::text FROM unit_results WHERE unit = :unit AND source = :source")
 # The unit's saved result for a sync about to compare (`reuse_lookup`): whole when its key is the
 # one wanted, else only its brief entries (taken out by the database); one query either way, and a
 # matching result is neither taken apart by the database nor read twice. A result wanted for the
@@ -44,13 +40,6 @@ Wanted = Callable[[list[tuple[str, int]]], tuple[str | None, str | None]]
 _TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 
 
-def brief_result(array: str | None) -> dict:
-    """The brief result (see `BRIEF`) from the JSON array the database gave; entries the result
-    does not have are left out, as a full result would not have them."""
-    values = json.loads(array) if array else [None] * len(BRIEF)
-    return {k: v for k, v in zip(BRIEF, values) if v is not None}
-
-
 def looked_up(frozen: list[tuple[str, int]], row, package: str | None, whole: Callable[[str], str | None]
               ) -> tuple[list[tuple[str, int]], tuple[str, dict] | None, bool]:
     """What `reuse_lookup` returns, from the frozen months, the row `LOOKUP_SQL_*` gave and
@@ -60,7 +49,10 @@ def looked_up(frozen: list[tuple[str, int]], row, package: str | None, whole: Ca
         return sorted(frozen), None, False
     if row[1] is not None:
         return sorted(frozen), (row[0], json.loads(row[1])), True
-    brief = brief_result(row[2])
+    # The brief entries (`BRIEF`) from the JSON array the database gave; entries the result does
+    # not have are left out, as the whole result would not have them.
+    values = json.loads(row[2]) if row[2] else [None] * len(BRIEF)
+    brief = {k: v for k, v in zip(BRIEF, values) if v is not None}
     if package is not None and brief.get("package") == package:
         text = whole(row[0])
         if text is not None:
@@ -113,25 +105,6 @@ class QuickStore:
         # for no disk flush per commit, and a power cut can at worst lose that timestamp.
         con.execute("PRAGMA synchronous=NORMAL")
         return con
-
-    def reuse_state(self, unit: str, source_key: str, brief: bool = False
-                    ) -> tuple[list[tuple[str, int]], tuple[str, dict] | None]:
-        if self._full is not None:
-            return self._full.reuse_state(unit, source_key, brief)
-        con = self._connect()
-        try:
-            frozen = [(m, int(f)) for m, f in con.execute(
-                "SELECT month, frozen_id FROM unit_months WHERE unit = ? AND frozen_id IS NOT NULL", (unit,))]
-            if brief:
-                row = con.execute(BRIEF_SQL_SQLITE, {"unit": unit, "source": source_key}).fetchone()
-            else:
-                row = con.execute("SELECT key, result FROM unit_results WHERE unit = ? AND source = ?",
-                                  (unit, source_key)).fetchone()
-        finally:
-            con.close()
-        if row is None:
-            return sorted(frozen), None
-        return sorted(frozen), (row[0], brief_result(row[1]) if brief else json.loads(row[1]))
 
     def reuse_lookup(self, unit: str, source_key: str, wanted: Wanted
                      ) -> tuple[list[tuple[str, int]], tuple[str, dict] | None, bool]:

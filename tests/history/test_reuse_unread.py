@@ -176,6 +176,25 @@ def test_a_workbook_without_a_unit_name_is_named_by_its_summary_without_reading_
     assert again.unread and again.unit == UNIT
 
 
+def wanting(key, package, seen=None):
+    """A `reuse_lookup` wish: the key and package print wanted, whatever the frozen months (noted in `seen`)."""
+    def wanted(frozen):
+        if seen is not None:
+            seen.append(frozen)
+        return key, package
+    return wanted
+
+
+def saved(store, unit=UNIT, source=None) -> tuple[list, str, dict, dict]:
+    """The unit's frozen months and saved result as the store has it: its key, the result whole
+    (asked for by that key) and brief (asked for by a key it does not hold)."""
+    frozen, (key, brief), whole = store.reuse_lookup(unit, source, wanting("0" * 64, None))
+    assert not whole
+    again, (same, result), whole = store.reuse_lookup(unit, source, wanting(key, None))
+    assert whole and again == frozen and same == key
+    return frozen, key, result, brief
+
+
 def test_the_quick_sqlite_store_answers_like_the_full_one(book, tmp_path):
     """What a sync of an unchanged unit asks a SQLite store without loading the database layer
     (`QuickStore`) is what the full store answers, and what it saves the full store reads."""
@@ -185,18 +204,20 @@ def test_the_quick_sqlite_store_answers_like_the_full_one(book, tmp_path):
     full = open_store(path)
     try:
         until_unread(book.path, full)
+        source = str(book.path)
         quick = QuickStore(path, lambda: open_store(path))
-        assert quick.reuse_units(str(book.path)) == full.reuse_units(str(book.path)) == [UNIT]
-        assert quick.reuse_state(UNIT, str(book.path)) == full.reuse_state(UNIT, str(book.path))
-        assert quick.reuse_state(UNIT, str(book.path), brief=True) == full.reuse_state(UNIT, str(book.path), brief=True)
-        key, data = full.reuse_state(UNIT, str(book.path))[1]
-        for wanted in ((key, None), (None, data["package"]), ("0" * 64, None), (None, None)):
-            assert quick.reuse_lookup(UNIT, str(book.path), lambda frozen: wanted) == \
-                full.reuse_lookup(UNIT, str(book.path), lambda frozen: wanted)
-        key, data = full.reuse_state(UNIT, str(book.path))[1]
-        quick.save_result(UNIT, str(book.path), key, {**data, "package": "1" * 64})
+        assert quick.reuse_units(source) == full.reuse_units(source) == [UNIT]
+        frozen, key, data, brief = saved(full, source=source)
+        assert frozen and "findings" in data and "findings" not in brief
+        for wanted in ((key, None), (None, data["package"]), ("0" * 64, None), ("0" * 64, "0" * 64), (None, None)):
+            assert quick.reuse_lookup(UNIT, source, wanting(*wanted)) == \
+                full.reuse_lookup(UNIT, source, wanting(*wanted))
+        assert quick.reuse_lookup("Đơn vị khác", source, wanting(key, None)) == \
+            full.reuse_lookup("Đơn vị khác", source, wanting(key, None)) == ([], None, False)
+        quick.save_result(UNIT, source, key, {**data, "package": "1" * 64})
         assert quick._full is None  # answered with sqlite3 alone
-        assert full.reuse_state(UNIT, str(book.path))[1] == (key, {**data, "package": "1" * 64})
+        assert full.reuse_lookup(UNIT, source, wanting(key, None)) == (frozen, (key, {**data, "package": "1" * 64}),
+                                                                        True)
         assert not sync(book.path, quick).unread  # a package print that matches nothing: read
         assert sync(book.path, quick).unread  # the read matched: its print is kept again
         quick.close()
@@ -204,7 +225,7 @@ def test_the_quick_sqlite_store_answers_like_the_full_one(book, tmp_path):
         full.close()
 
 
-def test_the_brief_state_is_the_saved_result_without_its_findings(book, any_url):
+def test_the_brief_result_is_the_saved_result_without_its_findings(book, any_url):
     """Before a sync knows whether the saved result matches, it reads only the result's package
     print, month prints and recorded months, taken out by the database (the findings of a year's
     unit are not read); they are the whole result's own entries."""
@@ -213,11 +234,10 @@ def test_the_brief_state_is_the_saved_result_without_its_findings(book, any_url)
     store = open_store(any_url)
     try:
         until_unread(book.path, store)
-        frozen, (key, whole) = store.reuse_state(UNIT, str(book.path))
-        brief = store.reuse_state(UNIT, str(book.path), brief=True)
-        assert brief == (frozen, (key, {k: whole[k] for k in BRIEF if k in whole}))
-        assert set(brief[1][1]) == set(BRIEF) and "findings" in whole
-        assert store.reuse_state("Đơn vị khác", str(book.path), brief=True) == ([], None)
+        frozen, key, whole, brief = saved(store, source=str(book.path))
+        assert brief == {k: whole[k] for k in BRIEF if k in whole}
+        assert set(brief) == set(BRIEF) and "findings" in whole
+        assert store.reuse_lookup("Đơn vị khác", str(book.path), wanting("0" * 64, None)) == ([], None, False)
     finally:
         store.close()
 
@@ -225,25 +245,21 @@ def test_the_brief_state_is_the_saved_result_without_its_findings(book, any_url)
 def test_the_saved_result_comes_whole_only_when_its_key_or_package_is_the_one_wanted(book, any_url):
     """A sync about to compare asks once (`reuse_lookup`): the key it wants is worked out from
     the frozen months the same read found; the result comes whole when its key, or the package
-    print saved in it, is the one wanted, and brief (as `reuse_state(brief=True)`) otherwise."""
+    print saved in it, is the one wanted, and brief otherwise."""
     store = open_store(any_url)
     try:
         until_unread(book.path, store)
-        frozen, (key, whole) = store.reuse_state(UNIT, str(book.path))
-        brief = store.reuse_state(UNIT, str(book.path), brief=True)[1]
+        frozen, key, whole, brief = saved(store, source=str(book.path))
         assert frozen  # May froze on the first sync
+        assert whole["package"] and brief["package"] == whole["package"]
         seen = []
-
-        def wanting(key, package):
-            def wanted(now_frozen):
-                seen.append(now_frozen)
-                return key, package
-            return wanted
-        assert store.reuse_lookup(UNIT, str(book.path), wanting(key, None)) == (frozen, (key, whole), True)
-        assert store.reuse_lookup(UNIT, str(book.path), wanting(None, whole["package"])) == (frozen, (key, whole), True)
-        assert store.reuse_lookup(UNIT, str(book.path), wanting("0" * 64, "0" * 64)) == (frozen, brief, False)
-        assert store.reuse_lookup(UNIT, str(book.path), wanting(None, None)) == (frozen, brief, False)
-        assert store.reuse_lookup("Đơn vị khác", str(book.path), wanting(key, None)) == ([], None, False)
+        assert store.reuse_lookup(UNIT, str(book.path), wanting(key, None, seen)) == (frozen, (key, whole), True)
+        assert store.reuse_lookup(UNIT, str(book.path), wanting(None, whole["package"], seen)) == \
+            (frozen, (key, whole), True)
+        assert store.reuse_lookup(UNIT, str(book.path), wanting("0" * 64, "0" * 64, seen)) == \
+            (frozen, (key, brief), False)
+        assert store.reuse_lookup(UNIT, str(book.path), wanting(None, None, seen)) == (frozen, (key, brief), False)
+        assert store.reuse_lookup("Đơn vị khác", str(book.path), wanting(key, None, seen)) == ([], None, False)
         assert seen == [frozen] * 4 + [[]]
     finally:
         store.close()

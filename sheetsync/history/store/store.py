@@ -23,14 +23,11 @@ from typing_extensions import Self
 from sheetsync.domain.calendar import month_label
 from sheetsync.history.capture import MonthCapture, capture, capture_months, digest
 from sheetsync.history.quickstore import (
-    BRIEF_SQL_PG,
-    BRIEF_SQL_SQLITE,
     LOOKUP_SQL_PG,
     LOOKUP_SQL_SQLITE,
     RESULT_SQL_PG,
     RESULT_SQL_SQLITE,
     Wanted,
-    brief_result,
     looked_up,
 )
 from sheetsync.history.store.db import StoreError, make_engine, store_url, with_retry
@@ -53,7 +50,6 @@ from sheetsync.text import normalize_key
 if TYPE_CHECKING:
     from sheetsync.results import Evaluation
 
-_BRIEF_SQL = {False: BRIEF_SQL_SQLITE, True: BRIEF_SQL_PG}
 _LOOKUP_SQL = {False: LOOKUP_SQL_SQLITE, True: LOOKUP_SQL_PG}
 _RESULT_SQL = {False: RESULT_SQL_SQLITE, True: RESULT_SQL_PG}
 
@@ -235,31 +231,14 @@ class Store:
 
     # -- unchanged units -------------------------------------------------------------------------
 
-    def reuse_state(self, unit: str, source_key: str, brief: bool = False
-                    ) -> tuple[list[tuple[str, int]], tuple[str, dict] | None]:
-        """For `sheetsync.service.reuse`, in one read: the unit's frozen months with their frozen
-        snapshots, and its last result with the key it holds for (None when there is none).
-        With `brief`, the result holds only its `BRIEF` entries, taken out by the database: the
-        whole result of a year's unit (its hundred thousand findings) is read and decoded only
-        once its key is known to match."""
-        def work(s: Session):
-            frozen = [(m, int(f)) for m, f in s.execute(
-                select(UnitMonth.month, UnitMonth.frozen_id).where(UnitMonth.unit == unit,
-                                                                   UnitMonth.frozen_id.is_not(None)))]
-            if brief:
-                row = s.execute(text(_BRIEF_SQL[self.dialect == "postgresql"]),
-                                {"unit": unit, "source": source_key}).first()
-                return sorted(frozen), (None if row is None else (row[0], brief_result(row[1])))
-            rec = s.get(UnitResultRecord, (unit, source_key))
-            return sorted(frozen), (None if rec is None else (rec.key, rec.result))
-        return with_retry(self.engine, work, readonly=True)
-
     def reuse_lookup(self, unit: str, source_key: str, wanted: Wanted
                      ) -> tuple[list[tuple[str, int]], tuple[str, dict] | None, bool]:
-        """`reuse_state` for a sync about to compare, in one read: the unit's frozen months, then
-        its saved result, whole when it is the one `wanted(frozen)` names (its key, or the package
-        print saved in it), else brief (see `reuse_state`). Returns (frozen, (key, result) or
-        None, whether the result is whole)."""
+        """For `sheetsync.service.reuse`, in one read: the unit's frozen months with their frozen
+        snapshots, then its last saved result, whole when it is the one `wanted(frozen)` names
+        (its key, or the package print saved in it), else only its `BRIEF` entries, taken out by
+        the database: the whole result of a year's unit (its hundred thousand findings) is read
+        and decoded only when it is the one wanted. Returns (frozen, (key, result) or None,
+        whether the result is whole)."""
         def work(s: Session):
             frozen = [(m, int(f)) for m, f in s.execute(
                 select(UnitMonth.month, UnitMonth.frozen_id).where(UnitMonth.unit == unit,
