@@ -62,11 +62,11 @@ from sheetsync import collector
 from sheetsync.cli import startup
 startup.begin()
 marks.append(time.process_time())
-import pandas  # noqa: F401
-marks.append(time.process_time())
-import sheetsync.service as service
+with collector.loading():  # as sheetsync.cli.startup.load_service
+    import pandas  # noqa: F401
+    marks.append(time.process_time())
+    import sheetsync.service as service
 from sheetsync.backends.xlsx.backend import XlsxBackend
-collector.settle()
 marks.append(time.process_time())
 from sheetsync.config.profile import load_profile
 from sheetsync.config.schema import load_schemas
@@ -80,9 +80,14 @@ marks.append(time.process_time())
 STAGE_NAMES = ("click và bảng lệnh", "pandas + numpy", "mô-đun sheetsync (service, backend)",
                "đọc tệp + lược đồ, hồ sơ", "kiểm tra + chấm (evaluate)")
 # The floor of any pandas-based command: the interpreter and `import pandas`, with the process set
-# up as the `sheetsync` program sets it (the collector calls of sheetsync.collector.begin and
-# settle, run with sheetsync.cli.startup.NUMERIC_THREADS in the environment), without click.
-PANDAS_FLOOR = "from sheetsync import collector; collector.begin(); import pandas; collector.settle()"
+# up as the `sheetsync` program sets it (sheetsync.collector's begin, then pandas imported under
+# `loading`, run with sheetsync.cli.startup.NUMERIC_THREADS in the environment), without click.
+PANDAS_FLOOR = """
+from sheetsync import collector
+collector.begin()
+with collector.loading():
+    import pandas  # noqa: F401
+"""
 
 
 @dataclass

@@ -6,12 +6,15 @@ exit). At the default thresholds the collector runs hundreds of times in either 
 live object each time: about 0.2 s of CPU for `validate` of a small unit (more than its checks)
 and 0.4 s in a year's sync after a small edit (more than writing the file). So:
 
-- the `sheetsync` program collects rarely while it imports (`begin`), moves what the imports
-  made out of the collector's sight once they are in (`settle`, `gc.freeze`), and again at exit;
+- the `sheetsync` program collects rarely while it imports (`begin`), not at all while it loads
+  the service with pandas and numpy (`loading`: a bounded import that makes hardly a cycle,
+  where the collector would otherwise walk the young objects a few times and the survivors once
+  more, some 0.03 s of CPU), moves what the imports made out of the collector's sight once they
+  are in (`settle`, `gc.freeze`), and again at exit;
 - a unit runs with a high young-generation threshold (`collect_rarely`), counted, so that units
   running at once in the ward service's threads restore it only when the last one ends.
 
-Collection itself always stays on, only rarer: a long command (a million-row file, `serve`)
+Collection stays on outside `loading`, only rarer: a long command (a million-row file, `serve`)
 still frees its reference cycles. A program that calls `sheetsync.cli.main` itself (a test
 runner) keeps its own start-up collector; only units change it, and only while they run.
 """
@@ -48,6 +51,22 @@ def settle() -> None:
     if _began:
         gc.freeze()
         gc.set_threshold(*_default)
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """Import the command's libraries without collecting, then `settle` (which also starts the
+    young generation's count afresh, so the collector does not run at once). After `begin`
+    only; a program that calls `sheetsync.cli.main` itself keeps its collector as it was."""
+    if not _began or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        settle()
+        gc.enable()
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """How the `sheetsync` program starts: `begin` sets the process up before the command table is
-imported (`run`), and the collector settles once a command has loaded the service and with it
-pandas (`load_service`). The collector policy itself lives in `sheetsync.collector`.
+imported (`run`), and the service with pandas is loaded without collecting, then the collector
+settles (`load_service`). The collector policy itself lives in `sheetsync.collector`.
 
 numpy's OpenBLAS starts one thread per core when numpy is imported, and they spin for a while
 after it: on two cores, some 0.05 s of CPU taken from the command's own start (`validate` of a
@@ -26,8 +26,7 @@ def begin() -> None:
 
 
 def load_service() -> ModuleType:
-    """`sheetsync.service` (and with it pandas), then `collector.settle`."""
-    from sheetsync import service as loaded
-
-    collector.settle()
+    """`sheetsync.service` (and with it pandas), loaded as `collector.loading` says."""
+    with collector.loading():
+        from sheetsync import service as loaded
     return loaded

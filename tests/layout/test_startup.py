@@ -1,8 +1,8 @@
 """A command pays only for the libraries it needs: `--help` loads none of the heavy ones, a
 validate that has no history store never loads the database layer (nor creates a store), and
 a sync or validate of a unit unchanged since its last sync does not either. The `sheetsync`
-program keeps what its imports made out of the garbage collector's walks (`sheetsync.collector`), and a
-validate plans no writes."""
+program loads pandas without collecting and keeps what its imports made out of the garbage
+collector's walks (`sheetsync.collector`), and a validate plans no writes."""
 
 from __future__ import annotations
 
@@ -79,20 +79,32 @@ def test_the_forms_read_findings_without_the_database_layer():
 GC_PROBE = """
 import gc, sys
 from sheetsync.cli import {entry}
+loading = []
+
+def seen(phase, info):
+    frame = sys._getframe(0)
+    while frame is not None and frame.f_code.co_name != "load_service":
+        frame = frame.f_back
+    if phase == "start" and frame is not None:
+        loading.append(info["generation"])
+
+gc.callbacks.append(seen)
 sys.argv = ["sheetsync", *sys.argv[1:]]
 try:
     {entry}()
 except SystemExit:
     pass
 print("GC:", gc.get_freeze_count(), *gc.get_threshold(), file=sys.stderr)
+print("LOADING:", len(loading), file=sys.stderr)
 """
 
 
-def collector_after(entry: str, *args: str) -> tuple[int, ...]:
-    """(objects frozen, thresholds) of the collector once the command has run."""
+def collector_after(entry: str, *args: str, what: str = "GC") -> tuple[int, ...]:
+    """(objects frozen, thresholds) of the collector once the command has run; with
+    what="LOADING", (collections while the service was being loaded,)."""
     done = subprocess.run([sys.executable, "-c", GC_PROBE.format(entry=entry), *args], capture_output=True,
                           text=True, timeout=300)
-    line = next(x for x in done.stderr.splitlines() if x.startswith("GC:"))
+    line = next(x for x in done.stderr.splitlines() if x.startswith(what + ":"))
     return tuple(int(v) for v in line.split()[1:])
 
 
@@ -103,6 +115,12 @@ def test_the_program_keeps_what_it_imported_out_of_the_collectors_walks(tmp_path
     frozen, *thresholds = collector_after("run", "validate", str(path), "--as-of", "2026-11-24")
     assert frozen > 20_000  # pandas, numpy and sheetsync's modules, frozen once imported
     assert tuple(thresholds) == gc.get_threshold()  # then collected at the usual pace
+
+
+def test_the_program_loads_pandas_without_collecting_and_a_host_collects_as_it_would(tmp_path):
+    path = UnitBook(tmp_path / "unit.xlsx").save()
+    assert collector_after("run", "validate", str(path), "--as-of", "2026-11-24", what="LOADING") == (0,)
+    assert collector_after("main", "validate", str(path), "--as-of", "2026-11-24", what="LOADING")[0] > 0
 
 
 def test_a_program_calling_main_itself_keeps_its_collector_as_it_was(tmp_path):
