@@ -91,7 +91,7 @@ def link_key_results(tasks: TabData, okr: TabData | None, weights: pd.Series | N
                               col_letter=tasks.letters.get("kr_id"))
             tasks.mark("kr_id", linked)
         return pd.DataFrame(columns=LINK_COLUMNS)
-    o = okr.values.loc[okr.rows]
+    o = okr.on_rows(okr.values)
     out = pd.DataFrame({"task_progress": np.nan, "task_count": 0, "alignment": None}, index=okr.rows)
     out["task_count"] = out["task_count"].astype(int)
     if "kr_id" not in o:
@@ -116,7 +116,7 @@ def link_key_results(tasks: TabData, okr: TabData | None, weights: pd.Series | N
                           col_letter=tasks.letters.get("kr_id"))
     use = okr_row.notna() & ~outside
     names = staff_labels(staff)
-    owner = tasks.values.loc[tasks.rows, "owner_id"] if "owner_id" in tasks.values else \
+    owner = tasks.on_rows(tasks.values["owner_id"]) if "owner_id" in tasks.values else \
         pd.Series(None, index=tasks.rows, dtype=object)
     if use.any():
         t = pd.DataFrame({"okr_row": okr_row[use].astype(int), "owner": owner[use],
@@ -139,7 +139,7 @@ def staff_names(staff: TabData | None) -> dict[str, str]:
     """Staff code as typed → full name ("" when the row has none), for every staff row."""
     if staff is None or "staff_id" not in staff.values:
         return {}
-    v = staff.values.loc[staff.rows]
+    v = staff.on_rows(staff.values)
     full = v["full_name"] if "full_name" in v else pd.Series(None, index=v.index)
     return {s: (n if isinstance(n, str) else "") for s, n in zip(v["staff_id"], full) if isinstance(s, str)}
 

@@ -29,9 +29,11 @@ def _severity(sev: str) -> str:
 
 @dataclass
 class Findings:
-    """An append-only collection of findings, kept as frames until asked for."""
+    """An append-only collection of findings. Each check adds its findings in bulk (one batch of
+    columns per `add_many`); the frame of them all is made once, when asked for: a small unit's
+    checks find a few things each, where a frame per check cost more than the check."""
 
-    _frames: list[pd.DataFrame] = field(default_factory=list)
+    _frames: list = field(default_factory=list)  # batches and frames, in order (see `frames`)
     _single: list[dict] = field(default_factory=list)
 
     def add(self, tab: str, row: int | None, column: str, severity: str, code: str, message: str,
@@ -47,34 +49,123 @@ class Findings:
             return
         if isinstance(messages, pd.Series):
             messages = messages.to_numpy(dtype=object)
-        frame = pd.DataFrame({
-            "tab": tab,
-            "row": rows,
-            "cell": (np.char.add(col_letter, rows.astype(str)) if col_letter else None),
-            "column": column,
-            "severity": _severity(severity),
-            "code": code,
-            "message": messages,
-            "key": None,
-        })
-        self._frames.append(frame)
+        elif not isinstance(messages, str):
+            messages = _objects(messages)
+            if len(messages) != len(rows):
+                raise ValueError(f"{len(messages)} messages for {len(rows)} rows")
+        cells = None
+        if col_letter:
+            cells = _objects([f"{col_letter}{r}" for r in rows.tolist()])
+        self._frames.append(_Batch(rows, {"tab": tab, "cell": cells, "column": column,
+                                          "severity": _severity(severity), "code": code, "message": messages,
+                                          "key": None}))
 
     def extend(self, other: Findings) -> None:
         self._frames.extend(other._frames)
         self._single.extend(other._single)
 
+    def frames(self) -> list[pd.DataFrame]:
+        """The findings added in bulk, as frames (one per `add_many`, in order)."""
+        return [f.frame() if isinstance(f, _Batch) else f for f in self._frames]
+
     def frame(self) -> pd.DataFrame:
         parts = [f for f in self._frames if len(f)]
+        if not parts and not self._single:
+            return pd.DataFrame(columns=COLUMNS)
+        fast = _joined(parts, self._single)
+        if fast is not None:
+            return fast
+        parts = [f.frame() if isinstance(f, _Batch) else f for f in parts]
         if self._single:
             parts.append(pd.DataFrame(self._single, columns=COLUMNS))
-        if not parts:
-            return pd.DataFrame(columns=COLUMNS)
         df = pd.concat(parts, ignore_index=True)[COLUMNS]
         df["row"] = df["row"].astype("Int64")
         return df
 
     def __len__(self) -> int:
         return sum(len(f) for f in self._frames) + len(self._single)
+
+
+@dataclass
+class _Batch:
+    """The findings of one `add_many`: the rows, and each other column as one value or an array."""
+
+    rows: np.ndarray
+    columns: dict
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"row": self.rows, **self.columns}, columns=COLUMNS)
+
+
+_TEXT_COLUMNS = [c for c in COLUMNS if c != "row"]
+
+
+def _objects(values) -> np.ndarray:
+    """Values as a 1-D object array (one per value, whatever each is)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values) if not isinstance(values, (list, np.ndarray)) else values
+    return out
+
+
+def _kind(values: np.ndarray) -> str | None:
+    """"text" when every value is text, "none" when every one is None, else None."""
+    if all(isinstance(v, str) for v in values):
+        return "text"
+    if all(v is None for v in values):
+        return "none"
+    return None
+
+
+def _joined(parts: list, single: list[dict]) -> pd.DataFrame | None:
+    """The parts and single findings as one frame, column by column, as concatenating the parts'
+    own frames makes it: a column is `str` where every part's frame holds it as `str` (text
+    only), `object` where some part's holds only None. None where a part's column is anything
+    else (text with gaps, say): the caller then makes the frames and concatenates them."""
+    columns: dict[str, list] = {c: [] for c in COLUMNS}
+    kinds: dict[str, set] = {c: set() for c in COLUMNS}
+    for part in parts:
+        if isinstance(part, _Batch):
+            columns["row"].append(part.rows)
+            for c, v in part.columns.items():
+                kind = "none" if v is None else "text" if isinstance(v, str) else _kind(v)
+                if kind is None:
+                    return None
+                kinds[c].add(kind)
+                columns[c].append(v if isinstance(v, np.ndarray) else np.full(len(part), v, dtype=object))
+            continue
+        if list(part.columns) != COLUMNS or part["row"].dtype != "int64":
+            return None
+        columns["row"].append(part["row"].to_numpy())
+        for c in _TEXT_COLUMNS:
+            col = part[c]
+            v = col.to_numpy(dtype=object)
+            kind = _kind(v)
+            if kind is None or (kind == "text") != (col.dtype == "str"):
+                return None
+            kinds[c].add(kind)
+            columns[c].append(v)
+    if single:
+        for c in COLUMNS:
+            v = _objects([d[c] for d in single])
+            if c != "row":
+                kind = _kind(v)
+                if kind is None:
+                    return None
+                kinds[c].add(kind)
+            columns[c].append(v)
+    data = {}
+    for c in COLUMNS:
+        arr = np.concatenate(columns[c]) if len(columns[c]) > 1 else columns[c][0]
+        if c == "row":
+            data[c] = pd.array(arr, dtype="Int64")
+        elif kinds[c] == {"text"}:
+            data[c] = arr  # read as `str`, as each part's was
+        else:
+            data[c] = pd.Series(arr, dtype=object, copy=False)
+    return pd.DataFrame(data, columns=COLUMNS)
 
 
 _RANK = {ERROR: 2, WARNING: 1}

@@ -99,7 +99,7 @@ def check_plans(tasks: TabData, staff: TabData | None, evaluations: TabData | No
     due = [m for m, day in checked.items() if as_of > day]
     if not due or staff is None or "staff_id" not in staff.values:
         return {}, checked
-    roster = staff.values.loc[staff.rows, "staff_id"].dropna()
+    roster = staff.on_rows(staff.values["staff_id"]).dropna()
     roster_keys = _norm(roster)
     owner = _norm(_col(tasks, "owner_id", None))
     planned = pd.DataFrame({"month": task_month, "owner": owner})[kinds.reindex(task_month.index).eq(PLANNED)]
@@ -107,7 +107,7 @@ def check_plans(tasks: TabData, staff: TabData | None, evaluations: TabData | No
     with_tasks = set(zip(task_month, owner))
     evaluated: dict[str, set] = {}
     if evaluations is not None and {"staff_id", "month"} <= set(evaluations.values):
-        ev = evaluations.values.loc[evaluations.rows]
+        ev = evaluations.on_rows(evaluations.values)
         for m, s in zip(ev["month"], _norm(ev["staff_id"])):
             if isinstance(m, str) and isinstance(s, str):
                 evaluated.setdefault(m, set()).add(s)
@@ -147,7 +147,7 @@ def check_feedback(tasks: TabData, staff: TabData | None, profile: Profile, as_o
         return pd.DataFrame(columns=FEEDBACK_COLUMNS)
     kind = _col(tasks, "feedback_kind", None)
     text = _col(tasks, "feedback", None)
-    answer = tasks.values.loc[tasks.rows, "answer"] if "answer" in tasks.values else \
+    answer = tasks.on_rows(tasks.values["answer"]) if "answer" in tasks.values else \
         pd.Series(None, index=tasks.rows, dtype=object)
     open_ = (kind.notna() | text.notna()) & answer.isna()
     if not open_.any():
@@ -160,7 +160,7 @@ def check_feedback(tasks: TabData, staff: TabData | None, profile: Profile, as_o
     owner = tasks.values.loc[rows, "owner_id"] if "owner_id" in tasks.values else pd.Series(None, index=rows)
     manager = pd.Series(None, index=rows, dtype=object)
     if staff is not None and {"staff_id", "manager_id"} <= set(staff.values):
-        sv = staff.values.loc[staff.rows]
+        sv = staff.on_rows(staff.values)
         sv = sv[sv["staff_id"].notna()]
         lookup = pd.Series(sv["manager_id"].to_numpy(), index=_norm(sv["staff_id"]).to_numpy())
         lookup = lookup[~lookup.index.duplicated()]

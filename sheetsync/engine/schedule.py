@@ -30,7 +30,7 @@ _PARTS = re.compile(r"\s*[,;]\s*")
 
 def _usable(tab: TabData) -> pd.Index:
     """Rows whose date, time and content are present and without an error."""
-    v = tab.values.loc[tab.rows]
+    v = tab.on_rows(tab.values)
     ok = np.ones(len(v), dtype=bool)
     for k in ("date", "time", "content"):
         if k not in v:
@@ -84,7 +84,7 @@ def staff_labels(ev: Evaluation) -> dict[str, str]:
     staff = ev.tabs.get("staff")
     if staff is None or "staff_id" not in staff.values:
         return {}
-    v = staff.values.loc[staff.rows]
+    v = staff.on_rows(staff.values)
     out = {}
     for _r, x in v.iterrows():
         sid, name, pos = x.get("staff_id"), x.get("full_name"), x.get("position")

@@ -95,8 +95,8 @@ def score_tasks(tasks: TabData, catalogue: TabData | None, profile: Profile) -> 
     err = tasks.on_rows(tasks.errors) if len(tasks.errors.columns) else pd.DataFrame(index=rows)
     coef = pd.Series(dtype="float64")
     if catalogue is not None and "product_code" in catalogue.values and "coefficient" in catalogue.values:
-        cat = catalogue.values.loc[catalogue.rows]
-        ok = ~catalogue.errors.loc[catalogue.rows].any(axis=1) if len(catalogue.errors.columns) else True
+        cat = catalogue.on_rows(catalogue.values)
+        ok = ~catalogue.on_rows(catalogue.errors).any(axis=1) if len(catalogue.errors.columns) else True
         cat = cat[ok] if not isinstance(ok, bool) else cat
         coef = pd.Series(cat["coefficient"].to_numpy(), index=_norm(cat["product_code"])).dropna()
         coef = coef[~coef.index.duplicated()]
@@ -493,7 +493,7 @@ def month_fingerprints(months: list[str], staff: TabData, evals: TabData, ts: Ta
     h = hashlib.sha256(repr((config, bool(unit_exceptional), ts.title, sorted(parent.items(), key=repr))).encode())
     for tab in (staff, evals):
         h.update(repr((tab.title, sorted(tab.headers.items()), sorted(tab.letters.items()))).encode())
-    roster = staff.values.loc[staff.rows]
+    roster = staff.on_rows(staff.values)
     shape, rows_print = _row_prints(roster)
     h.update(shape.encode())
     h.update(roster.index.to_numpy(dtype="int64").tobytes())

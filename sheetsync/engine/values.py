@@ -275,8 +275,7 @@ def parse_date(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
     value = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[us]")
     is_date = _of_type(types, _DATE_TYPES)
     if is_date.any():
-        stamps = pd.to_datetime([_as_datetime(v) for v in cells[is_date]], errors="coerce").floor("D")
-        value[is_date] = stamps.to_numpy().astype("datetime64[us]")
+        value[is_date] = _days_of(cells[is_date])
     is_num = _of_type(types, _NUM_TYPES)
     if is_num.any():
         serial = cells[is_num].astype("float64")
@@ -301,6 +300,17 @@ def _in_years(days: np.ndarray) -> np.ndarray:
     return (days >= _YEARS[0]) & (days < _YEARS[1])
 
 
+def _days_of(cells: np.ndarray) -> np.ndarray:
+    """Date and datetime cells as their days (datetime64[us]): numpy reads Python dates directly,
+    where pandas' parser costs a fixed ~100 µs a call. Time-zone aware stamps (no backend gives
+    them) go through pandas, which places them in UTC."""
+    if any(getattr(v, "tzinfo", None) is not None for v in cells):
+        stamps = pd.to_datetime([_as_datetime(v) for v in cells], errors="coerce").floor("D")
+        return stamps.to_numpy().astype("datetime64[us]")
+    days = [dt.date(v.year, v.month, v.day) for v in cells]
+    return np.array(days, dtype="datetime64[D]").astype("datetime64[us]")
+
+
 def _as_datetime(v):
     if isinstance(v, dt.datetime):
         return v
@@ -314,6 +324,13 @@ def _dates_from_text(s: pd.Series) -> pd.Series:
     # separators, a four-digit year); a form is tried only on text holding its separators.
     todo = np.fromiter((len(t) >= 8 and (t[0].isdigit() or t[0].isspace()) for t in text), dtype=bool,
                        count=len(text))
+    # The usual forms read directly; a text that does not make a date this way goes on to the
+    # formats below, in their order (no format before its own can read such a text).
+    for i in np.flatnonzero(todo).tolist():
+        day = _plain_date(text[i])
+        if day is not None:
+            out[i] = day
+            todo[i] = False
     for fmt, literals in _DATE_FORMS:
         if not todo.any():
             break
@@ -327,6 +344,29 @@ def _dates_from_text(s: pd.Series) -> pd.Series:
         out[where] = got[hit].floor("D").to_numpy().astype("datetime64[us]")
         todo[where] = False
     return pd.Series(out, index=s.index)
+
+
+# The forms of the first formats as pandas reads them (`%d`, `%m`: one or two digits, `%Y`: four),
+# with ASCII digits; ISO `%Y-%m-%d` only with two-digit month and day (pandas reads ISO strictly).
+_PLAIN_DATES = (
+    (re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"), (3, 2, 1)),
+    (re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})"), (3, 2, 1)),
+    (re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})"), (1, 2, 3)),
+    (re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"), (3, 2, 1)),
+)
+
+
+def _plain_date(text: str) -> np.datetime64 | None:
+    """The day of a text in one of the usual date forms (`_PLAIN_DATES`), else None."""
+    for pattern, (y, m, d) in _PLAIN_DATES:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            try:
+                day = dt.date(int(found.group(y)), int(found.group(m)), int(found.group(d)))
+            except ValueError:
+                return None
+            return np.datetime64(day, "us")
+    return None
 
 
 _DATE_FORMS = tuple((fmt, frozenset(re.sub(r"%.", "", fmt).replace(" ", "")))  # its separators
@@ -373,7 +413,6 @@ def _number_in(match: re.Match | None, group: int) -> int | None:
 
 
 def _months_from_text(s: pd.Series) -> pd.Series:
-    out = pd.Series(None, index=s.index, dtype=object)
     found = []
     for text in s.to_numpy(dtype=object):
         m, y = MONTH_FIRST.search(text), YEAR_FIRST.search(text)
@@ -383,14 +422,16 @@ def _months_from_text(s: pd.Series) -> pd.Series:
         year = _number_in(y, 1) if year is None else year
         ok = month is not None and year is not None and 1 <= month <= 12 and MIN_YEAR <= year <= MAX_YEAR
         found.append(f"{year}-{month:02d}" if ok else None)
-    ok = np.array([f is not None for f in found], dtype=bool)
-    out[ok] = [f for f in found if f is not None]
-    rest = ~ok
-    if rest.any():
-        d = _dates_from_text(s[rest])
-        d = d.where(d.dt.year.between(MIN_YEAR, MAX_YEAR))
-        out[rest] = d.dt.strftime("%Y-%m").where(d.notna(), None)
-    return out
+    out = np.empty(len(found), dtype=object)
+    out[:] = found
+    rest = np.array([f is None for f in found], dtype=bool)
+    if rest.any():  # a date in the month (in the years read), its month as `_months_of_dates` names it
+        days = _dates_from_text(pd.Series(s.to_numpy(dtype=object)[rest], dtype=object)).to_numpy()
+        named = np.full(len(days), np.nan, dtype=object)
+        known = _in_years(days)
+        named[known] = np.datetime_as_string(days[known], unit="M").tolist()
+        out[rest] = named
+    return pd.Series(out, index=s.index, dtype=object)
 
 
 def parse_period(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
@@ -428,11 +469,25 @@ def _week_of_stamp(t) -> str | None:
 
 def _weeks_from_text(s: pd.Series) -> pd.Series:
     """Week text (`2026-W44`, `Tuần 44/2026`...) or, failing that, a date in the week."""
-    out = s.map(_week_or_none)
-    dated = out.isna()
-    if dated.any():
-        out[dated] = _dates_from_text(s[dated]).map(_week_of_stamp)
-    return out
+    text = s.to_numpy(dtype=object)
+    found = [_week_or_none(t) for t in text]
+    dated = [i for i, f in enumerate(found) if f is None]
+    if dated:
+        days = _dates_from_text(pd.Series(text[dated], dtype=object)).to_numpy()
+        for i, day in zip(dated, days):
+            found[i] = _week_of_day(day)
+    # As `s.map` reads them: a column holding some week is text, its gaps NaN; else None.
+    gap = np.nan if any(f is not None for f in found) else None
+    out = np.empty(len(found), dtype=object)
+    out[:] = [gap if f is None else f for f in found]
+    return pd.Series(out, index=s.index, dtype=object)
+
+
+def _week_of_day(day: np.datetime64) -> str | None:
+    """`_week_of_stamp` of a day as numpy holds it."""
+    if np.isnat(day) or not MIN_YEAR <= day.astype("datetime64[Y]").astype("int64") + 1970 <= MAX_YEAR:
+        return None
+    return week_of(day.astype("datetime64[D]").item())
 
 
 def _week_or_none(text: str) -> str | None:

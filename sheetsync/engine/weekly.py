@@ -105,12 +105,12 @@ def check_weekly(weekly: TabData, tasks: TabData | None, as_of: pd.Timestamp, fi
     need = ("staff_id", "week", "task_id")
     if tasks is None or not all(k in weekly.values for k in need) or "task_id" not in tasks.values:
         return empty
-    w = weekly.values.loc[weekly.rows, [k for k in (*need, "progress_pct", "note", "report_date")
+    w = weekly.on_rows(weekly.values)[[k for k in (*need, "progress_pct", "note", "report_date")
                                         if k in weekly.values]]
     w = w[w["week"].notna() & w["task_id"].notna() & w["staff_id"].notna()]
     if w.empty:
         return empty
-    t = tasks.values.loc[tasks.rows, [k for k in ("task_id", "owner_id", "collaborators", "month", "start_date",
+    t = tasks.on_rows(tasks.values)[[k for k in ("task_id", "owner_id", "collaborators", "month", "start_date",
                                                   "due_date", "done_date") if k in tasks.values]]
     t = t[t["task_id"].notna()]
     t_keys = pd.Index(_keys(t["task_id"]))
@@ -224,7 +224,7 @@ def stale_tasks(tasks: TabData, latest: pd.DataFrame, profile: Profile, as_of: p
     number of due weeks missed per flagged task row."""
     settings = {**WEEKLY_DEFAULTS, **(profile.weekly or {})}
     day, limit = int(settings["report_day"]), int(settings["stale_weeks"])
-    v = tasks.values.loc[tasks.rows]
+    v = tasks.on_rows(tasks.values)
     if v.empty or "task_id" not in v or "start_date" not in v:
         return pd.Series(dtype="int64")
     done = v.get("done_qty", pd.Series(np.nan, index=v.index))
@@ -277,7 +277,7 @@ def _monday(days: np.ndarray) -> np.ndarray:
 def task_progress(tasks: TabData, latest: pd.DataFrame | None) -> pd.DataFrame:
     """Each task row's progress: the row's own, else its latest weekly report's (with the week
     it comes from). Columns: progress, source ("task", "weekly" or None), week."""
-    v = tasks.values.loc[tasks.rows]
+    v = tasks.on_rows(tasks.values)
     own = v.get("progress_pct", pd.Series(np.nan, index=v.index)).astype("float64")
     out = pd.DataFrame({"progress": own, "source": np.where(own.notna(), "task", None), "week": None},
                        index=v.index)

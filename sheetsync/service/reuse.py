@@ -494,7 +494,7 @@ def frame_from(data: dict) -> pd.DataFrame:
 
 def part_data(part: MonthPart) -> dict:
     """A month part as JSON (see `sheetsync.engine.scoring.MonthPart`), under this code's print."""
-    frames = [f for f in part.findings._frames]
+    frames = part.findings.frames()
     return {
         "format": PART_FORMAT,
         "code": code_fingerprint(),
