@@ -124,10 +124,7 @@ class TabChecker:
         # Each frame made once from its columns (adding ninety columns one by one costs more than
         # checking them on a small tab), without copying them into one block (a large tab's columns
         # would be copied for nothing).
-        # Typed (number, date) columns go in as their arrays; text as Series, which keep it `object`
-        # (a frame would read an array of text as its `str` type).
-        self.values = pd.DataFrame({f.key: _typed_column(self.parsed[f.key]) for f in self.fields},
-                                   index=self.index, copy=False)
+        self.values = frame_of({f.key: self.parsed[f.key].value_array for f in self.fields}, self.index)
         self.empty = _bool_frame(self.index, [f.key for f in self.fields],
                                  {f.key: self.parsed[f.key].empty_array for f in self.fields})
         for f in self.fields:
@@ -364,12 +361,21 @@ class TabChecker:
         return f"{self.headers[key]} {names.get(op, op)} {_num(cond.get('value'))}"
 
 
+def frame_of(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    """A frame of these columns as they are: each array its own column, of its own dtype (text stays
+    `object`, where a frame made from a dict would read it as `str`), nothing copied or inferred.
+    pandas' constructor costs several times as much on a small tab's few rows."""
+    return pd.DataFrame._from_arrays(list(columns.values()), columns=pd.Index(list(columns)), index=index,
+                                     verify_integrity=False)
+
+
 def _object_columns(raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """`raw[keys]` of a frame of raw cells (every column `object`), made from its array: pandas'
     own column selection costs four times as much on a small tab."""
     if not all(t == object for t in raw.dtypes):
         return raw[keys]
-    at = raw.columns.get_indexer(keys)
+    names = list(raw.columns)
+    at = [names.index(k) for k in keys]
     return pd.DataFrame(raw.to_numpy(dtype=object)[:, at], index=raw.index, columns=raw.columns[at], dtype=object)
 
 
@@ -379,11 +385,6 @@ def _as_text(col: pd.Series) -> pd.Series:
     if col.dtype == object and all(isinstance(v, str) or v is None or (isinstance(v, float) and v != v) for v in col.to_numpy()):
         return col
     return col.astype(str)
-
-
-def _typed_column(p: Parsed) -> np.ndarray | pd.Series:
-    a = p.value_array
-    return p.value if a.dtype == object else a
 
 
 _PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")

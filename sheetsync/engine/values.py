@@ -607,7 +607,25 @@ _SHARED_PASS_LIMIT = 10_000  # rows of a tab beyond which its columns are parsed
 def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct values) of a column, -1 for blanks, on its array: the Series wrapper
     adds nothing here but its fixed cost, paid once per column of every tab."""
-    return pd.factorize(column.to_numpy(), use_na_sentinel=True)
+    return factorize(column.to_numpy())
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize(values, use_na_sentinel=True)`. A small column of text and None (most
+    columns of a small tab) through a dict: the same codes and distinct values, in order of first
+    appearance, without pandas' fixed cost."""
+    if values.dtype == object and len(values) <= _DICT_FACTORIZE and all(
+            type(v) is str or v is None for v in values.tolist()):
+        seen: dict = {}
+        codes = np.fromiter((-1 if v is None else seen.setdefault(v, len(seen)) for v in values.tolist()),
+                            dtype=np.intp, count=len(values))
+        uniques = np.empty(len(seen), dtype=object)
+        uniques[:] = list(seen)
+        return codes, uniques
+    return pd.factorize(values, use_na_sentinel=True)
+
+
+_DICT_FACTORIZE = 2_000  # values; beyond, pandas' hash table is faster
 
 
 def _parse_batch(batch: list, index: pd.Index, out: dict) -> None:
@@ -671,7 +689,7 @@ def map_distinct(s: pd.Series, func, vectorized: bool = False) -> pd.Series:
     `vectorized`, func takes the list of distinct values and returns a list."""
     # An object column is factorized as its array (the same distinct values, without the
     # Series wrapper's cost); other dtypes as the Series (datetimes stay Timestamps).
-    codes, uniques = pd.factorize(s.to_numpy() if s.dtype == object else s, use_na_sentinel=True)
+    codes, uniques = factorize(s.to_numpy()) if s.dtype == object else pd.factorize(s, use_na_sentinel=True)
     if len(uniques) == 0:
         return pd.Series(None, index=s.index, dtype=object)
     done = func(list(uniques)) if vectorized else [func(u) for u in uniques]
