@@ -20,7 +20,7 @@ from sheetsync.domain.calendar import day_in_month, month_label
 from sheetsync.domain.calendar import next_month as calendar_next_month
 from sheetsync.engine.findings import Findings
 from sheetsync.engine.messages import message
-from sheetsync.engine.validate import TabData, _num
+from sheetsync.engine.validate import TabData, _num, frame_of
 from sheetsync.engine.values import map_distinct, month_bounds
 from sheetsync.results import SCORE_FIELDS
 from sheetsync.text import normalize_keys
@@ -435,10 +435,18 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
 
 
 def roster_of(staff: TabData) -> pd.DataFrame:
-    """The roster rows with a usable `Mã cán bộ`, once each, with its normalised form in `_id`."""
-    roster = staff.values.loc[staff.rows].copy()
-    roster["_id"] = _norm(roster["staff_id"]) if "staff_id" in roster else None
-    return roster[roster["_id"].notna()].drop_duplicates("_id")
+    """The roster rows with a usable `Mã cán bộ`, once each, with its normalised form in `_id`
+    (the first row of each), made from the columns' arrays: a unit has a few dozen people."""
+    v = staff.on_rows(staff.values)
+    ids = (_norm(v["staff_id"]).to_numpy(dtype=object) if "staff_id" in v
+           else np.full(len(v), None, dtype=object))
+    named = pd.notna(ids)
+    seen: set = set()
+    first = np.array([not (i in seen or seen.add(i)) for i in ids[named]], dtype=bool)
+    keep = np.flatnonzero(named)[first]
+    columns = {c: v[c].to_numpy()[keep] for c in v.columns}
+    columns["_id"] = ids[keep]
+    return frame_of(columns, v.index[named][first])
 
 
 def month_from_part(month: str, staff: TabData, part: MonthPart, roster: pd.DataFrame | None = None) -> MonthScores:
@@ -537,15 +545,22 @@ def _roster_view(roster: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
                 out[c] = out["_id"].map(res[c])
         out["evaluation_row"] = out["_id"].map(pd.Series(first.index, index=res.index))
         return out
-    res["evaluation_row"] = first.index
     cols = [c for c in [*SCORE_COLUMNS, "approved_rating", "final_rating", "provisional", "leader"] if c in res]
-    picked = res[[*cols, "evaluation_row"]].reindex(pd.Index(roster["_id"]))
+    # Each roster person's result row (-1: none), taken as `reindex` takes it: a column with a gap
+    # becomes one that can hold NaN (bool → object, int → float).
+    at = {s: i for i, s in enumerate(res.index.tolist())}
+    where = np.array([at.get(s, -1) for s in roster["_id"].tolist()], dtype=np.intp)
     # One frame of the roster's columns and the results (as setting each result column on a copy
     # of the roster would make it, a column of the same name taking the roster's place).
-    columns: dict = {c: roster[c] for c in roster.columns}
-    for c in picked.columns:
-        columns[c] = picked[c].array
-    return pd.DataFrame(columns, index=roster.index)
+    # The results' columns typed as a frame types them (text read as `str`), the roster's kept as they are.
+    taken = {c: pd.api.extensions.take(v, where, allow_fill=True, fill_value=np.nan)
+             for c, v in [*((c, res[c].to_numpy()) for c in cols), ("evaluation_row", first.index.to_numpy())]}
+    typed = pd.DataFrame({c: pd.arrays.NumpyExtensionArray(v) for c, v in taken.items()}, index=roster.index)
+    columns: dict = {c: roster[c].to_numpy() for c in roster.columns}
+    for c in taken:
+        col = typed[c]
+        columns[c] = col.array if isinstance(col.dtype, pd.api.extensions.ExtensionDtype) else col.to_numpy()
+    return frame_of(columns, roster.index)
 
 
 def _counts(values: list) -> dict:
@@ -627,22 +642,28 @@ STEPS = (
 
 def _deadlines(month: str, evals: TabData, idx: pd.Index, as_of: pd.Timestamp, profile: Profile,
                findings: Findings) -> None:
+    pos = evals.values.index.get_indexer(idx)  # the month's rows, as arrays (a month has a few dozen)
+
+    def at(key: str, default) -> np.ndarray:
+        return evals.values[key].to_numpy()[pos] if key in evals.values else np.full(len(idx), default)
+
     for key, date_field, done_fields, step in STEPS:
         day = profile.deadlines.get(key)
         if day is None:
             continue
         deadline = deadline_day(month, int(day))
         dl_text = deadline.strftime("%d/%m/%Y")
-        dates = _col(evals, date_field, pd.NaT).reindex(idx)
-        late = (dates > deadline).to_numpy(dtype=bool, na_value=False)
+        dates = at(date_field, np.datetime64("NaT"))
+        late = (dates > deadline.to_datetime64() if dates.dtype.kind == "M"
+                else pd.Series(dates, dtype=object).gt(deadline).to_numpy(dtype=bool, na_value=False))
         if late.any():
-            msgs = dates[late].map(lambda d: message("deadline.late", step=step.capitalize(),
-                                                     date=d.strftime("%d/%m/%Y"), deadline=dl_text))
+            msgs = [message("deadline.late", step=step.capitalize(), date=pd.Timestamp(d).strftime("%d/%m/%Y"),
+                            deadline=dl_text) for d in dates[late]]
             findings.add_many(evals.title, idx[late], evals.header(date_field), "warning", f"deadline.{key}-late",
                               msgs, col_letter=evals.letters.get(date_field))
-        done = pd.notna(dates.to_numpy())
+        done = pd.notna(dates)
         for f in done_fields:
-            done |= pd.notna(_col(evals, f, None).reindex(idx).to_numpy())
+            done |= pd.notna(at(f, None))
         if as_of > deadline:
             missing = ~done
             if missing.any():
@@ -653,21 +674,28 @@ def _deadlines(month: str, evals: TabData, idx: pd.Index, as_of: pd.Timestamp, p
 
 def _honesty(evals: TabData, p: pd.DataFrame, ts: TaskScores, month: str, profile: Profile, findings: Findings) -> None:
     ranks = {r: i for i, r in enumerate(profile.ratings)}  # 0 = best
-    appr = p["approved_rating"]
-    has = appr.notna() & p["scored"]
+    # On the month's few people as lists (a rating not in the scale ranks as NaN: never above).
+    rows = p.index.tolist()
+    appr = p["approved_rating"].tolist()
+    has = [pd.notna(a) and bool(ok) for a, ok in zip(appr, p["scored"].tolist())]
     if profile.checks.get("approved_above_suggested", True):
-        sug = p["suggested_rating"]
-        above = has & sug.notna() & (appr.map(ranks) < sug.map(ranks))
-        if above.any():
-            msgs = [message("honesty.approved-above", approved=appr[r], suggested=sug[r]) for r in above.index[above]]
-            findings.add_many(evals.title, above.index[above], evals.header("approved_rating"), "warning",
+        sug = p["suggested_rating"].tolist()
+        above = [i for i, (h, a, g) in enumerate(zip(has, appr, sug))
+                 if h and pd.notna(g) and ranks.get(a, np.nan) < ranks.get(g, np.nan)]
+        if above:
+            msgs = [message("honesty.approved-above", approved=appr[i], suggested=sug[i]) for i in above]
+            findings.add_many(evals.title, [rows[i] for i in above], evals.header("approved_rating"), "warning",
                               "honesty.approved-above", msgs, col_letter=evals.letters.get("approved_rating"))
     if profile.checks.get("approved_with_missing_evidence", True):
         f = ts.frame
-        missing = _rows_by_owner(f[(f["month"] == month) & f["no_evidence"]]) if len(f) else {}
-        for r in has.index[has]:
-            s = p.at[r, "_sid"]
-            if s in missing:
+        if len(f):
+            mine = (f["month"].to_numpy(dtype=object) == month) & f["no_evidence"].to_numpy(dtype=bool)
+            missing = _rows_by_owner(f[mine]) if mine.any() else {}
+        else:
+            missing = {}
+        sids = p["_sid"].tolist()
+        for r, s, h in zip(rows, sids, has):
+            if h and s in missing:
                 lt = evals.letters.get("approved_rating")
                 findings.add(evals.title, int(r), evals.header("approved_rating"), "warning",
                              "honesty.approved-missing-evidence",
@@ -688,15 +716,18 @@ def check_quota(people: pd.DataFrame, profile: Profile, exceptional: bool = Fals
     results = []
     scopes = [("unit", "đơn vị", people)]
     if "peer_group" in q.get("scopes", []) and "peer_group" in people:
-        for g, grp in people[people["peer_group"].notna()].groupby("peer_group"):
-            scopes.append(("peer_group", f"nhóm '{g}'", grp))
+        # Each group in order of its name (as a groupby gives them), its people in theirs.
+        groups = people["peer_group"].to_numpy(dtype=object)
+        for g in sorted({x for x in groups.tolist() if pd.notna(x)}):
+            scopes.append(("peer_group", f"nhóm '{g}'", people[groups == g]))
     for kind, label, grp in scopes:
         if kind not in q.get("scopes", ["unit"]):
             continue
         final = grp["final_rating"]
-        n_top = int((final == top).sum())
+        ratings = final.tolist()
+        n_top = sum(1 for r in ratings if r == top)
         if q.get("of") == "rated":
-            base = int(final.notna().sum())
+            base = sum(1 for r in ratings if pd.notna(r))
             rule = f"{int(round(ratio * 100))}% số người được xếp loại ({base})"
         else:
             base = int(final.isin(q["of"]).sum())
