@@ -68,12 +68,17 @@ def _in_period(months: pd.Series, periods: pd.Series) -> pd.Series:
 
 def task_completion(tasks: TabData, progress: pd.Series | None = None) -> pd.Series:
     """Each task row's progress in percent (see the module docstring). `progress`: the row's
-    progress with weekly reports filled in (`weekly.task_progress`), default the row's own."""
-    q = _usable(tasks, "assigned_qty").astype("float64")
-    done = _usable(tasks, "done_qty").astype("float64")
-    own = progress.reindex(tasks.rows) if progress is not None else _usable(tasks, "progress_pct")
-    share = (100 * np.minimum(done, q) / q).where((done > 0) & (q > 0))
-    return share.fillna(own.astype("float64").clip(0, 100)).fillna(0.0)
+    progress with weekly reports filled in (`weekly.task_progress`), default the row's own.
+    Worked out on the rows' arrays (pandas' `where`/`fillna`/`clip`, each as numpy runs it)."""
+    q = _usable(tasks, "assigned_qty").to_numpy(dtype="float64")
+    done = _usable(tasks, "done_qty").to_numpy(dtype="float64")
+    own = (progress.reindex(tasks.rows) if progress is not None else _usable(tasks, "progress_pct")) \
+        .to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where((done > 0) & (q > 0), 100 * np.minimum(done, q) / q, np.nan)
+    own = np.where(np.isnan(own) | ((own >= 0) & (own <= 100)), own, np.where(own < 0, 0, 100))
+    out = np.where(np.isnan(share), own, share)
+    return pd.Series(np.where(np.isnan(out), 0.0, out), index=tasks.rows)
 
 
 def link_key_results(tasks: TabData, okr: TabData | None, weights: pd.Series | None, progress: pd.Series | None,
@@ -105,8 +110,9 @@ def link_key_results(tasks: TabData, okr: TabData | None, weights: pd.Series | N
     target_period = okr_row.map(period)
     outside = pd.Series(False, index=kr.index)
     if linked.any():
-        on = okr_row.notna() & month.notna()
-        outside[on] = ~_in_period(month[on], target_period[on])
+        on = (okr_row.notna() & month.notna()).to_numpy(dtype=bool)
+        if on.any():
+            outside[on] = ~_in_period(month[on], target_period[on]).to_numpy(dtype=bool)
     if outside.any():
         rows = outside.index[outside.to_numpy()]
         msgs = [f"Nhiệm vụ tháng {period_text(month[r])} phục vụ kết quả then chốt {kr[r]} của kỳ "
@@ -119,18 +125,33 @@ def link_key_results(tasks: TabData, okr: TabData | None, weights: pd.Series | N
     owner = tasks.on_rows(tasks.values["owner_id"]) if "owner_id" in tasks.values else \
         pd.Series(None, index=tasks.rows, dtype=object)
     if use.any():
-        t = pd.DataFrame({"okr_row": okr_row[use].astype(int), "owner": owner[use],
-                          "p": task_completion(tasks, progress)[use]})
-        t["w"] = weights.reindex(t.index) if weights is not None else np.nan
-        out.loc[:, "task_count"] = t.groupby("okr_row").size().reindex(out.index).fillna(0).astype(int)
-        weighted = t[t["w"].notna() & (t["w"] > 0)]
-        if len(weighted):
-            num = (weighted["w"] * weighted["p"]).groupby(weighted["okr_row"]).sum()
-            den = weighted["w"].groupby(weighted["okr_row"]).sum()
-            out.loc[num.index, "task_progress"] = (num / den).to_numpy()
-        people = t.groupby("okr_row")["owner"].agg(lambda s: sorted({x for x in s if isinstance(x, str)}))
+        # The linked tasks as arrays: each key result's count and people by dict, its weighted
+        # progress by pandas' grouped sums (their summation, as before).
+        at = use.to_numpy(dtype=bool)
+        t_okr = okr_row.to_numpy(dtype="float64")[at].astype(int)
+        t_owner = owner.to_numpy(dtype=object)[at]
+        t_p = task_completion(tasks, progress).to_numpy(dtype="float64")[at]
+        t_w = (weights.reindex(use.index[at]).to_numpy(dtype="float64") if weights is not None
+               else np.full(len(t_okr), np.nan))
+        counts: dict = {}
+        people: dict = {}
+        for r, who in zip(t_okr.tolist(), t_owner.tolist()):
+            counts[r] = counts.get(r, 0) + 1
+            if isinstance(who, str):
+                people.setdefault(r, set()).add(who)
+        people = {r: sorted(people.get(r, ())) for r in sorted(counts)}
+        out["task_count"] = np.array([counts.get(r, 0) for r in out.index.tolist()], dtype=int)
+        with np.errstate(invalid="ignore"):
+            heavy = ~np.isnan(t_w) & (t_w > 0)
+        if heavy.any():
+            group = pd.Series(t_okr[heavy])
+            num = pd.Series(t_w[heavy] * t_p[heavy]).groupby(group).sum()
+            den = pd.Series(t_w[heavy]).groupby(group).sum()
+            progress_of = dict(zip(num.index.tolist(), (num / den).tolist()))
+            out["task_progress"] = np.array([progress_of.get(r, np.nan) for r in out.index.tolist()],
+                                            dtype="float64")
     else:
-        people = pd.Series(dtype=object)
+        people = {}
     out["alignment"] = _alignment(okr, o, people, out["task_count"], names)
     return out
 
@@ -149,7 +170,7 @@ def staff_labels(staff: TabData | None) -> dict[str, str]:
     return {normalize_key(s): f"{s} {n}" if n else s for s, n in staff_names(staff).items()}
 
 
-def _alignment(okr: TabData, o: pd.DataFrame, people: pd.Series, counts: pd.Series,
+def _alignment(okr: TabData, o: pd.DataFrame, people: dict, counts: pd.Series,
                names: dict[str, str]) -> list[str | None]:
     """'CB2 Trần Thị B (2 nhiệm vụ) → MT03 (Cá nhân) → MT02 (Phòng/bộ phận) → MT01 (Đơn vị)' per OKR row
     (the OKR tab is small: dozens of rows, so a plain loop)."""

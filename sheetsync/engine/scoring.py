@@ -100,40 +100,45 @@ def score_tasks(tasks: TabData, catalogue: TabData | None, profile: Profile) -> 
         cat = cat[ok] if not isinstance(ok, bool) else cat
         coef = pd.Series(cat["coefficient"].to_numpy(), index=_norm(cat["product_code"])).dropna()
         coef = coef[~coef.index.duplicated()]
-    k = _norm(tasks.on_rows(_col(tasks, "product_code"))).map(coef)
-    q = tasks.on_rows(_usable(tasks, "assigned_qty"))
-    unusable = k.isna() | q.isna() | (q <= 0)
+    k = _norm(tasks.on_rows(_col(tasks, "product_code"))).map(coef).to_numpy(dtype="float64")
+    q = tasks.on_rows(_usable(tasks, "assigned_qty")).to_numpy(dtype="float64")
+    # The arithmetic on the rows' arrays (numpy's own operations, as pandas would run them, without
+    # its fixed cost per operation: a month has a few dozen task rows).
+    unusable = np.isnan(k) | np.isnan(q) | (q <= 0)
     for f in TASK_UNUSABLE_FIELDS:
         if f in err:
-            unusable |= err[f]
+            unusable |= err[f].to_numpy(dtype=bool)
         if f not in t:
             unusable |= True
     neutral = {f.key for f in tasks.schema.fields if f.score_neutral}
-    other_error = err.drop(columns=[c for c in err if c in TASK_UNUSABLE_FIELDS or c in neutral]).any(axis=1) \
-        if len(err.columns) else pd.Series(False, index=rows)
+    others = [c for c in err if c not in TASK_UNUSABLE_FIELDS and c not in neutral]
+    other_error = err[others].to_numpy(dtype=bool).any(axis=1) if others else np.zeros(len(rows), dtype=bool)
     zeroed = ~unusable & other_error
 
-    done = tasks.on_rows(_col(tasks, "done_qty")).fillna(0).clip(lower=0)
+    def number(key: str) -> np.ndarray:
+        return tasks.on_rows(_col(tasks, key)).to_numpy(dtype="float64")
+
+    done = _clip0(_fill0(number("done_qty")))
     h = np.minimum(done, q)
-    excused = tasks.on_rows(_col(tasks, "excused", "Không")).eq("Có")
-    returns = tasks.on_rows(_col(tasks, "returns")).fillna(0).clip(lower=0)
+    excused = (tasks.on_rows(_col(tasks, "excused", "Không")) == "Có").to_numpy(dtype=bool)
+    returns = _clip0(_fill0(number("returns")))
     due = tasks.on_rows(_col(tasks, "due_date", pd.NaT))
     done_date = tasks.on_rows(_col(tasks, "done_date", pd.NaT))
-    late = (done_date > due).fillna(False).astype(float)
-    delays = tasks.on_rows(_col(tasks, "delays"))
-    delays = delays.where(delays.notna(), late)
-    returns = returns.where(~excused, 0)
-    delays = delays.where(~excused, 0)
+    late = (done_date > due).fillna(False).to_numpy(dtype="float64")
+    delays = number("delays")
+    delays = np.where(np.isnan(delays), late, delays)
+    returns = np.where(excused, 0, returns)
+    delays = np.where(excused, 0, delays)
 
     A = q * k
     D = h * k
-    approved = tasks.on_rows(_col(tasks, "review", "Chưa duyệt")).eq("Đạt")
-    Q = (D * (1 - profile.per_return * returns).clip(lower=0)).where(approved, 0.0)
-    T = D * (1 - profile.per_delay * delays).clip(lower=0)
-    D, Q, T = (s.where(~zeroed, 0.0) for s in (D, Q, T))
-    A, D, Q, T = (s.where(~unusable) for s in (A, D, Q, T))
+    approved = (tasks.on_rows(_col(tasks, "review", "Chưa duyệt")) == "Đạt").to_numpy(dtype=bool)
+    Q = np.where(approved, D * _clip0(1 - profile.per_return * returns), 0.0)
+    T = D * _clip0(1 - profile.per_delay * delays)
+    D, Q, T = (np.where(zeroed, 0.0, x) for x in (D, Q, T))
+    A, D, Q, T = (np.where(unusable, np.nan, x) for x in (A, D, Q, T))
 
-    evidence_missing = (done > 0) & tasks.on_rows(_col(tasks, "evidence", None)).isna()
+    evidence_missing = (done > 0) & tasks.on_rows(_col(tasks, "evidence", None)).isna().to_numpy(dtype=bool)
     frame = pd.DataFrame({
         "owner": _norm(tasks.on_rows(_col(tasks, "owner_id", None))),
         "task_id": tasks.on_rows(_col(tasks, "task_id", None)),
@@ -142,6 +147,16 @@ def score_tasks(tasks: TabData, catalogue: TabData | None, profile: Profile) -> 
         "excluded": unusable, "zeroed": zeroed, "no_evidence": evidence_missing,
     }, index=rows)
     return TaskScores(frame, tasks.title)
+
+
+def _fill0(x: np.ndarray) -> np.ndarray:
+    """`fillna(0)` of a float column."""
+    return np.where(np.isnan(x), 0.0, x)
+
+
+def _clip0(x: np.ndarray) -> np.ndarray:
+    """`clip(lower=0)` of a float column as pandas clips (NaN kept, -0.0 kept)."""
+    return np.where(np.isnan(x) | (x >= 0), x, 0)
 
 
 def task_row_findings(tasks: TabData, ts: TaskScores, findings: Findings,
