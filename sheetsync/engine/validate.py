@@ -19,7 +19,7 @@ from sheetsync.config.schema import Bound, Field, TabSchema
 from sheetsync.domain.a1 import col_letter
 from sheetsync.engine.findings import ERROR, Findings
 from sheetsync.engine.messages import TYPE_EXPECTED, message
-from sheetsync.engine.values import Parsed, display_text, map_distinct, parse_field, parse_fields
+from sheetsync.engine.values import Parsed, display_text, map_distinct, map_distinct_array, parse_field, parse_fields
 from sheetsync.text import normalize_key, normalize_keys, shorten
 
 
@@ -239,7 +239,7 @@ class TabChecker:
         key = self.schema.key
         if not all(k in self.values for k in key):
             return
-        parts = [map_distinct(_as_text(self.values[k]), normalize_keys, vectorized=True).tolist() for k in key]
+        parts = [_key_texts(self.values[k]) for k in key]
         # The parts joined row by row (a row with a part missing has no key), and rows whose keys
         # are alike (rows without a key alike too) among rows with every part filled.
         combined = np.empty(len(self.index), dtype=object)
@@ -379,12 +379,18 @@ def _object_columns(raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(raw.to_numpy(dtype=object)[:, at], index=raw.index, columns=raw.columns[at], dtype=object)
 
 
-def _as_text(col: pd.Series) -> pd.Series:
-    """`col.astype(str)`; a column of text and blanks only (a key usually is) as it is, which
-    reads the same through `map_distinct` (a blank stays missing either way)."""
-    if col.dtype == object and all(isinstance(v, str) or v is None or (isinstance(v, float) and v != v) for v in col.to_numpy()):
-        return col
-    return col.astype(str)
+def _key_texts(col: pd.Series) -> list:
+    """Each cell of a key column as its normalised text (None where blank): what
+    `normalize_keys` makes of `col.astype(str)`, or text alike exactly where that is alike.
+    Text and blanks are taken as they are, dates by their ISO text (what `astype(str)` writes of
+    them, in full); anything else through `astype(str)`."""
+    values = col.to_numpy()
+    if values.dtype.kind == "M":
+        return [None if np.isnat(v) else str(v) for v in values]
+    if col.dtype != object or not all(isinstance(v, str) or v is None or (isinstance(v, float) and v != v)
+                                      for v in values.tolist()):
+        col = col.astype(str)
+    return map_distinct_array(col, normalize_keys, vectorized=True).tolist()
 
 
 _PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
@@ -429,7 +435,7 @@ def check_references(tab: TabData, targets: dict[str, tuple[TabData | None, str]
         target, target_field = targets.get(f.ref["tab"], (None, f.ref["field"]))
         if target is None or target_field not in target.values:
             continue
-        known = set(map_distinct(target.values[target_field].dropna(), normalize_keys, vectorized=True))
+        known = set(map_distinct_array(target.values[target_field].dropna(), normalize_keys, vectorized=True).tolist())
         col = tab.values[f.key]
         if f.type == "list":
             exploded = col[col.map(len, na_action="ignore") > 0].explode().dropna()
@@ -442,9 +448,11 @@ def check_references(tab: TabData, targets: dict[str, tuple[TabData | None, str]
             msgs = bad_rows.map(lambda v: message("field.ref", value=v, target_header=target.header(target_field),
                                                   target_tab=target.title))
         else:
-            mask = col.notna() & ~map_distinct(col, normalize_keys, vectorized=True).isin(known)
-            if not mask.any():
+            keys = map_distinct_array(col, normalize_keys, vectorized=True).tolist()
+            hit = pd.notna(col.to_numpy()) & np.array([k not in known for k in keys], dtype=bool)
+            if not hit.any():
                 continue
+            mask = pd.Series(hit, index=col.index)
             msgs = col[mask].map(lambda v: message("field.ref", value=shorten(str(v)),
                                                    target_header=target.header(target_field), target_tab=target.title))
         if mask.any():

@@ -687,14 +687,20 @@ def _parse_distinct(field, raw: np.ndarray) -> Parsed:
 def map_distinct(s: pd.Series, func, vectorized: bool = False) -> pd.Series:
     """`s.map(func)` computed once per distinct value (NaN/None stay None). With
     `vectorized`, func takes the list of distinct values and returns a list."""
+    return pd.Series(map_distinct_array(s, func, vectorized), index=s.index, dtype=object, copy=False)
+
+
+def map_distinct_array(s: pd.Series, func, vectorized: bool = False) -> np.ndarray:
+    """`map_distinct` as an object array in the column's order."""
     # An object column is factorized as its array (the same distinct values, without the
     # Series wrapper's cost); other dtypes as the Series (datetimes stay Timestamps).
     codes, uniques = factorize(s.to_numpy()) if s.dtype == object else pd.factorize(s, use_na_sentinel=True)
     if len(uniques) == 0:
-        return pd.Series(None, index=s.index, dtype=object)
+        return np.full(len(s), None, dtype=object)
     done = func(list(uniques)) if vectorized else [func(u) for u in uniques]
-    mapped = np.array(list(done) + [None], dtype=object)
-    return pd.Series(mapped.take(np.where(codes < 0, len(uniques), codes)), index=s.index, dtype=object)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = list(done)
+    return mapped.take(np.where(codes < 0, len(uniques), codes))
 
 
 def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
