@@ -92,19 +92,18 @@ def row_keys(tab: TabData) -> pd.Series:
     keys = [k for k in tab.schema.key if k in tab.values]
     if not keys or not len(rows):
         return pd.Series([f"@{r}" for r in rows], index=rows, dtype=object)
-    parts = []
-    for k in keys:
-        vals = jsonable_column(tab.values.loc[rows, k])
-        parts.append(pd.Series(normalize_keys([None if v is None else str(v) for v in vals]), index=rows,
-                               dtype=object))
-    incomplete = pd.concat([p.isna() for p in parts], axis=1).any(axis=1)
-    base = parts[0].fillna("")
-    for p in parts[1:]:
-        base = base + "|" + p.fillna("")
-    base[incomplete] = [f"@{r}" for r in base.index[incomplete]]
-    n = base.groupby(base).cumcount()
-    out = base.where(n == 0, base + "#" + (n + 1).astype(str))
-    return out.astype(object)
+    parts = [normalize_keys([None if v is None else str(v) for v in jsonable_column(tab.values.loc[rows, k])])
+             for k in keys]
+    # Plain lists (a year's task tab has 20,000 rows): the key parts joined by "|", a row with a
+    # part missing by its position, and the n-th row with a key seen before numbered "#n".
+    seen: dict[str, int] = {}
+    out = []
+    for r, key in zip(rows.tolist(), zip(*parts)):
+        base = f"@{r}" if None in key else "|".join(key)
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        out.append(base if n == 1 else f"{base}#{n}")
+    return pd.Series(out, index=rows, dtype=object)
 
 
 def row_inputs(ev: Evaluation, name: str, rows: pd.Index | None = None) -> dict[int, dict]:

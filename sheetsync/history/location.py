@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 DEFAULT_FILE = "sheetsync.db"
-SCHEMA_VERSION = 10  # the store schema this version writes: migrations.LATEST (checked by a test)
+SCHEMA_VERSION = 11  # the store schema this version writes: migrations.LATEST (checked by a test)
 
 NO_STORE = ("none", "off", "0", "no")
 

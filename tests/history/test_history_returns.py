@@ -115,3 +115,46 @@ def test_every_return_and_its_reason_stays_in_the_store(unit, store):
     assert log[["task_id", "returns", "reason"]].values.tolist() == [
         ["T1", 1.0, "Sai biểu mẫu"], ["T1", 2.0, "Thiếu minh chứng"]]
     assert [t.date() for t in log["recorded_at"]] == [dt.date(2026, 11, 10), dt.date(2026, 11, 17)]
+
+
+def test_the_rows_with_returns_are_found_through_their_own_index(unit, any_url):
+    """The check asks the store only for versions of task rows whose count may be above 0 — the
+    same rows as reading every version and keeping those — and the database answers it from the
+    partial index of migration 11 (the query states its condition so the database can see that)."""
+    from sqlalchemy import event, text
+
+    from sheetsync.history.store import open_store
+    from sheetsync.history.store.models import RETURNS_INDEX
+
+    unit.task("T1", "S1", qty=2, done=2, review="Trả lại", returns=2, return_reason="Sai biểu mẫu")
+    unit.task("T2", "S1", qty=1, done=1, review="Đạt", returns=0)
+    unit.task("T3", "S1", qty=1, done=1, review="Đạt")
+    unit.task("T4", "S1", qty=1, done=1, review="Trả lại", returns="1", return_reason="Thiếu")  # typed as text
+    unit.evaluation("S1", mgr_general=28)
+    store = open_store(any_url)
+    try:
+        _sync(unit.save(), store, "2026-11-12")
+        every = store.row_history("Phòng thử nghiệm", "tasks")
+        assert sorted(every["row_key"]) == ["t1", "t2", "t3", "t4"]
+        statements = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany):
+            statements.append((statement, parameters))
+        event.listen(store.engine, "before_cursor_execute", seen)
+        some = store.row_history("Phòng thử nghiệm", "tasks", nonzero="returns")
+        event.remove(store.engine, "before_cursor_execute", seen)
+        assert sorted(some["row_key"]) == ["t1", "t4"]
+        statement, parameters = next((s, p) for s, p in statements if "snapshot_rows" in s)
+        with store.engine.connect() as c:
+            if store.dialect == "sqlite":
+                plan = c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            else:  # with so few rows the planner would rather scan: told not to, it must find the index
+                c.exec_driver_sql("SET enable_seqscan = off")
+                plan = c.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+            names = set(c.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars()) \
+                if store.dialect == "sqlite" else \
+                set(c.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'snapshot_rows'")).scalars())
+        assert RETURNS_INDEX in names
+        assert RETURNS_INDEX in " ".join(str(r) for r in plan)
+    finally:
+        store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 
 import pytest
@@ -145,3 +146,51 @@ def test_a_person_with_tasks_and_no_evaluation_row_is_kept_with_counts_and_no_sc
     assert cb1["scored"] and cb1["row_key"] == "cb1|2026-03" and cb1["roster_order"] == 0
     assert cb1["final_rating"] == GOOD and isinstance(cb1["total_points"], float | int)
     assert cb1["leader"] is False and cb1["disciplined"] is False and cb1["provisional"] is False
+
+
+def test_a_month_is_recorded_as_the_orm_bulk_insert_records_it(tmp_path, any_url, monkeypatch):
+    """A month's rows, people and findings go in through Core (`_insert_many`), and the store
+    holds exactly what the ORM's bulk insert stored: the same columns, defaults where a value is
+    left out, SQL NULL (not the JSON text null) for a row without scores, in the same order."""
+    from sqlalchemy import insert
+
+    import sheetsync.history.store.store as store_module
+
+    roster = {**ROSTER, "CB3": {"name": "Lê Văn Cường"}, "CB4": {"name": "Phạm Thị Dung"}}
+    b = new_book(tmp_path / "many.xlsx", roster)
+    fill_month(b, "2026-03", {"CB1": {"approved": GOOD}, "CB2": {"done": 1}, "CB3": {"general": 45}})
+    b.task("NV-lẻ", "CB4", qty=1, done=0, review=None, month="03/2026")  # tasks, no evaluation row: not scored
+    b.task("NV-tháng-4", "CB1", qty=1, done=1, month="04/2026")  # a month with tasks and no evaluations
+    b.save()
+    ev = evaluate_file(b.path, UNIT, "2026-04-10")
+    unscored = dataclasses.replace(ev, scores=None)  # as a unit without its evaluations tab: no scores at all
+    s = open_store(any_url)
+    try:
+        s.record_unit("Core", str(b.path), ev, now=datetime(2026, 4, 10, 9))
+        s.record_unit("Core, unscored", str(b.path), unscored, now=datetime(2026, 4, 10, 9))
+        monkeypatch.setattr(store_module, "_insert_many", lambda session, model, rows: session.execute(
+            insert(model), rows))
+        s.record_unit("ORM", str(b.path), ev, now=datetime(2026, 4, 10, 9))
+        s.record_unit("ORM, unscored", str(b.path), unscored, now=datetime(2026, 4, 10, 9))
+        queries = {
+            "snapshot_rows": "SELECT r.tab, r.row_key, r.sheet_row, r.data, r.scores, r.scores IS NULL, s.month "
+                             "FROM snapshot_rows r JOIN snapshots s ON s.id = r.snapshot_id WHERE s.unit = :u "
+                             "ORDER BY r.id",
+            "person_months": "SELECT p.* FROM person_months p JOIN snapshots s ON s.id = p.snapshot_id "
+                             "WHERE s.unit = :u ORDER BY p.id",
+            "snapshot_findings": "SELECT f.* FROM snapshot_findings f JOIN snapshots s ON s.id = f.snapshot_id "
+                                 "WHERE s.unit = :u ORDER BY f.id",
+        }
+        with s.engine.connect() as c:
+            for table, sql in queries.items():
+                for suffix in ("", ", unscored"):
+                    got = {u: [tuple(v for k, v in r._mapping.items() if k not in ("id", "snapshot_id", "unit"))
+                               for r in c.execute(text(sql), {"u": u + suffix})] for u in ("Core", "ORM")}
+                    assert got["Core"] == got["ORM"] and got["Core"], (table, suffix)
+            nulls = c.execute(text("SELECT count(*) FROM snapshot_rows r JOIN snapshots s ON s.id = r.snapshot_id "
+                                   "WHERE s.unit = 'Core, unscored' AND r.scores IS NULL")).scalar()
+        assert nulls == sum(len(m.rows) for m in capture(unscored).values()) > 0
+        people = [p for m in capture(ev).values() for p in m.people]
+        assert {p["scored"] for p in people} == {True, False}  # two shapes of person row, in one month
+    finally:
+        s.close()

@@ -122,6 +122,15 @@ def _v10(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_web_audit_target ON web_audit (target, action, at)"))
 
 
+def _v11(conn: Connection) -> None:
+    # A sync looks for task rows whose return count was ever above 0 among every recorded version
+    # of the unit's rows: a partial index holds just those (see models.nonzero_condition).
+    from sheetsync.history.store.models import RETURNS_FIELD, RETURNS_INDEX, nonzero_condition
+
+    where = nonzero_condition(conn.dialect.name, RETURNS_FIELD).replace("snapshot_rows.", "")
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {RETURNS_INDEX} ON snapshot_rows (snapshot_id, tab) WHERE {where}"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "months, snapshots, people, findings, freezes, edits after approval", _v1),
     (2, "finding severity stored as a code", _v2),
@@ -133,6 +142,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (8, "changed units: each month's scoring kept for the next sync", _v8),
     (9, "ward office service: calendar links kept as the digest of their token", _v9),
     (10, "ward office service: the audit log indexed by account and by unit (limits)", _v10),
+    (11, "task rows with returns indexed (the check that a return count never goes down)", _v11),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Steps that removed secrets from the store (calendar tokens): on SQLite, the pages they zeroed

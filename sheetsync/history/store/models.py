@@ -119,6 +119,25 @@ class SnapshotRow(Base):
     scores: Mapped[dict | None] = mapped_column(JSONType)
 
 
+# Rows whose return count may be other than 0 are few; a sync asks for them among every version
+# of a unit's task rows (`history.returns.check_returns`). A partial index on that condition
+# (migration 11) answers it without reading each row's JSON; the query states the condition in
+# exactly these words, literal, as the database needs to see that the index covers it.
+RETURNS_FIELD = "returns"
+RETURNS_INDEX = "ix_snapshot_rows_returns"
+
+
+def nonzero_condition(dialect: str, name: str) -> str:
+    """SQL on `snapshot_rows` true where input `name` of the row may be other than 0 or empty: in
+    SQLite a JSON number 0 or null compares as 0 or NULL, and text never does; in PostgreSQL the
+    value as text is compared."""
+    if not name.isidentifier():
+        raise ValueError(f"not a field name: {name!r}")
+    if dialect == "sqlite":
+        return f"json_extract(snapshot_rows.data, '$.{name}') != 0"
+    return f"coalesce(snapshot_rows.data ->> '{name}', '0') NOT IN ('0', '0.0')"
+
+
 class PersonMonth(Base):
     """One person's month in one snapshot: what periods and history read."""
 

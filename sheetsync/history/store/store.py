@@ -13,10 +13,11 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 from typing_extensions import Self
 
@@ -44,6 +45,7 @@ from sheetsync.history.store.models import (
     UnitMonth,
     UnitMonthPart,
     UnitResultRecord,
+    nonzero_condition,
 )
 from sheetsync.text import normalize_key
 
@@ -325,13 +327,12 @@ class Store:
         s.add(snap)
         s.flush()
         if cap.rows:
-            s.execute(insert(SnapshotRow), [{"snapshot_id": snap.id, **r} for r in cap.rows])
+            _insert_many(s, SnapshotRow, [{"snapshot_id": snap.id, **r} for r in cap.rows])
         if cap.people:
-            s.execute(insert(PersonMonth), [{"snapshot_id": snap.id, "unit": unit, "month": cap.month, **p}
-                                            for p in cap.people])
+            _insert_many(s, PersonMonth, [{"snapshot_id": snap.id, "unit": unit, "month": cap.month, **p}
+                                          for p in cap.people])
         if cap.findings:
-            s.execute(insert(SnapshotFinding), [{"snapshot_id": snap.id, **{k: v for k, v in f.items()}}
-                                                for f in cap.findings])
+            _insert_many(s, SnapshotFinding, [{"snapshot_id": snap.id, **f} for f in cap.findings])
         return snap.id
 
     # -- freezing ------------------------------------------------------------------------------
@@ -556,11 +557,8 @@ class Store:
                  .where(Snapshot.unit == unit, SnapshotRow.tab == tab).order_by(Snapshot.month, Snapshot.seq))
             if month_list is not None:
                 q = q.where(Snapshot.month.in_(month_list))
-            if nonzero is not None:
-                if self.dialect == "sqlite":  # a JSON number 0 or null compares as 0 or NULL; text never does
-                    q = q.where(func.json_extract(SnapshotRow.data, f"$.{nonzero}") != 0)
-                else:
-                    q = q.where(func.coalesce(SnapshotRow.data[nonzero].as_string(), "0").not_in(["0", "0.0"]))
+            if nonzero is not None:  # literal: the database then sees its partial index covers it
+                q = q.where(text(nonzero_condition(self.dialect, nonzero)))
             rows = [{"row_key": k, "data": d, "month": m, "seq": q_, "recorded_at": r, "last_seen_at": ls}
                     for k, d, m, q_, r, ls in s.execute(q)]
             return pd.DataFrame(rows, columns=["row_key", "data", "month", "seq", "recorded_at", "last_seen_at"])
@@ -596,6 +594,24 @@ class Store:
 
 
 _PM_COLUMNS = [c.key for c in PersonMonth.__table__.columns]
+
+
+def _insert_many(s: Session, model, rows: list[dict]) -> None:
+    """Insert `rows` into `model`'s table in their order, with what the ORM's bulk insert would
+    store: a None value is left out (the column's default, or SQL NULL; for a JSON column that is
+    NULL, not the JSON text null) unless the column's type stores None itself, and each run of
+    rows with the same keys goes in one statement. Through Core: a month's record is a few
+    thousand rows, and the ORM's bulk path costs about as much again per row."""
+    table = model.__table__
+    keeps_none = _KEEPS_NONE.get(table.name)
+    if keeps_none is None:
+        keeps_none = _KEEPS_NONE[table.name] = frozenset(c.key for c in table.columns if c.type.should_evaluate_none)
+    given = [{k: v for k, v in r.items() if v is not None or k in keeps_none} for r in rows]
+    for _, group in groupby(given, key=tuple):
+        s.execute(table.insert(), list(group))
+
+
+_KEEPS_NONE: dict[str, frozenset[str]] = {}
 
 
 def _row_dict(obj) -> dict:
