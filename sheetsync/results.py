@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sheetsync.engine.findings import ERROR, WARNING, worst_by
+from sheetsync.engine.findings import ERROR, VALID, WARNING
 from sheetsync.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PROBLEM, SheetsyncError
 
 if TYPE_CHECKING:
@@ -77,10 +77,7 @@ class Evaluation:
 
     def rows_with(self, severity: str, findings: pd.DataFrame | None = None) -> int:
         """Rows whose worst finding is `severity`."""
-        f = self.findings if findings is None else findings
-        f = f[f["row"].notna()]
-        per_row = worst_by(f, ["tab", "row"])
-        return int((per_row == severity).sum())
+        return rows_by_worst(self.findings if findings is None else findings).get(severity, 0)
 
     @property
     def error_count(self) -> int:
@@ -167,16 +164,7 @@ class RecordedEvaluation:
     def month_summaries(self) -> dict[str, dict]:
         return self.summaries
 
-    def rows_with(self, severity: str, findings: pd.DataFrame | None = None) -> int:
-        """As `Evaluation.rows_with` (a row's worst finding decides), counted without a groupby:
-        a reused result is shown for the price of reading the workbook."""
-        f = self.findings if findings is None else findings
-        f = f[f["row"].notna()]
-        keys = list(zip(f["tab"].tolist(), f["row"].tolist()))
-        with_error = {k for k, s in zip(keys, f["severity"].tolist()) if s == ERROR}
-        if severity == ERROR:
-            return len(with_error)
-        return len({k for k, s in zip(keys, f["severity"].tolist()) if s == severity} - with_error)
+    rows_with = Evaluation.rows_with
 
     def staff_ids(self) -> list[str]:
         return list(self.staff)
@@ -245,6 +233,19 @@ def person_dict(row: pd.Series) -> dict:
     out = {k: plain(row.get(k)) for k in PERSON_FIELDS}
     out["row"] = int(row.name)
     return out
+
+
+def rows_by_worst(findings: pd.DataFrame) -> dict[str, int]:
+    """How many rows (tab and row) have each severity as their worst finding, as `worst_by`
+    ranks them (an error over a warning over anything else, which counts as valid), counted on
+    sets rather than by a groupby: a year's workbook has a hundred thousand findings, and the
+    summary tab and every printed result ask for two of the counts."""
+    f = findings[findings["row"].notna()]
+    keys = list(zip(f["tab"].tolist(), f["row"].tolist()))
+    severities = f["severity"].tolist()
+    errors = {k for k, s in zip(keys, severities) if s == ERROR}
+    warnings = {k for k, s in zip(keys, severities) if s == WARNING} - errors
+    return {ERROR: len(errors), WARNING: len(warnings), VALID: len(set(keys) - errors - warnings)}
 
 
 def person_dicts(people: pd.DataFrame) -> list[dict]:

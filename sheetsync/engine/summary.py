@@ -15,6 +15,7 @@ from sheetsync.engine.alignment import staff_labels
 from sheetsync.engine.findings import ERROR, WARNING
 from sheetsync.engine.messages import severity_label
 from sheetsync.engine.writeplan import SummaryCell, SummaryTab
+from sheetsync.results import rows_by_worst
 from sheetsync.text import normalize_key
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ def build_summary(ev: Evaluation, schemas: Schemas, now: datetime) -> SummaryTab
     line(SummaryCell(f"Cập nhật lúc {now:%H:%M %d/%m/%Y}; tính hạn đến ngày {ev.as_of:%d/%m/%Y}; "
                      f"bộ tiêu chí: {profile.title}. Trang này do hệ thống ghi lại mỗi lần đồng bộ, không sửa tay.",
                      "muted"))
-    err_rows, warn_rows = ev.rows_with(ERROR), ev.rows_with(WARNING)
+    worst = rows_by_worst(ev.findings)
+    err_rows, warn_rows = worst[ERROR], worst[WARNING]
     line(SummaryCell(f"Kết quả kiểm tra: {err_rows} hàng có lỗi, {warn_rows} hàng có cảnh báo",
                      "error" if err_rows else ("warning" if warn_rows else "bold")))
     general = ev.findings[ev.findings["row"].isna()]
@@ -214,10 +216,11 @@ def _plan_stats(ev: Evaluation, month: str, every: dict) -> dict[str, dict]:
     st = every.get(month)
     if st is None or st.empty:
         return {}
-    st = st.copy()
-    for c in ("planned_weight", "adhoc_weight"):
-        st[c] = round_half_up(st[c].to_numpy(dtype="float64"), ev.profile.rounding)
-    return st.to_dict("index")
+    # As `to_dict("index")` gives it (Python values), built from column lists: twelve months of
+    # a year's unit each ask for it.
+    columns = {c: (round_half_up(st[c].to_numpy(dtype="float64"), ev.profile.rounding)
+                   if c in ("planned_weight", "adhoc_weight") else st[c].to_numpy()).tolist() for c in st.columns}
+    return {k: dict(zip(columns, values)) for k, values in zip(st.index.tolist(), zip(*columns.values()))}
 
 
 def _unscored_plan_months(ev: Evaluation) -> list[str]:
