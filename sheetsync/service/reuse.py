@@ -43,7 +43,7 @@ from sheetsync.history.codes import MONTH_CODE
 from sheetsync.results import Notice, RecordedEvaluation, UnitResult, plain
 from sheetsync.text import normalize_key
 
-FORMAT = 4  # of the stored compact result and of the texts hashed; part of the key
+FORMAT = 3  # of the stored compact result; part of the key
 # Notices that belong to the evaluation (shown again when reused), not to one run's write or record.
 EVALUATION_NOTICES = ("run.month-without-data", MONTH_CODE)
 SUMMARY_VOLATILE_ROWS = SummaryTab.__dataclass_fields__["volatile_rows"].default
@@ -118,12 +118,6 @@ def _summary_rows(rows: list[list[Any]]) -> list[tuple]:
     return _trimmed(kept)
 
 
-# A row as the text hashed: `ascii` is `repr` with every non-ASCII character escaped, so that the
-# hashes take the text's bytes as they are (encoding a year's 10 MB of Vietnamese text to UTF-8
-# cost more than escaping it: 0.019 s per pass, and a sync makes four passes).
-_row_text = ascii
-
-
 class GridText:
     """Each tab's cells as text, row by row (trailing blanks trimmed; the summary tab as
     `summary_differs` compares it): what `content_hash` digests. Kept so that the hash of the
@@ -141,7 +135,7 @@ class GridText:
         rows = _summary_rows(g.rows) if summary else _trimmed(g.rows)
         meta = repr((title, summary, g.first_row, g.first_col, sorted(g.merged),
                      sorted((k, repr(v)) for k, v in g.issues.items())))
-        return meta, g.first_row, [_row_text(r) for r in rows]
+        return meta, g.first_row, [repr(r) for r in rows]
 
     def digest(self) -> str:
         h = hashlib.sha256()
@@ -166,7 +160,7 @@ class GridText:
             for i in set(changed) | {p.header_row - g.first_row}:
                 if 0 <= i < height:
                     row = _trimmed([changed[i] if i in changed else g.rows[i] if i < len(g.rows) else []])
-                    rows[i] = _row_text(row[0]) if row else "[]"
+                    rows[i] = repr(row[0]) if row else "[]"
             while rows and rows[-1] == "[]":
                 rows.pop()
             out.tabs[p.title] = (meta, first, rows)
@@ -206,7 +200,7 @@ class GridText:
 def _chunk(t: int, rows: list[str], positions: np.ndarray) -> bytes:
     """Rows of tab number `t` at `positions` (0-based), with those positions, as bytes that tell
     apart any two sets of rows (the count and positions first, then the texts: a row's text is
-    `_row_text`, with no raw line break)."""
+    a repr, with no raw line break)."""
     return (b"%d:%d:" % (t, len(positions)) + positions.tobytes() + b"\n"
             + "\n".join([rows[i] for i in positions.tolist()]).encode())
 

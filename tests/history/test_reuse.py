@@ -274,28 +274,3 @@ def test_the_text_of_the_workbook_as_written_is_the_text_read_back(unit):
     assert text.tabs == GridText(written_grids(grids, plan), SCHEMAS.summary_title).tabs
     backend.write(plan)
     assert text.digest() == GridText(XlsxBackend(book.path).read(), SCHEMAS.summary_title).digest()
-
-
-def test_the_text_hashed_is_ascii_and_tells_apart_what_a_person_may_type(unit):
-    """The rows are hashed as ASCII text (every other character escaped, so the hash reads the
-    text's bytes without encoding 10 MB of Vietnamese): a letter typed composed or decomposed, a
-    number or its text, an empty cell or a space are still different cells."""
-    import unicodedata
-
-    from sheetsync.service.reuse import GridText
-
-    book, _, _ = unit
-    grids = XlsxBackend(book.path).read()
-    text = GridText(grids, SCHEMAS.summary_title)
-    assert all(row.isascii() for _, _, rows in text.tabs.values() for row in rows)
-    tab = SCHEMAS["tasks"].title
-    g = grids[tab]
-    name = next(v for v in g.rows[1] if isinstance(v, str) and not v.isascii())
-    col = g.rows[1].index(name)
-    digests = set()
-    for value in (name, unicodedata.normalize("NFD", name), unicodedata.normalize("NFC", name) + " ", "1", 1.0, ""):
-        rows = [list(r) for r in g.rows]
-        rows[1][col] = value
-        changed = {**grids, tab: dataclasses.replace(g, rows=rows)}
-        digests.add(GridText(changed, SCHEMAS.summary_title).digest())
-    assert len(digests) == 6
