@@ -274,3 +274,24 @@ def test_the_text_of_the_workbook_as_written_is_the_text_read_back(unit):
     assert text.tabs == GridText(written_grids(grids, plan), SCHEMAS.summary_title).tabs
     backend.write(plan)
     assert text.digest() == GridText(XlsxBackend(book.path).read(), SCHEMAS.summary_title).digest()
+
+
+def test_the_rows_are_hashed_as_the_text_of_their_cells(unit):
+    """The texts are kept encoded to be hashed without encoding them again on every pass: the
+    digest is still that of each tab's description and rows as text, every row, in order."""
+    import hashlib
+
+    from sheetsync.service.reuse import GridText, _summary_rows, _trimmed
+
+    book, _, _ = unit
+    grids = XlsxBackend(book.path).read()
+    text = GridText(grids, SCHEMAS.summary_title)
+    h = hashlib.sha256()
+    for title, g in grids.items():
+        summary = title == SCHEMAS.summary_title
+        rows = _summary_rows(g.rows) if summary else _trimmed(g.rows)
+        h.update(repr((title, summary, g.first_row, g.first_col, sorted(g.merged),
+                       sorted((k, repr(v)) for k, v in g.issues.items()))).encode())
+        h.update("\n".join(repr(r) for r in rows).encode())
+        h.update(b"\x00")
+    assert len(grids) >= 8 and text.digest() == h.hexdigest()
