@@ -19,6 +19,7 @@ from sheetsync.domain.a1 import col_letter
 from sheetsync.engine.cells import CellIssue
 from sheetsync.engine.findings import Findings
 from sheetsync.engine.messages import message
+from sheetsync.engine.values import factorize
 from sheetsync.text import normalize_key
 
 HEADER_SEARCH_ROWS = 10
@@ -71,11 +72,13 @@ def _all_blank(raw: pd.DataFrame, keys: list[str], among: np.ndarray | None = No
     over the rows still blank, each distinct value judged once (a filled first column settles most
     rows; an engine column holds a handful of distinct values over a year of rows)."""
     blank = np.ones(len(raw), dtype=bool) if among is None else among.copy()
+    cells = raw.to_numpy(dtype=object) if keys else None
+    names = list(raw.columns)
     for k in keys:
         left = np.flatnonzero(blank)
         if not len(left):
             break
-        codes, uniques = pd.factorize(raw[k].to_numpy(dtype=object)[left], use_na_sentinel=True)
+        codes, uniques = factorize(cells[left, names.index(k)])
         judged = np.array([_is_blank(u) for u in uniques] + [True], dtype=bool)  # code -1: NaN/None
         blank[left] = judged[codes]
     return blank
@@ -144,8 +147,9 @@ def bind_tab(schema: TabSchema, grid: SheetGrid, findings: Findings) -> BoundTab
     # sit on them, so that write-back can clear those.
     input_keys = [f.key for f in schema.input_fields if f.key in columns]
     engine_keys = [f.key for f in schema.engine_fields if f.key in columns]
-    blank = pd.Series(dtype=bool)
-    if len(raw):
+    if not len(raw):
+        blank = pd.Series(dtype=bool)
+    else:
         blank_in = _all_blank(raw, input_keys)
         keep = ~_all_blank(raw, engine_keys, among=blank_in)  # engine cells looked at only where no input
         if not keep.all():

@@ -28,7 +28,7 @@ from sheetsync.config.profile import FEEDBACK_DEFAULTS, PLANS_DEFAULTS, Profile
 from sheetsync.domain.calendar import day_in_month, month_label, month_of
 from sheetsync.engine.findings import Findings
 from sheetsync.engine.validate import TabData
-from sheetsync.engine.values import map_distinct
+from sheetsync.engine.values import map_distinct, map_distinct_array
 from sheetsync.text import normalize_key, normalize_keys, shorten
 
 PLANNED, ADHOC = "Trong kế hoạch", "Phát sinh"  # what Kế hoạch tháng says
@@ -71,19 +71,24 @@ def plan_kinds(tasks: TabData, profile: Profile) -> pd.Series:
     """Per task row, planned or ad-hoc (see the module docstring)."""
     settings = {**PLANS_DEFAULTS, **(profile.plans or {})}
     month = _col(tasks, "month", None)
-    given = pd.to_datetime(_col(tasks, "assigned_date", pd.NaT))
-    by_day = pd.to_datetime(map_distinct(month, lambda m: plan_day(m, profile)))
-    dated = given.notna() & by_day.notna()
+    # On the rows' arrays: each month's plan day once, as numpy days (NaT where no month).
+    given = pd.to_datetime(_col(tasks, "assigned_date", pd.NaT)).to_numpy()
+    days = map_distinct_array(month, lambda m: plan_day(m, profile).to_datetime64())
+    by_day = np.array([np.datetime64("NaT") if d is None else d for d in days.tolist()], dtype="datetime64[us]")
+    dated = ~np.isnat(given) & ~np.isnat(by_day)
     group = _col(tasks, "task_group", None)
     adhoc = list(settings["adhoc_groups"])
     enum = next((f.enum for f in tasks.schema.fields if f.key == "task_group"), None)
     if enum is not None:
         lookup = enum.lookup()  # the profile may name a group by an alias
         adhoc = [lookup.get(normalize_key(g), g) for g in adhoc]
-    adhoc_group = group.isin(adhoc)
+    adhoc = set(adhoc)
+    groups = group.to_numpy(dtype=object)
+    adhoc_group = np.array([g in adhoc for g in groups.tolist()], dtype=bool)
     planned = np.where(dated, given <= by_day, ~adhoc_group)
-    kinds = pd.Series(np.where(planned, PLANNED, ADHOC), index=tasks.rows, dtype=object)
-    return kinds.where(dated | group.notna(), None)
+    kinds = np.where(planned, PLANNED, ADHOC).astype(object)
+    kinds[~(dated | pd.notna(groups))] = None
+    return pd.Series(kinds, index=tasks.rows, dtype=object)
 
 
 def check_plans(tasks: TabData, staff: TabData | None, evaluations: TabData | None, kinds: pd.Series,
@@ -102,8 +107,8 @@ def check_plans(tasks: TabData, staff: TabData | None, evaluations: TabData | No
     roster = staff.on_rows(staff.values["staff_id"]).dropna()
     roster_keys = _norm(roster)
     owner = _norm(_col(tasks, "owner_id", None))
-    planned = pd.DataFrame({"month": task_month, "owner": owner})[kinds.reindex(task_month.index).eq(PLANNED)]
-    planned_pairs = set(zip(planned["month"], planned["owner"]))
+    planned_pairs = {(m, o) for m, o, k in zip(task_month.tolist(), owner.tolist(),
+                                               kinds.reindex(task_month.index).tolist()) if k == PLANNED}
     with_tasks = set(zip(task_month, owner))
     evaluated: dict[str, set] = {}
     if evaluations is not None and {"staff_id", "month"} <= set(evaluations.values):

@@ -837,15 +837,24 @@ def score_okr(okr: TabData, profile: Profile, findings: Findings, as_of: pd.Time
                           message("okr.stretch-direction"), col_letter=okr.letters.get("stretch"))
     n_min = int(profile.okr.get("equal_weights_warning_min_krs", 3))
     if "objective_id" in v and "weight" in v:
-        key = [v["objective_id"].fillna(""), v.get("period", pd.Series("", index=rows)).fillna("")]
-        grp = v["weight"].groupby(key)
-        size = grp.transform("size")
-        nuniq = grp.transform("nunique")
-        equal = (size >= n_min) & (nuniq == 1) & v["weight"].notna() & v["objective_id"].notna()
-        if equal.any():
-            msgs = [message("okr.equal-weights", group=v.at[r, "objective_id"], count=int(size[r]),
-                            weight=_num(v.at[r, "weight"])) for r in equal.index[equal]]
-            findings.add_many(okr.title, equal.index[equal], okr.header("weight"), "warning", "okr.equal-weights",
+        # Per (objective, period) group, blanks as "": its size and its distinct weights (a unit has a
+        # few dozen key results: dicts, not a groupby).
+        objective = v["objective_id"].tolist()
+        period = v["period"].tolist() if "period" in v else [""] * len(rows)
+        weight = v["weight"].tolist()
+        keys = [("" if pd.isna(o) else o, "" if pd.isna(p) else p) for o, p in zip(objective, period)]
+        sizes: dict = {}
+        weights: dict = {}
+        for k, w in zip(keys, weight):
+            sizes[k] = sizes.get(k, 0) + 1
+            if not pd.isna(w):
+                weights.setdefault(k, set()).add(w)
+        equal = [i for i, (k, w, o) in enumerate(zip(keys, weight, objective))
+                 if sizes[k] >= n_min and len(weights.get(k, ())) == 1 and not pd.isna(w) and not pd.isna(o)]
+        if equal:
+            msgs = [message("okr.equal-weights", group=objective[i], count=int(sizes[keys[i]]),
+                            weight=_num(weight[i])) for i in equal]
+            findings.add_many(okr.title, rows[equal], okr.header("weight"), "warning", "okr.equal-weights",
                               msgs, col_letter=okr.letters.get("weight"))
     out = pd.DataFrame({"attainment": round_half_up(att, profile.rounding),
                         "kr_status": pd.Series(status, index=rows, dtype=object)}, index=rows)

@@ -34,8 +34,8 @@ from sheetsync.domain.calendar import (
     week_start,
 )
 from sheetsync.engine.findings import Findings
-from sheetsync.engine.validate import TabData, _num
-from sheetsync.engine.values import map_distinct
+from sheetsync.engine.validate import TabData, _num, frame_of
+from sheetsync.engine.values import factorize, map_distinct
 from sheetsync.text import normalize_key, normalize_keys
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ NAT = np.datetime64("NaT", "ns")
 def _dates(s: pd.Series, func) -> np.ndarray:
     """`func` (a value → a date) over each distinct value of `s` once, spread back over the
     rows as datetime64 (NaT where the value is missing)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, uniques = factorize(s.to_numpy()) if s.dtype == object else pd.factorize(s, use_na_sentinel=True)
     days = np.array([func(u) for u in uniques] + [None], dtype="datetime64[ns]")
     return days[codes]  # code -1 (missing) takes the NaT at the end
 
@@ -105,23 +105,27 @@ def check_weekly(weekly: TabData, tasks: TabData | None, as_of: pd.Timestamp, fi
     need = ("staff_id", "week", "task_id")
     if tasks is None or not all(k in weekly.values for k in need) or "task_id" not in tasks.values:
         return empty
-    w = weekly.on_rows(weekly.values)[[k for k in (*need, "progress_pct", "note", "report_date")
-                                        if k in weekly.values]]
-    w = w[w["week"].notna() & w["task_id"].notna() & w["staff_id"].notna()]
-    if w.empty:
-        return empty
-    t = tasks.on_rows(tasks.values)[[k for k in ("task_id", "owner_id", "collaborators", "month", "start_date",
-                                                  "due_date", "done_date") if k in tasks.values]]
-    t = t[t["task_id"].notna()]
-    t_keys = pd.Index(_keys(t["task_id"]))
+    # The reports and their tasks as small frames made from the columns' arrays (a frame's own
+    # selection and filtering cost more than the checks on a small unit).
+    v = weekly.on_rows(weekly.values)
+    w_cols = [k for k in (*need, "progress_pct", "note", "report_date") if k in v]
+    keep = pd.notna(v["week"].to_numpy()) & pd.notna(v["task_id"].to_numpy()) & pd.notna(v["staff_id"].to_numpy())
+    tv = tasks.on_rows(tasks.values)
+    task_ids = tv["task_id"].to_numpy()
+    listed = np.flatnonzero(pd.notna(task_ids))
+    t_keys = pd.Index(_keys(pd.Series(task_ids[listed], dtype=object)))
     first = ~t_keys.duplicated(keep="first")
-    t, t_keys = t[first], t_keys[first]
-    at = t_keys.get_indexer(_keys(w["task_id"]).to_numpy(dtype=object))  # the task row of each report
-    known = at >= 0
-    w, at = w[known], at[known]
-    if w.empty:
+    listed, t_keys = listed[first], t_keys[first]
+    at = np.full(len(v), -1)  # the task row of each report
+    at[keep] = t_keys.get_indexer(_keys(pd.Series(v["task_id"].to_numpy()[keep], dtype=object)).to_numpy(dtype=object))
+    keep &= at >= 0
+    if not keep.any():
         return empty
-    task = t.iloc[at]
+    w = frame_of({k: v[k].to_numpy()[keep] for k in w_cols}, v.index[keep])
+    at = at[keep]
+    of = listed[at]  # each report's task, as a row of the tasks tab
+    task = frame_of({k: tv[k].to_numpy()[of] for k in ("task_id", "owner_id", "collaborators", "month", "start_date",
+                                                        "due_date", "done_date") if k in tv}, tv.index[of])
     tkey = t_keys.to_numpy(dtype=object)[at]
     rows = w.index
     wk_first = _dates(w["week"], week_start)
