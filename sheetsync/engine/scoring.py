@@ -271,22 +271,27 @@ def _height(parent: dict[str, str | None]) -> dict[str, int]:
 def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, parent: dict[str, str | None],
                 profile: Profile, as_of: pd.Timestamp, findings: Findings, unit_exceptional: bool = False) -> MonthScores:
     rows = evals.rows
-    ev = evals.values.loc[rows]
-    in_month = ev["month"].eq(month) if "month" in ev else pd.Series(False, index=rows)
-    er = ev[in_month]
-    idx = er.index
-    sid = _norm(er["staff_id"]) if "staff_id" in er else pd.Series(None, index=idx)
+    ev = evals.on_rows(evals.values)
+    here = (ev["month"].to_numpy(dtype=object) == month) if "month" in ev else np.zeros(len(rows), dtype=bool)
+    idx = rows[here]
+    staff_ids = (pd.Series(ev["staff_id"].to_numpy()[here], index=idx, dtype=object) if "staff_id" in ev
+                 else None)
+    sid = _norm(staff_ids) if staff_ids is not None else pd.Series(None, index=idx)
 
     roster = roster_of(staff)
     by_id = roster.set_index("_id")
-    known = sid.isin(by_id.index)
-    dup = sid.duplicated(keep="first")
-    scored = known & ~dup
+    # Known people, each on their first row of the month (a duplicate row is a validation error).
+    ids = set(roster["_id"].tolist())
+    seen: set = set()
+    scored = pd.Series([s in ids and not (s in seen or seen.add(s)) for s in sid.tolist()], index=idx, dtype=bool)
 
-    tasks = ts.frame[(ts.frame["month"] == month) & ~ts.frame["excluded"]]
+    tf = ts.frame
+    mine = tf["month"].to_numpy(dtype=object) == month
+    excluded = tf["excluded"].to_numpy(dtype=bool)
+    tasks = tf[mine & ~excluded]
     sums = tasks.groupby("owner")[["A", "D", "Q", "T"]].sum()
-    issues = ts.frame[(ts.frame["month"] == month) & (ts.frame["excluded"] | ts.frame["zeroed"])]
-    issue_rows = _rows_by_owner(issues)
+    issue_at = mine & (excluded | tf["zeroed"].to_numpy(dtype=bool))
+    issue_rows = _rows_by_owner(tf["owner"].to_numpy(dtype=object)[issue_at], tf.index[issue_at])
 
     # The month's people are worked out on plain arrays and Series by row position (a month has a
     # few dozen rows, where each pandas call costs more than its arithmetic) and become one frame
@@ -424,7 +429,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     rounded = {c: round_half_up(v, profile.rounding) if c in SCORE_FIELDS else v for c, v in unrounded.items()}
     # (the total is rounded already, from the unrounded parts)
     p = pd.DataFrame({
-        "staff_id": er["staff_id"] if "staff_id" in er else None,
+        "staff_id": staff_ids,
         "_sid": sid,
         "score_a": rounded["score_a"], "score_b": rounded["score_b"], "score_c": rounded["score_c"],
         "leader": leads,
@@ -441,11 +446,12 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
 
     _deadlines(month, evals, idx, as_of, profile, findings)
     _honesty(evals, p, ts, month, profile, findings)
-    quota = _quotas(p[scored], profile, evals, findings, unit_exceptional)
+    people = p[scored]
+    quota = _quotas(people, profile, evals, findings, unit_exceptional)
     _missing_rows(month, roster, sid[scored], as_of, profile, staff, findings)
 
-    counts = _counts(p.loc[scored, "final_rating"].tolist())
-    roster_view = _roster_view(roster, p[scored])
+    counts = _counts(people["final_rating"].tolist())
+    roster_view = _roster_view(roster, people)
     return MonthScores(month, p, roster_view, quota, counts)
 
 
@@ -588,11 +594,11 @@ def _counts(values: list) -> dict:
     return dict(sorted(seen.items(), key=lambda kv: -kv[1]))
 
 
-def _rows_by_owner(frame: pd.DataFrame) -> dict[str, list]:
-    """Each owner's rows of a task frame, in sheet order (rows without an owner left out): what
-    grouping the rows by owner gives, without a groupby's fixed cost on a month's few rows."""
+def _rows_by_owner(owners, rows) -> dict[str, list]:
+    """Each owner's rows (task owners and their rows, in sheet order; rows without an owner left
+    out): what grouping the rows by owner gives, without a groupby's fixed cost on a month's few rows."""
     out: dict[str, list] = {}
-    for owner, row in zip(frame["owner"].tolist(), frame.index.tolist()):
+    for owner, row in zip(list(owners), list(rows)):
         if isinstance(owner, str):
             out.setdefault(owner, []).append(row)
     return out
@@ -705,7 +711,7 @@ def _honesty(evals: TabData, p: pd.DataFrame, ts: TaskScores, month: str, profil
         f = ts.frame
         if len(f):
             mine = (f["month"].to_numpy(dtype=object) == month) & f["no_evidence"].to_numpy(dtype=bool)
-            missing = _rows_by_owner(f[mine]) if mine.any() else {}
+            missing = _rows_by_owner(f["owner"].to_numpy(dtype=object)[mine], f.index[mine]) if mine.any() else {}
         else:
             missing = {}
         sids = p["_sid"].tolist()
