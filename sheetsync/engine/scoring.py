@@ -304,10 +304,11 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
         score["a"] = np.where(sA > 0, 100 * per["D"] / sA, np.nan)
         score["b"] = np.where(sA > 0, 100 * per["Q"] / sA, np.nan)
         score["c"] = np.where(sA > 0, 100 * per["T"] / sA, np.nan)
-    role = sid.map(by_id["leader_role"]) if "leader_role" in by_id else pd.Series(None, index=idx)
+    role = _looked_up(roster, "leader_role", sid)
     desc = _descendants(parent)
     manages = sid.map(lambda s: len(desc.get(s, ())) > 0 if isinstance(s, str) else False)
-    is_leader_role = role.isin(profile.leader_roles)
+    leader_roles = set(profile.leader_roles)
+    is_leader_role = pd.Series([r in leader_roles for r in role.tolist()], index=idx, dtype=bool)
     leads = is_leader_role & manages
     g = _usable(evals, profile.general_field).reindex(idx)
     from_self = g.isna()
@@ -557,25 +558,27 @@ def _roster_view(roster: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     """The roster in its own order, each person with their month's results (if any): what
     `out["_id"].map(result)` gives for each result column, taken with one lookup of the ids
     for all of them (a year's sync makes this view for every month)."""
-    first = people[~people["_sid"].duplicated()]
-    res = first.set_index("_sid")
-    if res.empty:  # `map` of an empty result gives float columns, which a lookup would not
+    if not len(people):  # `map` of an empty result gives float columns, which a lookup would not
+        first = people[~people["_sid"].duplicated()]
+        res = first.set_index("_sid")
         out = roster.copy()
         for c in [*SCORE_COLUMNS, "approved_rating", "final_rating", "provisional", "leader"]:
             if c in res:
                 out[c] = out["_id"].map(res[c])
         out["evaluation_row"] = out["_id"].map(pd.Series(first.index, index=res.index))
         return out
-    cols = [c for c in [*SCORE_COLUMNS, "approved_rating", "final_rating", "provisional", "leader"] if c in res]
-    # Each roster person's result row (-1: none), taken as `reindex` takes it: a column with a gap
-    # becomes one that can hold NaN (bool → object, int → float).
-    at = {s: i for i, s in enumerate(res.index.tolist())}
+    cols = [c for c in [*SCORE_COLUMNS, "approved_rating", "final_rating", "provisional", "leader"] if c in people]
+    # Each roster person's first result row (-1: none), taken as `reindex` takes it: a column with
+    # a gap becomes one that can hold NaN (bool → object, int → float).
+    at: dict = {}
+    for i, s in enumerate(people["_sid"].tolist()):
+        at.setdefault(s, i)
     where = np.array([at.get(s, -1) for s in roster["_id"].tolist()], dtype=np.intp)
     # One frame of the roster's columns and the results (as setting each result column on a copy
     # of the roster would make it, a column of the same name taking the roster's place).
     # The results' columns typed as a frame types them (text read as `str`), the roster's kept as they are.
     taken = {c: pd.api.extensions.take(v, where, allow_fill=True, fill_value=np.nan)
-             for c, v in [*((c, res[c].to_numpy()) for c in cols), ("evaluation_row", first.index.to_numpy())]}
+             for c, v in [*((c, people[c].to_numpy()) for c in cols), ("evaluation_row", people.index.to_numpy())]}
     typed = pd.DataFrame({c: pd.arrays.NumpyExtensionArray(v) for c, v in taken.items()}, index=roster.index)
     columns: dict = {c: roster[c].to_numpy() for c in roster.columns}
     for c in taken:
@@ -592,6 +595,17 @@ def _counts(values: list) -> dict:
         if not pd.isna(v):
             seen[v] = seen.get(v, 0) + 1
     return dict(sorted(seen.items(), key=lambda kv: -kv[1]))
+
+
+def _looked_up(roster: pd.DataFrame, key: str, sid: pd.Series) -> np.ndarray:
+    """The values `sid.map(by_id[key])` holds: each person's `key` on the roster (NaN for someone
+    not on it, or everyone when the roster has no such column)."""
+    if key not in roster:
+        return np.full(len(sid), np.nan, dtype=object)
+    of = dict(zip(roster["_id"].tolist(), roster[key].tolist()))
+    out = np.empty(len(sid), dtype=object)
+    out[:] = [of.get(s, np.nan) for s in sid.tolist()]
+    return out
 
 
 def _rows_by_owner(owners, rows) -> dict[str, list]:
@@ -790,12 +804,14 @@ def _missing_rows(month: str, roster: pd.DataFrame, present: pd.Series, as_of: p
     day = profile.deadlines.get("self_assessment")
     if day is None or as_of <= deadline_day(month, int(day)):
         return
-    absent = roster[~roster["_id"].isin(set(present))]
-    for r, row in absent.iterrows():
-        name = row.get("full_name")
+    there = set(present)
+    names = roster["full_name"].tolist() if "full_name" in roster else [None] * len(roster)
+    for r, i, code, name in zip(roster.index.tolist(), roster["_id"].tolist(), roster["staff_id"].tolist(), names):
+        if i in there:
+            continue
         findings.add(staff.title, int(r), staff.header("staff_id"), "warning", "score.missing-row",
                      message("score.missing-row", name=name if isinstance(name, str) else "Người này",
-                             staff_id=row["staff_id"],
+                             staff_id=code,
                              month=month_label(month)),
                      cell=f"{staff.letters.get('staff_id')}{r}")
 
