@@ -298,9 +298,10 @@ class TabChecker:
         cols = [*rule.group_by, rule.field]
         if not all(c in self.values for c in cols):
             return
-        df = self.values[cols].dropna(subset=[rule.group_by[0]])
-        if df.empty:
+        grouped = pd.notna(self.values[rule.group_by[0]].to_numpy())  # rows with a group (`dropna`)
+        if not grouped.any():
             return
+        df = frame_of({c: self.values[c].to_numpy()[grouped] for c in dict.fromkeys(cols)}, self.index[grouped])
         keys = [df[c].fillna("") for c in rule.group_by]
         totals = df[rule.field].groupby(keys).transform("sum")
         fail = (totals - rule.equals).abs() > 1e-6

@@ -64,6 +64,28 @@ def _dates(s: pd.Series, func) -> np.ndarray:
     return days[codes]  # code -1 (missing) takes the NaT at the end
 
 
+def _best_before(values: np.ndarray, series: np.ndarray) -> np.ndarray:
+    """For each value, the highest value before it in its series (`series`: non-decreasing ids,
+    each series contiguous), NaN for a series' first: `groupby(series).cummax()` shifted by one
+    in the group. A unit's few hundred reports in a plain loop; a year's through pandas."""
+    if len(values) > _LOOP_LIMIT:
+        p = pd.Series(values)
+        return p.groupby(series).cummax().groupby(series).shift(1).to_numpy()
+    out = np.full(len(values), np.nan)
+    best, current = np.nan, None
+    for i, (v, s) in enumerate(zip(values.tolist(), series.tolist())):
+        if s != current:
+            best, current = np.nan, s
+        else:
+            out[i] = best
+        if not v <= best:  # a NaN best (a series' start) takes any value, as cummax skips NaN
+            best = v
+    return out
+
+
+_LOOP_LIMIT = 5_000
+
+
 def _column(frame: pd.DataFrame, key: str) -> np.ndarray:
     return frame[key].to_numpy(dtype="datetime64[ns]") if key in frame else np.full(len(frame), NAT)
 
@@ -183,11 +205,10 @@ def check_weekly(weekly: TabData, tasks: TabData | None, as_of: pd.Timestamp, fi
             idx = idx[np.lexsort((wk_first[idx].view("int64"), job, person))]  # stable: ties keep sheet order
             person, job = pd.factorize(skey[idx])[0], pd.factorize(tkey[idx])[0]
             series = np.cumsum(np.r_[True, (person[1:] != person[:-1]) | (job[1:] != job[:-1])])
-            p = pd.Series(progress[idx])
-            prev = p.groupby(series).cummax().groupby(series).shift(1).to_numpy()
+            prev = _best_before(progress[idx], series)
             noted = w["note"].notna().to_numpy()[idx] if "note" in w else np.zeros(len(idx), dtype=bool)
             with np.errstate(invalid="ignore"):
-                down = (p.to_numpy() < prev - 1e-9) & ~noted
+                down = (progress[idx] < prev - 1e-9) & ~noted
             full = np.zeros(len(w), dtype=bool)
             full[idx[down]] = True
             before = dict(zip(idx[down], prev[down]))
@@ -289,12 +310,20 @@ def task_progress(tasks: TabData, latest: pd.DataFrame | None) -> pd.DataFrame:
         return out
     keys = _keys(v["task_id"])
     wp = keys.map(latest["progress"]).astype("float64")
-    ww = keys.map(latest["progress_week"])
-    fill = own.isna() & wp.notna()
-    out.loc[fill, "progress"] = wp[fill]
-    out.loc[fill, "source"] = "weekly"
-    out.loc[fill, "week"] = ww[fill]
-    return out
+    fill = (own.isna() & wp.notna()).to_numpy(dtype=bool)
+    if not fill.any():
+        return out
+    # The filled columns made whole, as setting the filled rows into `out` leaves them: the
+    # source stays `str` where the tasks' own progress made it so, else `object`.
+    source = out["source"].to_numpy(dtype=object).copy()
+    source[fill] = "weekly"
+    week = np.full(len(out), None, dtype=object)
+    week[fill] = keys.map(latest["progress_week"]).to_numpy(dtype=object)[fill]
+    return pd.DataFrame({
+        "progress": np.where(fill, wp.to_numpy(), own.to_numpy()),
+        "source": pd.Series(source, index=out.index, dtype=out["source"].dtype),
+        "week": pd.Series(week, index=out.index, dtype=object),
+    }, index=out.index)
 
 
 WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
