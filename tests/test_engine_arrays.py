@@ -124,3 +124,53 @@ def test_unreadable_months_and_weeks_are_missing_as_pandas_would_leave_them():
     w = parse_week(pd.Series(["abc", "2026-W44", "31/12/2026"], dtype=object)).value_array
     assert w[1] == "2026-W44" and w[2] == "2026-W53" and isinstance(w[0], float) and np.isnan(w[0])
     assert parse_week(pd.Series(["abc"], dtype=object)).value_array[0] is None
+
+
+def test_best_before_is_the_running_maximum_before_each_report_in_its_series():
+    from sheetsync.engine.weekly import _best_before
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(0, 15))
+        values = rng.choice([0.0, -0.0, 10.0, 25.5, 99.99999, 100.0], n)
+        series = np.sort(rng.integers(1, 5, n))
+        want = pd.Series(values).groupby(series).cummax().groupby(series).shift(1).to_numpy()
+        assert [repr(v) for v in _best_before(values, series)] == [repr(v) for v in want]
+
+
+def test_quota_groups_come_in_name_order_with_their_people_in_sheet_order():
+    from sheetsync.config.profile import load_profile
+    from sheetsync.engine.scoring import check_quota
+    top, good = "Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ"
+    people = pd.DataFrame({
+        "staff_id": ["A", "B", "C", "D", "E", "F"],
+        "final_rating": [top, top, good, None, top, good],
+        "total_points": [90.0, 95.0, 80.0, np.nan, 91.0, 85.0],
+        "peer_group": ["Lãnh đạo", "Chuyên viên", "Chuyên viên", None, "Chuyên viên", "Lãnh đạo"],
+    }, index=[5, 6, 7, 8, 9, 10])
+    entries = check_quota(people, load_profile("nd335"))
+    assert [e["label"] for e in entries] == ["đơn vị", "nhóm 'Chuyên viên'", "nhóm 'Lãnh đạo'"]
+    unit, staff, leaders = entries
+    assert (unit["count"], unit["base"], unit["limit"]) == (3, 2, 0) and unit["marked"] == ["B", "E", "A"]
+    assert (staff["count"], staff["base"]) == (2, 1) and staff["marked_rows"] == [6, 9]
+    assert (leaders["count"], leaders["base"]) == (1, 1) and leaders["marked"] == ["A"]
+
+
+def test_task_progress_from_weekly_reports_keeps_the_columns_types():
+    from sheetsync.config.schema import load_schemas
+    from sheetsync.engine.validate import validate_frame
+    from sheetsync.engine.weekly import LATEST_COLUMNS, task_progress
+    schema = load_schemas().tabs["tasks"]
+    latest = pd.DataFrame({"last_week": ["2026-W43"], "reports": [2], "progress": [40.0],
+                           "progress_week": pd.Series(["2026-W43"], index=["nv-1"], dtype=object)},
+                          index=pd.Index(["nv-1"], name="_t"))[LATEST_COLUMNS]
+
+    def progress(own):
+        raw = pd.DataFrame({"task_id": ["NV-1", "NV-2"], "progress_pct": own}, index=[4, 5], dtype=object)
+        return task_progress(validate_frame(schema, raw, Findings()), latest)
+
+    mixed = progress([None, 70])  # the first from its report, the second its own
+    assert mixed["progress"].tolist() == [40.0, 70.0] and mixed["source"].dtype == "str"
+    assert mixed["source"].tolist() == ["weekly", "task"] and mixed["week"].tolist() == ["2026-W43", None]
+    reported = progress([None, None])  # no progress of their own: the source column stays object
+    assert reported["source"].dtype == object and reported["source"].tolist() == ["weekly", None]
+    assert reported["progress"].tolist()[0] == 40.0 and np.isnan(reported["progress"].tolist()[1])
