@@ -121,9 +121,10 @@ def _kind(values: np.ndarray) -> str | None:
 
 def _joined(parts: list, single: list[dict]) -> pd.DataFrame | None:
     """The parts and single findings as one frame, column by column, as concatenating the parts'
-    own frames makes it: a column is `str` where every part's frame holds it as `str` (text
-    only), `object` where some part's holds only None. None where a part's column is anything
-    else (text with gaps, say): the caller then makes the frames and concatenates them."""
+    own frames makes it: a column is `str` where every part's frame holds it as `str`, else
+    `object` with each value as it is. A batch's or the singles' column counts as `str` when it
+    holds only text, as `object` when only None; None when one holds anything else (text with
+    gaps, say): the caller then makes the frames and concatenates them."""
     columns: dict[str, list] = {c: [] for c in COLUMNS}
     kinds: dict[str, set] = {c: set() for c in COLUMNS}
     for part in parts:
@@ -139,14 +140,13 @@ def _joined(parts: list, single: list[dict]) -> pd.DataFrame | None:
         if list(part.columns) != COLUMNS or part["row"].dtype != "int64":
             return None
         columns["row"].append(part["row"].to_numpy())
-        for c in _TEXT_COLUMNS:
+        for c in _TEXT_COLUMNS:  # a frame's column counts as its dtype says (a year's parts are large)
             col = part[c]
-            v = col.to_numpy(dtype=object)
-            kind = _kind(v)
-            if kind is None or (kind == "text") != (col.dtype == "str"):
+            kind = "text" if col.dtype == "str" else "none" if col.dtype == object else None
+            if kind is None:
                 return None
             kinds[c].add(kind)
-            columns[c].append(v)
+            columns[c].append(col.to_numpy(dtype=object))
     if single:
         for c in COLUMNS:
             v = _objects([d[c] for d in single])
@@ -162,6 +162,8 @@ def _joined(parts: list, single: list[dict]) -> pd.DataFrame | None:
         if c == "row":
             data[c] = pd.array(arr, dtype="Int64")
         elif kinds[c] == {"text"}:
+            if not any(isinstance(v, str) for v in arr):
+                return None  # (`str` columns of gaps only: inference would not read them as text)
             data[c] = arr  # read as `str`, as each part's was
         else:
             data[c] = pd.Series(arr, dtype=object, copy=False)
