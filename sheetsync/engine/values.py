@@ -306,6 +306,8 @@ def _days_of(cells: np.ndarray) -> np.ndarray:
     them) go through pandas, which places them in UTC."""
     if any(getattr(v, "tzinfo", None) is not None for v in cells):
         stamps = pd.to_datetime([_as_datetime(v) for v in cells], errors="coerce").floor("D")
+        if getattr(stamps, "tz", None) is not None:  # the UTC instant, as numpy would take it (with a warning)
+            stamps = stamps.tz_convert("UTC").tz_localize(None)
         return stamps.to_numpy().astype("datetime64[us]")
     days = [dt.date(v.year, v.month, v.day) for v in cells]
     return np.array(days, dtype="datetime64[D]").astype("datetime64[us]")
