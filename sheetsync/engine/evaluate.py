@@ -57,12 +57,14 @@ def _config_print(schemas: Schemas, profile: Profile) -> str:
 
 def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *, as_of=None,
              unit: str = "", exceptional: bool = False, months: list[str] | None = None,
-             reuse: Mapping[str, MonthPart] | None = None) -> Evaluation:
+             reuse: Mapping[str, MonthPart] | None = None, parts: bool = True) -> Evaluation:
     """Validate and score one unit's tabs. `months` limits scoring (default: every month
     that has evaluation rows). `reuse` offers parts of an earlier evaluation (month → part, see
     `Evaluation.parts`): a month whose scoring inputs have the part's fingerprint takes it
     instead of being scored again; every other month is scored. Validation always covers
-    every row, so checks across months (keys, references) see the whole workbook."""
+    every row, so checks across months (keys, references) see the whole workbook. With
+    `parts=False` (a caller with nowhere to keep them: no history store) `Evaluation.parts`
+    stays empty and the months' fingerprints are not worked out."""
     as_of_ts = _as_timestamp(as_of)
     schemas = schemas.with_overrides(profile.field_overrides).with_ratings(profile.scale)
     findings = Findings()
@@ -103,7 +105,7 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
 
     scores = None
     scored_months: list[str] = []
-    parts: dict[str, MonthPart] = {}
+    kept: dict[str, MonthPart] = {}
     links = None
     if "tasks" in tabs and "kr_id" in tabs["tasks"].values and "okr" not in tabs:
         link_key_results(tabs["tasks"], None, None, None, tabs.get("staff"), findings)
@@ -118,11 +120,11 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
         present = sorted({m for m in ev.values.get("month", pd.Series(dtype=object)).dropna().unique()})
         scored_months = [m for m in present if months is None or m in months]
         prints = month_fingerprints(scored_months, tabs["staff"], ev, ts, parent, profile, as_of_ts, exceptional,
-                                    _config_print(schemas, profile))
+                                    _config_print(schemas, profile)) if parts or reuse else {}
         roster = roster_of(tabs["staff"]) if reuse else None
         month_scores = {}
         for m in scored_months:
-            fp = prints[m]
+            fp = prints.get(m, "")
             part = (reuse or {}).get(m)
             if part is not None and part.fingerprint == fp:
                 part = dataclasses.replace(part, reused=True)  # the offered part itself is left as given
@@ -132,7 +134,8 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
                 month_scores[m] = score_month(m, tabs["staff"], ev, ts, parent, profile, as_of_ts, mine, exceptional)
                 part = MonthPart(fp, month_scores[m].people, month_scores[m].quota, month_scores[m].counts, mine)
             findings.extend(part.findings)
-            parts[m] = part
+            if parts:
+                kept[m] = part
         per_row = [ms.people for ms in month_scores.values()]
         evals_out = pd.concat(per_row) if per_row else pd.DataFrame()
         if months is None:
@@ -140,7 +143,7 @@ def evaluate(grids: dict[str, SheetGrid], schemas: Schemas, profile: Profile, *,
         okr = score_okr(tabs["okr"], profile, findings, as_of_ts, links) if "okr" in tabs else None
         scores = Scores(ts, month_scores, evals_out, okr)
     return Evaluation(unit, tabs, bound, findings.frame(), scores, scored_months, profile, as_of_ts, months,
-                      weekly=weekly, plans=plans, parts=parts)
+                      weekly=weekly, plans=plans, parts=kept)
 
 
 def engine_values(ev: Evaluation, settled: Mapping[str, pd.Index] | None = None) -> dict[str, pd.DataFrame]:

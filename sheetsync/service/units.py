@@ -211,7 +211,7 @@ def _run_unit(backend: Backend, schemas: Schemas, profile: Profile, *, unit: str
         _history_elsewhere(store, result, backend, name, stop=write or record)
     offered = _stored_parts(store, name, result.key) if keyed is not None else None
     ev = evaluate(grids, schemas, profile, as_of=as_of_ts, unit=name, exceptional=exceptional, months=months,
-                  reuse=offered)
+                  reuse=offered, parts=store is not None)
     result.evaluation = ev
     new_parts = _new_parts(ev) if keyed is not None and record else {}
     if months and ev.scores is not None and not any(m in ev.scores.months for m in months):

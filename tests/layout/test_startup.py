@@ -163,6 +163,34 @@ def test_the_program_runs_numpy_on_one_openblas_thread_unless_told_otherwise(tmp
     assert threads_after("main", "validate", str(path), "--as-of", "2026-11-24", env=env)[1] == "-"  # a host keeps its own
 
 
+def test_without_a_store_no_month_prints_are_worked_out_and_the_scores_are_the_same(tmp_path, monkeypatch):
+    """Month parts and their fingerprints exist for a history store to keep; a validate without
+    one skips them, and nothing it reports changes."""
+    import sheetsync.engine.evaluate as engine
+    from sheetsync import service
+    from sheetsync.backends.xlsx.backend import XlsxBackend
+    from sheetsync.config.profile import load_profile
+    from sheetsync.config.schema import load_schemas
+
+    book = UnitBook(tmp_path / "unit.xlsx")
+    book.product("SP1", 1)
+    book.person("CC01")
+    book.task("T1", "CC01", qty=2, done=2)
+    book.evaluation("CC01")
+    path = book.save()
+    calls = []
+    real = engine.month_fingerprints
+    monkeypatch.setattr(engine, "month_fingerprints", lambda *a, **k: calls.append(1) or real(*a, **k))
+    checked = service.validate([str(path)], as_of="2026-11-24", store="none").units[0]
+    assert calls == [] and checked.evaluation.parts == {} and checked.evaluation.scores is not None
+    grids, schemas, profile = XlsxBackend(path).read(), load_schemas(), load_profile()
+    kept = engine.evaluate(grids, schemas, profile, as_of="2026-11-24")
+    assert calls == [1] and set(kept.parts) == set(kept.scores.months) != set()
+    lean = engine.evaluate(grids, schemas, profile, as_of="2026-11-24", parts=False)
+    assert lean.parts == {} and calls == [1]
+    assert lean.findings.equals(kept.findings) and lean.scores.evaluations.equals(kept.scores.evaluations)
+
+
 def test_validate_plans_no_writes_and_sync_does(tmp_path):
     from sheetsync import service
 
