@@ -135,12 +135,15 @@ class Store:
 
     # -- recording ---------------------------------------------------------------------------
 
-    def _lock(self, s: Session, unit: str, month: str) -> UnitMonth:
-        """The unit's month row, created if new and locked for this transaction."""
-        s.execute(self._insert(UnitMonth).values(unit=unit, month=month, version=0)
+    def _lock(self, s: Session, unit: str, months: list[str]) -> dict[str, UnitMonth]:
+        """The unit's rows of `months` (in month order), created where new and locked for this
+        transaction in month order, so that two syncs of one unit queue instead of deadlocking:
+        two statements for all the months, not two per month."""
+        s.execute(self._insert(UnitMonth).values([{"unit": unit, "month": m, "version": 0} for m in months])
                   .on_conflict_do_nothing(index_elements=["unit", "month"]))
-        return s.execute(select(UnitMonth).where(UnitMonth.unit == unit, UnitMonth.month == month)
-                         .with_for_update()).scalar_one()
+        rows = s.execute(select(UnitMonth).where(UnitMonth.unit == unit, UnitMonth.month.in_(months))
+                         .order_by(UnitMonth.month).with_for_update()).scalars()
+        return {um.month: um for um in rows}
 
     def record_unit(self, unit: str, source: str, evaluation: Evaluation, *, run_kind: str = "sync",
                     now: datetime | None = None, covers: Iterable[str] | None = None,
@@ -190,13 +193,18 @@ class Store:
             return run
 
         known = known or {}
-        for month in sorted(set(caps) | set(known)):
+        months_seen = sorted(set(caps) | set(known))
+        ums = self._lock(s, unit, months_seen) if months_seen else {}
+        wanted_heads = [um.head_id for um in ums.values() if um.head_id and um.frozen_id is None]
+        heads = ({h.id: h for h in s.execute(select(Snapshot).where(Snapshot.id.in_(wanted_heads))).scalars()}
+                 if wanted_heads else {})
+        for month in months_seen:
             cap = caps.get(month)
-            um = self._lock(s, unit, month)
+            um = ums[month]
             if um.frozen_id is not None:
                 res.skipped_frozen.append(month)
                 continue
-            head = s.get(Snapshot, um.head_id) if um.head_id else None
+            head = heads.get(um.head_id) if um.head_id else None
             if cap is None and (head is None or head.content_hash != known[month]):
                 cap = recapture(month)  # the month's snapshot moved on: capture it after all
             if head is not None and head.content_hash == (cap.content_hash if cap is not None else known[month]):
