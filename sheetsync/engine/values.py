@@ -595,9 +595,17 @@ def parse_fields(fields, raw: pd.DataFrame) -> dict:
         for f in fields:
             _parse_batch([(f, *_factorize(raw[f.key]))], raw.index, out)
         return out
+    # A tab's raw cells (every column `object`: one block) as one array, columns by position;
+    # a frame of other dtypes column by column.
+    if all(t == object for t in raw.dtypes):
+        cells = raw.to_numpy(dtype=object)
+        at = {k: i for i, k in enumerate(raw.columns)}
+        columns = {f.key: cells[:, at[f.key]] for f in fields}
+    else:
+        columns = {f.key: raw[f.key].to_numpy() for f in fields}
     batches: dict[tuple, list] = {}
     for f in fields:
-        batches.setdefault(_parse_signature(f), []).append((f, *_factorize(raw[f.key])))
+        batches.setdefault(_parse_signature(f), []).append((f, *factorize(columns[f.key])))
     for batch in batches.values():
         _parse_batch(batch, raw.index, out)
     return out
