@@ -654,8 +654,12 @@ def unscored_task_months(ts: TaskScores, scored_months: list[str], profile: Prof
                          tasks: TabData, findings: Findings) -> None:
     """Tasks of a month nobody has an evaluation row for, once self-assessment is due."""
     day = profile.deadlines.get("self_assessment")
-    months = ts.frame["month"].dropna()
-    for month, n in months[~months.isin(scored_months)].value_counts().sort_index().items():
+    scored = set(scored_months)
+    counts: dict = {}
+    for m in ts.frame["month"].tolist():  # (a month's task count, by month: `value_counts` of a few months)
+        if not pd.isna(m) and m not in scored:
+            counts[m] = counts.get(m, 0) + 1
+    for month, n in sorted(counts.items()):
         if day is None or as_of <= deadline_day(month, int(day)):
             continue
         findings.add(tasks.title, None, tasks.header("month"), "warning", "score.task-month",

@@ -284,8 +284,9 @@ def parse_date(raw: pd.Series, ty: pd.Series | None = None) -> Parsed:
         value[where] = _EPOCH + np.floor(serial[ok]).astype("int64") * _DAY
     is_str = _of_type(types, (str,)) & ~empty
     if is_str.any():
-        text = pd.Series([x.strip() for x in cells[is_str]], dtype=object)
-        value[is_str] = _dates_from_text(text).to_numpy()
+        text = np.empty(int(is_str.sum()), dtype=object)
+        text[:] = [x.strip() for x in cells[is_str]]
+        value[is_str] = _dates_from_text(text)
     value[~_in_years(value)] = np.datetime64("NaT")
     bad = ~empty & np.isnat(value)
     return Parsed(_index(raw), value, empty, bad, issue)
@@ -319,8 +320,8 @@ def _as_datetime(v):
     return dt.datetime(v.year, v.month, v.day)
 
 
-def _dates_from_text(s: pd.Series) -> pd.Series:
-    text = s.to_numpy(dtype=object)
+def _dates_from_text(text: np.ndarray) -> np.ndarray:
+    """The day each text names (datetime64[us], NaT where none)."""
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     # Every accepted form starts with a digit (day or year) and has at least 8 characters (two
     # separators, a four-digit year); a form is tried only on text holding its separators.
@@ -345,7 +346,7 @@ def _dates_from_text(s: pd.Series) -> pd.Series:
         where = np.flatnonzero(tried)[hit]
         out[where] = got[hit].floor("D").to_numpy().astype("datetime64[us]")
         todo[where] = False
-    return pd.Series(out, index=s.index)
+    return out
 
 
 # The forms of the first formats as pandas reads them (`%d`, `%m`: one or two digits, `%Y`: four),
@@ -428,7 +429,7 @@ def _months_from_text(s: pd.Series) -> pd.Series:
     out[:] = found
     rest = np.array([f is None for f in found], dtype=bool)
     if rest.any():  # a date in the month (in the years read), its month as `_months_of_dates` names it
-        days = _dates_from_text(pd.Series(s.to_numpy(dtype=object)[rest], dtype=object)).to_numpy()
+        days = _dates_from_text(s.to_numpy(dtype=object)[rest])
         named = np.full(len(days), np.nan, dtype=object)
         known = _in_years(days)
         named[known] = np.datetime_as_string(days[known], unit="M").tolist()
@@ -475,7 +476,7 @@ def _weeks_from_text(s: pd.Series) -> pd.Series:
     found = [_week_or_none(t) for t in text]
     dated = [i for i, f in enumerate(found) if f is None]
     if dated:
-        days = _dates_from_text(pd.Series(text[dated], dtype=object)).to_numpy()
+        days = _dates_from_text(text[dated])
         for i, day in zip(dated, days):
             found[i] = _week_of_day(day)
     # As `s.map` reads them: a column holding some week is text, its gaps NaN; else None.
