@@ -279,7 +279,6 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
     sid = _norm(staff_ids) if staff_ids is not None else pd.Series(None, index=idx)
 
     roster = roster_of(staff)
-    by_id = roster.set_index("_id")
     # Known people, each on their first row of the month (a duplicate row is a validation error).
     ids = set(roster["_id"].tolist())
     seen: set = set()
@@ -398,6 +397,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
             failed = sorted(m for m in team if rating_of.get(m) == fail)
             score["d"][position[r]] = profile.d_any_fail if failed else profile.d_all_pass
             if failed and profile.d_any_fail != profile.d_all_pass:
+                by_id = roster.set_index("_id")
                 reasons.append((r, "score_d", "score.leader-d", message(
                     "score.leader-d", value=_num(profile.d_any_fail), rating=fail,
                     people=_listed([_person_label(by_id, m) for m in failed], "người"))))
@@ -442,7 +442,7 @@ def score_month(month: str, staff: TabData, evals: TabData, ts: TaskScores, pare
         "final_rating": pd.Series(final, index=idx, dtype=object),
         "scored": scored,
         "provisional": provisional,
-        "peer_group": sid.map(by_id["peer_group"]) if "peer_group" in by_id else None,
+        "peer_group": _mapped(roster, "peer_group", sid) if "peer_group" in roster else None,
     }, index=idx)
 
     _deadlines(month, evals, idx, as_of, profile, findings)
@@ -606,6 +606,14 @@ def _looked_up(roster: pd.DataFrame, key: str, sid: pd.Series) -> np.ndarray:
     out = np.empty(len(sid), dtype=object)
     out[:] = [of.get(s, np.nan) for s in sid.tolist()]
     return out
+
+
+def _mapped(roster: pd.DataFrame, key: str, sid: pd.Series) -> pd.Series:
+    """`sid.map(roster.set_index("_id")[key])`: each person's `key` on the roster, typed as `map`
+    types it (for a text column, as a Series made of the values: `str` where text, else `object`)."""
+    if roster[key].dtype != object:
+        return sid.map(roster.set_index("_id")[key])
+    return pd.Series(_looked_up(roster, key, sid), index=sid.index)
 
 
 def _rows_by_owner(owners, rows) -> dict[str, list]:
