@@ -221,7 +221,10 @@ def check_weekly(weekly: TabData, tasks: TabData | None, as_of: pd.Timestamp, fi
     if not ok.any():
         return empty
     code, keys = pd.factorize(tkey[ok], sort=True)
-    mondays = pd.Series(wk_first[ok]).groupby(code).max()
+    # Each task's latest Monday (every code has a report; a week that reads is never NaT here).
+    latest_day = np.full(len(keys), np.iinfo("int64").min, dtype="int64")
+    np.maximum.at(latest_day, code, wk_first[ok].astype("datetime64[ns]").view("int64"))
+    mondays = pd.Series(latest_day.view("datetime64[ns]"))
     # The latest week by its Monday (numeric), named once per distinct Monday.
     out = pd.DataFrame({"last_week": map_distinct(mondays, lambda ts: week_of(ts.date())).to_numpy(),
                         "reports": np.bincount(code, minlength=len(keys))},
