@@ -174,3 +174,18 @@ def test_task_progress_from_weekly_reports_keeps_the_columns_types():
     reported = progress([None, None])  # no progress of their own: the source column stays object
     assert reported["source"].dtype == object and reported["source"].tolist() == ["weekly", None]
     assert reported["progress"].tolist()[0] == 40.0 and np.isnan(reported["progress"].tolist()[1])
+
+
+@pytest.mark.parametrize("op", ["eq", "ne", "gt", "ge", "lt", "le"])
+def test_row_conditions_compare_as_pandas_compares(op):
+    from sheetsync.engine.validate import _COMPARE, _less
+    numbers = pd.Series([0.0, -0.0, 1.5, np.nan, 3.0], index=[4, 5, 6, 7, 8])
+    want = getattr(numbers, f"__{op}__")(0).to_numpy(dtype=bool, na_value=False)
+    assert _COMPARE[op](numbers.to_numpy(), 0).tolist() == want.tolist()
+    if op in ("eq", "ne"):
+        text = pd.Series(["Đạt", None, float("nan"), "Trả lại", ("Đạt",)], dtype=object)
+        want = getattr(text, f"__{op}__")("Đạt").to_numpy(dtype=bool, na_value=False)
+        assert np.asarray(_COMPARE[op](text.to_numpy(), "Đạt"), dtype=bool).tolist() == want.tolist()
+    days = pd.Series(pd.to_datetime(["2026-10-31", None, "2026-11-30"]))
+    later = pd.Series(pd.to_datetime(["2026-11-01", "2026-11-01", None]))
+    assert _less(days, later).tolist() == (days < later).fillna(False).tolist() == [True, False, False]

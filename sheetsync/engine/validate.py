@@ -272,7 +272,7 @@ class TabChecker:
             if b is None or b.field is None or b.field not in self.values:
                 continue
             other = self.values[b.field]
-            fail = ((v < other) if lower else (v > other)).fillna(False).astype(bool)
+            fail = _less(v, other) if lower else _less(other, v)
             if fail.any():
                 mine, theirs = self.shown(f.key, fail), self.shown(b.field, fail)
                 msgs = pd.Series({r: message("field.max-field", header=self.headers[f.key], value=mine[r],
@@ -281,7 +281,7 @@ class TabChecker:
                 self.report(f, fail, b.code or "field.max-field", msgs, b.severity)
         if f.not_before and f.not_before in self.values:
             other = self.values[f.not_before]
-            fail = (v < other).fillna(False).astype(bool)
+            fail = _less(v, other)
             if fail.any():
                 msgs = pd.Series({r: message("field.not-before", header=self.headers[f.key], value=v[r].strftime("%d/%m/%Y"),
                                              other=self.headers[f.not_before], bound=other[r].strftime("%d/%m/%Y"))
@@ -346,6 +346,14 @@ class TabChecker:
             f = self.schema.field(key)
             if f.enum is not None:
                 target = f.enum.lookup().get(normalize_key(target), target)
+        # Numbers against a number, and text against a text for (in)equality, as numpy compares
+        # them (as pandas does: a blank is never equal, always unequal, never ordered).
+        values = col.to_numpy()
+        if op in _COMPARE and isinstance(target, (int, float)) and not isinstance(target, bool) \
+                and values.dtype == np.float64:
+            return _COMPARE[op](values, target)
+        if op in ("eq", "ne") and isinstance(target, str) and values.dtype == object:
+            return np.asarray(_COMPARE[op](values, target), dtype=bool)
         ops = {"eq": col.__eq__, "ne": col.__ne__, "gt": col.__gt__, "ge": col.__ge__,
                "lt": col.__lt__, "le": col.__le__}
         if op == "in":
@@ -360,6 +368,19 @@ class TabChecker:
         if op in ("empty", "filled"):
             return f"{self.headers[key]} {'để trống' if op == 'empty' else 'đã có'}"
         return f"{self.headers[key]} {names.get(op, op)} {_num(cond.get('value'))}"
+
+
+_COMPARE = {"eq": np.equal, "ne": np.not_equal, "gt": np.greater, "ge": np.greater_equal,
+            "lt": np.less, "le": np.less_equal}
+
+
+def _less(a: pd.Series, b: pd.Series) -> pd.Series:
+    """`(a < b).fillna(False)` row by row: numbers or dates as numpy compares them (a blank is
+    never less), anything else as pandas does."""
+    x, y = a.to_numpy(), b.to_numpy()
+    if (x.dtype == np.float64 and y.dtype == np.float64) or (x.dtype.kind == "M" and y.dtype.kind == "M"):
+        return pd.Series(x < y, index=a.index)
+    return (a < b).fillna(False).astype(bool)
 
 
 def frame_of(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
