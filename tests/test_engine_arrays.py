@@ -189,3 +189,21 @@ def test_row_conditions_compare_as_pandas_compares(op):
     days = pd.Series(pd.to_datetime(["2026-10-31", None, "2026-11-30"]))
     later = pd.Series(pd.to_datetime(["2026-11-01", "2026-11-01", None]))
     assert _less(days, later).tolist() == (days < later).fillna(False).tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("columns", [
+    {"text": np.array(["x", None], dtype=object), "number": np.array([1.0, np.nan]),
+     "day": np.array(["2026-01-31", "NaT"], dtype="datetime64[us]"), "flag": np.array([True, False])},
+    {},
+])
+def test_a_tab_frame_is_the_same_without_pandas_private_constructor(columns, monkeypatch):
+    # frame_of uses pandas' non-public DataFrame._from_arrays when it is there; a pandas without
+    # it gets the same frame (columns of their own dtypes, text kept `object`) from Series.
+    import sheetsync.engine.validate as validate
+
+    index = pd.Index([2, 5])
+    fast = validate.frame_of(columns, index)
+    monkeypatch.setattr(validate, "_FROM_ARRAYS", None)
+    slow = validate.frame_of(columns, index)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert list(slow.dtypes) == [a.dtype for a in columns.values()]

@@ -386,9 +386,15 @@ def _less(a: pd.Series, b: pd.Series) -> pd.Series:
 def frame_of(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
     """A frame of these columns as they are: each array its own column, of its own dtype (text stays
     `object`, where a frame made from a dict would read it as `str`), nothing copied or inferred.
-    pandas' constructor costs several times as much on a small tab's few rows."""
-    return pd.DataFrame._from_arrays(list(columns.values()), columns=pd.Index(list(columns)), index=index,
-                                     verify_integrity=False)
+    pandas' constructor costs several times as much on a small tab's few rows. `_from_arrays` is
+    pandas' own (not public) way to do this; without it, the same frame is made from Series."""
+    if _FROM_ARRAYS is None:
+        return pd.concat([pd.Series(a, index=index, dtype=a.dtype, name=k, copy=False) for k, a in columns.items()],
+                         axis=1) if columns else pd.DataFrame(index=index, columns=pd.Index([]))
+    return _FROM_ARRAYS(list(columns.values()), columns=pd.Index(list(columns)), index=index, verify_integrity=False)
+
+
+_FROM_ARRAYS = getattr(pd.DataFrame, "_from_arrays", None)
 
 
 def _object_columns(raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
