@@ -193,12 +193,13 @@ def _general_for(rest: float, tier: str, profile: Profile, anywhere: bool = Fals
 
 
 def _quota_marked(um: UnitMonth, ratings: dict[str, str | None], profile: Profile) -> list[str]:
-    """Who the engine's quota check marks beyond the quota, lowest total first."""
+    """Who the engine's quota check marks beyond the quota, lowest total first (equal totals by
+    staff id, so that the demo is the same whatever order Python's string hashing gives a set)."""
     people = pd.DataFrame([{"staff_id": s, "final_rating": ratings.get(s),
                             "total_points": r.total, "peer_group": um.unit.by_id[s].post.peer_group or None}
                            for s, r in um.results.items()])
     marked = {s for q in check_quota(people, profile) if q["exceeded"] for s in q["marked"]}
-    return sorted(marked, key=lambda s: um.results[s].total or 0)
+    return sorted(marked, key=lambda s: (um.results[s].total or 0, s))
 
 
 def _adjust(um: UnitMonth, profile: Profile) -> bool:
